@@ -1,0 +1,103 @@
+#include "agent/config.h"
+
+#include "controls/yaml_doc.h"
+#include "platform/net_address.h"
+
+namespace shoko::agent {
+
+namespace {
+
+// The `store` section: where to upload, and how.
+Status ReadStore(const controls::YamlDoc& doc, const YAML::Node& store, AgentConfig* c) {
+  SHOKO_RETURN_IF_ERROR(doc.CheckMap(
+      store, "store", {"address", "insecure_loopback", "connect_timeout", "upload_timeout"}));
+  if (!store["address"]) return doc.ErrorAt(store, "store: missing 'address'");
+  auto address = doc.String(store["address"], "store.address");
+  if (!address.ok()) return address.status();
+  auto hp = platform::ParseHostPort(*address);
+  if (!hp.ok()) return doc.ErrorAt(store["address"], "store.address: " + hp.status().message());
+  c->store_address = *address;
+  // TLS arrives with the transport work; until then plaintext is the only
+  // transport, and only to this machine, and only when the operator says so.
+  bool insecure = false;
+  if (store["insecure_loopback"]) {
+    auto b = doc.Bool(store["insecure_loopback"], "store.insecure_loopback");
+    if (!b.ok()) return b.status();
+    insecure = *b;
+  }
+  if (!insecure) {
+    return doc.ErrorAt(store, "store: TLS is not available in this version; set "
+                               "'insecure_loopback: true' to use plaintext to a loopback store");
+  }
+  if (!platform::IsLoopbackHost(hp->host)) {
+    return doc.ErrorAt(store["address"], "store.address: plaintext is allowed only to a "
+                                          "loopback address, not '" + hp->host + "'");
+  }
+  for (const char* key : {"connect_timeout", "upload_timeout"}) {
+    if (!store[key]) continue;
+    auto d = doc.Duration(store[key], std::string("store.") + key);
+    if (!d.ok()) return d.status();
+    (std::string_view(key) == "connect_timeout" ? c->connect_timeout : c->upload_timeout) = *d;
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+Result<AgentConfig> LoadAgentConfig(const std::string& path) {
+  auto doc = controls::YamlDoc::Load(path);
+  if (!doc.ok()) {
+    return doc.status().IsNotFound() ? Status::NotFound("config file " + doc.status().message())
+                                     : doc.status();
+  }
+  const YAML::Node& root = doc->root();
+  SHOKO_RETURN_IF_ERROR(doc->CheckMap(root, "agent config",
+                                      {"state_dir", "root", "store", "interval", "refresh",
+                                       "collectors", "mapping", "baseline", "labels"}));
+  AgentConfig c;
+  c.source = path;
+  auto read_string = [&](const char* key, std::string* out) -> Status {
+    if (!root[key]) return Status::OK();
+    auto v = doc->String(root[key], key);
+    if (!v.ok()) return v.status();
+    if (v->empty()) return doc->ErrorAt(root[key], std::string(key) + ": must not be empty");
+    *out = *v;
+    return Status::OK();
+  };
+  SHOKO_RETURN_IF_ERROR(read_string("state_dir", &c.state_dir));
+  SHOKO_RETURN_IF_ERROR(read_string("root", &c.root));
+  SHOKO_RETURN_IF_ERROR(read_string("mapping", &c.mapping_file));
+  SHOKO_RETURN_IF_ERROR(read_string("baseline", &c.baseline_file));
+  for (const char* key : {"interval", "refresh"}) {
+    if (!root[key]) continue;
+    auto d = doc->Duration(root[key], key);
+    if (!d.ok()) return d.status();
+    (std::string_view(key) == "interval" ? c.interval : c.refresh) = *d;
+  }
+
+  const YAML::Node store = root["store"];
+  if (store) SHOKO_RETURN_IF_ERROR(ReadStore(*doc, store, &c));
+
+  if (const YAML::Node list = root["collectors"]) {
+    if (!list.IsSequence()) return doc->ErrorAt(list, "collectors: expected a list of names");
+    for (const YAML::Node& n : list) {
+      auto name = doc->String(n, "collectors[]");
+      if (!name.ok()) return name.status();
+      c.collectors.push_back(*name);
+    }
+  }
+  if (const YAML::Node labels = root["labels"]) {
+    SHOKO_RETURN_IF_ERROR(doc->CheckMap(labels, "labels", {"service", "group", "environment"}));
+    for (auto [key, out] : {std::pair{"service", &c.label_service},
+                            std::pair{"group", &c.label_group},
+                            std::pair{"environment", &c.label_environment}}) {
+      if (!labels[key]) continue;
+      auto v = doc->String(labels[key], std::string("labels.") + key);
+      if (!v.ok()) return v.status();
+      *out = *v;
+    }
+  }
+  return c;
+}
+
+}  // namespace shoko::agent

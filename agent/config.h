@@ -1,0 +1,44 @@
+// The agent's configuration file (YAML), e.g. packaging/agent.yaml.
+#ifndef SHOKO_AGENT_CONFIG_H_
+#define SHOKO_AGENT_CONFIG_H_
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "platform/status.h"
+
+namespace shoko::agent {
+
+struct AgentConfig {
+  // Where the agent keeps its key pair and outbox (never under `root`).
+  std::string state_dir = "/var/lib/shoko";
+  // The host tree collectors read; "/" on a live host.
+  std::string root = "/";
+  // The store, HOST:PORT; empty when the config has no `store` section (enough
+  // for `collect`, not for `run`). Until TLS lands, plaintext and loopback only.
+  std::string store_address;
+  std::chrono::seconds connect_timeout{10};
+  // Time allowed for one upload of the backlog, acks included.
+  std::chrono::seconds upload_timeout{60};
+  // How often the daemon collects.
+  std::chrono::seconds interval{3600};
+  // The longest a check may go without a fresh record (refresh_seconds).
+  std::chrono::seconds refresh{86400};
+  // Collector names or families to run; empty means all.
+  std::vector<std::string> collectors;
+  // Operator copies of the mapping and baseline; empty means the built-in ones.
+  std::string mapping_file;
+  std::string baseline_file;
+  std::string label_service, label_group, label_environment;
+
+  std::string source;  // the file this came from, for messages
+};
+
+// Loads and validates `path`. Unknown keys, wrong types and bad values are
+// InvalidArgument naming the file and line; a missing file is NotFound.
+Result<AgentConfig> LoadAgentConfig(const std::string& path);
+
+}  // namespace shoko::agent
+
+#endif  // SHOKO_AGENT_CONFIG_H_

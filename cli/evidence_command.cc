@@ -1,0 +1,163 @@
+#include "cli/evidence_command.h"
+
+#include <google/protobuf/util/json_util.h>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/store_client.h"
+#include "controls/control_ref.h"
+#include "evidence/chain.h"
+#include "evidence/encoding.h"
+#include "evidence/envelope.h"
+#include "evidence/keys.h"
+#include "platform/text_table.h"
+#include "shoko/v1/audit.grpc.pb.h"
+
+namespace shoko::cli {
+namespace {
+
+std::string VerdictName(v1::Verdict v) {
+  switch (v) {
+    case v1::PASS: return "pass";
+    case v1::FAIL: return "fail";
+    case v1::NOT_APPLICABLE: return "not_applicable";
+    case v1::ERROR: return "error";
+    case v1::INFO: return "info";
+    default: return "unspecified";
+  }
+}
+
+int64_t Micros(const google::protobuf::Timestamp& ts) {
+  return ts.seconds() * 1000000 + ts.nanos() / 1000;
+}
+
+// One listed record after local verification.
+struct Checked {
+  const v1::StoredEvidence* stored;
+  v1::Evidence evidence;
+  std::string problem;  // empty when the signature and payload verify
+};
+
+Checked Check(const v1::StoredEvidence& stored) {
+  Checked c{&stored, {}, {}};
+  auto key = evidence::PublicKey::FromRaw(stored.public_key());
+  if (!key.ok()) {
+    c.problem = "store sent no usable key: " + key.status().message();
+    return c;
+  }
+  Status sig = evidence::VerifyEvidenceEnvelope(stored.envelope(), *key);
+  if (!sig.ok()) {
+    c.problem = sig.message();
+    return c;
+  }
+  auto ev = evidence::ParseEvidence(stored.envelope().payload());
+  if (!ev.ok()) {
+    c.problem = ev.status().message();
+    return c;
+  }
+  if (evidence::RecordDigest(stored.envelope().payload()) != stored.record_digest()) {
+    c.problem = "record digest differs from the store's";
+  }
+  c.evidence = std::move(ev).value();
+  return c;
+}
+
+std::string Join(const google::protobuf::RepeatedPtrField<std::string>& items) {
+  std::string out;
+  for (const std::string& s : items) out += (out.empty() ? "" : ",") + s;
+  return out.empty() ? "-" : out;
+}
+
+nlohmann::ordered_json ToJson(const Checked& c) {
+  const v1::Evidence& ev = c.evidence;
+  nlohmann::ordered_json j;
+  j["agent_id"] = ev.agent_id();
+  j["seq"] = ev.seq();
+  j["hostname"] = ev.host().hostname();
+  j["check_id"] = ev.check_id();
+  j["collector"] = ev.collector();
+  j["verdict"] = VerdictName(ev.verdict());
+  j["controls"] = std::vector<std::string>(ev.controls().begin(), ev.controls().end());
+  j["collected_at"] = platform::FormatRfc3339(Micros(ev.collected_at()));
+  j["received_at"] = platform::FormatRfc3339(c.stored->received_at_us());
+  j["record_digest"] = evidence::HexEncode(c.stored->record_digest());
+  j["signature"] = c.problem.empty() ? "valid" : "invalid";
+  if (!c.problem.empty()) j["problem"] = c.problem;
+  j["message"] = ev.message();
+  std::string facts;
+  if (google::protobuf::util::MessageToJsonString(ev.facts(), &facts).ok()) {
+    j["facts"] = nlohmann::ordered_json::parse(facts, nullptr, false);
+  }
+  return j;
+}
+
+}  // namespace
+
+int RunEvidence(const EvidenceQuery& query, std::ostream& out, std::ostream& err) {
+  if (!query.control.empty() && !controls::IsValidControlRef(query.control)) {
+    err << "shokoctl: --control: '" << query.control
+        << "' is not a control ref (framework:id, e.g. ismap:8.2)\n";
+    return 2;
+  }
+  auto address = ResolveStoreAddress(query.store);
+  if (!address.ok()) {
+    err << "shokoctl: " << address.status().message() << "\n";
+    return 2;
+  }
+  auto channel = ConnectToStore(*address);
+  if (!channel.ok()) {
+    err << "shokoctl: " << channel.status().message() << "\n";
+    return 2;
+  }
+  auto stub = v1::AuditQuery::NewStub(*channel);
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  v1::ListEvidenceRequest request;
+  request.set_control_ref(query.control);
+  request.set_agent_id(query.agent);
+  request.set_limit(query.limit);
+  auto reader = stub->ListEvidence(&ctx, request);
+  std::vector<v1::StoredEvidence> stored;
+  v1::StoredEvidence item;
+  while (reader->Read(&item)) stored.push_back(item);
+  grpc::Status status = reader->Finish();
+  if (!status.ok()) {
+    err << "shokoctl: store " << *address << ": " << status.error_message() << "\n";
+    switch (status.error_code()) {
+      case grpc::StatusCode::UNAVAILABLE:
+      case grpc::StatusCode::DEADLINE_EXCEEDED: return 3;
+      case grpc::StatusCode::INVALID_ARGUMENT: return 2;
+      default: return 4;
+    }
+  }
+
+  size_t invalid = 0;
+  std::vector<std::vector<std::string>> rows = {
+      {"AGENT", "SEQ", "HOST", "CHECK", "VERDICT", "COLLECTED", "SIGNATURE", "CONTROLS"}};
+  for (const v1::StoredEvidence& s : stored) {
+    Checked c = Check(s);
+    if (!c.problem.empty()) ++invalid;
+    if (query.format == "jsonl") {
+      out << ToJson(c).dump() << '\n';
+      continue;
+    }
+    const v1::Evidence& ev = c.evidence;
+    rows.push_back({ev.agent_id().substr(0, 12), std::to_string(ev.seq()), ev.host().hostname(),
+                    ev.check_id(), VerdictName(ev.verdict()),
+                    platform::FormatRfc3339(Micros(ev.collected_at())),
+                    c.problem.empty() ? "valid" : "INVALID: " + c.problem, Join(ev.controls())});
+  }
+  if (query.format == "table") {
+    platform::PrintAligned(rows, out);
+    out << stored.size() << " record(s)";
+    if (!query.control.empty()) out << " for " << query.control;
+    out << ", " << (stored.size() - invalid) << " with a valid signature\n";
+  }
+  if (invalid > 0) {
+    err << "shokoctl: " << invalid << " record(s) failed verification\n";
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace shoko::cli

@@ -1,0 +1,77 @@
+#include "collectors/collector.h"
+
+#include <openssl/sha.h>
+
+#include <algorithm>
+
+namespace shoko::collectors {
+
+std::string_view VerdictName(Verdict v) {
+  switch (v) {
+    case Verdict::kPass: return "pass";
+    case Verdict::kFail: return "fail";
+    case Verdict::kNotApplicable: return "not_applicable";
+    case Verdict::kError: return "error";
+    case Verdict::kInfo: return "info";
+  }
+  return "error";
+}
+
+CollectorRegistry& CollectorRegistry::Global() {
+  static CollectorRegistry* registry = new CollectorRegistry();
+  return *registry;
+}
+
+bool CollectorRegistry::Add(std::string name, Factory factory) {
+  entries_.emplace_back(std::move(name), std::move(factory));
+  std::sort(entries_.begin(), entries_.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  return true;
+}
+
+std::vector<std::string> CollectorRegistry::Names() const {
+  std::vector<std::string> names;
+  for (const auto& e : entries_) names.push_back(e.first);
+  return names;
+}
+
+std::vector<std::string> CollectorRegistry::Select(std::string_view selector) const {
+  std::vector<std::string> names;
+  for (const auto& e : entries_) {
+    const std::string& n = e.first;
+    bool family = n.size() > selector.size() && n.compare(0, selector.size(), selector) == 0 &&
+                  n[selector.size()] == '.';
+    if (n == selector || family) names.push_back(n);
+  }
+  return names;
+}
+
+std::unique_ptr<Collector> CollectorRegistry::Create(std::string_view name) const {
+  for (const auto& e : entries_) {
+    if (e.first == name) return e.second();
+  }
+  return nullptr;
+}
+
+Result<Artifact> ArtifactOf(const platform::Env& env, const std::string& path) {
+  auto info = env.Stat(path);
+  if (!info.ok()) return info.status();
+  Artifact a;
+  a.path = path;
+  a.size = info->size;
+  a.mode = info->mode;
+  a.uid = info->uid;
+  a.gid = info->gid;
+  a.mtime_us = info->mtime_us;
+  if (info->type == platform::FileInfo::Type::kRegular) {
+    auto content = env.ReadFile(path);
+    if (content.ok()) {
+      unsigned char md[SHA256_DIGEST_LENGTH];
+      SHA256(reinterpret_cast<const unsigned char*>(content->data()), content->size(), md);
+      a.sha256.assign(reinterpret_cast<const char*>(md), sizeof md);
+    }
+  }
+  return a;
+}
+
+}  // namespace shoko::collectors

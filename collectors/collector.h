@@ -1,0 +1,100 @@
+// Collectors observe one subject of a host and judge it (design §1, §3).
+//
+// A collector is one self-registering unit: its .cc file defines a Collector
+// subclass and registers it with SHOKO_REGISTER_COLLECTOR, so adding a collector
+// never edits a central list. It reads the host only through platform::Env and
+// records metadata, never secret values.
+#ifndef SHOKO_COLLECTORS_COLLECTOR_H_
+#define SHOKO_COLLECTORS_COLLECTOR_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "controls/baseline.h"
+#include "platform/env.h"
+
+namespace shoko::collectors {
+
+enum class Verdict { kPass, kFail, kNotApplicable, kError, kInfo };
+
+// "pass", "fail", "not_applicable", "error", "info" (design §7).
+std::string_view VerdictName(Verdict v);
+
+// A file a verdict rests on: metadata and digest, never its content.
+struct Artifact {
+  std::string path;  // host path, as seen from the root
+  std::string sha256;  // 32 raw bytes; empty when the file could not be read
+  uint64_t size = 0;
+  uint32_t mode = 0;
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+  int64_t mtime_us = 0;
+};
+
+// One judged observation: an observation record (check_id "family.subject") or a
+// rule record ("family.subject.rule") that answers one baseline question about it.
+struct Observation {
+  std::string check_id;
+  Verdict verdict = Verdict::kInfo;
+  nlohmann::json facts = nlohmann::json::object();
+  std::vector<Artifact> artifacts;
+  std::string message;
+  // For a rule record: the check_id of the observation it judges.
+  std::string observation_check_id;
+  // The baseline values this verdict used (null when none).
+  nlohmann::json expected;
+};
+
+struct CollectContext {
+  const platform::Env& env;
+  const controls::Baseline& baseline;
+};
+
+class Collector {
+ public:
+  virtual ~Collector() = default;
+  // Observes the host. Never throws: problems become kError observations whose
+  // message names the file and line at fault.
+  virtual std::vector<Observation> Collect(const CollectContext& ctx) const = 0;
+};
+
+// Every compiled-in collector, by name ("access.sshd").
+class CollectorRegistry {
+ public:
+  using Factory = std::function<std::unique_ptr<Collector>()>;
+
+  static CollectorRegistry& Global();
+
+  // Called by SHOKO_REGISTER_COLLECTOR during static initialisation.
+  bool Add(std::string name, Factory factory);
+  // Sorted names of every registered collector.
+  std::vector<std::string> Names() const;
+  // Names selected by `selector`: a collector name ("access.sshd") or a family
+  // ("access"). Empty when nothing matches.
+  std::vector<std::string> Select(std::string_view selector) const;
+  std::unique_ptr<Collector> Create(std::string_view name) const;
+
+ private:
+  std::vector<std::pair<std::string, Factory>> entries_;
+};
+
+// The metadata of `path` and the SHA-256 of its content, read through `env`.
+// A file that cannot be read still yields what stat says, with an empty digest.
+Result<Artifact> ArtifactOf(const platform::Env& env, const std::string& path);
+
+}  // namespace shoko::collectors
+
+#define SHOKO_COLLECTOR_CONCAT_(a, b) a##b
+#define SHOKO_COLLECTOR_CONCAT(a, b) SHOKO_COLLECTOR_CONCAT_(a, b)
+// Registers collector class `cls` under `name`; use once, at namespace scope.
+#define SHOKO_REGISTER_COLLECTOR(name, cls)                                          \
+  static const bool SHOKO_COLLECTOR_CONCAT(shoko_registered_collector_, __LINE__) = \
+      ::shoko::collectors::CollectorRegistry::Global().Add(                         \
+          name, [] { return std::unique_ptr<::shoko::collectors::Collector>(new cls()); })
+
+#endif  // SHOKO_COLLECTORS_COLLECTOR_H_

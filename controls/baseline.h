@@ -1,0 +1,36 @@
+// The baseline: expected values that checks are judged against (design §4).
+#ifndef SHOKO_CONTROLS_BASELINE_H_
+#define SHOKO_CONTROLS_BASELINE_H_
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+
+#include "platform/status.h"
+
+namespace shoko::controls {
+
+class Baseline {
+ public:
+  // Parses baseline YAML; errors name `source` and the line.
+  static Result<Baseline> Parse(std::string_view yaml, std::string_view source);
+  static Result<Baseline> Load(const std::string& path);
+  // The baseline compiled into shoko from controls/data/baseline.yaml.
+  static const Baseline& BuiltIn();
+
+  const std::string& id() const { return id_; }
+  const std::string& version() const { return version_; }
+  // The expected values for `check_id` as a JSON object (without rationale and
+  // source), or null when the baseline has none.
+  const nlohmann::json& ExpectedFor(std::string_view check_id) const;
+
+ private:
+  std::string id_;
+  std::string version_;
+  std::map<std::string, nlohmann::json, std::less<>> values_;
+};
+
+}  // namespace shoko::controls
+
+#endif  // SHOKO_CONTROLS_BASELINE_H_

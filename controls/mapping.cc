@@ -1,0 +1,69 @@
+#include "controls/mapping.h"
+
+#include <set>
+
+#include "controls/builtin_data.h"
+#include "controls/control_ref.h"
+#include "controls/yaml_doc.h"
+#include "platform/local_files.h"
+
+namespace shoko::controls {
+
+Result<Mapping> Mapping::Parse(std::string_view yaml, std::string_view source) {
+  auto doc = YamlDoc::Parse(yaml, std::string(source));
+  if (!doc.ok()) return doc.status();
+  const YAML::Node& root = doc->root();
+  SHOKO_RETURN_IF_ERROR(doc->CheckMap(root, "mapping", {"version", "checks"}));
+  Mapping m;
+  if (!root["version"]) return doc->ErrorAt(root, "mapping: missing 'version'");
+  auto version = doc->String(root["version"], "version");
+  if (!version.ok()) return version.status();
+  m.version_ = *version;
+  const YAML::Node checks = root["checks"];
+  if (!checks) return Status::InvalidArgument(std::string(source) + ": mapping: missing 'checks'");
+  if (!checks.IsMap()) return doc->ErrorAt(checks, "checks: expected a mapping of check_id to refs");
+  for (const auto& kv : checks) {
+    const std::string check_id = kv.first.Scalar();
+    if (!kv.second.IsSequence() || kv.second.size() == 0) {
+      return doc->ErrorAt(kv.first, check_id + ": expected a non-empty list of control refs");
+    }
+    std::vector<std::string> refs;
+    std::set<std::string> seen;
+    for (const YAML::Node& ref : kv.second) {
+      if (!ref.IsScalar() || !IsValidControlRef(ref.Scalar())) {
+        return doc->ErrorAt(ref, "'" + (ref.IsScalar() ? ref.Scalar() : std::string("?")) +
+                                     "' is not a control ref (framework:id, e.g. ismap:8.2)");
+      }
+      if (!seen.insert(ref.Scalar()).second) {
+        return doc->ErrorAt(ref, check_id + ": duplicate ref " + ref.Scalar());
+      }
+      refs.push_back(ref.Scalar());
+    }
+    m.checks_[check_id] = std::move(refs);
+  }
+  return m;
+}
+
+Result<Mapping> Mapping::Load(const std::string& path) {
+  auto text = platform::ReadLocalFile(path, 4 << 20);
+  if (!text.ok()) return text.status();
+  return Parse(*text, path);
+}
+
+const Mapping& Mapping::BuiltIn() {
+  static const Mapping* builtin = [] {
+    auto m = Parse(kBuiltinMappingYaml, "built-in controls/data/mapping.yaml");
+    // The build's own data is tested; failing here is a packaging bug.
+    if (!m.ok()) std::abort();
+    return new Mapping(std::move(m).value());
+  }();
+  return *builtin;
+}
+
+const std::vector<std::string>& Mapping::RefsFor(std::string_view check_id) const {
+  static const std::vector<std::string> kNone;
+  auto it = checks_.find(check_id);
+  return it == checks_.end() ? kNone : it->second;
+}
+
+}  // namespace shoko::controls

@@ -1,0 +1,37 @@
+// The check → control mapping (design §4), loaded from YAML.
+#ifndef SHOKO_CONTROLS_MAPPING_H_
+#define SHOKO_CONTROLS_MAPPING_H_
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "platform/status.h"
+
+namespace shoko::controls {
+
+class Mapping {
+ public:
+  // Parses mapping YAML; errors name `source` and the line, e.g.
+  // "mapping.yaml:12: 'ismap 8.2' is not a control ref".
+  static Result<Mapping> Parse(std::string_view yaml, std::string_view source);
+  static Result<Mapping> Load(const std::string& path);
+  // The mapping compiled into shoko from controls/data/mapping.yaml.
+  static const Mapping& BuiltIn();
+
+  const std::string& version() const { return version_; }
+  // The refs of `check_id`, empty when the check is unmapped.
+  const std::vector<std::string>& RefsFor(std::string_view check_id) const;
+  const std::map<std::string, std::vector<std::string>, std::less<>>& checks() const {
+    return checks_;
+  }
+
+ private:
+  std::string version_;
+  std::map<std::string, std::vector<std::string>, std::less<>> checks_;
+};
+
+}  // namespace shoko::controls
+
+#endif  // SHOKO_CONTROLS_MAPPING_H_

@@ -1,0 +1,41 @@
+#include "evidence/chain.h"
+
+#include "evidence/encoding.h"
+
+namespace shoko::evidence {
+namespace {
+
+bool IsHexId(const std::string& s) {
+  if (s.size() != 64) return false;
+  for (char c : s) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string RecordDigest(std::string_view payload) { return Sha256(payload); }
+
+Link Classify(const ChainHead& head, const v1::Evidence& record) {
+  if (record.seq() <= head.seq) return Link::kAlreadyHeld;
+  if (record.seq() > head.seq + 1) return Link::kGap;
+  return record.prev_digest() == head.digest ? Link::kNext : Link::kBrokenChain;
+}
+
+Result<v1::Evidence> ParseEvidence(std::string_view payload) {
+  v1::Evidence ev;
+  if (!ev.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
+    return Status::InvalidArgument("payload is not a shoko.v1.Evidence message");
+  }
+  if (!IsHexId(ev.agent_id())) return Status::InvalidArgument("agent_id is not 64 lowercase hex digits");
+  if (!IsHexId(ev.key_id())) return Status::InvalidArgument("key_id is not 64 lowercase hex digits");
+  if (ev.seq() == 0) return Status::InvalidArgument("seq must start at 1");
+  if (ev.prev_digest().size() != kDigestBytes) {
+    return Status::InvalidArgument("prev_digest must be 32 bytes");
+  }
+  if (ev.check_id().empty()) return Status::InvalidArgument("check_id is empty");
+  return ev;
+}
+
+}  // namespace shoko::evidence

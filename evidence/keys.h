@@ -1,0 +1,68 @@
+// Ed25519 keys for signing evidence (design §3), through OpenSSL 3's EVP API.
+#ifndef SHOKO_EVIDENCE_KEYS_H_
+#define SHOKO_EVIDENCE_KEYS_H_
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "platform/status.h"
+
+typedef struct evp_pkey_st EVP_PKEY;
+
+namespace shoko::evidence {
+
+// An Ed25519 public key: 32 raw bytes.
+class PublicKey {
+ public:
+  static Result<PublicKey> FromRaw(std::string_view raw);
+  // SubjectPublicKeyInfo PEM ("-----BEGIN PUBLIC KEY-----").
+  static Result<PublicKey> FromPem(std::string_view pem);
+
+  const std::string& raw() const { return raw_; }
+  // Lowercase hex SHA-256 of the raw key: the key_id of design §3.
+  std::string KeyId() const;
+  std::string ToPem() const;
+  // True when `sig` is a valid Ed25519 signature of `message` under this key.
+  bool Verify(std::string_view message, std::string_view sig) const;
+
+ private:
+  friend class SigningKey;
+  explicit PublicKey(std::string raw) : raw_(std::move(raw)) {}
+  std::string raw_;
+};
+
+// An Ed25519 private key. Never printed, logged or sent anywhere.
+class SigningKey {
+ public:
+  static Result<SigningKey> Generate();
+  // From the 32-byte RFC 8032 secret seed (tests and vectors).
+  static Result<SigningKey> FromSeed(std::string_view seed);
+  // PKCS#8 PEM ("-----BEGIN PRIVATE KEY-----").
+  static Result<SigningKey> FromPem(std::string_view pem);
+
+  SigningKey(SigningKey&&) noexcept;
+  SigningKey& operator=(SigningKey&&) noexcept;
+  SigningKey(const SigningKey&) = delete;
+  SigningKey& operator=(const SigningKey&) = delete;
+  ~SigningKey();
+
+  const PublicKey& public_key() const { return public_key_; }
+  // The 64-byte Ed25519 signature of `message` (pure Ed25519, no pre-hash).
+  Result<std::string> Sign(std::string_view message) const;
+  std::string ToPem() const;
+
+ private:
+  SigningKey(EVP_PKEY* pkey, PublicKey pub);
+  EVP_PKEY* pkey_;
+  PublicKey public_key_;
+};
+
+// Loads `dir`/agent.key and `dir`/agent.pub, creating both when neither exists.
+// Refuses a private key that others may read or that another user owns, as
+// OpenSSH does, and a public key that does not match the private one.
+Result<SigningKey> LoadOrCreateKeyPair(const std::string& dir);
+
+}  // namespace shoko::evidence
+
+#endif  // SHOKO_EVIDENCE_KEYS_H_

@@ -1,0 +1,56 @@
+#include "platform/host_identity.h"
+
+namespace shoko::platform {
+namespace {
+
+std::string Trimmed(std::string s) {
+  size_t end = s.find_last_not_of(" \t\r\n");
+  s.erase(end == std::string::npos ? 0 : end + 1);
+  size_t begin = s.find_first_not_of(" \t\r\n");
+  return begin == std::string::npos ? std::string() : s.substr(begin);
+}
+
+std::string FirstLine(const Env& env, std::string_view path) {
+  auto text = env.ReadFile(path, 4096);
+  if (!text.ok()) return "";
+  std::string line = text->substr(0, text->find('\n'));
+  return Trimmed(line);
+}
+
+}  // namespace
+
+std::string OsReleaseValue(std::string_view text, std::string_view key) {
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line = text.substr(pos, end - pos);
+    pos = end + 1;
+    if (line.size() > key.size() && line.substr(0, key.size()) == key && line[key.size()] == '=') {
+      std::string value = Trimmed(std::string(line.substr(key.size() + 1)));
+      if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') &&
+          value.back() == value.front()) {
+        value = value.substr(1, value.size() - 2);
+      }
+      return value;
+    }
+  }
+  return "";
+}
+
+HostIdentity ReadHostIdentity(const Env& env) {
+  HostIdentity id;
+  id.hostname = FirstLine(env, "/proc/sys/kernel/hostname");
+  if (id.hostname.empty()) id.hostname = FirstLine(env, "/etc/hostname");
+  id.machine_id = FirstLine(env, "/etc/machine-id");
+  id.kernel = FirstLine(env, "/proc/sys/kernel/osrelease");
+  auto os = env.ReadFile("/etc/os-release", 65536);
+  if (!os.ok()) os = env.ReadFile("/usr/lib/os-release", 65536);
+  if (os.ok()) {
+    id.os_id = OsReleaseValue(*os, "ID");
+    id.os_version = OsReleaseValue(*os, "VERSION_ID");
+  }
+  return id;
+}
+
+}  // namespace shoko::platform

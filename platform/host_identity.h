@@ -1,0 +1,28 @@
+// Who a host says it is, read through an Env so that --root works.
+#ifndef SHOKO_PLATFORM_HOST_IDENTITY_H_
+#define SHOKO_PLATFORM_HOST_IDENTITY_H_
+
+#include <string>
+
+#include "platform/env.h"
+
+namespace shoko::platform {
+
+struct HostIdentity {
+  std::string hostname;    // /proc/sys/kernel/hostname, else /etc/hostname
+  std::string machine_id;  // /etc/machine-id
+  std::string os_id;       // os-release ID
+  std::string os_version;  // os-release VERSION_ID
+  std::string kernel;      // /proc/sys/kernel/osrelease
+};
+
+// Reads what is there; a missing file leaves its field empty rather than failing,
+// since a container or image may lack any of them.
+HostIdentity ReadHostIdentity(const Env& env);
+
+// The value of KEY in os-release(5) text, unquoted; empty when absent.
+std::string OsReleaseValue(std::string_view text, std::string_view key);
+
+}  // namespace shoko::platform
+
+#endif  // SHOKO_PLATFORM_HOST_IDENTITY_H_

@@ -1,0 +1,94 @@
+// A thin RAII layer over SQLite for shoko's own databases (the agent's outbox,
+// the store's ledger). Not for reading host files: those go through Env.
+#ifndef SHOKO_PLATFORM_SQLITE_DB_H_
+#define SHOKO_PLATFORM_SQLITE_DB_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "platform/status.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace shoko::platform {
+
+class SqliteDb;
+
+// One prepared statement. Bind indexes are 1-based, column indexes 0-based.
+class SqliteStatement {
+ public:
+  SqliteStatement(SqliteStatement&& other) noexcept;
+  SqliteStatement& operator=(SqliteStatement&&) = delete;
+  SqliteStatement(const SqliteStatement&) = delete;
+  SqliteStatement& operator=(const SqliteStatement&) = delete;
+  ~SqliteStatement();
+
+  SqliteStatement& Bind(int index, int64_t value);
+  SqliteStatement& BindText(int index, std::string_view value);
+  SqliteStatement& BindBlob(int index, std::string_view value);
+  // Advances: true with a row to read, false when done.
+  Result<bool> Step();
+  // Runs a statement that returns no rows.
+  Status Run();
+  // Clears bindings and rewinds for reuse.
+  void Reset();
+
+  int64_t Int64(int column) const;
+  std::string Text(int column) const;
+  std::string Blob(int column) const;
+  bool IsNull(int column) const;
+
+ private:
+  friend class SqliteDb;
+  SqliteStatement(SqliteDb* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  SqliteDb* db_;
+  sqlite3_stmt* stmt_;
+};
+
+class SqliteDb {
+ public:
+  // Opens (creating if needed) the database at `path` in WAL mode with
+  // synchronous=FULL: a committed transaction survives power loss.
+  static Result<std::unique_ptr<SqliteDb>> Open(const std::string& path);
+
+  SqliteDb(const SqliteDb&) = delete;
+  SqliteDb& operator=(const SqliteDb&) = delete;
+  ~SqliteDb();
+
+  // Runs one or more statements that return no rows.
+  Status Exec(std::string_view sql);
+  Result<SqliteStatement> Prepare(std::string_view sql);
+  // PRAGMA user_version, the schema version of shoko's migrations.
+  Result<int64_t> UserVersion();
+
+  const std::string& path() const { return path_; }
+  // "PATH: SQLite says …" for the last failure on this connection.
+  Status Error(std::string_view what) const;
+
+ private:
+  SqliteDb(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  sqlite3* db_;
+  std::string path_;
+};
+
+// BEGIN IMMEDIATE … COMMIT; rolls back when destroyed uncommitted.
+class SqliteTransaction {
+ public:
+  explicit SqliteTransaction(SqliteDb* db) : db_(db) {}
+  SqliteTransaction(const SqliteTransaction&) = delete;
+  SqliteTransaction& operator=(const SqliteTransaction&) = delete;
+  ~SqliteTransaction();
+  Status Begin();
+  Status Commit();
+
+ private:
+  SqliteDb* db_;
+  bool open_ = false;
+};
+
+}  // namespace shoko::platform
+
+#endif  // SHOKO_PLATFORM_SQLITE_DB_H_

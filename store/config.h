@@ -1,0 +1,28 @@
+// The store's configuration file (YAML), e.g. packaging/store.yaml.
+#ifndef SHOKO_STORE_CONFIG_H_
+#define SHOKO_STORE_CONFIG_H_
+
+#include <string>
+
+#include "platform/status.h"
+
+namespace shoko::store {
+
+struct StoreConfig {
+  std::string listen = "127.0.0.1:7443";  // HOST:PORT; port 0 picks a free one
+  std::string db = "/var/lib/shoko-store/store.db";
+  // Plaintext gRPC, allowed only on a loopback address (TLS arrives later).
+  bool insecure_loopback = false;
+};
+
+// Loads `path` over the defaults. Unknown keys and bad values are
+// InvalidArgument naming the file and line; a missing file is NotFound.
+Result<StoreConfig> LoadStoreConfig(const std::string& path);
+
+// Checks the combination: the listen address parses, and plaintext is asked
+// for explicitly and only on loopback.
+Status ValidateStoreConfig(const StoreConfig& config);
+
+}  // namespace shoko::store
+
+#endif  // SHOKO_STORE_CONFIG_H_

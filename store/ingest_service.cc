@@ -1,0 +1,158 @@
+#include "store/ingest_service.h"
+
+#include <iostream>
+
+#include "evidence/chain.h"
+#include "evidence/envelope.h"
+#include "evidence/keys.h"
+
+namespace shoko::store {
+namespace {
+
+constexpr uint32_t kProtocolVersion = 1;
+
+// Logs a refusal with who and why, and returns it as the stream's status.
+grpc::Status Refuse(grpc::ServerContext* ctx, const std::string& agent, grpc::StatusCode code,
+                    const std::string& why) {
+  std::cerr << "shoko-store: refused upload from " << ctx->peer()
+            << (agent.empty() ? "" : " agent " + agent) << ": " << why << std::endl;
+  return grpc::Status(code, why);
+}
+
+grpc::Status FromStatus(grpc::ServerContext* ctx, const std::string& agent, const Status& s) {
+  std::cerr << "shoko-store: ingest failed for " << ctx->peer() << " agent " << agent << ": "
+            << s.message() << std::endl;
+  return grpc::Status(grpc::StatusCode::INTERNAL, "store error: " + s.message());
+}
+
+}  // namespace
+
+grpc::Status IngestService::Upload(
+    grpc::ServerContext* ctx,
+    grpc::ServerReaderWriter<v1::UploadResponse, v1::UploadRequest>* stream) {
+  v1::UploadRequest req;
+  if (!stream->Read(&req)) return grpc::Status::OK;  // the client left before saying anything
+  if (!req.has_hello()) {
+    return Refuse(ctx, "", grpc::StatusCode::INVALID_ARGUMENT, "the first message must be a Hello");
+  }
+  const v1::Hello hello = req.hello();
+  if (hello.protocol_version() != kProtocolVersion) {
+    return Refuse(ctx, hello.agent_id(), grpc::StatusCode::FAILED_PRECONDITION,
+                  "protocol version " + std::to_string(hello.protocol_version()) +
+                      " is not supported (this store speaks " +
+                      std::to_string(kProtocolVersion) + ")");
+  }
+  auto key = evidence::PublicKey::FromRaw(hello.public_key());
+  if (!key.ok()) {
+    return Refuse(ctx, hello.agent_id(), grpc::StatusCode::INVALID_ARGUMENT,
+                  "Hello public_key: " + key.status().message());
+  }
+  if (key->KeyId() != hello.key_id()) {
+    return Refuse(ctx, hello.agent_id(), grpc::StatusCode::INVALID_ARGUMENT,
+                  "Hello key_id does not match its public key");
+  }
+  const std::string& agent_id = hello.agent_id();
+  auto agent = ledger_->FindAgent(agent_id);
+  if (!agent.ok()) return FromStatus(ctx, agent_id, agent.status());
+  if (!*agent) {
+    // Until enrollment exists, an agent is accepted on first contact only with
+    // its first key, whose key_id is by definition its agent_id (design §3).
+    if (agent_id != hello.key_id()) {
+      return Refuse(ctx, agent_id, grpc::StatusCode::PERMISSION_DENIED,
+                    "unknown agent: a new agent must present its first key (key_id = agent_id)");
+    }
+    Status s = ledger_->RegisterAgent(agent_id, key->raw(), now_us_());
+    if (!s.ok()) {
+      // A concurrent first stream may have registered it; look again.
+      agent = ledger_->FindAgent(agent_id);
+      if (!agent.ok() || !*agent) return FromStatus(ctx, agent_id, s);
+    } else {
+      std::cerr << "shoko-store: registered new agent " << agent_id << " from " << ctx->peer()
+                << std::endl;
+      agent = ledger_->FindAgent(agent_id);
+      if (!agent.ok()) return FromStatus(ctx, agent_id, agent.status());
+    }
+  }
+  if ((*agent)->public_key != key->raw()) {
+    return Refuse(ctx, agent_id, grpc::StatusCode::PERMISSION_DENIED,
+                  "key " + hello.key_id() + " is not the key registered for this agent");
+  }
+
+  evidence::ChainHead head = (*agent)->head;
+  v1::UploadResponse answer;
+  answer.mutable_hello_ack()->set_durable_seq(head.seq);
+  answer.mutable_hello_ack()->set_durable_digest(head.digest);
+  if (!stream->Write(answer)) return grpc::Status::OK;
+
+  while (stream->Read(&req)) {
+    if (!req.has_envelope()) {
+      return Refuse(ctx, agent_id, grpc::StatusCode::INVALID_ARGUMENT,
+                    "expected an envelope after the Hello");
+    }
+    const v1::Envelope& envelope = req.envelope();
+    // The signature is checked before anything reads the payload.
+    Status verified = evidence::VerifyEvidenceEnvelope(envelope, *key);
+    if (!verified.ok()) {
+      return Refuse(ctx, agent_id, grpc::StatusCode::INVALID_ARGUMENT,
+                    "record after seq " + std::to_string(head.seq) + ": " + verified.message());
+    }
+    auto ev = evidence::ParseEvidence(envelope.payload());
+    if (!ev.ok()) {
+      return Refuse(ctx, agent_id, grpc::StatusCode::INVALID_ARGUMENT,
+                    "record after seq " + std::to_string(head.seq) + ": " + ev.status().message());
+    }
+    const uint64_t seq = ev->seq();
+    const std::string where = "seq " + std::to_string(seq) + ": ";
+    if (ev->agent_id() != agent_id || ev->key_id() != hello.key_id()) {
+      return Refuse(ctx, agent_id, grpc::StatusCode::PERMISSION_DENIED,
+                    where + "record names agent " + ev->agent_id() + " and key " + ev->key_id() +
+                        ", not this stream's");
+    }
+    const std::string digest = evidence::RecordDigest(envelope.payload());
+    switch (evidence::Classify(head, *ev)) {
+      case evidence::Link::kNext: {
+        LedgerRecord record;
+        record.agent_id = agent_id;
+        record.seq = seq;
+        record.record_digest = digest;
+        if (!envelope.SerializeToString(&record.envelope)) {
+          return FromStatus(ctx, agent_id, Status::Internal("cannot serialize envelope"));
+        }
+        record.received_at_us = now_us_();
+        Status s = ledger_->Append(record, *ev);
+        if (!s.ok()) {
+          if (s.code() == Status::Code::kInvalidArgument) {
+            // Another stream for this agent moved the head meanwhile.
+            return Refuse(ctx, agent_id, grpc::StatusCode::ABORTED, where + s.message());
+          }
+          return FromStatus(ctx, agent_id, s);
+        }
+        head.seq = seq;
+        head.digest = digest;
+        break;
+      }
+      case evidence::Link::kAlreadyHeld: {
+        auto held = ledger_->DigestAt(agent_id, seq);
+        if (!held.ok()) return FromStatus(ctx, agent_id, held.status());
+        if (!*held || **held != digest) {
+          return Refuse(ctx, agent_id, grpc::StatusCode::ALREADY_EXISTS,
+                        where + "fork: the store holds another record at this seq");
+        }
+        break;  // a resend of what the store holds: ack again
+      }
+      case evidence::Link::kGap:
+        return Refuse(ctx, agent_id, grpc::StatusCode::FAILED_PRECONDITION,
+                      where + "gap: the store's chain ends at seq " + std::to_string(head.seq));
+      case evidence::Link::kBrokenChain:
+        return Refuse(ctx, agent_id, grpc::StatusCode::INVALID_ARGUMENT,
+                      where + "broken chain: prev_digest is not the digest of seq " +
+                          std::to_string(head.seq));
+    }
+    v1::UploadResponse ack;
+    ack.mutable_ack()->set_acked_seq(head.seq);
+    if (!stream->Write(ack)) return grpc::Status::OK;
+  }
+  return grpc::Status::OK;
+}
+
+}  // namespace shoko::store

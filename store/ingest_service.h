@@ -1,0 +1,32 @@
+// EvidenceIngest: verifies and stores what agents upload (design §1, §5).
+#ifndef SHOKO_STORE_INGEST_SERVICE_H_
+#define SHOKO_STORE_INGEST_SERVICE_H_
+
+#include <functional>
+
+#include "shoko/v1/ingest.grpc.pb.h"
+#include "store/ledger.h"
+
+namespace shoko::store {
+
+class IngestService final : public v1::EvidenceIngest::Service {
+ public:
+  // `now_us` is the store's clock for received times.
+  IngestService(Ledger* ledger, std::function<int64_t()> now_us)
+      : ledger_(ledger), now_us_(std::move(now_us)) {}
+
+  // Hello → HelloAck with the durable head; then for each envelope: verify the
+  // signature with the agent's key, parse, check the chain, commit, ack.
+  // Any refusal ends the stream with a status naming the seq and the reason.
+  grpc::Status Upload(
+      grpc::ServerContext* context,
+      grpc::ServerReaderWriter<v1::UploadResponse, v1::UploadRequest>* stream) override;
+
+ private:
+  Ledger* ledger_;
+  std::function<int64_t()> now_us_;
+};
+
+}  // namespace shoko::store
+
+#endif  // SHOKO_STORE_INGEST_SERVICE_H_

@@ -1,0 +1,138 @@
+// shoko-store: the central audit store (design §1, §7).
+#include <grpcpp/grpcpp.h>
+#include <signal.h>
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <iostream>
+
+#include "platform/local_files.h"
+#include "store/audit_service.h"
+#include "store/config.h"
+#include "store/ingest_service.h"
+#include "store/ledger.h"
+#include "shoko/version.h"
+
+namespace shoko::store {
+namespace {
+
+constexpr int kExitUsage = 2;
+constexpr int kExitInternal = 4;
+
+void Log(const std::string& message) { std::cerr << "shoko-store: " << message << std::endl; }
+
+int64_t NowMicros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+struct ServeFlags {
+  std::string config;
+  std::string listen;
+  std::string db;
+  bool insecure_loopback = false;
+};
+
+int Serve(const ServeFlags& flags) {
+  // Stop signals are taken synchronously by the main thread (sigwait below);
+  // block them before gRPC starts its threads.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  StoreConfig config;
+  if (!flags.config.empty()) {
+    auto loaded = LoadStoreConfig(flags.config);
+    if (!loaded.ok()) {
+      Log("error: " + loaded.status().message());
+      return kExitUsage;
+    }
+    config = std::move(loaded).value();
+  }
+  if (!flags.listen.empty()) config.listen = flags.listen;
+  if (!flags.db.empty()) config.db = flags.db;
+  if (flags.insecure_loopback) config.insecure_loopback = true;
+  if (Status s = ValidateStoreConfig(config); !s.ok()) {
+    Log("error: " + s.message());
+    return kExitUsage;
+  }
+
+  if (size_t slash = config.db.rfind('/'); slash != std::string::npos && slash > 0) {
+    if (Status s = platform::MakeDirs(config.db.substr(0, slash), 0700); !s.ok()) {
+      Log("error: db: " + s.message());
+      return kExitUsage;
+    }
+  }
+  auto ledger = OpenSqliteLedger(config.db);
+  if (!ledger.ok()) {
+    Log("error: " + ledger.status().message());
+    return ledger.status().code() == Status::Code::kInternal ? kExitInternal : kExitUsage;
+  }
+  IngestService ingest(ledger->get(), NowMicros);
+  AuditService audit(ledger->get());
+
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(config.listen, grpc::InsecureServerCredentials(), &port);
+  builder.SetMaxReceiveMessageSize(16 << 20);
+  builder.RegisterService(&ingest);
+  builder.RegisterService(&audit);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (!server || port == 0) {
+    Log("error: cannot listen on " + config.listen + " (address in use or not local?)");
+    return kExitUsage;
+  }
+  std::string host = config.listen.substr(0, config.listen.rfind(':'));
+  // The one line on stdout: scripts and tests wait for it to know the store is up.
+  std::cout << "listening on " << host << ":" << port << std::endl;
+  Log("serving " + config.db + " on " + host + ":" + std::to_string(port) +
+      " (plaintext, loopback only)");
+
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  Log("stopping on signal " + std::to_string(sig));
+  // Let in-flight streams finish their current commit, then cut them off.
+  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  server->Wait();
+  Log("stopped");
+  return 0;
+}
+
+int Main(int argc, char** argv) {
+  CLI::App app{"shoko-store: the central audit store. It verifies every signature and chain "
+               "and keeps evidence in an append-only ledger."};
+  app.set_version_flag("--version", std::string(kShokoVersion));
+  app.require_subcommand(1);
+  ServeFlags flags;
+  CLI::App* serve = app.add_subcommand("serve", "Serve evidence ingest and audit queries.");
+  serve->add_option("--config", flags.config, "Store config file (YAML).")->type_name("FILE");
+  serve->add_option("--listen", flags.listen, "HOST:PORT to listen on (overrides the config).")
+      ->type_name("HOST:PORT");
+  serve->add_option("--db", flags.db, "SQLite database file (overrides the config).")
+      ->type_name("FILE");
+  serve->add_flag("--insecure-loopback", flags.insecure_loopback,
+                  "Serve plaintext gRPC; allowed only on a loopback address.");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);
+    Log(std::string("usage: ") + e.what() + " (see --help)");
+    return kExitUsage;
+  }
+  return Serve(flags);
+}
+
+}  // namespace
+}  // namespace shoko::store
+
+int main(int argc, char** argv) {
+  try {
+    return shoko::store::Main(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "shoko-store: internal error: " << e.what() << std::endl;
+    return 4;
+  }
+}

@@ -1,0 +1,203 @@
+#include <mutex>
+
+#include "platform/sqlite_db.h"
+#include "store/ledger.h"
+
+namespace shoko::store {
+namespace {
+
+constexpr int64_t kSchemaVersion = 1;
+
+constexpr char kSchemaV1[] = R"sql(
+CREATE TABLE agents (
+  agent_id         TEXT PRIMARY KEY,
+  public_key       BLOB NOT NULL,
+  registered_at_us INTEGER NOT NULL,
+  head_seq         INTEGER NOT NULL DEFAULT 0,
+  head_digest      BLOB NOT NULL
+);
+CREATE TABLE evidence (
+  id              INTEGER PRIMARY KEY,
+  agent_id        TEXT NOT NULL REFERENCES agents (agent_id),
+  seq             INTEGER NOT NULL,
+  record_digest   BLOB NOT NULL,
+  envelope        BLOB NOT NULL,
+  check_id        TEXT NOT NULL,
+  verdict         INTEGER NOT NULL,
+  collected_at_us INTEGER NOT NULL,
+  received_at_us  INTEGER NOT NULL,
+  UNIQUE (agent_id, seq)
+);
+CREATE TABLE evidence_controls (
+  control_ref TEXT NOT NULL,
+  evidence_id INTEGER NOT NULL REFERENCES evidence (id),
+  PRIMARY KEY (control_ref, evidence_id)
+) WITHOUT ROWID;
+-- Normal operation never changes or removes evidence (design §6).
+CREATE TRIGGER evidence_append_only_update BEFORE UPDATE ON evidence
+  BEGIN SELECT RAISE(ABORT, 'evidence is append-only'); END;
+CREATE TRIGGER evidence_append_only_delete BEFORE DELETE ON evidence
+  BEGIN SELECT RAISE(ABORT, 'evidence is append-only'); END;
+PRAGMA user_version = 1;
+)sql";
+
+class SqliteLedger final : public Ledger {
+ public:
+  explicit SqliteLedger(std::unique_ptr<platform::SqliteDb> db) : db_(std::move(db)) {}
+
+  Status Migrate() {
+    auto version = db_->UserVersion();
+    if (!version.ok()) return version.status();
+    if (*version > kSchemaVersion) {
+      return Status::NotSupported(db_->path() + ": ledger schema version " +
+                                  std::to_string(*version) + " is newer than this store (" +
+                                  std::to_string(kSchemaVersion) + ")");
+    }
+    if (*version < 1) {
+      platform::SqliteTransaction tx(db_.get());
+      SHOKO_RETURN_IF_ERROR(tx.Begin());
+      SHOKO_RETURN_IF_ERROR(db_->Exec(kSchemaV1));
+      SHOKO_RETURN_IF_ERROR(tx.Commit());
+    }
+    return Status::OK();
+  }
+
+  Result<std::optional<AgentEntry>> FindAgent(const std::string& agent_id) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return FindAgentLocked(agent_id);
+  }
+
+  Status RegisterAgent(const std::string& agent_id, const std::string& public_key,
+                       int64_t now_us) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto stmt = db_->Prepare(
+        "INSERT INTO agents (agent_id, public_key, registered_at_us, head_seq, head_digest) "
+        "VALUES (?, ?, ?, 0, ?)");
+    if (!stmt.ok()) return stmt.status();
+    stmt->BindText(1, agent_id).BindBlob(2, public_key).Bind(3, now_us)
+        .BindBlob(4, evidence::ChainHead().digest);
+    return stmt->Run();
+  }
+
+  Status Append(const LedgerRecord& record, const v1::Evidence& ev) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    platform::SqliteTransaction tx(db_.get());
+    SHOKO_RETURN_IF_ERROR(tx.Begin());
+    auto agent = FindAgentLocked(record.agent_id);
+    if (!agent.ok()) return agent.status();
+    if (!*agent) return Status::NotFound("agent " + record.agent_id + " is not registered");
+    if (evidence::Classify((*agent)->head, ev) != evidence::Link::kNext) {
+      return Status::InvalidArgument("seq " + std::to_string(ev.seq()) +
+                                     " does not continue the chain at seq " +
+                                     std::to_string((*agent)->head.seq));
+    }
+    auto insert = db_->Prepare(
+        "INSERT INTO evidence (agent_id, seq, record_digest, envelope, check_id, verdict, "
+        "collected_at_us, received_at_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!insert.ok()) return insert.status();
+    const int64_t collected_us =
+        ev.collected_at().seconds() * 1000000 + ev.collected_at().nanos() / 1000;
+    insert->BindText(1, record.agent_id)
+        .Bind(2, static_cast<int64_t>(record.seq))
+        .BindBlob(3, record.record_digest)
+        .BindBlob(4, record.envelope)
+        .BindText(5, ev.check_id())
+        .Bind(6, ev.verdict())
+        .Bind(7, collected_us)
+        .Bind(8, record.received_at_us);
+    SHOKO_RETURN_IF_ERROR(insert->Run());
+    auto id = db_->Prepare("SELECT last_insert_rowid()");
+    if (!id.ok()) return id.status();
+    auto row = id->Step();
+    if (!row.ok()) return row.status();
+    const int64_t evidence_id = id->Int64(0);
+    auto ref = db_->Prepare(
+        "INSERT OR IGNORE INTO evidence_controls (control_ref, evidence_id) VALUES (?, ?)");
+    if (!ref.ok()) return ref.status();
+    for (const std::string& control : ev.controls()) {
+      ref->Reset();
+      ref->BindText(1, control).Bind(2, evidence_id);
+      SHOKO_RETURN_IF_ERROR(ref->Run());
+    }
+    auto head = db_->Prepare("UPDATE agents SET head_seq = ?, head_digest = ? WHERE agent_id = ?");
+    if (!head.ok()) return head.status();
+    head->Bind(1, static_cast<int64_t>(record.seq)).BindBlob(2, record.record_digest)
+        .BindText(3, record.agent_id);
+    SHOKO_RETURN_IF_ERROR(head->Run());
+    return tx.Commit();
+  }
+
+  Result<std::optional<std::string>> DigestAt(const std::string& agent_id, uint64_t seq) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto stmt = db_->Prepare("SELECT record_digest FROM evidence WHERE agent_id = ? AND seq = ?");
+    if (!stmt.ok()) return stmt.status();
+    stmt->BindText(1, agent_id).Bind(2, static_cast<int64_t>(seq));
+    auto row = stmt->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return std::optional<std::string>();
+    return std::optional<std::string>(stmt->Blob(0));
+  }
+
+  Status List(const EvidenceFilter& filter,
+              const std::function<bool(const LedgerRecord&)>& each) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    // GLOB, not LIKE: refs are case-sensitive and contain no GLOB wildcards
+    // (their grammar has none of * ? [).
+    auto stmt = db_->Prepare(
+        "SELECT e.agent_id, e.seq, e.record_digest, e.envelope, e.received_at_us, a.public_key "
+        "FROM evidence e JOIN agents a ON a.agent_id = e.agent_id "
+        "WHERE (?1 = '' OR e.id IN (SELECT evidence_id FROM evidence_controls "
+        "  WHERE control_ref = ?1 OR control_ref GLOB ?1 || '.*' OR control_ref GLOB ?1 || '(*')) "
+        "AND (?2 = '' OR e.agent_id GLOB ?2 || '*') "
+        "ORDER BY e.id LIMIT ?3");
+    if (!stmt.ok()) return stmt.status();
+    stmt->BindText(1, filter.control_ref)
+        .BindText(2, filter.agent_id)
+        .Bind(3, filter.limit == 0 ? -1 : static_cast<int64_t>(filter.limit));
+    for (;;) {
+      auto row = stmt->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) return Status::OK();
+      LedgerRecord r;
+      r.agent_id = stmt->Text(0);
+      r.seq = static_cast<uint64_t>(stmt->Int64(1));
+      r.record_digest = stmt->Blob(2);
+      r.envelope = stmt->Blob(3);
+      r.received_at_us = stmt->Int64(4);
+      r.public_key = stmt->Blob(5);
+      if (!each(r)) return Status::OK();
+    }
+  }
+
+ private:
+  Result<std::optional<AgentEntry>> FindAgentLocked(const std::string& agent_id) {
+    auto stmt = db_->Prepare(
+        "SELECT public_key, head_seq, head_digest FROM agents WHERE agent_id = ?");
+    if (!stmt.ok()) return stmt.status();
+    stmt->BindText(1, agent_id);
+    auto row = stmt->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return std::optional<AgentEntry>();
+    AgentEntry a;
+    a.agent_id = agent_id;
+    a.public_key = stmt->Blob(0);
+    a.head.seq = static_cast<uint64_t>(stmt->Int64(1));
+    a.head.digest = stmt->Blob(2);
+    return std::optional<AgentEntry>(std::move(a));
+  }
+
+  std::mutex mu_;
+  std::unique_ptr<platform::SqliteDb> db_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Ledger>> OpenSqliteLedger(const std::string& path) {
+  auto db = platform::SqliteDb::Open(path);
+  if (!db.ok()) return db.status();
+  auto ledger = std::make_unique<SqliteLedger>(std::move(db).value());
+  SHOKO_RETURN_IF_ERROR(ledger->Migrate());
+  return std::unique_ptr<Ledger>(std::move(ledger));
+}
+
+}  // namespace shoko::store
