@@ -74,6 +74,8 @@ class Result {
   const T* operator->() const { return &value(); }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
+  // By value, so that `for (x : *MakeResult())` does not dangle.
+  T operator*() && { return std::move(*this).value(); }
 
  private:
   std::optional<T> value_;

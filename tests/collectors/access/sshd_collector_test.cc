@@ -1,0 +1,215 @@
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <map>
+#include <sstream>
+
+#include "collectors/access/sshd_config.h"
+#include "collectors/collector.h"
+#include "controls/baseline.h"
+#include "platform/env.h"
+#include "tests/support/subprocess.h"
+#include "tests/support/temp_dir.h"
+
+namespace shoko::collectors::access {
+namespace {
+
+using testing::FixturePath;
+
+std::unique_ptr<platform::Env> EnvFor(const std::string& fixture) {
+  auto env = platform::NewRootedEnv(FixturePath(fixture));
+  EXPECT_TRUE(env.ok()) << env.status().ToString();
+  return std::move(env).value();
+}
+
+std::vector<Observation> Collect(const std::string& fixture) {
+  auto env = EnvFor(fixture);
+  auto collector = CollectorRegistry::Global().Create("access.sshd");
+  EXPECT_NE(collector, nullptr);
+  return collector->Collect({*env, controls::Baseline::BuiltIn()});
+}
+
+const Observation& Find(const std::vector<Observation>& obs, const std::string& check_id) {
+  for (const Observation& o : obs) {
+    if (o.check_id == check_id) return o;
+  }
+  ADD_FAILURE() << "no observation " << check_id;
+  static Observation none;
+  return none;
+}
+
+TEST(SshdConfigTest, DropInIncludedBeforeMainFileWins) {
+  auto env = EnvFor("debian12-sshd");
+  auto config = LoadSshdConfig(*env);
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  EXPECT_EQ(config->files, (std::vector<std::string>{
+                               "/etc/ssh/sshd_config",
+                               "/etc/ssh/sshd_config.d/50-hardening.conf"}));
+  EXPECT_EQ(config->effective["permitrootlogin"], "no");
+  EXPECT_EQ(config->effective["x11forwarding"], "no");  // the drop-in came first
+  EXPECT_EQ(config->effective["logingracetime"], "60");
+  EXPECT_EQ(config->effective["usepam"], "yes");
+  EXPECT_EQ(config->effective["acceptenv"], nlohmann::json::array({"LANG", "LC_*"}));
+  EXPECT_EQ(config->effective["subsystem"],
+            nlohmann::json::array({"sftp /usr/lib/openssh/sftp-server"}));
+}
+
+TEST(SshdConfigTest, DefaultsFillUnsetKeywords) {
+  auto env = EnvFor("sshd-defaults");
+  auto config = LoadSshdConfig(*env);
+  ASSERT_TRUE(config.ok());
+  EXPECT_EQ(config->effective["permitrootlogin"], "without-password");
+  EXPECT_EQ(config->effective["maxauthtries"], "6");
+}
+
+TEST(SshdConfigTest, FirstValueWins) {
+  auto env = EnvFor("sshd-first-wins");
+  auto config = LoadSshdConfig(*env);
+  ASSERT_TRUE(config.ok());
+  EXPECT_EQ(config->effective["permitrootlogin"], "yes");
+  EXPECT_EQ(config->effective["maxauthtries"], "3");
+  EXPECT_EQ(config->effective["logingracetime"], "120");
+  EXPECT_EQ(config->effective["clientaliveinterval"], "300");
+  EXPECT_EQ(config->effective["passwordauthentication"], "no");
+}
+
+TEST(SshdConfigTest, MatchBlocksStayOutOfTheGlobalResult) {
+  auto env = EnvFor("sshd-match");
+  auto config = LoadSshdConfig(*env);
+  ASSERT_TRUE(config.ok());
+  EXPECT_EQ(config->effective["permitrootlogin"], "no");
+  EXPECT_EQ(config->effective["x11forwarding"], "no");
+  EXPECT_EQ(config->effective["maxauthtries"], "4");  // after "Match all"
+  ASSERT_EQ(config->match_blocks.size(), 1u);
+  EXPECT_EQ(config->match_blocks[0].criteria, "Address 10.0.0.0/8");
+  EXPECT_EQ(config->match_blocks[0].line, 4);
+  EXPECT_EQ(config->match_blocks[0].overrides["permitrootlogin"], "yes");
+}
+
+TEST(SshdConfigTest, IncludeLoopIsAnError) {
+  auto env = EnvFor("sshd-include-loop");
+  auto config = LoadSshdConfig(*env);
+  ASSERT_FALSE(config.ok());
+  EXPECT_NE(config.status().message().find("too many nested Includes"), std::string::npos);
+}
+
+TEST(SshdCollectorTest, HardenedHostPasses) {
+  auto obs = Collect("debian12-sshd");
+  ASSERT_EQ(obs.size(), 2u);
+  const Observation& config = Find(obs, "access.sshd");
+  EXPECT_EQ(config.verdict, Verdict::kInfo);
+  EXPECT_EQ(config.facts["effective"]["permitrootlogin"], "no");
+  ASSERT_EQ(config.artifacts.size(), 2u);
+  EXPECT_EQ(config.artifacts[0].path, "/etc/ssh/sshd_config");
+  EXPECT_EQ(config.artifacts[0].sha256.size(), 32u);
+  const Observation& rule = Find(obs, "access.sshd.permit_root_login");
+  EXPECT_EQ(rule.verdict, Verdict::kPass);
+  EXPECT_EQ(rule.observation_check_id, "access.sshd");
+  EXPECT_EQ(rule.facts["permitrootlogin"], "no");
+  EXPECT_EQ(rule.expected["allowed"], nlohmann::json::array({"no"}));
+}
+
+TEST(SshdCollectorTest, DefaultRootLoginFails) {
+  auto obs = Collect("sshd-defaults");
+  const Observation& rule = Find(obs, "access.sshd.permit_root_login");
+  EXPECT_EQ(rule.verdict, Verdict::kFail);
+  EXPECT_EQ(rule.message, "PermitRootLogin is without-password; baseline allows no");
+}
+
+TEST(SshdCollectorTest, MissingSshdIsNotApplicable) {
+  auto obs = Collect("no-sshd");
+  ASSERT_EQ(obs.size(), 2u);
+  for (const Observation& o : obs) {
+    EXPECT_EQ(o.verdict, Verdict::kNotApplicable) << o.check_id;
+    EXPECT_NE(o.message.find("sshd is not installed"), std::string::npos);
+  }
+}
+
+TEST(SshdCollectorTest, BrokenConfigIsAnErrorNamingFileAndLine) {
+  auto obs = Collect("sshd-bad-quote");
+  ASSERT_EQ(obs.size(), 2u);
+  for (const Observation& o : obs) {
+    EXPECT_EQ(o.verdict, Verdict::kError) << o.check_id;
+    EXPECT_EQ(o.message, "/etc/ssh/sshd_config:3: unterminated quote in banner");
+  }
+}
+
+TEST(SshdCollectorTest, BaselineDecidesWhatIsAllowed) {
+  auto baseline = controls::Baseline::Parse(
+      "id: lenient\nversion: '1'\nvalues:\n  access.sshd.permit_root_login:\n"
+      "    allowed: [no, prohibit-password]\n    rationale: r\n    source: operator policy\n",
+      "b.yaml");
+  ASSERT_TRUE(baseline.ok()) << baseline.status().ToString();
+  auto env = EnvFor("sshd-defaults");
+  auto obs = CollectorRegistry::Global().Create("access.sshd")->Collect({*env, *baseline});
+  EXPECT_EQ(Find(obs, "access.sshd.permit_root_login").verdict, Verdict::kPass);
+}
+
+// Oracle: OpenSSH's own `sshd -T` must print the same values as `effective`
+// for every keyword shoko judges. sshd reads Includes from the real /etc/ssh,
+// so it runs in a private mount namespace with the fixture bound over /etc/ssh.
+class SshdOracleTest : public ::testing::TestWithParam<std::string> {};
+
+std::map<std::string, std::string> SshdT(const std::string& fixture, std::string* why) {
+  testing::TempDir dir;
+  auto keygen = testing::RunCommand(
+      {"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", dir.Path("hostkey")});
+  if (keygen.exit_code != 0) {
+    *why = "ssh-keygen is not available: " + keygen.err;
+    return {};
+  }
+  std::string script = "mount --bind '" + FixturePath(fixture) +
+                       "/etc/ssh' /etc/ssh && mount -t tmpfs tmpfs /run && mkdir /run/sshd && "
+                       "exec /usr/sbin/sshd -T -f /etc/ssh/sshd_config -h '" +
+                       dir.Path("hostkey") + "'";
+  auto result = testing::RunCommand({"unshare", "-m", "sh", "-c", script});
+  if (result.exit_code != 0) {
+    *why = "sshd -T in a private mount namespace failed (needs root and openssh-server): " +
+           result.err;
+    return {};
+  }
+  std::map<std::string, std::string> values;
+  std::istringstream lines(result.out);
+  std::string line;
+  while (std::getline(lines, line)) {
+    size_t space = line.find(' ');
+    if (space != std::string::npos) values.emplace(line.substr(0, space), line.substr(space + 1));
+  }
+  return values;
+}
+
+TEST_P(SshdOracleTest, EffectiveValuesMatchSshdT) {
+  if (::geteuid() != 0 || ::access("/usr/sbin/sshd", X_OK) != 0) {
+    GTEST_SKIP() << "sshd -T oracle needs root and /usr/sbin/sshd (the test command installs "
+                    "openssh-server and CI runs as root)";
+  }
+  std::string why;
+  auto oracle = SshdT(GetParam(), &why);
+  if (oracle.empty()) GTEST_SKIP() << why;
+  auto env = EnvFor(GetParam());
+  auto config = LoadSshdConfig(*env);
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  int compared = 0;
+  for (const char* keyword :
+       {"permitrootlogin", "passwordauthentication", "permitemptypasswords", "maxauthtries",
+        "hostbasedauthentication", "ignorerhosts", "permituserenvironment", "x11forwarding",
+        "logingracetime", "clientaliveinterval", "clientalivecountmax", "loglevel", "usepam",
+        "pubkeyauthentication", "kbdinteractiveauthentication", "maxsessions"}) {
+    ASSERT_TRUE(oracle.count(keyword)) << "sshd -T did not print " << keyword;
+    EXPECT_EQ(config->effective.value(keyword, "<unset>"), oracle[keyword]) << keyword;
+    ++compared;
+  }
+  EXPECT_EQ(compared, 16);
+}
+
+INSTANTIATE_TEST_SUITE_P(Fixtures, SshdOracleTest,
+                         ::testing::Values("debian12-sshd", "sshd-defaults", "sshd-first-wins",
+                                           "sshd-match"),
+                         [](const auto& param) {
+                           std::string name = param.param;
+                           for (char& c : name) c = (c == '-') ? '_' : c;
+                           return name;
+                         });
+
+}  // namespace
+}  // namespace shoko::collectors::access

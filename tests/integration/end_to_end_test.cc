@@ -1,0 +1,211 @@
+// The walking skeleton end to end: a real shoko-store on a free loopback port,
+// a real shoko-agent run against a fixture host, and shokoctl reading back.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "evidence/keys.h"
+#include "tests/support/subprocess.h"
+#include "tests/support/temp_dir.h"
+
+namespace shoko {
+namespace {
+
+using testing::CommandResult;
+using testing::FixturePath;
+using testing::RunCommand;
+using testing::Subprocess;
+using testing::TempDir;
+
+constexpr auto kStartTimeout = std::chrono::seconds(30);
+
+// A shoko-store process serving a database in `dir`.
+class StoreProcess {
+ public:
+  explicit StoreProcess(const TempDir& dir, const std::string& listen = "127.0.0.1:0")
+      : stderr_path_(dir.Path("store.err")) {
+    auto proc = Subprocess::Start({SHOKO_STORE_BIN, "serve", "--listen", listen, "--db",
+                                   dir.Path("store/store.db"), "--insecure-loopback"},
+                                  stderr_path_);
+    EXPECT_TRUE(proc.ok()) << proc.status().ToString();
+    proc_ = std::move(proc).value();
+    auto line = proc_->WaitForLine("listening on ", kStartTimeout);
+    EXPECT_TRUE(line.ok()) << line.status().ToString() << "\n" << testing::ReadFileOrEmpty(stderr_path_);
+    if (line.ok()) address_ = line->substr(std::string("listening on ").size());
+  }
+  const std::string& address() const { return address_; }
+  int Stop() {
+    auto code = proc_->Stop(SIGTERM, std::chrono::seconds(30));
+    EXPECT_TRUE(code.ok()) << code.status().ToString();
+    return code.ok() ? *code : -1;
+  }
+  std::string Log() const { return testing::ReadFileOrEmpty(stderr_path_); }
+
+ private:
+  std::string stderr_path_;
+  std::unique_ptr<Subprocess> proc_;
+  std::string address_;
+};
+
+std::string AgentConfig(const TempDir& dir, const std::string& store, const std::string& root) {
+  return dir.Write("agent.yaml", "state_dir: " + dir.Path("agent-state") + "\nroot: " + root +
+                                     "\nstore:\n  address: " + store +
+                                     "\n  insecure_loopback: true\n  connect_timeout: 2s\n"
+                                     "labels:\n  service: demo-service\n");
+}
+
+std::vector<nlohmann::json> JsonLines(const std::string& text) {
+  std::vector<nlohmann::json> out;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) out.push_back(nlohmann::json::parse(line));
+  return out;
+}
+
+int Lines(const std::string& text) {
+  int n = 0;
+  for (char c : text) n += c == '\n';
+  return n;
+}
+
+TEST(EndToEndTest, RecordTravelsFromAgentToStoreToAuditor) {
+  TempDir dir;
+  StoreProcess store(dir);
+  ASSERT_FALSE(store.address().empty());
+  std::string config = AgentConfig(dir, store.address(), FixturePath("debian12-sshd"));
+
+  CommandResult agent = RunCommand({SHOKO_AGENT_BIN, "run", "--once", "--config", config});
+  ASSERT_EQ(agent.exit_code, 0) << agent.err;
+  EXPECT_NE(agent.err.find("store acknowledged 2 record(s)"), std::string::npos) << agent.err;
+
+  CommandResult query = RunCommand({SHOKOCTL_BIN, "evidence", "--store", store.address(),
+                                    "--control", "ismap:8.2", "--format", "jsonl"});
+  ASSERT_EQ(query.exit_code, 0) << query.err;
+  auto records = JsonLines(query.out);
+  ASSERT_EQ(records.size(), 1u) << query.out;
+  const nlohmann::json& r = records[0];
+  EXPECT_EQ(r["check_id"], "access.sshd.permit_root_login");
+  EXPECT_EQ(r["verdict"], "pass");
+  EXPECT_EQ(r["signature"], "valid");
+  EXPECT_EQ(r["hostname"], "fixture-debian12");
+  EXPECT_EQ(r["seq"], 2);
+  EXPECT_EQ(r["facts"]["permitrootlogin"], "no");
+  // The record is the agent's: its id is the key_id of the key it made.
+  auto pub = evidence::PublicKey::FromPem(testing::ReadFileOrEmpty(dir.Path("agent-state/agent.pub")));
+  ASSERT_TRUE(pub.ok());
+  EXPECT_EQ(r["agent_id"], pub->KeyId());
+
+  CommandResult table = RunCommand({SHOKOCTL_BIN, "evidence", "--store", store.address()});
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_NE(table.out.find("2 record(s), 2 with a valid signature"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("access.sshd.permit_root_login"), std::string::npos);
+
+  EXPECT_EQ(store.Stop(), 0) << store.Log();
+  EXPECT_NE(store.Log().find("registered new agent " + pub->KeyId()), std::string::npos);
+}
+
+TEST(EndToEndTest, NothingIsLostWhileTheStoreIsDown) {
+  TempDir dir;
+  std::string dead_address;
+  {
+    TempDir scratch;
+    StoreProcess gone(scratch);
+    dead_address = gone.address();
+    ASSERT_EQ(gone.Stop(), 0);
+  }
+  std::string config = AgentConfig(dir, dead_address, FixturePath("sshd-defaults"));
+  CommandResult offline = RunCommand({SHOKO_AGENT_BIN, "run", "--once", "--config", config});
+  EXPECT_EQ(offline.exit_code, 3) << offline.err;
+  EXPECT_NE(offline.err.find("cannot connect to store at " + dead_address), std::string::npos)
+      << offline.err;
+  EXPECT_NE(offline.err.find("2 record(s) kept in the outbox"), std::string::npos) << offline.err;
+
+  StoreProcess store(dir);
+  config = AgentConfig(dir, store.address(), FixturePath("sshd-defaults"));
+  CommandResult online = RunCommand({SHOKO_AGENT_BIN, "run", "--once", "--config", config});
+  ASSERT_EQ(online.exit_code, 0) << online.err;
+  EXPECT_NE(online.err.find("store acknowledged 4 record(s)"), std::string::npos) << online.err;
+
+  CommandResult query =
+      RunCommand({SHOKOCTL_BIN, "evidence", "--store", store.address(), "--format", "jsonl"});
+  ASSERT_EQ(query.exit_code, 0) << query.err;
+  auto records = JsonLines(query.out);
+  ASSERT_EQ(records.size(), 4u);
+  for (size_t i = 0; i < records.size(); ++i) {
+    EXPECT_EQ(records[i]["seq"], i + 1);
+    EXPECT_EQ(records[i]["signature"], "valid");
+  }
+  EXPECT_EQ(records[1]["verdict"], "fail");
+  EXPECT_EQ(store.Stop(), 0);
+}
+
+struct BadRun {
+  std::vector<std::string> argv;
+  int exit_code;
+  std::string message;  // must appear in the one line on stderr
+};
+
+TEST(EndToEndTest, BadInputGivesOneLineAndTheRightExitCode) {
+  TempDir dir;
+  std::string malformed = dir.Write("malformed.yaml", "store:\n  adress: 127.0.0.1:1\n");
+  std::string good = AgentConfig(dir, "127.0.0.1:9", "/");
+  std::string bad_root = dir.Write("badroot.yaml", "root: " + dir.Path("no-such-root") + "\n");
+  const BadRun cases[] = {
+      {{SHOKO_AGENT_BIN, "run", "--once", "--config", dir.Path("missing.yaml")}, 2,
+       dir.Path("missing.yaml") + ": No such file or directory"},
+      {{SHOKO_AGENT_BIN, "run", "--once", "--config", malformed}, 2,
+       malformed + ":2: unknown key 'adress' in store"},
+      {{SHOKO_AGENT_BIN, "collect", "--once", "--bogus"}, 2, "--bogus"},
+      {{SHOKO_AGENT_BIN, "collect", "--once", "--root", dir.Path("no-such-root")}, 2,
+       "root directory " + dir.Path("no-such-root") + ": No such file or directory"},
+      {{SHOKO_AGENT_BIN, "collect", "--once", "--config", bad_root}, 2, "no-such-root"},
+      {{SHOKO_AGENT_BIN, "collect", "--once", "--collector", "nope"}, 2, "unknown collector 'nope'"},
+      {{SHOKO_AGENT_BIN, "collect"}, 2, "collect needs --once"},
+      {{SHOKO_AGENT_BIN, "collect", "--once", "--format", "xml"}, 2, "--format"},
+      {{SHOKO_AGENT_BIN}, 2, "subcommand"},
+      {{SHOKO_STORE_BIN, "serve", "--listen", "0.0.0.0:0", "--insecure-loopback", "--db",
+        dir.Path("s.db")}, 2, "plaintext is allowed only on a loopback address, not '0.0.0.0'"},
+      {{SHOKO_STORE_BIN, "serve", "--listen", "127.0.0.1:0", "--db", dir.Path("s.db")}, 2,
+       "--insecure-loopback"},
+      {{SHOKO_STORE_BIN, "serve", "--config", dir.Path("missing.yaml")}, 2, "missing.yaml"},
+      {{SHOKOCTL_BIN, "evidence", "--store", "127.0.0.1:9"}, 3, "store 127.0.0.1:9"},
+      {{SHOKOCTL_BIN, "evidence", "--store", "10.0.0.1:7443"}, 2, "loopback"},
+      {{SHOKOCTL_BIN, "evidence", "--store", "127.0.0.1:9", "--control", "ismap 8.2"}, 2,
+       "'ismap 8.2' is not a control ref"},
+  };
+  for (const BadRun& c : cases) {
+    std::string cmd;
+    for (const std::string& a : c.argv) cmd += a + " ";
+    CommandResult r = RunCommand(c.argv, std::chrono::seconds(30));
+    EXPECT_EQ(r.exit_code, c.exit_code) << cmd << "\n" << r.err;
+    EXPECT_EQ(Lines(r.err), 1) << cmd << "\n" << r.err;
+    EXPECT_NE(r.err.find(c.message), std::string::npos) << cmd << "\n" << r.err;
+    EXPECT_TRUE(r.out.empty()) << cmd << "\n" << r.out;
+  }
+  // A store that is not listening: one line from the failed upload, exit 3,
+  // and the records stay in the outbox for the next run.
+  CommandResult unreachable = RunCommand({SHOKO_AGENT_BIN, "run", "--once", "--config", good});
+  EXPECT_EQ(unreachable.exit_code, 3) << unreachable.err;
+  EXPECT_NE(unreachable.err.find("kept in the outbox"), std::string::npos);
+}
+
+TEST(EndToEndTest, CollectPrintsJsonLinesWithoutSigning) {
+  CommandResult r = RunCommand(
+      {SHOKO_AGENT_BIN, "collect", "--once", "--root", FixturePath("sshd-match"), "--collector", "access"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto lines = JsonLines(r.out);
+  ASSERT_EQ(lines.size(), 2u);
+  for (const auto& line : lines) {
+    for (const char* field : {"check_id", "collector", "controls", "verdict", "facts", "artifacts", "message"}) {
+      EXPECT_TRUE(line.contains(field)) << field;
+    }
+  }
+  EXPECT_EQ(lines[0]["facts"]["match_blocks"][0]["overrides"]["permitrootlogin"], "yes");
+  EXPECT_EQ(lines[1]["verdict"], "pass");
+  EXPECT_EQ(lines[1]["controls"][0], "ismap:8.2");
+}
+
+}  // namespace
+}  // namespace shoko

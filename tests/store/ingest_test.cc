@@ -1,0 +1,174 @@
+// The store's ingest rules, against a real gRPC server in this process.
+#include "store/ingest_service.h"
+
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include "evidence/chain.h"
+#include "evidence/envelope.h"
+#include "evidence/keys.h"
+#include "shoko/v1/ingest.grpc.pb.h"
+#include "tests/support/temp_dir.h"
+
+namespace shoko::store {
+namespace {
+
+using testing::TempDir;
+
+class IngestTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto ledger = OpenSqliteLedger(dir_.Path("store.db"));
+    ASSERT_TRUE(ledger.ok());
+    ledger_ = std::move(ledger).value();
+    service_ = std::make_unique<IngestService>(ledger_.get(), [] { return int64_t{42}; });
+    grpc::ServerBuilder builder;
+    builder.RegisterService(service_.get());
+    server_ = builder.BuildAndStart();
+    stub_ = v1::EvidenceIngest::NewStub(server_->InProcessChannel(grpc::ChannelArguments()));
+  }
+  void TearDown() override { server_->Shutdown(); }
+
+  // A signed record `seq` of `key`'s chain with the given prev digest.
+  static v1::Envelope Record(const evidence::SigningKey& key, uint64_t seq,
+                             const std::string& prev, const std::string& agent_id = "") {
+    v1::Evidence ev;
+    ev.set_agent_id(agent_id.empty() ? key.public_key().KeyId() : agent_id);
+    ev.set_key_id(key.public_key().KeyId());
+    ev.set_seq(seq);
+    ev.set_prev_digest(prev);
+    ev.set_check_id("access.sshd");
+    ev.add_controls("ismap:8.2");
+    return *evidence::Sign(key, ev.SerializeAsString());
+  }
+
+  // Builds a chain of n records.
+  static std::vector<v1::Envelope> Chain(const evidence::SigningKey& key, int n) {
+    std::vector<v1::Envelope> out;
+    std::string prev(32, '\0');
+    for (int i = 1; i <= n; ++i) {
+      out.push_back(Record(key, static_cast<uint64_t>(i), prev));
+      prev = evidence::RecordDigest(out.back().payload());
+    }
+    return out;
+  }
+
+  struct Outcome {
+    grpc::Status status;
+    uint64_t hello_seq = 0;
+    uint64_t last_ack = 0;
+  };
+
+  Outcome Upload(const evidence::SigningKey& key, const std::vector<v1::Envelope>& envelopes,
+                 uint32_t protocol = 1, const std::string& agent_id = "") {
+    grpc::ClientContext ctx;
+    auto stream = stub_->Upload(&ctx);
+    v1::UploadRequest hello;
+    hello.mutable_hello()->set_protocol_version(protocol);
+    hello.mutable_hello()->set_agent_id(agent_id.empty() ? key.public_key().KeyId() : agent_id);
+    hello.mutable_hello()->set_key_id(key.public_key().KeyId());
+    hello.mutable_hello()->set_public_key(key.public_key().raw());
+    Outcome out;
+    stream->Write(hello);
+    v1::UploadResponse resp;
+    if (stream->Read(&resp) && resp.has_hello_ack()) {
+      out.hello_seq = resp.hello_ack().durable_seq();
+      for (const v1::Envelope& e : envelopes) {
+        v1::UploadRequest req;
+        *req.mutable_envelope() = e;
+        if (!stream->Write(req)) break;
+        if (!stream->Read(&resp)) break;
+        out.last_ack = resp.ack().acked_seq();
+      }
+      stream->WritesDone();
+    }
+    out.status = stream->Finish();
+    return out;
+  }
+
+  TempDir dir_;
+  std::unique_ptr<Ledger> ledger_;
+  std::unique_ptr<IngestService> service_;
+  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<v1::EvidenceIngest::Stub> stub_;
+};
+
+TEST_F(IngestTest, AcceptsAChainAndResumesFromTheDurableHead) {
+  auto key = *evidence::SigningKey::Generate();
+  auto chain = Chain(key, 5);
+  Outcome first = Upload(key, {chain[0], chain[1], chain[2]});
+  ASSERT_TRUE(first.status.ok()) << first.status.error_message();
+  EXPECT_EQ(first.hello_seq, 0u);
+  EXPECT_EQ(first.last_ack, 3u);
+  // A resend of held records is acked again and stored once.
+  Outcome second = Upload(key, {chain[2], chain[3], chain[4]});
+  ASSERT_TRUE(second.status.ok()) << second.status.error_message();
+  EXPECT_EQ(second.hello_seq, 3u);
+  EXPECT_EQ(second.last_ack, 5u);
+  int stored = 0;
+  ASSERT_TRUE(ledger_->List({}, [&](const LedgerRecord& r) {
+    EXPECT_EQ(r.received_at_us, 42);
+    ++stored;
+    return true;
+  }).ok());
+  EXPECT_EQ(stored, 5);
+}
+
+TEST_F(IngestTest, RejectsAForgedSignature) {
+  auto key = *evidence::SigningKey::Generate();
+  auto chain = Chain(key, 1);
+  (*chain[0].mutable_signatures(0)->mutable_sig())[0] ^= 1;
+  Outcome out = Upload(key, chain);
+  EXPECT_EQ(out.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(out.status.error_message().find("bad signature"), std::string::npos);
+}
+
+TEST_F(IngestTest, RejectsAForkGapAndBrokenChain) {
+  auto key = *evidence::SigningKey::Generate();
+  auto chain = Chain(key, 3);
+  ASSERT_TRUE(Upload(key, {chain[0], chain[1]}).status.ok());
+
+  v1::Envelope other_two = Record(key, 2, evidence::RecordDigest(chain[0].payload()));
+  v1::Evidence ev;
+  ev.ParseFromString(other_two.payload());
+  ev.set_check_id("something.else");
+  other_two = *evidence::Sign(key, ev.SerializeAsString());
+  Outcome fork = Upload(key, {other_two});
+  EXPECT_EQ(fork.status.error_code(), grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_NE(fork.status.error_message().find("seq 2: fork"), std::string::npos);
+
+  Outcome gap = Upload(key, {Record(key, 5, std::string(32, '\0'))});
+  EXPECT_EQ(gap.status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(gap.status.error_message().find("gap"), std::string::npos);
+
+  Outcome broken = Upload(key, {Record(key, 3, std::string(32, 'z'))});
+  EXPECT_EQ(broken.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(broken.status.error_message().find("broken chain"), std::string::npos);
+}
+
+TEST_F(IngestTest, RejectsImpostorsAndOtherProtocols) {
+  auto key = *evidence::SigningKey::Generate();
+  ASSERT_TRUE(Upload(key, Chain(key, 1)).status.ok());
+
+  // Another key claiming the registered agent's id.
+  auto thief = *evidence::SigningKey::Generate();
+  Outcome stolen = Upload(thief, {}, 1, key.public_key().KeyId());
+  EXPECT_EQ(stolen.status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+
+  // A new agent must present its first key.
+  auto fresh = *evidence::SigningKey::Generate();
+  Outcome unknown = Upload(fresh, {}, 1, std::string(64, 'b'));
+  EXPECT_EQ(unknown.status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+
+  // Records of one agent on another agent's stream.
+  auto other = *evidence::SigningKey::Generate();
+  Outcome foreign = Upload(other, {Record(other, 1, std::string(32, '\0'), std::string(64, 'c'))});
+  EXPECT_EQ(foreign.status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+
+  Outcome future = Upload(key, {}, 2);
+  EXPECT_EQ(future.status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(future.status.error_message().find("protocol version 2"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace shoko::store
