@@ -2,6 +2,7 @@
 // a real shoko-agent run against a fixture host, and shokoctl reading back.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -138,6 +139,40 @@ TEST(EndToEndTest, NothingIsLostWhileTheStoreIsDown) {
     EXPECT_EQ(records[i]["signature"], "valid");
   }
   EXPECT_EQ(records[1]["verdict"], "fail");
+  EXPECT_EQ(store.Stop(), 0);
+}
+
+TEST(EndToEndTest, DaemonUploadsEachSweepAndStopsOnSigterm) {
+  TempDir dir;
+  StoreProcess store(dir);
+  std::string config = AgentConfig(dir, store.address(), FixturePath("debian12-sshd"));
+  auto agent = Subprocess::Start({SHOKO_AGENT_BIN, "run", "--config", config},
+                                 dir.Path("agent.out"), Subprocess::Watch::kStderr);
+  ASSERT_TRUE(agent.ok()) << agent.status().ToString();
+  auto acked = (*agent)->WaitForLine("shoko-agent: store acknowledged 2 record(s)", kStartTimeout);
+  ASSERT_TRUE(acked.ok()) << acked.status().ToString();
+  auto code = (*agent)->Stop(SIGTERM, std::chrono::seconds(30));
+  ASSERT_TRUE(code.ok()) << code.status().ToString();
+  EXPECT_EQ(*code, 0);
+  EXPECT_TRUE((*agent)->WaitForLine("shoko-agent: stopping on signal 15", kStartTimeout).ok());
+  EXPECT_EQ(store.Stop(), 0);
+}
+
+TEST(EndToEndTest, AnAgentThatLostItsStateIsRefusedNotMerged) {
+  TempDir dir;
+  StoreProcess store(dir);
+  std::string config = AgentConfig(dir, store.address(), FixturePath("debian12-sshd"));
+  ASSERT_EQ(RunCommand({SHOKO_AGENT_BIN, "run", "--once", "--config", config}).exit_code, 0);
+  // The outbox (and with it the chain head) is lost but the key survives: the
+  // agent starts its chain again and the store must see a conflict.
+  ASSERT_EQ(::unlink(dir.Path("agent-state/outbox.db").c_str()), 0);
+  CommandResult again = RunCommand({SHOKO_AGENT_BIN, "run", "--once", "--config", config});
+  EXPECT_EQ(again.exit_code, 1) << again.err;
+  EXPECT_NE(again.err.find("another record at seq 2 (fork); nothing was deleted"), std::string::npos)
+      << again.err;
+  CommandResult query =
+      RunCommand({SHOKOCTL_BIN, "evidence", "--store", store.address(), "--format", "jsonl"});
+  EXPECT_EQ(JsonLines(query.out).size(), 2u);
   EXPECT_EQ(store.Stop(), 0);
 }
 

@@ -96,13 +96,14 @@ CommandResult RunCommand(const std::vector<std::string>& argv, std::chrono::mill
 }
 
 Result<std::unique_ptr<Subprocess>> Subprocess::Start(const std::vector<std::string>& argv,
-                                                      const std::string& stderr_path) {
+                                                      const std::string& log_path, Watch watch) {
   int out_pipe[2];
   if (::pipe2(out_pipe, O_CLOEXEC) != 0) return Status::FromErrno("pipe", errno);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
-  posix_spawn_file_actions_addopen(&actions, 2, stderr_path.c_str(),
+  const int watched = watch == Watch::kStdout ? 1 : 2;
+  posix_spawn_file_actions_adddup2(&actions, out_pipe[1], watched);
+  posix_spawn_file_actions_addopen(&actions, 3 - watched, log_path.c_str(),
                                    O_WRONLY | O_CREAT | O_APPEND, 0644);
   pid_t pid = 0;
   auto args = CArgs(argv);

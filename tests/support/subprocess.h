@@ -27,22 +27,25 @@ CommandResult RunCommand(const std::vector<std::string>& argv,
 
 class Subprocess {
  public:
-  // Starts `argv` with stdout on a pipe this object reads and stderr appended
-  // to `stderr_path`.
+  enum class Watch { kStdout, kStderr };
+  // Starts `argv` with the watched stream on a pipe this object reads (see
+  // WaitForLine) and the other stream appended to `log_path`.
   static Result<std::unique_ptr<Subprocess>> Start(const std::vector<std::string>& argv,
-                                                   const std::string& stderr_path);
+                                                   const std::string& log_path,
+                                                   Watch watch = Watch::kStdout);
   ~Subprocess();
   Subprocess(const Subprocess&) = delete;
   Subprocess& operator=(const Subprocess&) = delete;
 
-  // Reads stdout until a line starting with `prefix` arrives; returns that line.
+  // Reads the watched stream until a line starting with `prefix` arrives;
+  // returns that line.
   // Fails when the child closes stdout or `timeout` passes first.
   Result<std::string> WaitForLine(const std::string& prefix, std::chrono::milliseconds timeout);
   // Sends `sig` and waits for the exit; returns the exit code (-1 on signal).
   Result<int> Stop(int sig, std::chrono::milliseconds timeout);
 
  private:
-  Subprocess(pid_t pid, int pidfd, int out_fd) : pid_(pid), pidfd_(pidfd), out_fd_(out_fd) {}
+  Subprocess(pid_t pid, int pidfd, int watch_fd) : pid_(pid), pidfd_(pidfd), out_fd_(watch_fd) {}
   pid_t pid_;
   int pidfd_;
   int out_fd_;
