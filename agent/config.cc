@@ -46,10 +46,7 @@ Status ReadStore(const controls::YamlDoc& doc, const YAML::Node& store, AgentCon
 
 Result<AgentConfig> LoadAgentConfig(const std::string& path) {
   auto doc = controls::YamlDoc::Load(path);
-  if (!doc.ok()) {
-    return doc.status().IsNotFound() ? Status::NotFound("config file " + doc.status().message())
-                                     : doc.status();
-  }
+  if (!doc.ok()) return doc.status();
   const YAML::Node& root = doc->root();
   SHOKO_RETURN_IF_ERROR(doc->CheckMap(root, "agent config",
                                       {"state_dir", "root", "store", "interval", "refresh",

@@ -3,20 +3,18 @@
 namespace shoko::agent {
 namespace {
 
-constexpr int64_t kSchemaVersion = 1;
-
-constexpr char kSchemaV1[] = R"sql(
-CREATE TABLE IF NOT EXISTS chain_head (
+// Schema migrations, oldest first (see SqliteDb::Migrate).
+constexpr std::string_view kSchemaV1 = R"sql(
+CREATE TABLE chain_head (
   id     INTEGER PRIMARY KEY CHECK (id = 1),
   seq    INTEGER NOT NULL,
   digest BLOB NOT NULL
 );
-CREATE TABLE IF NOT EXISTS outbox (
+CREATE TABLE outbox (
   seq      INTEGER PRIMARY KEY,
   digest   BLOB NOT NULL,
   envelope BLOB NOT NULL
 );
-PRAGMA user_version = 1;
 )sql";
 
 }  // namespace
@@ -25,26 +23,9 @@ Result<std::unique_ptr<Outbox>> Outbox::Open(const std::string& path) {
   auto db = platform::SqliteDb::Open(path);
   if (!db.ok()) return db.status();
   std::unique_ptr<Outbox> outbox(new Outbox(std::move(db).value()));
-  SHOKO_RETURN_IF_ERROR(outbox->Migrate());
+  SHOKO_RETURN_IF_ERROR(outbox->db_->Migrate("outbox", {kSchemaV1}));
   SHOKO_RETURN_IF_ERROR(outbox->LoadHead());
   return outbox;
-}
-
-Status Outbox::Migrate() {
-  auto version = db_->UserVersion();
-  if (!version.ok()) return version.status();
-  if (*version > kSchemaVersion) {
-    return Status::NotSupported(db_->path() + ": outbox schema version " +
-                                std::to_string(*version) + " is newer than this agent (" +
-                                std::to_string(kSchemaVersion) + ")");
-  }
-  if (*version < 1) {
-    platform::SqliteTransaction tx(db_.get());
-    SHOKO_RETURN_IF_ERROR(tx.Begin());
-    SHOKO_RETURN_IF_ERROR(db_->Exec(kSchemaV1));
-    SHOKO_RETURN_IF_ERROR(tx.Commit());
-  }
-  return Status::OK();
 }
 
 Status Outbox::LoadHead() {

@@ -47,7 +47,6 @@ class Outbox {
 
  private:
   explicit Outbox(std::unique_ptr<platform::SqliteDb> db) : db_(std::move(db)) {}
-  Status Migrate();
   Status LoadHead();
 
   mutable std::mutex mu_;

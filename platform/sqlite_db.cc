@@ -117,6 +117,26 @@ Result<int64_t> SqliteDb::UserVersion() {
   return stmt->Int64(0);
 }
 
+Status SqliteDb::Migrate(std::string_view what,
+                         std::initializer_list<std::string_view> migrations) {
+  auto version = UserVersion();
+  if (!version.ok()) return version.status();
+  const int64_t latest = static_cast<int64_t>(migrations.size());
+  if (*version > latest) {
+    return Status::NotSupported(path_ + ": " + std::string(what) + " schema version " +
+                                std::to_string(*version) + " is newer than this program's (" +
+                                std::to_string(latest) + ")");
+  }
+  for (int64_t v = *version; v < latest; ++v) {
+    SqliteTransaction tx(this);
+    SHOKO_RETURN_IF_ERROR(tx.Begin());
+    SHOKO_RETURN_IF_ERROR(Exec(*(migrations.begin() + v)));
+    SHOKO_RETURN_IF_ERROR(Exec("PRAGMA user_version = " + std::to_string(v + 1)));
+    SHOKO_RETURN_IF_ERROR(tx.Commit());
+  }
+  return Status::OK();
+}
+
 Status SqliteDb::Error(std::string_view what) const {
   int code = sqlite3_extended_errcode(db_);
   std::string msg = path_ + ": " + std::string(what) + ": " + sqlite3_errmsg(db_);

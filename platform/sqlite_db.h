@@ -4,6 +4,7 @@
 #define SHOKO_PLATFORM_SQLITE_DB_H_
 
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -63,6 +64,10 @@ class SqliteDb {
   Result<SqliteStatement> Prepare(std::string_view sql);
   // PRAGMA user_version, the schema version of shoko's migrations.
   Result<int64_t> UserVersion();
+  // Brings the schema to version migrations.size(): migrations[i] takes it
+  // from version i to i + 1, each in its own transaction that also sets
+  // user_version. NotSupported, naming `what`, when the file is newer.
+  Status Migrate(std::string_view what, std::initializer_list<std::string_view> migrations);
 
   const std::string& path() const { return path_; }
   // "PATH: SQLite says …" for the last failure on this connection.

@@ -7,10 +7,7 @@ namespace shoko::store {
 
 Result<StoreConfig> LoadStoreConfig(const std::string& path) {
   auto doc = controls::YamlDoc::Load(path);
-  if (!doc.ok()) {
-    return doc.status().IsNotFound() ? Status::NotFound("config file " + doc.status().message())
-                                     : doc.status();
-  }
+  if (!doc.ok()) return doc.status();
   const YAML::Node& root = doc->root();
   SHOKO_RETURN_IF_ERROR(doc->CheckMap(root, "store config", {"listen", "db", "insecure_loopback"}));
   StoreConfig c;

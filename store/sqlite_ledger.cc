@@ -6,9 +6,8 @@
 namespace shoko::store {
 namespace {
 
-constexpr int64_t kSchemaVersion = 1;
-
-constexpr char kSchemaV1[] = R"sql(
+// Schema migrations, oldest first (see SqliteDb::Migrate).
+constexpr std::string_view kSchemaV1 = R"sql(
 CREATE TABLE agents (
   agent_id         TEXT PRIMARY KEY,
   public_key       BLOB NOT NULL,
@@ -38,29 +37,13 @@ CREATE TRIGGER evidence_append_only_update BEFORE UPDATE ON evidence
   BEGIN SELECT RAISE(ABORT, 'evidence is append-only'); END;
 CREATE TRIGGER evidence_append_only_delete BEFORE DELETE ON evidence
   BEGIN SELECT RAISE(ABORT, 'evidence is append-only'); END;
-PRAGMA user_version = 1;
 )sql";
 
 class SqliteLedger final : public Ledger {
  public:
   explicit SqliteLedger(std::unique_ptr<platform::SqliteDb> db) : db_(std::move(db)) {}
 
-  Status Migrate() {
-    auto version = db_->UserVersion();
-    if (!version.ok()) return version.status();
-    if (*version > kSchemaVersion) {
-      return Status::NotSupported(db_->path() + ": ledger schema version " +
-                                  std::to_string(*version) + " is newer than this store (" +
-                                  std::to_string(kSchemaVersion) + ")");
-    }
-    if (*version < 1) {
-      platform::SqliteTransaction tx(db_.get());
-      SHOKO_RETURN_IF_ERROR(tx.Begin());
-      SHOKO_RETURN_IF_ERROR(db_->Exec(kSchemaV1));
-      SHOKO_RETURN_IF_ERROR(tx.Commit());
-    }
-    return Status::OK();
-  }
+  Status Migrate() { return db_->Migrate("ledger", {kSchemaV1}); }
 
   Result<std::optional<AgentEntry>> FindAgent(const std::string& agent_id) override {
     std::lock_guard<std::mutex> lock(mu_);

@@ -75,7 +75,7 @@ TEST(OutboxTest, RefusesANewerSchema) {
   }
   auto outbox = Outbox::Open(dir.Path("outbox.db"));
   ASSERT_FALSE(outbox.ok());
-  EXPECT_NE(outbox.status().message().find("schema version 99 is newer"), std::string::npos);
+  EXPECT_NE(outbox.status().message().find("outbox schema version 99 is newer than this program"), std::string::npos);
 }
 
 TEST(OutboxTest, AFileThatIsNotADatabaseIsCorruption) {
