@@ -224,7 +224,7 @@ int Main(int argc, char** argv) {
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   collect->add_option("--format", collect_flags.format, "Output format.")
       ->check(CLI::IsMember({"jsonl", "table"}))
-      ->type_name("jsonl|table");
+      ->type_name("FORMAT");
   collect->add_option("--config", collect_flags.config,
                       "Agent config for collectors, mapping, baseline and root.")
       ->type_name("FILE");

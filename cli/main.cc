@@ -26,7 +26,7 @@ int Main(int argc, char** argv) {
       ->type_name("ID");
   evidence->add_option("--format", query.format, "Output format.")
       ->check(CLI::IsMember({"jsonl", "table"}))
-      ->type_name("jsonl|table");
+      ->type_name("FORMAT");
   evidence->add_option("--limit", query.limit, "At most N records (default: all).")
       ->type_name("N");
 
