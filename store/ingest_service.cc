@@ -11,6 +11,10 @@ namespace {
 
 constexpr uint32_t kProtocolVersion = 1;
 
+bool IsHexId(const std::string& s) {
+  return s.size() == 64 && s.find_first_not_of("0123456789abcdef") == std::string::npos;
+}
+
 // Logs a refusal with who and why, and returns it as the stream's status.
 grpc::Status Refuse(grpc::ServerContext* ctx, const std::string& agent, grpc::StatusCode code,
                     const std::string& why) {
@@ -37,10 +41,15 @@ grpc::Status IngestService::Upload(
   }
   const v1::Hello hello = req.hello();
   if (hello.protocol_version() != kProtocolVersion) {
-    return Refuse(ctx, hello.agent_id(), grpc::StatusCode::FAILED_PRECONDITION,
+    return Refuse(ctx, "", grpc::StatusCode::FAILED_PRECONDITION,
                   "protocol version " + std::to_string(hello.protocol_version()) +
                       " is not supported (this store speaks " +
                       std::to_string(kProtocolVersion) + ")");
+  }
+  // Ids are checked before anything logs them, so a peer cannot forge log lines.
+  if (!IsHexId(hello.agent_id()) || !IsHexId(hello.key_id())) {
+    return Refuse(ctx, "", grpc::StatusCode::INVALID_ARGUMENT,
+                  "Hello agent_id and key_id must be 64 lowercase hex digits");
   }
   auto key = evidence::PublicKey::FromRaw(hello.public_key());
   if (!key.ok()) {

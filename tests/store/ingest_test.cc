@@ -165,6 +165,10 @@ TEST_F(IngestTest, RejectsImpostorsAndOtherProtocols) {
   Outcome foreign = Upload(other, {Record(other, 1, std::string(32, '\0'), std::string(64, 'c'))});
   EXPECT_EQ(foreign.status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
 
+  Outcome forged_id = Upload(key, {}, 1, "agent\nshoko-store: fake log line");
+  EXPECT_EQ(forged_id.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(forged_id.status.error_message().find("fake"), std::string::npos);
+
   Outcome future = Upload(key, {}, 2);
   EXPECT_EQ(future.status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_NE(future.status.error_message().find("protocol version 2"), std::string::npos);
