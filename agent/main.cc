@@ -145,6 +145,9 @@ int Run(const std::string& config_path, bool once) {
 
   Status dirs = platform::MakeDirs(config.state_dir, 0700);
   if (!dirs.ok()) return Fail(kExitUsage, dirs.WithContext("state_dir"));
+  // One agent per state directory: two would fork the chain.
+  auto lock = platform::FileLock::Acquire(config.state_dir + "/agent.lock");
+  if (!lock.ok()) return Fail(kExitUsage, lock.status());
   auto key = evidence::LoadOrCreateKeyPair(config.state_dir);
   if (!key.ok()) return Fail(kExitUsage, key.status());
   auto outbox = Outbox::Open(config.state_dir + "/outbox.db");

@@ -60,6 +60,14 @@ Status Outbox::Append(const std::vector<OutboxRecord>& records) {
   }
   platform::SqliteTransaction tx(db_.get());
   SHOKO_RETURN_IF_ERROR(tx.Begin());
+  // The file's head, not just ours: nothing else may have moved it.
+  evidence::ChainHead before = head_;
+  SHOKO_RETURN_IF_ERROR(LoadHead());
+  if (head_.seq != before.seq || head_.digest != before.digest) {
+    return Status::Internal(db_->path() + ": chain head moved from seq " +
+                            std::to_string(before.seq) + " to " + std::to_string(head_.seq) +
+                            " under this process: is another agent using the same state_dir?");
+  }
   auto insert = db_->Prepare("INSERT INTO outbox (seq, digest, envelope) VALUES (?, ?, ?)");
   if (!insert.ok()) return insert.status();
   for (const OutboxRecord& r : records) {

@@ -84,13 +84,25 @@ Result<uint64_t> Uploader::Drain(const UploadOptions& options) {
   std::mutex mu;
   std::condition_variable cv;
   uint64_t acked = durable;
+  uint64_t sent = durable;  // the highest seq handed to the stream
   bool reader_done = false;
   Status reader_status;
   std::thread reader([&] {
     v1::UploadResponse resp;
     while (stream->Read(&resp)) {
       if (!resp.has_ack()) continue;
-      uint64_t seq = resp.ack().acked_seq();
+      const uint64_t seq = resp.ack().acked_seq();
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        // Never delete on the word of a peer that acks what it was not sent.
+        if (seq > sent) {
+          reader_status = Status::InvalidArgument(
+              "store " + store_address_ + " acked seq " + std::to_string(seq) +
+              " but only seq " + std::to_string(sent) + " was sent; nothing more was deleted");
+          ctx.TryCancel();
+          break;
+        }
+      }
       Status s = outbox_->DeleteThrough(seq);
       std::lock_guard<std::mutex> lock(mu);
       if (!s.ok() && reader_status.ok()) reader_status = s;
@@ -102,10 +114,10 @@ Result<uint64_t> Uploader::Drain(const UploadOptions& options) {
     cv.notify_all();
   });
 
-  uint64_t sent = durable;
   Status write_status;
+  uint64_t cursor = durable;
   for (;;) {
-    auto batch = outbox_->ReadAfter(sent, options.window);
+    auto batch = outbox_->ReadAfter(cursor, options.window);
     if (!batch.ok()) {
       write_status = batch.status();
       break;
@@ -113,14 +125,6 @@ Result<uint64_t> Uploader::Drain(const UploadOptions& options) {
     if (batch->empty()) break;
     bool broken = false;
     for (const OutboxRecord& record : *batch) {
-      {
-        std::unique_lock<std::mutex> lock(mu);
-        cv.wait(lock, [&] { return reader_done || record.seq - acked <= options.window; });
-        if (reader_done) {
-          broken = true;
-          break;
-        }
-      }
       v1::UploadRequest req;
       if (!req.mutable_envelope()->ParseFromString(record.envelope)) {
         write_status = Status::Corruption("outbox record seq " + std::to_string(record.seq) +
@@ -128,11 +132,20 @@ Result<uint64_t> Uploader::Drain(const UploadOptions& options) {
         broken = true;
         break;
       }
+      {
+        std::unique_lock<std::mutex> lock(mu);
+        cv.wait(lock, [&] { return reader_done || record.seq - acked <= options.window; });
+        if (reader_done) {
+          broken = true;
+          break;
+        }
+        sent = record.seq;  // before the write: its ack may arrive at once
+      }
       if (!stream->Write(req)) {
         broken = true;
         break;
       }
-      sent = record.seq;
+      cursor = record.seq;
     }
     if (broken) break;
   }
@@ -141,8 +154,8 @@ Result<uint64_t> Uploader::Drain(const UploadOptions& options) {
   reader.join();
   grpc::Status final_status = stream->Finish();
   if (!write_status.ok()) return write_status;
-  if (!final_status.ok()) return FromGrpc(final_status, store_address_);
   if (!reader_status.ok()) return reader_status;
+  if (!final_status.ok()) return FromGrpc(final_status, store_address_);
   if (acked < sent) {
     return Status::Internal("store " + store_address_ + " closed the stream after acking seq " +
                             std::to_string(acked) + " of " + std::to_string(sent));

@@ -31,42 +31,18 @@ int64_t Micros(const google::protobuf::Timestamp& ts) {
   return ts.seconds() * 1000000 + ts.nanos() / 1000;
 }
 
-// One listed record after local verification.
-struct Checked {
-  const v1::StoredEvidence* stored;
-  v1::Evidence evidence;
-  std::string problem;  // empty when the signature and payload verify
-};
-
-Checked Check(const v1::StoredEvidence& stored) {
-  Checked c{&stored, {}, {}};
-  auto key = evidence::PublicKey::FromRaw(stored.public_key());
-  if (!key.ok()) {
-    c.problem = "store sent no usable key: " + key.status().message();
-    return c;
-  }
-  Status sig = evidence::VerifyEvidenceEnvelope(stored.envelope(), *key);
-  if (!sig.ok()) {
-    c.problem = sig.message();
-    return c;
-  }
-  auto ev = evidence::ParseEvidence(stored.envelope().payload());
-  if (!ev.ok()) {
-    c.problem = ev.status().message();
-    return c;
-  }
-  if (evidence::RecordDigest(stored.envelope().payload()) != stored.record_digest()) {
-    c.problem = "record digest differs from the store's";
-  }
-  c.evidence = std::move(ev).value();
-  return c;
-}
-
 std::string Join(const google::protobuf::RepeatedPtrField<std::string>& items) {
   std::string out;
   for (const std::string& s : items) out += (out.empty() ? "" : ",") + s;
   return out.empty() ? "-" : out;
 }
+
+// One listed record after local verification.
+struct Checked {
+  const v1::StoredEvidence* stored;
+  v1::Evidence evidence;
+  std::string problem;  // empty when everything verifies
+};
 
 nlohmann::ordered_json ToJson(const Checked& c) {
   const v1::Evidence& ev = c.evidence;
@@ -92,6 +68,28 @@ nlohmann::ordered_json ToJson(const Checked& c) {
 }
 
 }  // namespace
+
+std::string VerifyStoredEvidence(const v1::StoredEvidence& stored, v1::Evidence* parsed) {
+  auto key = evidence::PublicKey::FromRaw(stored.public_key());
+  if (!key.ok()) return "store sent no usable key: " + key.status().message();
+  Status sig = evidence::VerifyEvidenceEnvelope(stored.envelope(), *key);
+  if (!sig.ok()) return sig.message();
+  auto ev = evidence::ParseEvidence(stored.envelope().payload());
+  if (!ev.ok()) return ev.status().message();
+  *parsed = std::move(ev).value();
+  // The record must name the key the store verified it with, and (until key
+  // rotation exists) an agent's id is the id of its first key: a store cannot
+  // pass off its own signature as an agent's.
+  if (parsed->key_id() != key->KeyId()) {
+    return "record names key " + parsed->key_id() + " but the store verified it with " +
+           key->KeyId();
+  }
+  if (parsed->agent_id() != parsed->key_id()) return "agent_id is not the id of the signing key";
+  if (evidence::RecordDigest(stored.envelope().payload()) != stored.record_digest()) {
+    return "record digest differs from the store's";
+  }
+  return "";
+}
 
 int RunEvidence(const EvidenceQuery& query, std::ostream& out, std::ostream& err) {
   if (!query.control.empty() && !controls::IsValidControlRef(query.control)) {
@@ -135,7 +133,8 @@ int RunEvidence(const EvidenceQuery& query, std::ostream& out, std::ostream& err
   std::vector<std::vector<std::string>> rows = {
       {"AGENT", "SEQ", "HOST", "CHECK", "VERDICT", "COLLECTED", "SIGNATURE", "CONTROLS"}};
   for (const v1::StoredEvidence& s : stored) {
-    Checked c = Check(s);
+    Checked c{&s, {}, {}};
+    c.problem = VerifyStoredEvidence(s, &c.evidence);
     if (!c.problem.empty()) ++invalid;
     if (query.format == "jsonl") {
       out << ToJson(c).dump() << '\n';

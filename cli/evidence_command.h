@@ -5,6 +5,8 @@
 #include <ostream>
 #include <string>
 
+#include "shoko/v1/audit.pb.h"
+
 namespace shoko::cli {
 
 struct EvidenceQuery {
@@ -14,6 +16,12 @@ struct EvidenceQuery {
   std::string format = "table";
   unsigned limit = 0;
 };
+
+// Checks one record the store returned, without trusting the store: the
+// signature under the key the store supplied, that key's binding to the
+// record's key_id and agent_id, and the record digest. Returns "" when all
+// hold, else the problem; fills `parsed` when the payload parses.
+std::string VerifyStoredEvidence(const v1::StoredEvidence& stored, v1::Evidence* parsed);
 
 // Returns the process exit code: 0 all listed records verify, 1 some do not,
 // 2 usage, 3 store unreachable, 4 internal error.

@@ -35,6 +35,13 @@ Result<v1::Evidence> ParseEvidence(std::string_view payload) {
     return Status::InvalidArgument("prev_digest must be 32 bytes");
   }
   if (ev.check_id().empty()) return Status::InvalidArgument("check_id is empty");
+  // google.protobuf.Timestamp's own range (years 1 to 9999); beyond it a
+  // microsecond count would overflow.
+  const auto& t = ev.collected_at();
+  if (t.seconds() < -62135596800 || t.seconds() > 253402300799 || t.nanos() < 0 ||
+      t.nanos() > 999999999) {
+    return Status::InvalidArgument("collected_at is outside the years 1 to 9999");
+  }
   return ev;
 }
 

@@ -36,7 +36,8 @@ enum class Link {
 Link Classify(const ChainHead& head, const v1::Evidence& record);
 
 // Parses the payload of an evidence envelope and checks the fields every record
-// must have (ids as 64 hex digits, seq ≥ 1, a 32-byte prev_digest, a check_id).
+// must have (ids as 64 hex digits, seq ≥ 1, a 32-byte prev_digest, a check_id,
+// a collected_at within Timestamp's range).
 Result<v1::Evidence> ParseEvidence(std::string_view payload);
 
 }  // namespace shoko::evidence

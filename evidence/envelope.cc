@@ -54,8 +54,11 @@ Status VerifyEvidenceEnvelope(const v1::Envelope& envelope, const PublicKey& key
   }
   const v1::Signature& sig = envelope.signatures(0);
   if (sig.keyid() != key.KeyId()) {
-    return Status::Corruption("signature keyid " + sig.keyid() + " is not the expected key " +
-                              key.KeyId());
+    // The keyid comes from the peer: name it only when it is a plausible id.
+    bool printable = sig.keyid().size() <= 128 &&
+                     sig.keyid().find_first_not_of("0123456789abcdef") == std::string::npos;
+    return Status::Corruption("signature keyid " + (printable ? sig.keyid() : "(malformed)") +
+                              " is not the expected key " + key.KeyId());
   }
   if (!key.Verify(Pae(envelope.payload_type(), envelope.payload()), sig.sig())) {
     return Status::Corruption("bad signature by key " + key.KeyId());

@@ -1,6 +1,7 @@
 #include "platform/local_files.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,7 +11,9 @@
 namespace shoko::platform {
 
 Result<std::string> ReadLocalFile(const std::string& path, size_t max_bytes) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  // O_NONBLOCK: a FIFO or device named as a config must not hang us before
+  // fstat shows it is not a regular file.
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   if (fd < 0) return Status::FromErrno(path, errno);
   struct stat st {};
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
@@ -100,6 +103,24 @@ Status MakeDirs(const std::string& dir, mode_t mode) {
   if (::stat(dir.c_str(), &st) != 0) return Status::FromErrno(dir, errno);
   if (!S_ISDIR(st.st_mode)) return Status::InvalidArgument(dir + ": not a directory");
   return Status::OK();
+}
+
+Result<FileLock> FileLock::Acquire(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) return Status::FromErrno("lock " + path, errno);
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    int err = errno;
+    ::close(fd);
+    if (err == EWOULDBLOCK) {
+      return Status::Unavailable(path + ": locked by another process using the same directory");
+    }
+    return Status::FromErrno("lock " + path, err);
+  }
+  return FileLock(fd);
+}
+
+FileLock::~FileLock() {
+  if (fd_ >= 0) ::close(fd_);  // closing the descriptor releases the lock
 }
 
 }  // namespace shoko::platform

@@ -21,6 +21,24 @@ Status WriteFileAtomic(const std::string& path, std::string_view data, mode_t mo
 // Creates `dir` (and missing parents) with `mode` if it does not exist.
 Status MakeDirs(const std::string& dir, mode_t mode);
 
+// An exclusive advisory lock (flock) on a file, held until destruction, so that
+// two processes never share one state directory.
+class FileLock {
+ public:
+  // Creates `path` if needed and locks it without waiting; Unavailable, naming
+  // the file, when another process holds it.
+  static Result<FileLock> Acquire(const std::string& path);
+  FileLock(FileLock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+  FileLock& operator=(FileLock&&) = delete;
+  FileLock(const FileLock&) = delete;
+  FileLock& operator=(const FileLock&) = delete;
+  ~FileLock();
+
+ private:
+  explicit FileLock(int fd) : fd_(fd) {}
+  int fd_;
+};
+
 }  // namespace shoko::platform
 
 #endif  // SHOKO_PLATFORM_LOCAL_FILES_H_

@@ -46,4 +46,9 @@ Status Status::WithContext(std::string_view context) const {
   return Status(code_, std::string(context) + ": " + message_);
 }
 
+Status Status::WithNote(std::string_view note) const {
+  if (ok()) return *this;
+  return Status(code_, message_ + " (" + std::string(note) + ")");
+}
+
 }  // namespace shoko

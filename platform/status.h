@@ -49,6 +49,8 @@ class Status {
   std::string ToString() const;
   // A copy whose message is "context: message".
   Status WithContext(std::string_view context) const;
+  // A copy whose message is "message (note)".
+  Status WithNote(std::string_view note) const;
 
  private:
   Status(Code code, std::string msg) : code_(code), message_(std::move(msg)) {}

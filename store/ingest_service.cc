@@ -16,8 +16,12 @@ bool IsHexId(const std::string& s) {
 }
 
 // Logs a refusal with who and why, and returns it as the stream's status.
+// Control characters are replaced so that no peer can forge a log line.
 grpc::Status Refuse(grpc::ServerContext* ctx, const std::string& agent, grpc::StatusCode code,
-                    const std::string& why) {
+                    std::string why) {
+  for (char& c : why) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  }
   std::cerr << "shoko-store: refused upload from " << ctx->peer()
             << (agent.empty() ? "" : " agent " + agent) << ": " << why << std::endl;
   return grpc::Status(code, why);

@@ -56,7 +56,8 @@ class Ledger {
   virtual Result<std::optional<std::string>> DigestAt(const std::string& agent_id,
                                                       uint64_t seq) = 0;
   // Calls `each` for matching records in the order they were accepted, until it
-  // returns false.
+  // returns false. `each` runs without the ledger's lock held (it may even
+  // append), so a slow reader never holds up ingest.
   virtual Status List(const EvidenceFilter& filter,
                       const std::function<bool(const LedgerRecord&)>& each) = 0;
 };

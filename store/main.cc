@@ -78,11 +78,14 @@ int Serve(const ServeFlags& flags) {
   int port = 0;
   builder.AddListeningPort(config.listen, grpc::InsecureServerCredentials(), &port);
   builder.SetMaxReceiveMessageSize(16 << 20);
+  // gRPC turns SO_REUSEPORT on by default, which lets a second store bind the
+  // same port and split uploads between two databases.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.RegisterService(&ingest);
   builder.RegisterService(&audit);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (!server || port == 0) {
-    Log("error: cannot listen on " + config.listen + " (address in use or not local?)");
+    Log("error: cannot listen on " + config.listen + " (address in use, or not an address of this host)");
     return kExitUsage;
   }
   std::string host = config.listen.substr(0, config.listen.rfind(':'));

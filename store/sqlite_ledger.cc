@@ -1,4 +1,7 @@
+#include <algorithm>
+#include <cstdint>
 #include <mutex>
+#include <vector>
 
 #include "platform/sqlite_db.h"
 #include "store/ledger.h"
@@ -123,32 +126,49 @@ class SqliteLedger final : public Ledger {
 
   Status List(const EvidenceFilter& filter,
               const std::function<bool(const LedgerRecord&)>& each) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    // GLOB, not LIKE: refs are case-sensitive and contain no GLOB wildcards
-    // (their grammar has none of * ? [).
-    auto stmt = db_->Prepare(
-        "SELECT e.agent_id, e.seq, e.record_digest, e.envelope, e.received_at_us, a.public_key "
-        "FROM evidence e JOIN agents a ON a.agent_id = e.agent_id "
-        "WHERE (?1 = '' OR e.id IN (SELECT evidence_id FROM evidence_controls "
-        "  WHERE control_ref = ?1 OR control_ref GLOB ?1 || '.*' OR control_ref GLOB ?1 || '(*')) "
-        "AND (?2 = '' OR e.agent_id GLOB ?2 || '*') "
-        "ORDER BY e.id LIMIT ?3");
-    if (!stmt.ok()) return stmt.status();
-    stmt->BindText(1, filter.control_ref)
-        .BindText(2, filter.agent_id)
-        .Bind(3, filter.limit == 0 ? -1 : static_cast<int64_t>(filter.limit));
+    // Pages are read under the lock and handed out after it is released, so a
+    // slow reader never holds up ingest.
+    constexpr int64_t kPage = 256;
+    int64_t after_id = 0;
+    uint64_t left = filter.limit == 0 ? UINT64_MAX : filter.limit;
     for (;;) {
-      auto row = stmt->Step();
-      if (!row.ok()) return row.status();
-      if (!*row) return Status::OK();
-      LedgerRecord r;
-      r.agent_id = stmt->Text(0);
-      r.seq = static_cast<uint64_t>(stmt->Int64(1));
-      r.record_digest = stmt->Blob(2);
-      r.envelope = stmt->Blob(3);
-      r.received_at_us = stmt->Int64(4);
-      r.public_key = stmt->Blob(5);
-      if (!each(r)) return Status::OK();
+      const int64_t want = static_cast<int64_t>(std::min<uint64_t>(left, kPage));
+      std::vector<LedgerRecord> page;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        // GLOB, not LIKE: refs are case-sensitive and their grammar has none of
+        // GLOB's wildcards (* ? [).
+        auto stmt = db_->Prepare(
+            "SELECT e.id, e.agent_id, e.seq, e.record_digest, e.envelope, e.received_at_us, "
+            "a.public_key FROM evidence e JOIN agents a ON a.agent_id = e.agent_id "
+            "WHERE e.id > ?4 "
+            "AND (?1 = '' OR e.id IN (SELECT evidence_id FROM evidence_controls "
+            "  WHERE control_ref = ?1 OR control_ref GLOB ?1 || '.*' OR control_ref GLOB ?1 || '(*')) "
+            "AND (?2 = '' OR e.agent_id GLOB ?2 || '*') "
+            "ORDER BY e.id LIMIT ?3");
+        if (!stmt.ok()) return stmt.status();
+        stmt->BindText(1, filter.control_ref).BindText(2, filter.agent_id).Bind(3, want)
+            .Bind(4, after_id);
+        for (;;) {
+          auto row = stmt->Step();
+          if (!row.ok()) return row.status();
+          if (!*row) break;
+          after_id = stmt->Int64(0);
+          LedgerRecord r;
+          r.agent_id = stmt->Text(1);
+          r.seq = static_cast<uint64_t>(stmt->Int64(2));
+          r.record_digest = stmt->Blob(3);
+          r.envelope = stmt->Blob(4);
+          r.received_at_us = stmt->Int64(5);
+          r.public_key = stmt->Blob(6);
+          page.push_back(std::move(r));
+        }
+      }
+      for (const LedgerRecord& r : page) {
+        if (!each(r)) return Status::OK();
+      }
+      left -= page.size();
+      if (static_cast<int64_t>(page.size()) < want || left == 0) return Status::OK();
     }
   }
 

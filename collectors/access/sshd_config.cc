@@ -11,6 +11,9 @@ namespace shoko::collectors::access {
 namespace {
 
 constexpr int kMaxIncludeDepth = 16;  // SERVCONF_MAX_DEPTH in OpenSSH
+// Depth alone does not bound the work: 4 files per level over 16 levels are
+// 4^16 reads. No real configuration comes near this many files.
+constexpr size_t kMaxFiles = 256;
 
 // Keywords whose every occurrence adds to a list instead of first-wins.
 const std::set<std::string, std::less<>> kListKeywords = {
@@ -57,6 +60,10 @@ class Resolver {
       return Status::InvalidArgument(path + ": too many nested Includes (more than " +
                                      std::to_string(kMaxIncludeDepth) + "; an Include loop?)");
     }
+    if (out_->files.size() >= kMaxFiles) {
+      return Status::InvalidArgument(path + ": more than " + std::to_string(kMaxFiles) +
+                                     " files read through Include");
+    }
     auto text = env_.ReadFile(path);
     if (!text.ok()) return text.status();
     out_->files.push_back(path);
@@ -73,19 +80,22 @@ class Resolver {
         }
         continue;
       }
+      const std::string where = path + ":" + std::to_string(d.line);
       if (d.keyword == "include") {
         for (const std::string& pattern : d.args) {
+          if (pattern.empty()) return Status::InvalidArgument(where + ": Include with an empty argument");
           std::string abs = pattern.front() == '/' ? pattern : "/etc/ssh/" + pattern;
           auto files = platform::Glob(env_, abs);
-          if (!files.ok()) return files.status().WithContext(path + ":" + std::to_string(d.line));
+          if (!files.ok()) return files.status().WithContext(where);
           for (const std::string& f : *files) {
             // An included file does not change the includer's Match state.
             Status s = ReadFile(f, active, never_match || !active, block, depth + 1);
-            if (!s.ok()) return s;
+            if (!s.ok()) return depth == 0 ? s.WithNote("included from " + where) : s;
           }
         }
         continue;
       }
+      SHOKO_RETURN_IF_ERROR(CheckSshdArguments(d, path));
       std::string value = NormalizeSshdValue(d.keyword, Join(d.args));
       if (block) {
         nlohmann::json& overrides = out_->match_blocks[*block].overrides;

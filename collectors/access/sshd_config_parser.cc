@@ -88,6 +88,67 @@ Result<std::vector<SshdDirective>> ParseSshdConfigText(std::string_view text,
   return directives;
 }
 
+Status CheckSshdArguments(const SshdDirective& d, std::string_view file) {
+  enum class Kind { kFlag, kInteger, kTime, kOneOf };
+  struct Rule {
+    const char* keyword;
+    Kind kind;
+    std::vector<const char*> values;  // for kOneOf
+  };
+  // OpenSSH 9.2 servconf.c: how sshd parses the keywords shoko judges.
+  static const std::vector<Rule> kRules = {
+      {"permitrootlogin", Kind::kOneOf,
+       {"yes", "no", "prohibit-password", "without-password", "forced-commands-only"}},
+      {"loglevel", Kind::kOneOf,
+       {"quiet", "fatal", "error", "info", "verbose", "debug", "debug1", "debug2", "debug3"}},
+      {"passwordauthentication", Kind::kFlag, {}},
+      {"permitemptypasswords", Kind::kFlag, {}},
+      {"hostbasedauthentication", Kind::kFlag, {}},
+      {"ignorerhosts", Kind::kFlag, {}},
+      {"x11forwarding", Kind::kFlag, {}},
+      {"usepam", Kind::kFlag, {}},
+      {"pubkeyauthentication", Kind::kFlag, {}},
+      {"kbdinteractiveauthentication", Kind::kFlag, {}},
+      {"maxauthtries", Kind::kInteger, {}},
+      {"maxsessions", Kind::kInteger, {}},
+      {"clientalivecountmax", Kind::kInteger, {}},
+      {"logingracetime", Kind::kTime, {}},
+      {"clientaliveinterval", Kind::kTime, {}},
+  };
+  const Rule* rule = nullptr;
+  for (const Rule& r : kRules) {
+    if (d.keyword == r.keyword) rule = &r;
+  }
+  if (rule == nullptr) return Status::OK();
+  auto where = [&] { return std::string(file) + ":" + std::to_string(d.line) + ": "; };
+  if (d.args.size() != 1) {
+    return Status::InvalidArgument(where() + d.keyword + " takes one argument, got " +
+                                   std::to_string(d.args.size()));
+  }
+  std::string value = d.args[0];
+  for (char& c : value) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  bool ok = true;
+  switch (rule->kind) {
+    case Kind::kFlag: ok = value == "yes" || value == "no"; break;
+    case Kind::kOneOf: {
+      ok = false;
+      for (const char* v : rule->values) ok = ok || value == v;
+      break;
+    }
+    case Kind::kInteger: {
+      ok = !value.empty() && value.size() <= 9 &&
+           value.find_first_not_of("0123456789") == std::string::npos;
+      break;
+    }
+    case Kind::kTime: ok = ParseSshdTime(value).ok(); break;
+  }
+  if (!ok) {
+    return Status::InvalidArgument(where() + "'" + d.args[0] + "' is not a valid value for " +
+                                   d.keyword + " (sshd refuses it)");
+  }
+  return Status::OK();
+}
+
 Result<long long> ParseSshdTime(std::string_view text) {
   // convtime() from OpenSSH's misc.c: digits with an optional unit, repeated.
   if (text.empty()) return Status::InvalidArgument("empty time value");

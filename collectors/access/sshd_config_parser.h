@@ -26,6 +26,11 @@ struct SshdDirective {
 Result<std::vector<SshdDirective>> ParseSshdConfigText(std::string_view text,
                                                        std::string_view file);
 
+// Refuses what sshd itself refuses for the keywords shoko judges: a value
+// outside the keyword's set, a bad number or time, extra arguments. Other
+// keywords pass unchecked. Errors are "FILE:LINE: what".
+Status CheckSshdArguments(const SshdDirective& directive, std::string_view file);
+
 // An OpenSSH time value ("90", "1m30s", "2h") in seconds; InvalidArgument otherwise.
 Result<long long> ParseSshdTime(std::string_view text);
 

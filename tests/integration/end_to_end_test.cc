@@ -71,6 +71,15 @@ int Lines(const std::string& text) {
   return n;
 }
 
+// An address where nothing listens: a store's, after it stopped.
+std::string DeadAddress() {
+  TempDir scratch;
+  StoreProcess gone(scratch);
+  std::string address = gone.address();
+  EXPECT_EQ(gone.Stop(), 0);
+  return address;
+}
+
 TEST(EndToEndTest, RecordTravelsFromAgentToStoreToAuditor) {
   TempDir dir;
   StoreProcess store(dir);
@@ -109,13 +118,7 @@ TEST(EndToEndTest, RecordTravelsFromAgentToStoreToAuditor) {
 
 TEST(EndToEndTest, NothingIsLostWhileTheStoreIsDown) {
   TempDir dir;
-  std::string dead_address;
-  {
-    TempDir scratch;
-    StoreProcess gone(scratch);
-    dead_address = gone.address();
-    ASSERT_EQ(gone.Stop(), 0);
-  }
+  std::string dead_address = DeadAddress();
   std::string config = AgentConfig(dir, dead_address, FixturePath("sshd-defaults"));
   CommandResult offline = RunCommand({SHOKO_AGENT_BIN, "run", "--once", "--config", config});
   EXPECT_EQ(offline.exit_code, 3) << offline.err;
@@ -151,10 +154,26 @@ TEST(EndToEndTest, DaemonUploadsEachSweepAndStopsOnSigterm) {
   ASSERT_TRUE(agent.ok()) << agent.status().ToString();
   auto acked = (*agent)->WaitForLine("shoko-agent: store acknowledged 2 record(s)", kStartTimeout);
   ASSERT_TRUE(acked.ok()) << acked.status().ToString();
+  // A second agent on the same state directory would fork the chain.
+  CommandResult second = RunCommand({SHOKO_AGENT_BIN, "run", "--once", "--config", config});
+  EXPECT_EQ(second.exit_code, 2) << second.err;
+  EXPECT_NE(second.err.find("agent.lock: locked by another process"), std::string::npos)
+      << second.err;
   auto code = (*agent)->Stop(SIGTERM, std::chrono::seconds(30));
   ASSERT_TRUE(code.ok()) << code.status().ToString();
   EXPECT_EQ(*code, 0);
   EXPECT_TRUE((*agent)->WaitForLine("shoko-agent: stopping on signal 15", kStartTimeout).ok());
+  EXPECT_EQ(store.Stop(), 0);
+}
+
+TEST(EndToEndTest, ASecondStoreCannotTakeABusyPort) {
+  TempDir dir;
+  StoreProcess store(dir);
+  CommandResult second = RunCommand({SHOKO_STORE_BIN, "serve", "--listen", store.address(),
+                                     "--db", dir.Path("second.db"), "--insecure-loopback"});
+  EXPECT_EQ(second.exit_code, 2) << second.err;
+  EXPECT_NE(second.err.find("cannot listen on " + store.address()), std::string::npos) << second.err;
+  EXPECT_TRUE(second.out.empty()) << second.out;
   EXPECT_EQ(store.Stop(), 0);
 }
 
@@ -185,7 +204,8 @@ struct BadRun {
 TEST(EndToEndTest, BadInputGivesOneLineAndTheRightExitCode) {
   TempDir dir;
   std::string malformed = dir.Write("malformed.yaml", "store:\n  adress: 127.0.0.1:1\n");
-  std::string good = AgentConfig(dir, "127.0.0.1:9", "/");
+  const std::string dead = DeadAddress();
+  std::string good = AgentConfig(dir, dead, "/");
   std::string bad_root = dir.Write("badroot.yaml", "root: " + dir.Path("no-such-root") + "\n");
   const BadRun cases[] = {
       {{SHOKO_AGENT_BIN, "run", "--once", "--config", dir.Path("missing.yaml")}, 2,
@@ -205,9 +225,9 @@ TEST(EndToEndTest, BadInputGivesOneLineAndTheRightExitCode) {
       {{SHOKO_STORE_BIN, "serve", "--listen", "127.0.0.1:0", "--db", dir.Path("s.db")}, 2,
        "--insecure-loopback"},
       {{SHOKO_STORE_BIN, "serve", "--config", dir.Path("missing.yaml")}, 2, "missing.yaml"},
-      {{SHOKOCTL_BIN, "evidence", "--store", "127.0.0.1:9"}, 3, "store 127.0.0.1:9"},
+      {{SHOKOCTL_BIN, "evidence", "--store", dead}, 3, "store " + dead},
       {{SHOKOCTL_BIN, "evidence", "--store", "10.0.0.1:7443"}, 2, "loopback"},
-      {{SHOKOCTL_BIN, "evidence", "--store", "127.0.0.1:9", "--control", "ismap 8.2"}, 2,
+      {{SHOKOCTL_BIN, "evidence", "--store", dead, "--control", "ismap 8.2"}, 2,
        "'ismap 8.2' is not a control ref"},
   };
   for (const BadRun& c : cases) {

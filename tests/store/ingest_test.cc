@@ -146,6 +146,31 @@ TEST_F(IngestTest, RejectsAForkGapAndBrokenChain) {
   EXPECT_NE(broken.status.error_message().find("broken chain"), std::string::npos);
 }
 
+TEST_F(IngestTest, RejectsEnvelopesThatBreakShokosRules) {
+  auto key = *evidence::SigningKey::Generate();
+  auto chain = Chain(key, 1);
+
+  v1::Envelope doubled = chain[0];
+  *doubled.add_signatures() = chain[0].signatures(0);
+  Outcome two = Upload(key, {doubled});
+  EXPECT_EQ(two.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(two.status.error_message().find("exactly one signature"), std::string::npos);
+
+  v1::Envelope retyped = *evidence::Sign(key, chain[0].payload(), "application/json");
+  Outcome typed = Upload(key, {retyped});
+  EXPECT_EQ(typed.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(typed.status.error_message().find("is not shoko evidence"), std::string::npos);
+
+  v1::Envelope newline = chain[0];
+  newline.mutable_signatures(0)->set_keyid("abc\nshoko-store: forged line");
+  Outcome forged = Upload(key, {newline});
+  EXPECT_EQ(forged.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(forged.status.error_message().find('\n'), std::string::npos);
+  EXPECT_EQ(forged.status.error_message().find("forged"), std::string::npos);
+
+  EXPECT_EQ(Upload(key, chain).last_ack, 1u);  // the honest record still goes in
+}
+
 TEST_F(IngestTest, RejectsImpostorsAndOtherProtocols) {
   auto key = *evidence::SigningKey::Generate();
   ASSERT_TRUE(Upload(key, Chain(key, 1)).status.ok());

@@ -105,6 +105,35 @@ TEST_F(LedgerTest, FiltersByControlAndItsChildrenAndByAgentPrefix) {
   EXPECT_EQ(Seqs(*ledger_, {"", "", 2}), (std::vector<uint64_t>{1, 2}));
 }
 
+TEST_F(LedgerTest, ReadersDoNotHoldTheLedgerWhileTheyWork) {
+  AppendChain({{}, {}});
+  // Appending from inside the callback would deadlock if List held the lock
+  // while a (possibly slow) reader consumed its rows.
+  std::string prev = *ledger_->DigestAt(kAgent, 2).value();
+  int seen = 0;
+  Status s = ledger_->List({}, [&](const LedgerRecord& r) {
+    if (r.seq == 1) {
+      Made next = Make(3, prev, {});
+      EXPECT_TRUE(ledger_->Append(next.record, next.evidence).ok());
+    }
+    ++seen;
+    return true;
+  });
+  ASSERT_TRUE(s.ok());
+  EXPECT_GE(seen, 2);
+  EXPECT_EQ(Seqs(*ledger_, {}).size(), 3u);
+}
+
+TEST_F(LedgerTest, ListsMoreThanOnePage) {
+  std::vector<std::vector<std::string>> controls(600, std::vector<std::string>{"ismap:8.2"});
+  AppendChain(controls);
+  EXPECT_EQ(Seqs(*ledger_, {"ismap:8.2", "", 0}).size(), 600u);
+  EXPECT_EQ(Seqs(*ledger_, {"", "", 300}).size(), 300u);
+  std::vector<uint64_t> all = Seqs(*ledger_, {});
+  ASSERT_EQ(all.size(), 600u);
+  for (size_t i = 0; i < all.size(); ++i) EXPECT_EQ(all[i], i + 1);
+}
+
 TEST_F(LedgerTest, EvidenceIsAppendOnly) {
   AppendChain({{}});
   auto db = platform::SqliteDb::Open(dir_.Path("store.db"));

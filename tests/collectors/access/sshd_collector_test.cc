@@ -146,46 +146,54 @@ TEST(SshdCollectorTest, BaselineDecidesWhatIsAllowed) {
 }
 
 // Oracle: OpenSSH's own `sshd -T` must print the same values as `effective`
-// for every keyword shoko judges. sshd reads Includes from the real /etc/ssh,
-// so it runs in a private mount namespace with the fixture bound over /etc/ssh.
+// for every keyword shoko judges, and must refuse exactly the files shoko
+// reports as errors. sshd reads Includes from the real /etc/ssh, so it runs in
+// a private mount namespace with the fixture bound over /etc/ssh.
+class SshdOracle {
+ public:
+  // Empty when the oracle can run here; else why not (the caller skips).
+  static std::string Unavailable() {
+    if (::geteuid() != 0 || ::access("/usr/sbin/sshd", X_OK) != 0) {
+      return "the sshd -T oracle needs root and /usr/sbin/sshd (the test command installs "
+             "openssh-server and CI runs as root)";
+    }
+    auto ns = testing::RunCommand({"unshare", "-m", "true"});
+    if (ns.exit_code != 0) return "cannot make a private mount namespace here: " + ns.err;
+    return "";
+  }
+
+  // Runs `sshd -T` on the fixture; the exit code and what it printed.
+  static testing::CommandResult Run(const std::string& fixture) {
+    testing::TempDir dir;
+    auto keygen = testing::RunCommand(
+        {"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", dir.Path("hostkey")});
+    EXPECT_EQ(keygen.exit_code, 0) << keygen.err;
+    std::string script = "mount --bind '" + FixturePath(fixture) +
+                         "/etc/ssh' /etc/ssh && mount -t tmpfs tmpfs /run && mkdir /run/sshd && "
+                         "exec /usr/sbin/sshd -T -f /etc/ssh/sshd_config -h '" +
+                         dir.Path("hostkey") + "'";
+    return testing::RunCommand({"unshare", "-m", "sh", "-c", script});
+  }
+
+  static std::map<std::string, std::string> Values(const std::string& out) {
+    std::map<std::string, std::string> values;
+    std::istringstream lines(out);
+    std::string line;
+    while (std::getline(lines, line)) {
+      size_t space = line.find(' ');
+      if (space != std::string::npos) values.emplace(line.substr(0, space), line.substr(space + 1));
+    }
+    return values;
+  }
+};
+
 class SshdOracleTest : public ::testing::TestWithParam<std::string> {};
 
-std::map<std::string, std::string> SshdT(const std::string& fixture, std::string* why) {
-  testing::TempDir dir;
-  auto keygen = testing::RunCommand(
-      {"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", dir.Path("hostkey")});
-  if (keygen.exit_code != 0) {
-    *why = "ssh-keygen is not available: " + keygen.err;
-    return {};
-  }
-  std::string script = "mount --bind '" + FixturePath(fixture) +
-                       "/etc/ssh' /etc/ssh && mount -t tmpfs tmpfs /run && mkdir /run/sshd && "
-                       "exec /usr/sbin/sshd -T -f /etc/ssh/sshd_config -h '" +
-                       dir.Path("hostkey") + "'";
-  auto result = testing::RunCommand({"unshare", "-m", "sh", "-c", script});
-  if (result.exit_code != 0) {
-    *why = "sshd -T in a private mount namespace failed (needs root and openssh-server): " +
-           result.err;
-    return {};
-  }
-  std::map<std::string, std::string> values;
-  std::istringstream lines(result.out);
-  std::string line;
-  while (std::getline(lines, line)) {
-    size_t space = line.find(' ');
-    if (space != std::string::npos) values.emplace(line.substr(0, space), line.substr(space + 1));
-  }
-  return values;
-}
-
 TEST_P(SshdOracleTest, EffectiveValuesMatchSshdT) {
-  if (::geteuid() != 0 || ::access("/usr/sbin/sshd", X_OK) != 0) {
-    GTEST_SKIP() << "sshd -T oracle needs root and /usr/sbin/sshd (the test command installs "
-                    "openssh-server and CI runs as root)";
-  }
-  std::string why;
-  auto oracle = SshdT(GetParam(), &why);
-  if (oracle.empty()) GTEST_SKIP() << why;
+  if (std::string why = SshdOracle::Unavailable(); !why.empty()) GTEST_SKIP() << why;
+  testing::CommandResult sshd = SshdOracle::Run(GetParam());
+  ASSERT_EQ(sshd.exit_code, 0) << "sshd -T refused the fixture: " << sshd.err;
+  auto oracle = SshdOracle::Values(sshd.out);
   auto env = EnvFor(GetParam());
   auto config = LoadSshdConfig(*env);
   ASSERT_TRUE(config.ok()) << config.status().ToString();
@@ -202,14 +210,59 @@ TEST_P(SshdOracleTest, EffectiveValuesMatchSshdT) {
   EXPECT_EQ(compared, 16);
 }
 
+std::string FixtureTestName(const ::testing::TestParamInfo<std::string>& param) {
+  std::string name = param.param;
+  for (char& c : name) c = (c == '-') ? '_' : c;
+  return name;
+}
+
 INSTANTIATE_TEST_SUITE_P(Fixtures, SshdOracleTest,
                          ::testing::Values("debian12-sshd", "sshd-defaults", "sshd-first-wins",
                                            "sshd-match"),
-                         [](const auto& param) {
-                           std::string name = param.param;
-                           for (char& c : name) c = (c == '-') ? '_' : c;
-                           return name;
-                         });
+                         FixtureTestName);
+
+class SshdRefusedTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(SshdRefusedTest, ShokoRefusesWhatSshdRefuses) {
+  auto env = EnvFor(GetParam());
+  auto config = LoadSshdConfig(*env);
+  ASSERT_FALSE(config.ok()) << "shoko accepted a file sshd refuses";
+  EXPECT_NE(config.status().message().find("/etc/ssh/sshd_config:"), std::string::npos)
+      << config.status().message();
+  if (std::string why = SshdOracle::Unavailable(); !why.empty()) GTEST_SKIP() << why;
+  testing::CommandResult sshd = SshdOracle::Run(GetParam());
+  EXPECT_NE(sshd.exit_code, 0) << "sshd -T accepted the fixture:\n" << sshd.out;
+}
+
+INSTANTIATE_TEST_SUITE_P(Fixtures, SshdRefusedTest,
+                         ::testing::Values("sshd-bad-quote", "sshd-include-loop",
+                                           "sshd-refused-value", "sshd-refused-extra-args",
+                                           "sshd-refused-integer", "sshd-refused-time",
+                                           "sshd-refused-loglevel", "sshd-refused-empty-include"),
+                         FixtureTestName);
+
+TEST(SshdConfigTest, IncludeFanOutIsBounded) {
+  // 12 levels of 4 files, each including every file of the next level: 4^12
+  // reads without a bound on the total.
+  testing::TempDir dir;
+  dir.Write("root/etc/ssh/sshd_config", "Include /etc/ssh/l1/*.conf\n");
+  for (int level = 1; level <= 12; ++level) {
+    for (int i = 0; i < 4; ++i) {
+      dir.Write("root/etc/ssh/l" + std::to_string(level) + "/" + std::to_string(i) + ".conf",
+                "Include /etc/ssh/l" + std::to_string(level + 1) + "/*.conf\n");
+    }
+  }
+  auto env = platform::NewRootedEnv(dir.Path("root"));
+  ASSERT_TRUE(env.ok());
+  auto config = LoadSshdConfig(**env);
+  ASSERT_FALSE(config.ok());
+  EXPECT_NE(config.status().message().find("more than 256 files read through Include"),
+            std::string::npos)
+      << config.status().message();
+  EXPECT_NE(config.status().message().find("(included from /etc/ssh/sshd_config:1)"),
+            std::string::npos)
+      << config.status().message();
+}
 
 }  // namespace
 }  // namespace shoko::collectors::access
