@@ -50,7 +50,7 @@ Result<AgentConfig> LoadAgentConfig(const std::string& path) {
   const YAML::Node& root = doc->root();
   SHOKO_RETURN_IF_ERROR(doc->CheckMap(root, "agent config",
                                       {"state_dir", "root", "store", "interval", "refresh",
-                                       "collectors", "mapping", "baseline", "labels"}));
+                                       "collectors", "mapping", "baseline", "labels", "outbox"}));
   AgentConfig c;
   c.source = path;
   auto read_string = [&](const char* key, std::string* out) -> Status {
@@ -81,6 +81,19 @@ Result<AgentConfig> LoadAgentConfig(const std::string& path) {
       auto name = doc->String(n, "collectors[]");
       if (!name.ok()) return name.status();
       c.collectors.push_back(*name);
+    }
+  }
+  if (const YAML::Node outbox = root["outbox"]) {
+    SHOKO_RETURN_IF_ERROR(doc->CheckMap(outbox, "outbox", {"max_records", "max_bytes"}));
+    if (outbox["max_records"]) {
+      auto n = doc->Count(outbox["max_records"], "outbox.max_records");
+      if (!n.ok()) return n.status();
+      c.outbox_max_records = *n;
+    }
+    if (outbox["max_bytes"]) {
+      auto n = doc->ByteSize(outbox["max_bytes"], "outbox.max_bytes");
+      if (!n.ok()) return n.status();
+      c.outbox_max_bytes = *n;
     }
   }
   if (const YAML::Node labels = root["labels"]) {

@@ -31,6 +31,9 @@ struct AgentConfig {
   std::string mapping_file;
   std::string baseline_file;
   std::string label_service, label_group, label_environment;
+  // Outbox quotas: when full, observations stop (nothing held is dropped).
+  uint64_t outbox_max_records = 1'000'000;
+  uint64_t outbox_max_bytes = uint64_t{1} << 30;
 
   std::string source;  // the file this came from, for messages
 };

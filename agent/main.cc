@@ -3,12 +3,18 @@
 #include <grpcpp/grpcpp.h>
 #include <signal.h>
 
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <cerrno>
 #include <iostream>
+#include <map>
 #include <optional>
+#include <variant>
 
+#include "agent/chain_state.h"
 #include "agent/config.h"
+#include "agent/identity.h"
 #include "agent/outbox.h"
 #include "agent/output.h"
 #include "agent/recorder.h"
@@ -16,6 +22,8 @@
 #include "agent/uploader.h"
 #include "controls/baseline.h"
 #include "controls/mapping.h"
+#include "evidence/encoding.h"
+#include "evidence/envelope.h"
 #include "evidence/keys.h"
 #include "platform/env.h"
 #include "platform/host_identity.h"
@@ -80,11 +88,16 @@ Result<SweepSetup> PrepareSweep(const std::string& root, const std::string& mapp
 
 struct CollectFlags {
   bool once = false;
+  bool sign = false;
+  std::string state_dir;
   std::string root;
   std::vector<std::string> collectors;
   std::string format = "jsonl";
   std::string config;
 };
+
+int CollectSigned(const CollectFlags& flags, const AgentConfig& config, const SweepSetup& setup,
+                  const std::vector<CollectedCheck>& checks);
 
 int Collect(const CollectFlags& flags) {
   if (!flags.once) {
@@ -101,7 +114,12 @@ int Collect(const CollectFlags& flags) {
                             config.baseline_file,
                             flags.collectors.empty() ? config.collectors : flags.collectors);
   if (!setup.ok()) return Fail(kExitUsage, setup.status());
+  if (flags.sign != (flags.format == "dsse")) {
+    return Fail(kExitUsage, Status::InvalidArgument(
+                                "--sign and --format dsse go together (signed records print as DSSE)"));
+  }
   auto checks = RunSweep(*setup->env, setup->collectors, setup->mapping(), setup->baseline());
+  if (flags.sign) return CollectSigned(flags, config, *setup, checks);
   if (flags.format == "table") {
     PrintTable(checks, std::cout);
   } else {
@@ -122,6 +140,89 @@ int ExitCodeForUpload(const Status& s) {
   }
 }
 
+// The exit code for a failure to open the agent's state.
+int ExitCodeForState(const Status& s) {
+  return s.code() == Status::Code::kInternal || s.code() == Status::Code::kIOError ? kExitInternal
+                                                                                   : kExitUsage;
+}
+
+// SHA-256 (hex) over the files that decide what the agent records, so that a
+// change to any of them is itself evidence.
+std::string ConfigDigest(const AgentConfig& config, const SweepSetup& setup) {
+  std::string material;
+  for (const std::string& path : {config.source, config.mapping_file, config.baseline_file}) {
+    if (path.empty()) continue;
+    auto text = platform::ReadLocalFile(path);
+    material += path + "\n" + (text.ok() ? *text : "(unreadable)") + "\n";
+  }
+  material += "mapping " + setup.mapping().version() + "\nbaseline " + setup.baseline().id() +
+              " " + setup.baseline().version() + "\ncollectors";
+  for (const std::string& c : setup.collectors) material += " " + c;
+  return evidence::HexEncode(evidence::Sha256(material));
+}
+
+// What `run` and `rotate-key` share: the config, the locked state directory,
+// the identity and the outbox.
+struct AgentState {
+  AgentConfig config;
+  SweepSetup setup;
+  std::optional<platform::FileLock> lock;
+  std::optional<AgentIdentity> identity;
+  std::unique_ptr<Outbox> outbox;
+};
+
+// Opens everything in order: config, lock, identity, outbox, signing key.
+// Returns the exit code on failure (after logging why).
+std::variant<AgentState, int> OpenAgentState(const std::string& config_path) {
+  AgentState state;
+  auto loaded = LoadAgentConfig(config_path);
+  if (!loaded.ok()) return Fail(kExitUsage, loaded.status());
+  state.config = std::move(loaded).value();
+  const AgentConfig& config = state.config;
+  auto setup = PrepareSweep(config.root, config.mapping_file, config.baseline_file,
+                            config.collectors);
+  if (!setup.ok()) return Fail(kExitUsage, setup.status());
+  state.setup = std::move(setup).value();
+  Status dirs = platform::MakeDirs(config.state_dir, 0700);
+  if (!dirs.ok()) return Fail(kExitUsage, dirs.WithContext("state_dir"));
+  // One agent per state directory: two would fork the chain.
+  auto lock = platform::FileLock::Acquire(config.state_dir + "/agent.lock");
+  if (!lock.ok()) return Fail(kExitUsage, lock.status());
+  state.lock.emplace(std::move(lock).value());
+  auto identity = LoadIdentity(config.state_dir);
+  if (!identity.ok()) return Fail(kExitUsage, identity.status());
+  state.identity.emplace(std::move(identity).value());
+  auto outbox = Outbox::Open(config.state_dir, state.identity->agent_id,
+                             {config.outbox_max_records, config.outbox_max_bytes});
+  if (!outbox.ok()) return Fail(ExitCodeForState(outbox.status()), outbox.status());
+  state.outbox = std::move(outbox).value();
+  if (state.outbox->IsNew() && !state.identity->created) {
+    return Fail(kExitUsage,
+                Status::InvalidArgument(
+                    config.state_dir + " holds the agent's key but neither outbox.db nor "
+                    "chain.head, so where its chain stands is unknown and a new chain would fork "
+                    "it. Restore chain.head, or move agent.key, agent.pub and agent.id aside to "
+                    "start as a new agent"));
+  }
+  Status settled =
+      SettleKey(config.state_dir, state.outbox->Position().key_id, &*state.identity);
+  if (!settled.ok()) return Fail(kExitUsage, settled);
+  return state;
+}
+
+RecordContext MakeContext(const AgentState& state) {
+  RecordContext context;
+  context.agent_id = state.identity->agent_id;
+  context.host = platform::ReadHostIdentity(*state.setup.env);
+  context.labels.set_service(state.config.label_service);
+  context.labels.set_group(state.config.label_group);
+  context.labels.set_environment(state.config.label_environment);
+  context.baseline_id = state.setup.baseline().id();
+  context.catalog_version = state.setup.mapping().version();
+  context.refresh_seconds = static_cast<uint64_t>(state.config.refresh.count());
+  return context;
+}
+
 int Run(const std::string& config_path, bool once) {
   // Block the stop signals before gRPC starts threads; the main loop waits for
   // them with sigtimedwait, which doubles as the interval timer.
@@ -132,79 +233,222 @@ int Run(const std::string& config_path, bool once) {
   sigaddset(&stop_signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-  auto loaded = LoadAgentConfig(config_path);
-  if (!loaded.ok()) return Fail(kExitUsage, loaded.status());
-  const AgentConfig config = std::move(loaded).value();
+  auto opened = OpenAgentState(config_path);
+  if (std::holds_alternative<int>(opened)) return std::get<int>(opened);
+  AgentState& state = std::get<AgentState>(opened);
+  const AgentConfig& config = state.config;
   if (config.store_address.empty()) {
-    return Fail(kExitUsage, Status::InvalidArgument(config.source +
-                                                    ": 'store' is required for run"));
+    return Fail(kExitUsage, Status::InvalidArgument(config.source + ": 'store' is required for run"));
   }
-  auto setup = PrepareSweep(config.root, config.mapping_file, config.baseline_file,
-                            config.collectors);
-  if (!setup.ok()) return Fail(kExitUsage, setup.status());
+  const evidence::SigningKey& key = state.identity->key;
+  Outbox& outbox = *state.outbox;
+  Recorder recorder(MakeContext(state), &outbox);
+  const platform::Env& env = *state.setup.env;
 
-  Status dirs = platform::MakeDirs(config.state_dir, 0700);
-  if (!dirs.ok()) return Fail(kExitUsage, dirs.WithContext("state_dir"));
-  // One agent per state directory: two would fork the chain.
-  auto lock = platform::FileLock::Acquire(config.state_dir + "/agent.lock");
-  if (!lock.ok()) return Fail(kExitUsage, lock.status());
-  auto key = evidence::LoadOrCreateKeyPair(config.state_dir);
-  if (!key.ok()) return Fail(kExitUsage, key.status());
-  auto outbox = Outbox::Open(config.state_dir + "/outbox.db");
-  if (!outbox.ok()) return Fail(kExitInternal, outbox.status());
-
-  // Until key rotation exists the first key is the only key: agent_id = key_id.
-  const std::string agent_id = key->public_key().KeyId();
-  RecordContext context;
-  context.agent_id = agent_id;
-  context.host = platform::ReadHostIdentity(*setup->env);
-  context.labels.set_service(config.label_service);
-  context.labels.set_group(config.label_group);
-  context.labels.set_environment(config.label_environment);
-  context.baseline_id = setup->baseline().id();
-  context.catalog_version = setup->mapping().version();
-  context.refresh_seconds = static_cast<uint64_t>(config.refresh.count());
-  Recorder recorder(*key, context, outbox->get());
+  if (const auto& recovery = outbox.recovery()) {
+    Log("WARNING: " + recovery->reason + (recovery->moved_to.empty() ? "" : "; kept as " + recovery->moved_to) +
+        "; the chain continues after seq " + std::to_string(recovery->head.seq) +
+        ", and records not yet acknowledged by the store may be missing");
+    auto seq = recorder.RecordLifecycle(
+        "outbox_recovered",
+        {{"reason", recovery->reason},
+         {"moved_to", recovery->moved_to},
+         {"continues_after_seq", recovery->head.seq},
+         {"possibly_missing", "records up to seq " + std::to_string(recovery->head.seq) +
+                                  " that the store had not acknowledged"}},
+        key, env.NowMicros());
+    if (!seq.ok()) return Fail(kExitInternal, seq.status());
+  }
+  const std::string config_digest = ConfigDigest(config, state.setup);
+  auto start = recorder.RecordLifecycle(
+      "start",
+      {{"mode", once ? "once" : "daemon"},
+       {"pid", ::getpid()},
+       {"config_file", config.source},
+       {"config_digest", config_digest},
+       {"collectors", state.setup.collectors},
+       {"key_id", key.public_key().KeyId()},
+       {"public_key", evidence::Base64Encode(key.public_key().raw())},
+       {"interval_seconds", config.interval.count()},
+       {"refresh_seconds", config.refresh.count()}},
+      key, env.NowMicros());
+  if (!start.ok()) return Fail(kExitInternal, start.status());
+  auto previous_digest = outbox.Meta("config_digest");
+  if (!previous_digest.ok()) return Fail(kExitInternal, previous_digest.status());
+  if (!previous_digest->empty() && *previous_digest != config_digest) {
+    auto changed = recorder.RecordLifecycle(
+        "config_change", {{"previous_config_digest", *previous_digest}, {"config_digest", config_digest}},
+        key, env.NowMicros());
+    if (!changed.ok()) return Fail(kExitInternal, changed.status());
+  }
+  if (Status s = outbox.SetMeta("config_digest", config_digest); !s.ok()) {
+    return Fail(kExitInternal, s);
+  }
 
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(16 << 20);
   args.SetMaxSendMessageSize(16 << 20);
   auto channel = grpc::CreateCustomChannel(config.store_address,
                                            grpc::InsecureChannelCredentials(), args);
-  Uploader uploader(channel, config.store_address, *key, agent_id, outbox->get());
+  auto first_key = FirstPublicKey(config.state_dir, *state.identity);
+  if (!first_key.ok()) return Fail(kExitUsage, first_key.status());
+  Uploader uploader(channel, config.store_address, *first_key, state.identity->agent_id, &outbox);
   UploadOptions options;
   options.connect_timeout = config.connect_timeout;
   options.upload_timeout = config.upload_timeout;
-
-  Log("agent " + agent_id.substr(0, 12) + " on " + context.host.hostname + " collecting " +
-      std::to_string(setup->collectors.size()) + " collector(s), store " + config.store_address);
-  for (;;) {
-    auto checks = RunSweep(*setup->env, setup->collectors, setup->mapping(), setup->baseline());
-    auto recorded = recorder.Record(checks, setup->env->NowMicros());
-    if (!recorded.ok()) return Fail(kExitInternal, recorded.status().WithContext("recording"));
-    Log("recorded " + std::to_string(*recorded) + " record(s) through seq " +
-        std::to_string((*outbox)->Head().seq));
+  auto upload = [&]() -> Status {
     auto uploaded = uploader.Drain(options);
     if (uploaded.ok()) {
       Log("store acknowledged " + std::to_string(*uploaded) + " record(s)");
-    } else {
-      auto depth = (*outbox)->Depth();
-      Log("upload failed: " + uploaded.status().message() + "; " +
-          (depth.ok() ? std::to_string(*depth) : std::string("?")) +
-          " record(s) kept in the outbox");
-      if (once) return ExitCodeForUpload(uploaded.status());
+      return Status::OK();
     }
-    if (once) return kExitOk;
+    Log("upload failed: " + uploaded.status().message() + "; " + std::to_string(outbox.Depth()) +
+        " record(s) kept in the outbox");
+    return uploaded.status();
+  };
+
+  Log("agent " + state.identity->agent_id.substr(0, 12) + " on " + recorder.context().host.hostname +
+      " collecting " + std::to_string(state.setup.collectors.size()) + " collector(s), store " +
+      config.store_address);
+  std::string stop_reason = "once";
+  for (;;) {
+    auto checks = RunSweep(env, state.setup.collectors, state.setup.mapping(), state.setup.baseline());
+    auto stats = recorder.RecordSweep(checks, key, env.NowMicros());
+    if (!stats.ok()) return Fail(kExitInternal, stats.status().WithContext("recording"));
+    Log("recorded " + std::to_string(stats->recorded) + " record(s) through seq " +
+        std::to_string(outbox.Position().head.seq) + " (" + std::to_string(stats->unchanged) +
+        " check(s) unchanged)");
+    if (stats->not_recorded > 0) {
+      Log("WARNING: outbox full (" + std::to_string(outbox.Depth()) + " records, " +
+          std::to_string(outbox.Bytes()) + " bytes): " + std::to_string(stats->not_recorded) +
+          " observation(s) not recorded; a GAP record will say so once there is room");
+    }
+    if (once) break;
+    (void)upload();
     timespec wait{static_cast<time_t>(config.interval.count()), 0};
     int sig = sigtimedwait(&stop_signals, nullptr, &wait);
     if (sig > 0) {
       Log("stopping on signal " + std::to_string(sig));
-      return kExitOk;
+      stop_reason = "signal " + std::to_string(sig);
+      break;
     }
     if (sig < 0 && errno != EAGAIN && errno != EINTR) {
       return Fail(kExitInternal, Status::FromErrno("sigtimedwait", errno));
     }
   }
+  auto stop = recorder.RecordLifecycle("stop", {{"reason", stop_reason}}, key, env.NowMicros());
+  if (!stop.ok()) return Fail(kExitInternal, stop.status());
+  Status last = upload();
+  if (once && !last.ok()) return ExitCodeForUpload(last);
+  return kExitOk;
+}
+
+int RotateKey(const std::string& config_path) {
+  auto opened = OpenAgentState(config_path);
+  if (std::holds_alternative<int>(opened)) return std::get<int>(opened);
+  AgentState& state = std::get<AgentState>(opened);
+  const std::string& dir = state.config.state_dir;
+  Recorder recorder(MakeContext(state), state.outbox.get());
+  const std::string old_id = state.identity->key.public_key().KeyId();
+  // 1. the new key on disk; 2. the rotation record, signed by the old key;
+  // 3. the swap. A crash between any two steps resolves on the next start.
+  auto next = PrepareRotation(dir);
+  if (!next.ok()) return Fail(kExitInternal, next.status());
+  auto seq = recorder.RecordRotation(state.identity->key, next->public_key(),
+                                     state.setup.env->NowMicros());
+  if (!seq.ok()) return Fail(kExitInternal, seq.status());
+  if (Status s = CompleteRotation(dir, &*state.identity); !s.ok()) return Fail(kExitInternal, s);
+  Log("rotated the signing key from " + old_id + " to " +
+      state.identity->key.public_key().KeyId() + " at seq " + std::to_string(*seq) +
+      "; agent_id stays " + state.identity->agent_id);
+  return kExitOk;
+}
+
+// `collect --once --sign`: signed, chained DSSE lines for hosts that cannot
+// reach a store; the chain continues in STATE_DIR/chain.head.
+int CollectSigned(const CollectFlags& flags, const AgentConfig& config, const SweepSetup& setup,
+                  const std::vector<CollectedCheck>& checks) {
+  if (flags.state_dir.empty()) {
+    return Fail(kExitUsage, Status::InvalidArgument("--sign needs --state-dir DIR"));
+  }
+  if (Status s = platform::MakeDirs(flags.state_dir, 0700); !s.ok()) {
+    return Fail(kExitUsage, s.WithContext("--state-dir"));
+  }
+  auto lock = platform::FileLock::Acquire(flags.state_dir + "/agent.lock");
+  if (!lock.ok()) return Fail(kExitUsage, lock.status());
+  auto identity = LoadIdentity(flags.state_dir);
+  if (!identity.ok()) return Fail(kExitUsage, identity.status());
+  const std::string state_path = flags.state_dir + "/chain.head";
+  auto saved = LoadChainState(state_path);
+  if (!saved.ok()) return Fail(kExitUsage, saved.status());
+  ChainPosition position;
+  if (*saved) {
+    if ((*saved)->agent_id != identity->agent_id) {
+      return Fail(kExitUsage, Status::InvalidArgument(state_path + ": the chain of another agent"));
+    }
+    position = (*saved)->position;
+  } else if (!identity->created) {
+    return Fail(kExitUsage, Status::InvalidArgument(
+                                flags.state_dir + " holds the agent's key but no chain.head: a new "
+                                "chain would fork the old one. Restore chain.head"));
+  }
+  if (Status s = SettleKey(flags.state_dir, position.key_id, &*identity); !s.ok()) {
+    return Fail(kExitUsage, s);
+  }
+  RecordContext context;
+  context.agent_id = identity->agent_id;
+  context.host = platform::ReadHostIdentity(*setup.env);
+  context.labels.set_service(config.label_service);
+  context.labels.set_group(config.label_group);
+  context.labels.set_environment(config.label_environment);
+  context.baseline_id = setup.baseline().id();
+  context.catalog_version = setup.mapping().version();
+  context.refresh_seconds = static_cast<uint64_t>(config.refresh.count());
+
+  const evidence::SigningKey& key = identity->key;
+  const int64_t now = setup.env->NowMicros();
+  ChainSigner signer(identity->agent_id, position);
+  std::vector<OutboxRecord> records;
+  std::map<std::string, std::string> digests;
+  auto start = signer.Sign(
+      BuildLifecycle(context, "start",
+                     {{"mode", "offline"},
+                      {"key_id", key.public_key().KeyId()},
+                      {"public_key", evidence::Base64Encode(key.public_key().raw())},
+                      {"collectors", setup.collectors}},
+                     now),
+      key);
+  if (!start.ok()) return Fail(kExitInternal, start.status());
+  records.push_back(std::move(start).value());
+  for (const CollectedCheck& check : checks) {
+    v1::Evidence ev = BuildRecord(context, check, now);
+    const std::string& parent = check.observation.observation_check_id;
+    if (!parent.empty() && digests.contains(parent)) {
+      (*ev.mutable_facts()->mutable_fields())["observation_digest"].set_string_value(digests[parent]);
+    }
+    auto record = signer.Sign(std::move(ev), key);
+    if (!record.ok()) return Fail(kExitInternal, record.status());
+    digests[check.observation.check_id] = evidence::HexEncode(record->digest);
+    records.push_back(std::move(record).value());
+  }
+  // The head moves on disk before anything is printed: a failed write leaves
+  // a gap an auditor sees, never a reused seq.
+  if (Status s = SaveChainState(state_path, {identity->agent_id, signer.position()}); !s.ok()) {
+    return Fail(kExitInternal, s);
+  }
+  for (const OutboxRecord& r : records) {
+    v1::Envelope envelope;
+    envelope.ParseFromString(r.envelope);
+    std::cout << evidence::ToDsseJson(envelope) << '\n';
+  }
+  std::cout.flush();
+  if (!std::cout) {
+    return Fail(kExitInternal,
+                Status::IOError("cannot write to standard output: records seq " +
+                                std::to_string(records.front().seq) + "-" +
+                                std::to_string(records.back().seq) + " are lost and will show as a gap"));
+  }
+  return kExitOk;
 }
 
 int Main(int argc, char** argv) {
@@ -225,8 +469,13 @@ int Main(int argc, char** argv) {
       ->type_name("NAME")
       ->expected(1)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  collect->add_flag("--sign", collect_flags.sign,
+                    "Sign and chain the records with the key in --state-dir (with --format dsse).");
+  collect->add_option("--state-dir", collect_flags.state_dir,
+                      "Where the key pair and chain head live for --sign.")
+      ->type_name("DIR");
   collect->add_option("--format", collect_flags.format, "Output format.")
-      ->check(CLI::IsMember({"jsonl", "table"}))
+      ->check(CLI::IsMember({"jsonl", "table", "dsse"}))
       ->type_name("FORMAT");
   collect->add_option("--config", collect_flags.config,
                       "Agent config for collectors, mapping, baseline and root.")
@@ -239,6 +488,11 @@ int Main(int argc, char** argv) {
   run->add_option("--config", run_config, "Agent config file.")->required()->type_name("FILE");
   run->add_flag("--once", run_once, "One sweep: collect, upload, wait for the acks, exit.");
 
+  std::string rotate_config;
+  CLI::App* rotate = app.add_subcommand(
+      "rotate-key", "Replace the signing key; the agent keeps its agent_id. Stop the daemon first.");
+  rotate->add_option("--config", rotate_config, "Agent config file.")->required()->type_name("FILE");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -247,6 +501,7 @@ int Main(int argc, char** argv) {
     return kExitUsage;
   }
   if (collect->parsed()) return Collect(collect_flags);
+  if (rotate->parsed()) return RotateKey(rotate_config);
   return Run(run_config, run_once);
 }
 

@@ -1,5 +1,12 @@
 #include "agent/outbox.h"
 
+#include <unistd.h>
+
+#include <cerrno>
+#include <ctime>
+
+#include <algorithm>
+
 namespace shoko::agent {
 namespace {
 
@@ -17,79 +24,255 @@ CREATE TABLE outbox (
 );
 )sql";
 
-}  // namespace
+constexpr std::string_view kSchemaV2 = R"sql(
+ALTER TABLE chain_head ADD COLUMN key_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE outbox ADD COLUMN size INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE outbox ADD COLUMN observation INTEGER NOT NULL DEFAULT 1;
+UPDATE outbox SET size = length(envelope);
+CREATE TABLE check_state (
+  check_id       TEXT PRIMARY KEY,
+  verdict        INTEGER NOT NULL,
+  facts_digest   BLOB NOT NULL,
+  recorded_at_us INTEGER NOT NULL,
+  record_digest  BLOB NOT NULL
+);
+CREATE TABLE pending_gap (
+  check_id TEXT PRIMARY KEY,
+  count    INTEGER NOT NULL,
+  first_us INTEGER NOT NULL,
+  last_us  INTEGER NOT NULL
+);
+CREATE TABLE meta (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+)sql";
 
-Result<std::unique_ptr<Outbox>> Outbox::Open(const std::string& path) {
+// Opens the database and proves it sound: SQLite's quick_check, then the
+// schema migrations. Corruption anywhere is reported as such.
+Result<std::unique_ptr<platform::SqliteDb>> OpenChecked(const std::string& path) {
   auto db = platform::SqliteDb::Open(path);
   if (!db.ok()) return db.status();
-  std::unique_ptr<Outbox> outbox(new Outbox(std::move(db).value()));
-  SHOKO_RETURN_IF_ERROR(outbox->db_->Migrate("outbox", {kSchemaV1}));
-  SHOKO_RETURN_IF_ERROR(outbox->LoadHead());
+  auto check = (*db)->Prepare("PRAGMA quick_check");
+  if (!check.ok()) return check.status();
+  auto row = check->Step();
+  if (!row.ok()) return row.status();
+  if (!*row || check->Text(0) != "ok") {
+    return Status::Corruption(path + ": integrity check failed: " +
+                              (*row ? check->Text(0) : std::string("no answer")));
+  }
+  SHOKO_RETURN_IF_ERROR((*db)->Migrate("outbox", {kSchemaV1, kSchemaV2}));
+  return db;
+}
+
+// Renames a corrupt database (and its WAL and shared-memory files) aside.
+Result<std::string> MoveAside(const std::string& path) {
+  time_t now = ::time(nullptr);
+  struct tm tm {};
+  gmtime_r(&now, &tm);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+  std::string target = path + ".corrupt-" + stamp;
+  if (::access(target.c_str(), F_OK) == 0) target += "-" + std::to_string(::getpid());
+  if (::rename(path.c_str(), target.c_str()) != 0) {
+    return Status::FromErrno("move " + path + " aside to " + target, errno);
+  }
+  for (const char* suffix : {"-wal", "-shm"}) {
+    std::string from = path + suffix;
+    if (::access(from.c_str(), F_OK) == 0) ::rename(from.c_str(), (target + suffix).c_str());
+  }
+  return target;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Outbox>> Outbox::Open(const std::string& state_dir,
+                                             const std::string& agent_id, OutboxLimits limits) {
+  const std::string db_path = state_dir + "/outbox.db";
+  const std::string state_path = state_dir + "/chain.head";
+  auto loaded = LoadChainState(state_path);
+  std::optional<ChainStateFile> saved;
+  if (loaded.ok()) {
+    saved = *loaded;
+  } else if (loaded.status().code() != Status::Code::kCorruption) {
+    return loaded.status();
+  }
+  if (saved && saved->agent_id != agent_id) {
+    return Status::InvalidArgument(state_path + ": the chain of agent " + saved->agent_id +
+                                   ", not of this agent (" + agent_id + ")");
+  }
+  const bool existed = ::access(db_path.c_str(), F_OK) == 0;
+
+  std::optional<OutboxRecovery> recovery;
+  auto db = OpenChecked(db_path);
+  if (!db.ok()) {
+    if (db.status().code() != Status::Code::kCorruption) return db.status();
+    if (!saved) {
+      return Status::Corruption(db.status().message() + "; and " + state_path +
+                                (loaded.ok() ? " is missing" : " is unreadable") +
+                                ", so the chain head is unknown. Restore either file; starting "
+                                "a new chain would fork the old one");
+    }
+    auto moved = MoveAside(db_path);
+    if (!moved.ok()) return moved.status();
+    recovery = OutboxRecovery{"the outbox was corrupt (" + db.status().message() + ")", *moved,
+                              saved->position.head};
+    db = OpenChecked(db_path);
+    if (!db.ok()) return db.status();
+  }
+
+  std::unique_ptr<Outbox> outbox(new Outbox(std::move(db).value(), state_path, agent_id, limits));
+  auto position = outbox->ReadPosition();
+  if (!position.ok()) return position.status();
+  if (*position) {
+    outbox->position_ = **position;
+  } else if (saved) {
+    outbox->position_ = saved->position;
+    if (!recovery) {
+      recovery = OutboxRecovery{existed ? "the outbox had no chain head" : "the outbox was missing",
+                                "", saved->position.head};
+    }
+    // From here on the new outbox holds the head too.
+    platform::SqliteTransaction tx(outbox->db_.get());
+    SHOKO_RETURN_IF_ERROR(tx.Begin());
+    auto head = outbox->db_->Prepare(
+        "INSERT INTO chain_head (id, seq, digest, key_id) VALUES (1, ?, ?, ?)");
+    if (!head.ok()) return head.status();
+    head->Bind(1, static_cast<int64_t>(saved->position.head.seq))
+        .BindBlob(2, saved->position.head.digest)
+        .BindText(3, saved->position.key_id);
+    SHOKO_RETURN_IF_ERROR(head->Run());
+    SHOKO_RETURN_IF_ERROR(tx.Commit());
+  } else if (!loaded.ok()) {
+    return loaded.status();  // a corrupt chain.head and an empty outbox: unknown head
+  } else {
+    outbox->is_new_ = true;
+  }
+  // An outbox from before chain.head existed, or a damaged chain.head: the
+  // intact outbox is the truth, so write it down.
+  if (!outbox->is_new_ && (!saved || !loaded.ok())) {
+    SHOKO_RETURN_IF_ERROR(SaveChainState(state_path, {agent_id, outbox->position_}));
+  }
+  outbox->recovery_ = std::move(recovery);
+  SHOKO_RETURN_IF_ERROR(outbox->LoadCounters());
   return outbox;
 }
 
-Status Outbox::LoadHead() {
-  auto stmt = db_->Prepare("SELECT seq, digest FROM chain_head WHERE id = 1");
+Result<std::optional<ChainPosition>> Outbox::ReadPosition() const {
+  auto stmt = db_->Prepare("SELECT seq, digest, key_id FROM chain_head WHERE id = 1");
   if (!stmt.ok()) return stmt.status();
   auto row = stmt->Step();
   if (!row.ok()) return row.status();
-  if (*row) {
-    head_.seq = static_cast<uint64_t>(stmt->Int64(0));
-    head_.digest = stmt->Blob(1);
-    if (head_.digest.size() != evidence::kDigestBytes) {
-      return Status::Corruption(db_->path() + ": chain head digest is not 32 bytes");
-    }
+  if (!*row) return std::optional<ChainPosition>();
+  ChainPosition p;
+  p.head.seq = static_cast<uint64_t>(stmt->Int64(0));
+  p.head.digest = stmt->Blob(1);
+  p.key_id = stmt->Text(2);
+  if (p.head.digest.size() != evidence::kDigestBytes) {
+    return Status::Corruption(db_->path() + ": chain head digest is not 32 bytes");
   }
+  return std::optional<ChainPosition>(std::move(p));
+}
+
+Status Outbox::LoadCounters() {
+  auto stmt = db_->Prepare("SELECT COUNT(*), COALESCE(SUM(size), 0) FROM outbox");
+  if (!stmt.ok()) return stmt.status();
+  auto row = stmt->Step();
+  if (!row.ok()) return row.status();
+  rows_ = static_cast<uint64_t>(stmt->Int64(0));
+  bytes_ = static_cast<uint64_t>(stmt->Int64(1));
   return Status::OK();
 }
 
-evidence::ChainHead Outbox::Head() const {
+ChainPosition Outbox::Position() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return head_;
+  return position_;
 }
 
-Status Outbox::Append(const std::vector<OutboxRecord>& records) {
-  if (records.empty()) return Status::OK();
+bool Outbox::HasRoom(size_t records, uint64_t bytes, bool observations) const {
   std::lock_guard<std::mutex> lock(mu_);
-  uint64_t expect = head_.seq + 1;
-  for (const OutboxRecord& r : records) {
-    if (r.seq != expect++) {
+  uint64_t max_rows = limits_.max_records;
+  uint64_t max_bytes = limits_.max_bytes;
+  if (!observations) {
+    max_rows += std::max<uint64_t>(limits_.max_records / 100, 100);
+    max_bytes += std::max<uint64_t>(limits_.max_bytes / 100, 1 << 20);
+  }
+  return rows_ + records <= max_rows && bytes_ + bytes <= max_bytes;
+}
+
+Status Outbox::Append(const OutboxBatch& batch) {
+  std::lock_guard<std::mutex> lock(mu_);
+  uint64_t expect = position_.head.seq + 1;
+  for (const OutboxRecord& r : batch.records) {
+    if (r.seq != expect) {
       return Status::Internal("outbox append out of order: got seq " + std::to_string(r.seq) +
-                              ", expected " + std::to_string(expect - 1));
+                              ", expected " + std::to_string(expect));
     }
+    ++expect;
   }
   platform::SqliteTransaction tx(db_.get());
   SHOKO_RETURN_IF_ERROR(tx.Begin());
   // The file's head, not just ours: nothing else may have moved it.
-  evidence::ChainHead before = head_;
-  SHOKO_RETURN_IF_ERROR(LoadHead());
-  if (head_.seq != before.seq || head_.digest != before.digest) {
+  auto on_disk = ReadPosition();
+  if (!on_disk.ok()) return on_disk.status();
+  if (*on_disk && ((*on_disk)->head.seq != position_.head.seq ||
+                   (*on_disk)->head.digest != position_.head.digest)) {
     return Status::Internal(db_->path() + ": chain head moved from seq " +
-                            std::to_string(before.seq) + " to " + std::to_string(head_.seq) +
+                            std::to_string(position_.head.seq) + " to " +
+                            std::to_string((*on_disk)->head.seq) +
                             " under this process: is another agent using the same state_dir?");
   }
-  auto insert = db_->Prepare("INSERT INTO outbox (seq, digest, envelope) VALUES (?, ?, ?)");
+  // chain.head first: it may run ahead of the outbox, never behind it.
+  SHOKO_RETURN_IF_ERROR(SaveChainState(state_path_, {agent_id_, batch.after}));
+  uint64_t added_bytes = 0;
+  auto insert = db_->Prepare(
+      "INSERT INTO outbox (seq, digest, envelope, size, observation) VALUES (?, ?, ?, ?, ?)");
   if (!insert.ok()) return insert.status();
-  for (const OutboxRecord& r : records) {
+  for (const OutboxRecord& r : batch.records) {
     insert->Reset();
-    insert->Bind(1, static_cast<int64_t>(r.seq)).BindBlob(2, r.digest).BindBlob(3, r.envelope);
+    insert->Bind(1, static_cast<int64_t>(r.seq))
+        .BindBlob(2, r.digest)
+        .BindBlob(3, r.envelope)
+        .Bind(4, static_cast<int64_t>(r.envelope.size()))
+        .Bind(5, r.observation ? 1 : 0);
     SHOKO_RETURN_IF_ERROR(insert->Run());
+    added_bytes += r.envelope.size();
   }
   auto head = db_->Prepare(
-      "INSERT INTO chain_head (id, seq, digest) VALUES (1, ?, ?) "
-      "ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, digest = excluded.digest");
+      "INSERT INTO chain_head (id, seq, digest, key_id) VALUES (1, ?, ?, ?) "
+      "ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, digest = excluded.digest, "
+      "key_id = excluded.key_id");
   if (!head.ok()) return head.status();
-  head->Bind(1, static_cast<int64_t>(records.back().seq)).BindBlob(2, records.back().digest);
+  head->Bind(1, static_cast<int64_t>(batch.after.head.seq))
+      .BindBlob(2, batch.after.head.digest)
+      .BindText(3, batch.after.key_id);
   SHOKO_RETURN_IF_ERROR(head->Run());
+  if (!batch.checks.empty()) {
+    auto state = db_->Prepare(
+        "INSERT INTO check_state (check_id, verdict, facts_digest, recorded_at_us, record_digest) "
+        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (check_id) DO UPDATE SET verdict = excluded.verdict, "
+        "facts_digest = excluded.facts_digest, recorded_at_us = excluded.recorded_at_us, "
+        "record_digest = excluded.record_digest");
+    if (!state.ok()) return state.status();
+    for (const CheckState& c : batch.checks) {
+      state->Reset();
+      state->BindText(1, c.check_id).Bind(2, c.verdict).BindBlob(3, c.facts_digest)
+          .Bind(4, c.recorded_at_us).BindBlob(5, c.record_digest);
+      SHOKO_RETURN_IF_ERROR(state->Run());
+    }
+  }
+  if (batch.clear_pending_gap) SHOKO_RETURN_IF_ERROR(db_->Exec("DELETE FROM pending_gap"));
   SHOKO_RETURN_IF_ERROR(tx.Commit());
-  head_.seq = records.back().seq;
-  head_.digest = records.back().digest;
+  position_ = batch.after;
+  rows_ += batch.records.size();
+  bytes_ += added_bytes;
   return Status::OK();
 }
 
 Result<std::vector<OutboxRecord>> Outbox::ReadAfter(uint64_t after, size_t limit) const {
   std::lock_guard<std::mutex> lock(mu_);
-  auto stmt = db_->Prepare("SELECT seq, digest, envelope FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?");
+  auto stmt = db_->Prepare(
+      "SELECT seq, digest, envelope, observation FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?");
   if (!stmt.ok()) return stmt.status();
   stmt->Bind(1, static_cast<int64_t>(after)).Bind(2, static_cast<int64_t>(limit));
   std::vector<OutboxRecord> out;
@@ -97,26 +280,109 @@ Result<std::vector<OutboxRecord>> Outbox::ReadAfter(uint64_t after, size_t limit
     auto row = stmt->Step();
     if (!row.ok()) return row.status();
     if (!*row) break;
-    out.push_back({static_cast<uint64_t>(stmt->Int64(0)), stmt->Blob(1), stmt->Blob(2)});
+    out.push_back({static_cast<uint64_t>(stmt->Int64(0)), stmt->Blob(1), stmt->Blob(2),
+                   stmt->Int64(3) != 0});
   }
   return out;
 }
 
 Status Outbox::DeleteThrough(uint64_t seq) {
   std::lock_guard<std::mutex> lock(mu_);
+  platform::SqliteTransaction tx(db_.get());
+  SHOKO_RETURN_IF_ERROR(tx.Begin());
+  auto gone = db_->Prepare("SELECT COUNT(*), COALESCE(SUM(size), 0) FROM outbox WHERE seq <= ?");
+  if (!gone.ok()) return gone.status();
+  gone->Bind(1, static_cast<int64_t>(seq));
+  auto row = gone->Step();
+  if (!row.ok()) return row.status();
+  const uint64_t rows = static_cast<uint64_t>(gone->Int64(0));
+  const uint64_t bytes = static_cast<uint64_t>(gone->Int64(1));
   auto stmt = db_->Prepare("DELETE FROM outbox WHERE seq <= ?");
   if (!stmt.ok()) return stmt.status();
   stmt->Bind(1, static_cast<int64_t>(seq));
-  return stmt->Run();
+  SHOKO_RETURN_IF_ERROR(stmt->Run());
+  SHOKO_RETURN_IF_ERROR(tx.Commit());
+  rows_ -= std::min(rows_, rows);
+  bytes_ -= std::min(bytes_, bytes);
+  return Status::OK();
 }
 
-Result<uint64_t> Outbox::Depth() const {
+uint64_t Outbox::Depth() const {
   std::lock_guard<std::mutex> lock(mu_);
-  auto stmt = db_->Prepare("SELECT COUNT(*) FROM outbox");
+  return rows_;
+}
+
+uint64_t Outbox::Bytes() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return bytes_;
+}
+
+Result<std::map<std::string, CheckState>> Outbox::CheckStates() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto stmt = db_->Prepare(
+      "SELECT check_id, verdict, facts_digest, recorded_at_us, record_digest FROM check_state");
   if (!stmt.ok()) return stmt.status();
+  std::map<std::string, CheckState> out;
+  for (;;) {
+    auto row = stmt->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return out;
+    CheckState c{stmt->Text(0), static_cast<int>(stmt->Int64(1)), stmt->Blob(2), stmt->Int64(3),
+                 stmt->Blob(4)};
+    out.emplace(c.check_id, c);
+  }
+}
+
+Result<PendingGap> Outbox::LoadPendingGap() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto stmt = db_->Prepare("SELECT check_id, count, first_us, last_us FROM pending_gap");
+  if (!stmt.ok()) return stmt.status();
+  PendingGap gap;
+  for (;;) {
+    auto row = stmt->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return gap;
+    gap.checks.insert(stmt->Text(0));
+    gap.count += static_cast<uint64_t>(stmt->Int64(1));
+    int64_t first = stmt->Int64(2), last = stmt->Int64(3);
+    gap.first_us = gap.first_us == 0 ? first : std::min(gap.first_us, first);
+    gap.last_us = std::max(gap.last_us, last);
+  }
+}
+
+Status Outbox::AddToPendingGap(const std::vector<std::string>& check_ids, int64_t at_us) {
+  std::lock_guard<std::mutex> lock(mu_);
+  platform::SqliteTransaction tx(db_.get());
+  SHOKO_RETURN_IF_ERROR(tx.Begin());
+  auto stmt = db_->Prepare(
+      "INSERT INTO pending_gap (check_id, count, first_us, last_us) VALUES (?, 1, ?, ?) "
+      "ON CONFLICT (check_id) DO UPDATE SET count = count + 1, last_us = excluded.last_us");
+  if (!stmt.ok()) return stmt.status();
+  for (const std::string& id : check_ids) {
+    stmt->Reset();
+    stmt->BindText(1, id).Bind(2, at_us).Bind(3, at_us);
+    SHOKO_RETURN_IF_ERROR(stmt->Run());
+  }
+  return tx.Commit();
+}
+
+Result<std::string> Outbox::Meta(const std::string& key) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto stmt = db_->Prepare("SELECT value FROM meta WHERE key = ?");
+  if (!stmt.ok()) return stmt.status();
+  stmt->BindText(1, key);
   auto row = stmt->Step();
   if (!row.ok()) return row.status();
-  return static_cast<uint64_t>(stmt->Int64(0));
+  return *row ? stmt->Text(0) : std::string();
+}
+
+Status Outbox::SetMeta(const std::string& key, const std::string& value) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto stmt = db_->Prepare(
+      "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+  if (!stmt.ok()) return stmt.status();
+  stmt->BindText(1, key).BindText(2, value);
+  return stmt->Run();
 }
 
 }  // namespace shoko::agent

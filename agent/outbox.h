@@ -1,18 +1,23 @@
-// The agent's durable buffer of signed records (design §1, §3; schema in
+// The agent's durable buffer of signed records (design §1, §3; format in
 // agent/OUTBOX.md). A record counts as recorded once its transaction commits;
-// it leaves the outbox only after the store has acknowledged it.
+// it leaves the outbox only after the store has acknowledged it. When full,
+// the outbox takes no more observations (it never drops what it holds) and
+// remembers what it did not take, for one GAP record later.
 //
 // Thread-safe: the uploader's ack reader deletes while its writer reads.
 #ifndef SHOKO_AGENT_OUTBOX_H_
 #define SHOKO_AGENT_OUTBOX_H_
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
-#include "evidence/chain.h"
+#include "agent/chain_state.h"
 #include "platform/sqlite_db.h"
 #include "platform/status.h"
 
@@ -22,36 +27,110 @@ struct OutboxRecord {
   uint64_t seq = 0;
   std::string digest;    // record digest (32 bytes)
   std::string envelope;  // serialized shoko.v1.Envelope
+  bool observation = false;  // observations are what a full outbox stops taking
+};
+
+// What change detection remembers of a check's last record.
+struct CheckState {
+  std::string check_id;
+  int verdict = 0;
+  std::string facts_digest;
+  int64_t recorded_at_us = 0;
+  std::string record_digest;  // of the record that last reported it
+};
+
+// Observations not recorded because the outbox was full.
+struct PendingGap {
+  uint64_t count = 0;
+  int64_t first_us = 0;
+  int64_t last_us = 0;
+  std::set<std::string> checks;
+  bool empty() const { return count == 0; }
+};
+
+struct OutboxLimits {
+  uint64_t max_records = 1'000'000;
+  uint64_t max_bytes = uint64_t{1} << 30;
+};
+
+// How Open found the outbox when it could not simply continue it.
+struct OutboxRecovery {
+  std::string reason;    // what happened, for logs and the LIFECYCLE record
+  std::string moved_to;  // where a corrupt outbox was kept; empty if none
+  evidence::ChainHead head;  // where the chain continues from
+};
+
+// Everything one transaction writes.
+struct OutboxBatch {
+  std::vector<OutboxRecord> records;  // must continue the chain
+  ChainPosition after;                // the position once they are written
+  std::vector<CheckState> checks;     // change-detection state to store
+  bool clear_pending_gap = false;     // the batch carries the GAP record
 };
 
 class Outbox {
  public:
-  // Opens or creates the outbox database at `path`, migrating its schema.
-  static Result<std::unique_ptr<Outbox>> Open(const std::string& path);
+  // Opens STATE_DIR/outbox.db and STATE_DIR/chain.head for `agent_id`. An
+  // outbox that fails SQLite's integrity check is renamed to
+  // outbox.db.corrupt-<UTC time> (kept, never deleted) and a new one continues
+  // the chain from chain.head; recovery() says so. Refuses to start a new
+  // chain over an unknown head: that would fork it.
+  static Result<std::unique_ptr<Outbox>> Open(const std::string& state_dir,
+                                              const std::string& agent_id, OutboxLimits limits);
 
-  // The last record ever appended (seq 0 before the first), acked or not.
-  evidence::ChainHead Head() const;
+  // Where the chain stands: the last record ever appended, acked or not.
+  ChainPosition Position() const;
+  // True when neither an outbox nor chain.head existed: a chain starts at seq 1.
+  bool IsNew() const { return is_new_; }
+  const std::optional<OutboxRecovery>& recovery() const { return recovery_; }
 
-  // Appends `records` in one durable transaction. They must continue the chain:
-  // seqs Head()+1, Head()+2, … Nothing is written on failure.
-  Status Append(const std::vector<OutboxRecord>& records);
+  // Whether `records` more rows totalling `bytes` fit. Observations must fit
+  // the limits; other records (lifecycle, gap, health) may use a reserve of a
+  // further 1% so that the agent can still say that it is full.
+  bool HasRoom(size_t records, uint64_t bytes, bool observations) const;
+
+  // Writes `batch` in one durable transaction, and chain.head before it.
+  // Nothing is written on failure.
+  Status Append(const OutboxBatch& batch);
 
   // Up to `limit` records with seq > `after`, in seq order.
   Result<std::vector<OutboxRecord>> ReadAfter(uint64_t after, size_t limit) const;
-
   // Removes every record with seq ≤ `seq` (the store acked them).
   Status DeleteThrough(uint64_t seq);
 
-  // Records not yet acknowledged.
-  Result<uint64_t> Depth() const;
+  uint64_t Depth() const;  // records not yet acknowledged
+  uint64_t Bytes() const;  // their envelope bytes
+  const OutboxLimits& limits() const { return limits_; }
+
+  Result<std::map<std::string, CheckState>> CheckStates() const;
+  Result<PendingGap> LoadPendingGap() const;
+  // Notes observations that could not be recorded at `at_us`.
+  Status AddToPendingGap(const std::vector<std::string>& check_ids, int64_t at_us);
+
+  // Small named values the agent keeps between runs (e.g. its config digest).
+  Result<std::string> Meta(const std::string& key) const;
+  Status SetMeta(const std::string& key, const std::string& value);
 
  private:
-  explicit Outbox(std::unique_ptr<platform::SqliteDb> db) : db_(std::move(db)) {}
-  Status LoadHead();
+  Outbox(std::unique_ptr<platform::SqliteDb> db, std::string state_path, std::string agent_id,
+         OutboxLimits limits)
+      : db_(std::move(db)),
+        state_path_(std::move(state_path)),
+        agent_id_(std::move(agent_id)),
+        limits_(limits) {}
+  Result<std::optional<ChainPosition>> ReadPosition() const;
+  Status LoadCounters();
 
   mutable std::mutex mu_;
   std::unique_ptr<platform::SqliteDb> db_;
-  evidence::ChainHead head_;
+  const std::string state_path_;
+  const std::string agent_id_;
+  const OutboxLimits limits_;
+  ChainPosition position_;
+  bool is_new_ = false;
+  std::optional<OutboxRecovery> recovery_;
+  uint64_t rows_ = 0;
+  uint64_t bytes_ = 0;
 };
 
 }  // namespace shoko::agent

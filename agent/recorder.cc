@@ -2,8 +2,11 @@
 
 #include <map>
 
+#include "evidence/chain.h"
 #include "evidence/encoding.h"
 #include "evidence/envelope.h"
+#include "evidence/rotation.h"
+#include "platform/text_table.h"
 #include "shoko/version.h"
 
 namespace shoko::agent {
@@ -21,8 +24,27 @@ v1::Verdict ToProto(collectors::Verdict v) {
 }
 
 void SetTimestamp(int64_t micros, google::protobuf::Timestamp* ts) {
-  ts->set_seconds(micros / 1000000);
-  ts->set_nanos(static_cast<int32_t>(micros % 1000000) * 1000);
+  int64_t secs = micros / 1000000, rem = micros % 1000000;
+  if (rem < 0) {
+    --secs;
+    rem += 1000000;
+  }
+  ts->set_seconds(secs);
+  ts->set_nanos(static_cast<int32_t>(rem) * 1000);
+}
+
+void SetCommon(const RecordContext& context, int64_t at_us, v1::Evidence* ev) {
+  SetTimestamp(at_us, ev->mutable_collected_at());
+  ev->set_refresh_seconds(context.refresh_seconds);
+  v1::Host* host = ev->mutable_host();
+  host->set_hostname(context.host.hostname);
+  host->set_machine_id(context.host.machine_id);
+  host->set_os_id(context.host.os_id);
+  host->set_os_version(context.host.os_version);
+  host->set_kernel(context.host.kernel);
+  *ev->mutable_labels() = context.labels;
+  ev->set_agent_version(kShokoVersion);
+  ev->set_catalog_version(context.catalog_version);
 }
 
 }  // namespace
@@ -50,20 +72,36 @@ void JsonToStruct(const nlohmann::json& json, google::protobuf::Struct* out) {
   for (const auto& [key, value] : json.items()) JsonToValue(value, &(*out->mutable_fields())[key]);
 }
 
-v1::Evidence Recorder::Build(const CollectedCheck& check, int64_t collected_at_us) const {
+std::string FactsDigest(const nlohmann::json& facts) {
+  nlohmann::json copy = facts;
+  if (copy.is_object()) copy.erase("gauges");
+  return evidence::Sha256(copy.dump());  // nlohmann's objects are key-sorted: canonical
+}
+
+Result<OutboxRecord> ChainSigner::Sign(v1::Evidence record, const evidence::SigningKey& key) {
+  record.set_agent_id(agent_id_);
+  record.set_key_id(key.public_key().KeyId());
+  record.set_seq(position_.head.seq + 1);
+  record.set_prev_digest(position_.head.digest);
+  std::string payload;
+  if (!record.SerializeToString(&payload)) return Status::Internal("cannot serialize evidence");
+  OutboxRecord out;
+  out.seq = record.seq();
+  out.digest = evidence::RecordDigest(payload);
+  out.observation = record.kind() == v1::OBSERVATION;
+  auto envelope = evidence::Sign(key, std::move(payload));
+  if (!envelope.ok()) return envelope.status();
+  if (!envelope->SerializeToString(&out.envelope)) return Status::Internal("cannot serialize envelope");
+  position_.head = {out.seq, out.digest};
+  position_.key_id = key.public_key().KeyId();
+  return out;
+}
+
+v1::Evidence BuildRecord(const RecordContext& context, const CollectedCheck& check,
+                         int64_t collected_at_us) {
   const collectors::Observation& obs = check.observation;
   v1::Evidence ev;
-  ev.set_agent_id(context_.agent_id);
-  ev.set_key_id(key_.public_key().KeyId());
-  SetTimestamp(collected_at_us, ev.mutable_collected_at());
-  ev.set_refresh_seconds(context_.refresh_seconds);
-  v1::Host* host = ev.mutable_host();
-  host->set_hostname(context_.host.hostname);
-  host->set_machine_id(context_.host.machine_id);
-  host->set_os_id(context_.host.os_id);
-  host->set_os_version(context_.host.os_version);
-  host->set_kernel(context_.host.kernel);
-  *ev.mutable_labels() = context_.labels;
+  SetCommon(context, collected_at_us, &ev);
   ev.set_collector(check.collector);
   ev.set_check_id(obs.check_id);
   for (const std::string& ref : check.controls) ev.add_controls(ref);
@@ -80,50 +118,188 @@ v1::Evidence Recorder::Build(const CollectedCheck& check, int64_t collected_at_u
     SetTimestamp(a.mtime_us, pa->mutable_mtime());
   }
   if (!obs.expected.is_null()) {
-    ev.mutable_baseline()->set_id(context_.baseline_id);
+    ev.mutable_baseline()->set_id(context.baseline_id);
     JsonToStruct(obs.expected, ev.mutable_baseline()->mutable_expected());
   }
-  ev.set_agent_version(kShokoVersion);
-  ev.set_catalog_version(context_.catalog_version);
   ev.set_kind(v1::OBSERVATION);
   ev.set_message(obs.message);
   return ev;
 }
 
-Result<size_t> Recorder::Record(const std::vector<CollectedCheck>& checks,
-                                int64_t collected_at_us) {
-  evidence::ChainHead head = outbox_->Head();
-  std::vector<OutboxRecord> batch;
-  std::map<std::string, std::string> observation_digests;  // check_id → hex digest
-  for (const CollectedCheck& check : checks) {
-    v1::Evidence ev = Build(check, collected_at_us);
-    const std::string& parent = check.observation.observation_check_id;
-    if (!parent.empty()) {
-      auto it = observation_digests.find(parent);
-      if (it != observation_digests.end()) {
-        (*ev.mutable_facts()->mutable_fields())["observation_digest"].set_string_value(it->second);
-      }
+v1::Evidence BuildLifecycle(const RecordContext& context, std::string_view event,
+                            const nlohmann::json& facts, int64_t at_us) {
+  v1::Evidence ev;
+  SetCommon(context, at_us, &ev);
+  ev.set_collector("agent");
+  ev.set_check_id(std::string(kLifecyclePrefix) + std::string(event));
+  ev.set_verdict(v1::INFO);
+  ev.set_kind(v1::LIFECYCLE);
+  nlohmann::json all = facts;
+  all["event"] = event;
+  JsonToStruct(all, ev.mutable_facts());
+  ev.set_message("agent " + std::string(event));
+  return ev;
+}
+
+Result<SweepStats> Recorder::RecordSweep(const std::vector<CollectedCheck>& checks,
+                                         const evidence::SigningKey& key, int64_t now_us) {
+  SweepStats stats;
+  auto states = outbox_->CheckStates();
+  if (!states.ok()) return states.status();
+  const int64_t refresh_us = static_cast<int64_t>(context_.refresh_seconds) * 1000000;
+  auto due = [&](const std::string& check_id, int verdict, const std::string& digest) {
+    auto it = states->find(check_id);
+    return it == states->end() || it->second.verdict != verdict ||
+           it->second.facts_digest != digest || now_us - it->second.recorded_at_us >= refresh_us;
+  };
+
+  // The observations due, in collection order.
+  struct Due {
+    const CollectedCheck* check;
+    std::string facts_digest;
+  };
+  std::vector<Due> observations;
+  nlohmann::json errors = nlohmann::json::array();
+  for (const CollectedCheck& c : checks) {
+    if (c.observation.verdict == collectors::Verdict::kError) {
+      errors.push_back({{"check_id", c.observation.check_id}, {"message", c.observation.message}});
     }
-    ev.set_seq(head.seq + 1);
-    ev.set_prev_digest(head.digest);
-    std::string payload;
-    if (!ev.SerializeToString(&payload)) return Status::Internal("cannot serialize evidence");
-    std::string digest = evidence::RecordDigest(payload);
-    auto envelope = evidence::Sign(key_, std::move(payload));
-    if (!envelope.ok()) return envelope.status();
-    OutboxRecord record;
-    record.seq = ev.seq();
-    record.digest = digest;
-    if (!envelope->SerializeToString(&record.envelope)) {
-      return Status::Internal("cannot serialize envelope");
+    std::string digest = FactsDigest(c.observation.facts);
+    if (due(c.observation.check_id, ToProto(c.observation.verdict), digest)) {
+      observations.push_back({&c, std::move(digest)});
+    } else {
+      ++stats.unchanged;
     }
-    batch.push_back(std::move(record));
-    if (parent.empty()) observation_digests[ev.check_id()] = evidence::HexEncode(digest);
-    head.seq = ev.seq();
-    head.digest = digest;
   }
+
+  auto gap = outbox_->LoadPendingGap();
+  if (!gap.ok()) return gap.status();
+  ChainSigner signer(context_.agent_id, outbox_->Position());
+  OutboxBatch batch;
+  std::map<std::string, std::string> digests;  // check_id → hex record digest, this sweep
+  for (const auto& [id, state] : *states) digests[id] = evidence::HexEncode(state.record_digest);
+
+  auto add = [&](v1::Evidence ev, const std::string& check_id, int verdict,
+                 const std::string& facts_digest) -> Status {
+    auto record = signer.Sign(std::move(ev), key);
+    if (!record.ok()) return record.status();
+    digests[check_id] = evidence::HexEncode(record->digest);
+    if (!facts_digest.empty()) {
+      batch.checks.push_back({check_id, verdict, facts_digest, now_us, record->digest});
+    }
+    batch.records.push_back(std::move(record).value());
+    return Status::OK();
+  };
+
+  if (!gap->empty()) {
+    v1::Evidence ev = BuildLifecycle(context_, "gap", {}, now_us);
+    ev.set_check_id(kGapCheckId);
+    ev.set_kind(v1::GAP);
+    ev.set_verdict(v1::FAIL);
+    nlohmann::json facts = {
+        {"reason", "outbox full"},
+        {"checks", std::vector<std::string>(gap->checks.begin(), gap->checks.end())},
+        {"observations_not_recorded", gap->count},
+        {"from", platform::FormatRfc3339(gap->first_us)},
+        {"to", platform::FormatRfc3339(gap->last_us)}};
+    ev.clear_facts();
+    JsonToStruct(facts, ev.mutable_facts());
+    ev.set_message(std::to_string(gap->count) + " observation(s) of " +
+                   std::to_string(gap->checks.size()) +
+                   " check(s) were not recorded while the outbox was full, from " +
+                   platform::FormatRfc3339(gap->first_us) + " to " +
+                   platform::FormatRfc3339(gap->last_us));
+    SHOKO_RETURN_IF_ERROR(add(std::move(ev), kGapCheckId, 0, ""));
+    batch.clear_pending_gap = true;
+  }
+  uint64_t observation_bytes = 0;
+  for (const Due& d : observations) {
+    v1::Evidence ev = BuildRecord(context_, *d.check, now_us);
+    const std::string& parent = d.check->observation.observation_check_id;
+    if (!parent.empty() && digests.contains(parent)) {
+      (*ev.mutable_facts()->mutable_fields())["observation_digest"].set_string_value(digests[parent]);
+    }
+    const int verdict = ev.verdict();
+    SHOKO_RETURN_IF_ERROR(add(std::move(ev), d.check->observation.check_id, verdict, d.facts_digest));
+    observation_bytes += batch.records.back().envelope.size();
+  }
+  const bool room = outbox_->HasRoom(observations.size(), observation_bytes, /*observations=*/true);
+  if (!room && !observations.empty()) {
+    // Never drop what is held; take nothing new, and say so later.
+    std::vector<std::string> ids;
+    for (const Due& d : observations) ids.push_back(d.check->observation.check_id);
+    SHOKO_RETURN_IF_ERROR(outbox_->AddToPendingGap(ids, now_us));
+    stats.not_recorded = observations.size();
+    batch = OutboxBatch();
+    signer = ChainSigner(context_.agent_id, outbox_->Position());
+  } else {
+    stats.gap_recorded = batch.clear_pending_gap;
+  }
+
+  // The agent's own health: collector errors and the outbox's state.
+  const bool full = stats.not_recorded > 0;
+  nlohmann::json health = {
+      {"collector_errors", errors},
+      {"outbox", {{"state", full ? "full" : "ok"}, {"gap_pending", full}}},
+      {"gauges",
+       {{"outbox_records", outbox_->Depth()},
+        {"outbox_bytes", outbox_->Bytes()},
+        {"max_records", outbox_->limits().max_records},
+        {"max_bytes", outbox_->limits().max_bytes}}}};
+  const int health_verdict = (errors.empty() && !full) ? v1::PASS : v1::FAIL;
+  const std::string health_digest = FactsDigest(health);
+  if (due(kHealthCheckId, health_verdict, health_digest)) {
+    CollectedCheck check;
+    check.collector = "agent";
+    check.observation.check_id = kHealthCheckId;
+    check.observation.verdict =
+        health_verdict == v1::PASS ? collectors::Verdict::kPass : collectors::Verdict::kFail;
+    check.observation.facts = health;
+    check.observation.message =
+        full ? "outbox full: observations are not being recorded"
+             : errors.empty() ? "all collectors ran; outbox has room"
+                              : std::to_string(errors.size()) + " check(s) ended in error";
+    v1::Evidence ev = BuildRecord(context_, check, now_us);
+    // Health is about the agent, so a full outbox still takes it (from its reserve).
+    SHOKO_RETURN_IF_ERROR(add(std::move(ev), kHealthCheckId, health_verdict, health_digest));
+  }
+  if (batch.records.empty()) return stats;
+  batch.after = signer.position();
   SHOKO_RETURN_IF_ERROR(outbox_->Append(batch));
-  return batch.size();
+  stats.recorded = batch.records.size();
+  return stats;
+}
+
+Result<uint64_t> Recorder::AppendOne(v1::Evidence record, const evidence::SigningKey& key,
+                                     const std::string& next_key_id) {
+  ChainSigner signer(context_.agent_id, outbox_->Position());
+  auto signed_record = signer.Sign(std::move(record), key);
+  if (!signed_record.ok()) return signed_record.status();
+  if (!next_key_id.empty()) signer.HandOver(next_key_id);
+  if (!outbox_->HasRoom(1, signed_record->envelope.size(), /*observations=*/false)) {
+    return Status::Unavailable("outbox is full even in its reserve; cannot record " +
+                               std::to_string(signed_record->seq));
+  }
+  OutboxBatch batch;
+  batch.after = signer.position();
+  const uint64_t seq = signed_record->seq;
+  batch.records.push_back(std::move(signed_record).value());
+  SHOKO_RETURN_IF_ERROR(outbox_->Append(batch));
+  return seq;
+}
+
+Result<uint64_t> Recorder::RecordLifecycle(std::string_view event, const nlohmann::json& facts,
+                                           const evidence::SigningKey& key, int64_t now_us) {
+  return AppendOne(BuildLifecycle(context_, event, facts, now_us), key, "");
+}
+
+Result<uint64_t> Recorder::RecordRotation(const evidence::SigningKey& current,
+                                          const evidence::PublicKey& next, int64_t now_us) {
+  v1::Evidence ev = BuildLifecycle(context_, "key_rotation",
+                                   {{"old_key_id", current.public_key().KeyId()}}, now_us);
+  evidence::SetRotationFacts(next, &ev);
+  ev.set_message("signing key rotated to " + next.KeyId());
+  return AppendOne(std::move(ev), current, next.KeyId());
 }
 
 }  // namespace shoko::agent

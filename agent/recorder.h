@@ -1,12 +1,16 @@
-// The recorder turns a sweep's observations into signed, chained evidence
-// records and appends them to the outbox (design §1, §3).
+// The recorder turns observations into signed, chained evidence records in the
+// outbox (design §1, §3): only what changed or is due for a refresh, the
+// agent's own health, LIFECYCLE records, and one GAP record for whatever a full
+// outbox could not take.
 #ifndef SHOKO_AGENT_RECORDER_H_
 #define SHOKO_AGENT_RECORDER_H_
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "agent/chain_state.h"
 #include "agent/outbox.h"
 #include "agent/sweep.h"
 #include "evidence/keys.h"
@@ -14,6 +18,10 @@
 #include "shoko/v1/evidence.pb.h"
 
 namespace shoko::agent {
+
+inline constexpr char kHealthCheckId[] = "agent.health";
+inline constexpr char kGapCheckId[] = "agent.gap";
+inline constexpr char kLifecyclePrefix[] = "agent.lifecycle.";
 
 // What every record of this agent carries besides the observation itself.
 struct RecordContext {
@@ -25,23 +33,72 @@ struct RecordContext {
   uint64_t refresh_seconds = 86400;
 };
 
+// Makes records the next links of a chain: agent_id, key_id, seq and
+// prev_digest set, serialized once, signed.
+class ChainSigner {
+ public:
+  ChainSigner(std::string agent_id, ChainPosition position)
+      : agent_id_(std::move(agent_id)), position_(std::move(position)) {}
+
+  Result<OutboxRecord> Sign(v1::Evidence record, const evidence::SigningKey& key);
+  // After Sign: the position the chain is at (key_id: the key that signed last).
+  const ChainPosition& position() const { return position_; }
+  // Names the key that signs next (after a rotation record).
+  void HandOver(const std::string& key_id) { position_.key_id = key_id; }
+
+ private:
+  std::string agent_id_;
+  ChainPosition position_;
+};
+
+// An unsigned record for one check (seq and chain fields are left to the signer).
+v1::Evidence BuildRecord(const RecordContext& context, const CollectedCheck& check,
+                         int64_t collected_at_us);
+// An unsigned LIFECYCLE record "agent.lifecycle.EVENT".
+v1::Evidence BuildLifecycle(const RecordContext& context, std::string_view event,
+                            const nlohmann::json& facts, int64_t at_us);
+
+// SHA-256 of a check's facts in canonical JSON, leaving out "gauges": values
+// that change on their own (counters, depths) and must not by themselves
+// cause a new record.
+std::string FactsDigest(const nlohmann::json& facts);
+
+struct SweepStats {
+  size_t recorded = 0;      // records written, GAP and health included
+  size_t unchanged = 0;     // checks with nothing new and no refresh due
+  size_t not_recorded = 0;  // observations a full outbox could not take
+  bool gap_recorded = false;
+};
+
 class Recorder {
  public:
-  Recorder(const evidence::SigningKey& key, RecordContext context, Outbox* outbox)
-      : key_(key), context_(std::move(context)), outbox_(outbox) {}
+  Recorder(RecordContext context, Outbox* outbox)
+      : context_(std::move(context)), outbox_(outbox) {}
   Recorder(const Recorder&) = delete;
   Recorder& operator=(const Recorder&) = delete;
 
-  // Signs `checks` (collected at `collected_at_us`) as the next records of the
-  // chain and appends them in one durable transaction. A rule record's facts
-  // gain `observation_digest`, the record digest of the observation it judges.
-  // Returns how many records were written.
-  Result<size_t> Record(const std::vector<CollectedCheck>& checks, int64_t collected_at_us);
+  // One sweep, written in one durable transaction: first a GAP record if one
+  // is pending and the outbox has room again, then every check whose verdict
+  // or facts changed or whose refresh is due, then agent.health. When the
+  // observations do not fit, none is written and they join the pending gap.
+  Result<SweepStats> RecordSweep(const std::vector<CollectedCheck>& checks,
+                                 const evidence::SigningKey& key, int64_t now_us);
+
+  // One LIFECYCLE record (start, stop, config_change, outbox_recovered…).
+  Result<uint64_t> RecordLifecycle(std::string_view event, const nlohmann::json& facts,
+                                   const evidence::SigningKey& key, int64_t now_us);
+
+  // The key_rotation LIFECYCLE record, signed by `current`, naming `next`;
+  // from the next seq on the chain expects `next`.
+  Result<uint64_t> RecordRotation(const evidence::SigningKey& current,
+                                  const evidence::PublicKey& next, int64_t now_us);
+
+  const RecordContext& context() const { return context_; }
 
  private:
-  v1::Evidence Build(const CollectedCheck& check, int64_t collected_at_us) const;
+  Result<uint64_t> AppendOne(v1::Evidence record, const evidence::SigningKey& key,
+                             const std::string& next_key_id);
 
-  const evidence::SigningKey& key_;
   const RecordContext context_;
   Outbox* outbox_;
 };

@@ -44,9 +44,9 @@ Result<uint64_t> Uploader::Drain(const UploadOptions& options) {
   v1::Hello* h = hello.mutable_hello();
   h->set_protocol_version(1);
   h->set_agent_id(agent_id_);
-  h->set_key_id(key_.public_key().KeyId());
+  h->set_key_id(first_key_.KeyId());
   h->set_agent_version(kShokoVersion);
-  h->set_public_key(key_.public_key().raw());
+  h->set_public_key(first_key_.raw());
   v1::UploadResponse answer;
   if (!stream->Write(hello) || !stream->Read(&answer)) {
     return FromGrpc(stream->Finish(), store_address_);
@@ -57,7 +57,7 @@ Result<uint64_t> Uploader::Drain(const UploadOptions& options) {
     return Status::InvalidArgument("store " + store_address_ + " answered Hello without a HelloAck");
   }
   const uint64_t durable = answer.hello_ack().durable_seq();
-  const evidence::ChainHead head = outbox_->Head();
+  const evidence::ChainHead head = outbox_->Position().head;
   if (durable > head.seq) {
     ctx.TryCancel();
     (void)stream->Finish();

@@ -21,11 +21,12 @@ struct UploadOptions {
 
 class Uploader {
  public:
+  // `first_key`: the agent's first public key, which its Hello presents.
   Uploader(std::shared_ptr<grpc::Channel> channel, std::string store_address,
-           const evidence::SigningKey& key, std::string agent_id, Outbox* outbox)
+           evidence::PublicKey first_key, std::string agent_id, Outbox* outbox)
       : channel_(std::move(channel)),
         store_address_(std::move(store_address)),
-        key_(key),
+        first_key_(std::move(first_key)),
         agent_id_(std::move(agent_id)),
         outbox_(outbox) {}
   Uploader(const Uploader&) = delete;
@@ -40,7 +41,7 @@ class Uploader {
  private:
   std::shared_ptr<grpc::Channel> channel_;
   const std::string store_address_;
-  const evidence::SigningKey& key_;
+  const evidence::PublicKey first_key_;
   const std::string agent_id_;
   Outbox* outbox_;
 };

@@ -10,6 +10,7 @@
 #include "evidence/encoding.h"
 #include "evidence/envelope.h"
 #include "evidence/keys.h"
+#include "evidence/rotation.h"
 #include "platform/text_table.h"
 #include "shoko/v1/audit.grpc.pb.h"
 
@@ -67,6 +68,48 @@ nlohmann::ordered_json ToJson(const Checked& c) {
   return j;
 }
 
+// Walks the store's rotation proof from the agent's first key to the key of
+// `record`; returns the problem, or "" when the hand-over holds.
+std::string FollowRotations(const v1::StoredEvidence& stored, const v1::Evidence& record) {
+  auto first = evidence::PublicKey::FromRaw(stored.first_public_key());
+  if (!first.ok() || first->KeyId() != record.agent_id()) {
+    return "agent_id is not the id of the signing key, and the store sent no first key for it";
+  }
+  evidence::PublicKey current = *first;
+  uint64_t handed_at = 0;
+  for (const v1::Envelope& env : stored.key_rotations()) {
+    const bool reached = current.KeyId() == record.key_id();
+    if (!evidence::VerifyEvidenceEnvelope(env, current).ok()) {
+      if (reached) break;  // not this key's hand-over: the walk is done
+      return "a key-rotation record of the agent does not verify under the key before it";
+    }
+    auto rotation = evidence::ParseEvidence(env.payload());
+    if (!rotation.ok() || rotation->agent_id() != record.agent_id() || rotation->seq() <= handed_at) {
+      return "the agent's key-rotation records are malformed or out of order";
+    }
+    auto next = evidence::RotationTarget(*rotation);
+    if (!next) return "a key-rotation record of the agent names no valid key";
+    if (reached) {
+      // The record's key handed over at this seq: it may sign nothing later.
+      if (record.seq() > rotation->seq()) {
+        return "key " + record.key_id() + " signed seq " + std::to_string(record.seq()) +
+               " after it was rotated out at seq " + std::to_string(rotation->seq());
+      }
+      break;
+    }
+    current = *next;
+    handed_at = rotation->seq();
+  }
+  if (current.KeyId() != record.key_id()) {
+    return "no chain of key-rotation records leads from the agent_id to key " + record.key_id();
+  }
+  if (record.seq() <= handed_at) {
+    return "key " + record.key_id() + " signed seq " + std::to_string(record.seq()) +
+           ", before the agent handed over to it at seq " + std::to_string(handed_at);
+  }
+  return "";
+}
+
 }  // namespace
 
 std::string VerifyStoredEvidence(const v1::StoredEvidence& stored, v1::Evidence* parsed) {
@@ -77,14 +120,17 @@ std::string VerifyStoredEvidence(const v1::StoredEvidence& stored, v1::Evidence*
   auto ev = evidence::ParseEvidence(stored.envelope().payload());
   if (!ev.ok()) return ev.status().message();
   *parsed = std::move(ev).value();
-  // The record must name the key the store verified it with, and (until key
-  // rotation exists) an agent's id is the id of its first key: a store cannot
-  // pass off its own signature as an agent's.
+  // The record must name the key the store verified it with, and that key
+  // must be the agent's: its first (whose id is the agent_id), or one the
+  // agent handed over to through rotation records signed key by key.
   if (parsed->key_id() != key->KeyId()) {
     return "record names key " + parsed->key_id() + " but the store verified it with " +
            key->KeyId();
   }
-  if (parsed->agent_id() != parsed->key_id()) return "agent_id is not the id of the signing key";
+  if (parsed->agent_id() != parsed->key_id()) {
+    std::string problem = FollowRotations(stored, *parsed);
+    if (!problem.empty()) return problem;
+  }
   if (evidence::RecordDigest(stored.envelope().payload()) != stored.record_digest()) {
     return "record digest differs from the store's";
   }

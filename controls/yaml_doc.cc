@@ -70,6 +70,46 @@ Result<std::chrono::seconds> YamlDoc::Duration(const YAML::Node& node, std::stri
   return d;
 }
 
+Result<uint64_t> YamlDoc::ByteSize(const YAML::Node& node, std::string_view key) const {
+  if (!node.IsScalar()) return ErrorAt(node, std::string(key) + ": expected a size such as 64MiB");
+  auto n = ParseByteSize(node.Scalar());
+  if (!n.ok()) return ErrorAt(node, std::string(key) + ": " + n.status().message());
+  return n;
+}
+
+Result<uint64_t> YamlDoc::Count(const YAML::Node& node, std::string_view key) const {
+  uint64_t n = 0;
+  const std::string s = node.IsScalar() ? node.Scalar() : "";
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+  if (s.empty() || ec != std::errc() || p != s.data() + s.size() || n == 0) {
+    return ErrorAt(node, std::string(key) + ": expected a whole number of at least 1");
+  }
+  return n;
+}
+
+Result<uint64_t> ParseByteSize(std::string_view text) {
+  const std::string bad =
+      "'" + std::string(text) + "' is not a size (examples: 1048576, 512KiB, 64MiB, 1GiB)";
+  uint64_t unit = 1;
+  std::string_view digits = text;
+  for (auto [suffix, factor] : {std::pair{"KiB", uint64_t{1} << 10}, std::pair{"MiB", uint64_t{1} << 20},
+                                std::pair{"GiB", uint64_t{1} << 30}, std::pair{"TiB", uint64_t{1} << 40}}) {
+    std::string_view s = suffix;
+    if (digits.size() > s.size() && digits.substr(digits.size() - s.size()) == s) {
+      unit = factor;
+      digits.remove_suffix(s.size());
+      break;
+    }
+  }
+  uint64_t n = 0;
+  auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
+  if (digits.empty() || ec != std::errc() || ptr != digits.data() + digits.size() || n == 0) {
+    return Status::InvalidArgument(bad);
+  }
+  if (n > (uint64_t{1} << 40) / unit) return Status::InvalidArgument("'" + std::string(text) + "' is more than 1 TiB");
+  return n * unit;
+}
+
 Result<std::chrono::seconds> ParseDuration(std::string_view text) {
   const std::string bad = "'" + std::string(text) + "' is not a duration (examples: 90s, 15m, 1h, 7d)";
   if (text.empty()) return Status::InvalidArgument(bad);

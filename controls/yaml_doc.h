@@ -39,6 +39,8 @@ class YamlDoc {
   Result<std::string> String(const YAML::Node& node, std::string_view key) const;
   Result<bool> Bool(const YAML::Node& node, std::string_view key) const;
   Result<std::chrono::seconds> Duration(const YAML::Node& node, std::string_view key) const;
+  Result<uint64_t> ByteSize(const YAML::Node& node, std::string_view key) const;
+  Result<uint64_t> Count(const YAML::Node& node, std::string_view key) const;  // ≥ 1
 
  private:
   YamlDoc(YAML::Node root, std::string source) : root_(std::move(root)), source_(std::move(source)) {}
@@ -49,6 +51,9 @@ class YamlDoc {
 // A duration such as "90", "90s", "15m", "1h", "7d" (no sign, no fractions, at
 // least one second, at most 10 years).
 Result<std::chrono::seconds> ParseDuration(std::string_view text);
+
+// A size in bytes: "1048576", "512KiB", "64MiB", "1GiB" (at least 1, at most 1 TiB).
+Result<uint64_t> ParseByteSize(std::string_view text);
 
 // YAML as JSON: quoted scalars stay strings, plain ones become null, booleans
 // (true/false) or numbers where they read as such.

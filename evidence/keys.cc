@@ -176,11 +176,37 @@ std::string SigningKey::ToPem() const {
   return BioContents(bio.get());
 }
 
-Result<SigningKey> LoadOrCreateKeyPair(const std::string& dir) {
+Result<SigningKey> LoadPrivateKeyFile(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return Status::FromErrno(path, errno);
+  if ((st.st_mode & 077) != 0) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", st.st_mode & 07777);
+    return Status::PermissionDenied(path + ": private key has mode " + mode +
+                                    "; it must not be accessible by group or others (chmod 600)");
+  }
+  if (st.st_uid != ::geteuid()) {
+    return Status::PermissionDenied(path + ": private key is owned by uid " +
+                                    std::to_string(st.st_uid) + ", not by this user");
+  }
+  auto pem = platform::ReadLocalFile(path, 64 * 1024);
+  if (!pem.ok()) return pem.status();
+  auto key = SigningKey::FromPem(*pem);
+  if (!key.ok()) return key.status().WithContext(path);
+  return key;
+}
+
+Status SaveKeyPair(const std::string& key_path, const std::string& pub_path,
+                   const SigningKey& key) {
+  SHOKO_RETURN_IF_ERROR(platform::WriteFileAtomic(key_path, key.ToPem(), 0600));
+  return platform::WriteFileAtomic(pub_path, key.public_key().ToPem(), 0644);
+}
+
+Result<SigningKey> LoadOrCreateKeyPair(const std::string& dir, bool* created) {
   const std::string key_path = dir + "/agent.key";
   const std::string pub_path = dir + "/agent.pub";
-  struct stat st {};
-  if (::stat(key_path.c_str(), &st) != 0) {
+  if (created != nullptr) *created = false;
+  if (::access(key_path.c_str(), F_OK) != 0) {
     if (errno != ENOENT) return Status::FromErrno(key_path, errno);
     if (::access(pub_path.c_str(), F_OK) == 0) {
       return Status::InvalidArgument(pub_path + " exists but " + key_path +
@@ -188,24 +214,12 @@ Result<SigningKey> LoadOrCreateKeyPair(const std::string& dir) {
     }
     auto key = SigningKey::Generate();
     if (!key.ok()) return key.status();
-    SHOKO_RETURN_IF_ERROR(platform::WriteFileAtomic(key_path, key->ToPem(), 0600));
-    SHOKO_RETURN_IF_ERROR(platform::WriteFileAtomic(pub_path, key->public_key().ToPem(), 0644));
+    SHOKO_RETURN_IF_ERROR(SaveKeyPair(key_path, pub_path, *key));
+    if (created != nullptr) *created = true;
     return key;
   }
-  if ((st.st_mode & 077) != 0) {
-    char mode[8];
-    std::snprintf(mode, sizeof mode, "%04o", st.st_mode & 07777);
-    return Status::PermissionDenied(key_path + ": private key has mode " + mode +
-                                    "; it must not be accessible by group or others (chmod 600)");
-  }
-  if (st.st_uid != ::geteuid()) {
-    return Status::PermissionDenied(key_path + ": private key is owned by uid " +
-                                    std::to_string(st.st_uid) + ", not by this user");
-  }
-  auto pem = platform::ReadLocalFile(key_path, 64 * 1024);
-  if (!pem.ok()) return pem.status();
-  auto key = SigningKey::FromPem(*pem);
-  if (!key.ok()) return key.status().WithContext(key_path);
+  auto key = LoadPrivateKeyFile(key_path);
+  if (!key.ok()) return key.status();
   auto pub_pem = platform::ReadLocalFile(pub_path, 64 * 1024);
   if (pub_pem.status().IsNotFound()) {
     // Re-create a lost public half from the private key.

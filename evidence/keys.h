@@ -58,10 +58,18 @@ class SigningKey {
   PublicKey public_key_;
 };
 
-// Loads `dir`/agent.key and `dir`/agent.pub, creating both when neither exists.
-// Refuses a private key that others may read or that another user owns, as
-// OpenSSH does, and a public key that does not match the private one.
-Result<SigningKey> LoadOrCreateKeyPair(const std::string& dir);
+// A PKCS#8 PEM private key file. Refuses one that group or others may access
+// or that another user owns, as OpenSSH does.
+Result<SigningKey> LoadPrivateKeyFile(const std::string& path);
+
+// Writes the private key (0600) and its public key (0644), each atomically.
+Status SaveKeyPair(const std::string& key_path, const std::string& pub_path,
+                   const SigningKey& key);
+
+// Loads `dir`/agent.key and `dir`/agent.pub, creating both when neither exists
+// (and then setting *created). Refuses what LoadPrivateKeyFile refuses, and a
+// public key that does not match the private one.
+Result<SigningKey> LoadOrCreateKeyPair(const std::string& dir, bool* created = nullptr);
 
 }  // namespace shoko::evidence
 

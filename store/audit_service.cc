@@ -1,5 +1,7 @@
 #include "store/audit_service.h"
 
+#include <map>
+
 #include "controls/control_ref.h"
 
 namespace shoko::store {
@@ -21,6 +23,13 @@ grpc::Status AuditService::ListEvidence(grpc::ServerContext* context,
   EvidenceFilter filter{request->control_ref(), request->agent_id(), request->limit()};
   bool client_gone = false;
   std::string corrupt;
+  // Per agent, the proof that hands its first key on to later ones.
+  struct KeyProof {
+    std::string first_public_key;
+    std::vector<v1::Envelope> rotations;
+  };
+  std::map<std::string, KeyProof> proofs;
+  Status proof_status;
   Status s = ledger_->List(filter, [&](const LedgerRecord& r) {
     v1::StoredEvidence out;
     if (!out.mutable_envelope()->ParseFromString(r.envelope)) {
@@ -31,6 +40,28 @@ grpc::Status AuditService::ListEvidence(grpc::ServerContext* context,
     out.set_record_digest(r.record_digest);
     out.set_received_at_us(r.received_at_us);
     out.set_public_key(r.public_key);
+    if (out.envelope().signatures_size() == 1 && out.envelope().signatures(0).keyid() != r.agent_id) {
+      auto proof = proofs.find(r.agent_id);
+      if (proof == proofs.end()) {
+        KeyProof p;
+        auto agent = ledger_->FindAgent(r.agent_id);
+        auto rotations = ledger_->RotationEnvelopes(r.agent_id);
+        if (!agent.ok() || !rotations.ok()) {
+          proof_status = !agent.ok() ? agent.status() : rotations.status();
+          return false;
+        }
+        if (*agent) {
+          if (const AgentKey* first = (*agent)->Key(r.agent_id)) p.first_public_key = first->public_key;
+        }
+        for (const std::string& bytes : *rotations) {
+          v1::Envelope e;
+          if (e.ParseFromString(bytes)) p.rotations.push_back(std::move(e));
+        }
+        proof = proofs.emplace(r.agent_id, std::move(p)).first;
+      }
+      out.set_first_public_key(proof->second.first_public_key);
+      for (const v1::Envelope& e : proof->second.rotations) *out.add_key_rotations() = e;
+    }
     if (context->IsCancelled() || !writer->Write(out)) {
       client_gone = true;
       return false;
@@ -38,6 +69,9 @@ grpc::Status AuditService::ListEvidence(grpc::ServerContext* context,
     return true;
   });
   if (!s.ok()) return grpc::Status(grpc::StatusCode::INTERNAL, "store error: " + s.message());
+  if (!proof_status.ok()) {
+    return grpc::Status(grpc::StatusCode::INTERNAL, "store error: " + proof_status.message());
+  }
   if (!corrupt.empty()) return grpc::Status(grpc::StatusCode::DATA_LOSS, corrupt);
   if (client_gone) return grpc::Status(grpc::StatusCode::CANCELLED, "client went away");
   return grpc::Status::OK;

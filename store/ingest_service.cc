@@ -5,6 +5,7 @@
 #include "evidence/chain.h"
 #include "evidence/envelope.h"
 #include "evidence/keys.h"
+#include "evidence/rotation.h"
 
 namespace shoko::store {
 namespace {
@@ -75,20 +76,21 @@ grpc::Status IngestService::Upload(
                     "unknown agent: a new agent must present its first key (key_id = agent_id)");
     }
     Status s = ledger_->RegisterAgent(agent_id, key->raw(), now_us_());
-    if (!s.ok()) {
-      // A concurrent first stream may have registered it; look again.
-      agent = ledger_->FindAgent(agent_id);
-      if (!agent.ok() || !*agent) return FromStatus(ctx, agent_id, s);
-    } else {
+    if (s.ok()) {
       std::cerr << "shoko-store: registered new agent " << agent_id << " from " << ctx->peer()
                 << std::endl;
-      agent = ledger_->FindAgent(agent_id);
-      if (!agent.ok()) return FromStatus(ctx, agent_id, agent.status());
     }
+    // Registered now, by this stream or a concurrent one: look again.
+    agent = ledger_->FindAgent(agent_id);
+    if (!agent.ok()) return FromStatus(ctx, agent_id, agent.status());
+    if (!*agent) return FromStatus(ctx, agent_id, s.ok() ? Status::Internal("agent vanished") : s);
   }
-  if ((*agent)->public_key != key->raw()) {
+  // A known agent may present a key it has not handed over to yet (the
+  // rotation record is in this upload); each record is checked against the
+  // key that may sign its seq.
+  if (const AgentKey* k = (*agent)->Key(hello.key_id()); k != nullptr && k->public_key != key->raw()) {
     return Refuse(ctx, agent_id, grpc::StatusCode::PERMISSION_DENIED,
-                  "key " + hello.key_id() + " is not the key registered for this agent");
+                  "Hello key does not match the key registered under its key_id");
   }
 
   evidence::ChainHead head = (*agent)->head;
@@ -103,26 +105,49 @@ grpc::Status IngestService::Upload(
                     "expected an envelope after the Hello");
     }
     const v1::Envelope& envelope = req.envelope();
-    // The signature is checked before anything reads the payload.
-    Status verified = evidence::VerifyEvidenceEnvelope(envelope, *key);
-    if (!verified.ok()) {
+    const std::string after = "record after seq " + std::to_string(head.seq) + ": ";
+    if (envelope.signatures_size() != 1) {
       return Refuse(ctx, agent_id, grpc::StatusCode::INVALID_ARGUMENT,
-                    "record after seq " + std::to_string(head.seq) + ": " + verified.message());
+                    after + "evidence envelope must carry exactly one signature, has " +
+                        std::to_string(envelope.signatures_size()));
+    }
+    const AgentKey* signer = (*agent)->Key(envelope.signatures(0).keyid());
+    if (signer == nullptr) {
+      return Refuse(ctx, agent_id, grpc::StatusCode::PERMISSION_DENIED,
+                    after + "signed by a key that is not registered for this agent");
+    }
+    auto signer_key = evidence::PublicKey::FromRaw(signer->public_key);
+    if (!signer_key.ok()) return FromStatus(ctx, agent_id, signer_key.status());
+    // The signature is checked before anything reads the payload.
+    Status verified = evidence::VerifyEvidenceEnvelope(envelope, *signer_key);
+    if (!verified.ok()) {
+      return Refuse(ctx, agent_id, grpc::StatusCode::INVALID_ARGUMENT, after + verified.message());
     }
     auto ev = evidence::ParseEvidence(envelope.payload());
     if (!ev.ok()) {
-      return Refuse(ctx, agent_id, grpc::StatusCode::INVALID_ARGUMENT,
-                    "record after seq " + std::to_string(head.seq) + ": " + ev.status().message());
+      return Refuse(ctx, agent_id, grpc::StatusCode::INVALID_ARGUMENT, after + ev.status().message());
     }
     const uint64_t seq = ev->seq();
     const std::string where = "seq " + std::to_string(seq) + ": ";
-    if (ev->agent_id() != agent_id || ev->key_id() != hello.key_id()) {
+    if (ev->agent_id() != agent_id || ev->key_id() != signer->key_id) {
       return Refuse(ctx, agent_id, grpc::StatusCode::PERMISSION_DENIED,
                     where + "record names agent " + ev->agent_id() + " and key " + ev->key_id() +
-                        ", not this stream's");
+                        ", not this stream's agent and its signing key");
+    }
+    if (seq < signer->from_seq || seq > signer->until_seq) {
+      return Refuse(ctx, agent_id, grpc::StatusCode::PERMISSION_DENIED,
+                    where + "key " + signer->key_id + " may sign only seq " +
+                        std::to_string(signer->from_seq) + " to " +
+                        (signer->until_seq == UINT64_MAX ? std::string("now")
+                                                         : std::to_string(signer->until_seq)));
     }
     const std::string digest = evidence::RecordDigest(envelope.payload());
-    switch (evidence::Classify(head, *ev)) {
+    const evidence::Link link = evidence::Classify(head, *ev);
+    switch (link) {
+      case evidence::Link::kGap:
+        std::cerr << "shoko-store: agent " << agent_id << ": gap, seq " << head.seq + 1 << "-"
+                  << seq - 1 << " never arrived; kept as a gap" << std::endl;
+        [[fallthrough]];
       case evidence::Link::kNext: {
         LedgerRecord record;
         record.agent_id = agent_id;
@@ -132,7 +157,8 @@ grpc::Status IngestService::Upload(
           return FromStatus(ctx, agent_id, Status::Internal("cannot serialize envelope"));
         }
         record.received_at_us = now_us_();
-        Status s = ledger_->Append(record, *ev);
+        std::optional<evidence::PublicKey> next_key = evidence::RotationTarget(*ev);
+        Status s = ledger_->Append(record, *ev, next_key);
         if (!s.ok()) {
           if (s.code() == Status::Code::kInvalidArgument) {
             // Another stream for this agent moved the head meanwhile.
@@ -142,6 +168,14 @@ grpc::Status IngestService::Upload(
         }
         head.seq = seq;
         head.digest = digest;
+        if (next_key) {
+          std::cerr << "shoko-store: agent " << agent_id << " rotated its key to "
+                    << next_key->KeyId() << " from seq " << seq + 1 << std::endl;
+          agent = ledger_->FindAgent(agent_id);
+          if (!agent.ok() || !*agent) {
+            return FromStatus(ctx, agent_id, agent.ok() ? Status::Internal("agent vanished") : agent.status());
+          }
+        }
         break;
       }
       case evidence::Link::kAlreadyHeld: {
@@ -153,9 +187,6 @@ grpc::Status IngestService::Upload(
         }
         break;  // a resend of what the store holds: ack again
       }
-      case evidence::Link::kGap:
-        return Refuse(ctx, agent_id, grpc::StatusCode::FAILED_PRECONDITION,
-                      where + "gap: the store's chain ends at seq " + std::to_string(head.seq));
       case evidence::Link::kBrokenChain:
         return Refuse(ctx, agent_id, grpc::StatusCode::INVALID_ARGUMENT,
                       where + "broken chain: prev_digest is not the digest of seq " +

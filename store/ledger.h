@@ -11,17 +11,39 @@
 #include <optional>
 #include <string>
 
+#include <vector>
+
 #include "evidence/chain.h"
+#include "evidence/keys.h"
 #include "platform/status.h"
 #include "shoko/v1/evidence.pb.h"
 
 namespace shoko::store {
 
-// An agent the store knows: its evidence key and its durable chain head.
+// One of an agent's evidence keys and the seqs it may sign (design §3: a
+// rotation record hands the chain to the next key).
+struct AgentKey {
+  std::string key_id;
+  std::string public_key;  // raw 32-byte Ed25519
+  uint64_t from_seq = 1;
+  uint64_t until_seq = UINT64_MAX;  // the rotation record's seq once rotated out
+};
+
+// An agent the store knows: its keys and its durable chain head.
 struct AgentEntry {
   std::string agent_id;
-  std::string public_key;  // raw 32-byte Ed25519
+  std::vector<AgentKey> keys;  // oldest first
   evidence::ChainHead head;
+  // The key with `key_id`, if the agent has one.
+  const AgentKey* Key(const std::string& key_id) const;
+};
+
+// A hole in an agent's chain: records the store never received.
+struct ChainGap {
+  std::string agent_id;
+  uint64_t first_seq = 0;
+  uint64_t last_seq = 0;
+  int64_t detected_at_us = 0;
 };
 
 // One accepted record as stored.
@@ -49,9 +71,18 @@ class Ledger {
   virtual Status RegisterAgent(const std::string& agent_id, const std::string& public_key,
                                int64_t now_us) = 0;
   // Durably appends `record`, whose parsed payload is `evidence`. It must be
-  // the next link of the agent's chain; this is checked again inside the
-  // transaction so that two streams for one agent cannot both append.
-  virtual Status Append(const LedgerRecord& record, const v1::Evidence& evidence) = 0;
+  // the next link of the agent's chain, or lie beyond it: then the hole is
+  // kept as a ChainGap. Checked again inside the transaction so that two
+  // streams for one agent cannot both append. When `next_key` is set (a
+  // rotation record), the record's key signs no later seq and `next_key` signs
+  // from the next one.
+  virtual Status Append(const LedgerRecord& record, const v1::Evidence& evidence,
+                        const std::optional<evidence::PublicKey>& next_key) = 0;
+  // The serialized envelopes of the agent's accepted records with the
+  // key-rotation check_id, in seq order.
+  virtual Result<std::vector<std::string>> RotationEnvelopes(const std::string& agent_id) = 0;
+  // Every gap recorded for `agent_id` (all agents when empty), oldest first.
+  virtual Result<std::vector<ChainGap>> Gaps(const std::string& agent_id) = 0;
   // The record digest stored at (agent, seq), if any.
   virtual Result<std::optional<std::string>> DigestAt(const std::string& agent_id,
                                                       uint64_t seq) = 0;

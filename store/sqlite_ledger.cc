@@ -3,6 +3,7 @@
 #include <mutex>
 #include <vector>
 
+#include "evidence/rotation.h"
 #include "platform/sqlite_db.h"
 #include "store/ledger.h"
 
@@ -42,11 +43,37 @@ CREATE TRIGGER evidence_append_only_delete BEFORE DELETE ON evidence
   BEGIN SELECT RAISE(ABORT, 'evidence is append-only'); END;
 )sql";
 
+// v2: agents may rotate keys (design §3), and holes in a chain are kept.
+constexpr std::string_view kSchemaV2 = R"sql(
+CREATE TABLE agent_keys (
+  agent_id   TEXT NOT NULL REFERENCES agents (agent_id),
+  key_id     TEXT NOT NULL,
+  public_key BLOB NOT NULL,
+  from_seq   INTEGER NOT NULL,
+  until_seq  INTEGER,
+  PRIMARY KEY (agent_id, key_id)
+);
+INSERT INTO agent_keys (agent_id, key_id, public_key, from_seq)
+  SELECT agent_id, agent_id, public_key, 1 FROM agents;
+ALTER TABLE evidence ADD COLUMN key_id TEXT NOT NULL DEFAULT '';
+DROP TRIGGER evidence_append_only_update;
+UPDATE evidence SET key_id = agent_id;
+CREATE TRIGGER evidence_append_only_update BEFORE UPDATE ON evidence
+  BEGIN SELECT RAISE(ABORT, 'evidence is append-only'); END;
+CREATE TABLE chain_gaps (
+  agent_id       TEXT NOT NULL REFERENCES agents (agent_id),
+  first_seq      INTEGER NOT NULL,
+  last_seq       INTEGER NOT NULL,
+  detected_at_us INTEGER NOT NULL,
+  PRIMARY KEY (agent_id, first_seq)
+);
+)sql";
+
 class SqliteLedger final : public Ledger {
  public:
   explicit SqliteLedger(std::unique_ptr<platform::SqliteDb> db) : db_(std::move(db)) {}
 
-  Status Migrate() { return db_->Migrate("ledger", {kSchemaV1}); }
+  Status Migrate() { return db_->Migrate("ledger", {kSchemaV1, kSchemaV2}); }
 
   Result<std::optional<AgentEntry>> FindAgent(const std::string& agent_id) override {
     std::lock_guard<std::mutex> lock(mu_);
@@ -56,30 +83,56 @@ class SqliteLedger final : public Ledger {
   Status RegisterAgent(const std::string& agent_id, const std::string& public_key,
                        int64_t now_us) override {
     std::lock_guard<std::mutex> lock(mu_);
+    auto key = evidence::PublicKey::FromRaw(public_key);
+    if (!key.ok()) return key.status();
+    platform::SqliteTransaction tx(db_.get());
+    SHOKO_RETURN_IF_ERROR(tx.Begin());
     auto stmt = db_->Prepare(
         "INSERT INTO agents (agent_id, public_key, registered_at_us, head_seq, head_digest) "
         "VALUES (?, ?, ?, 0, ?)");
     if (!stmt.ok()) return stmt.status();
     stmt->BindText(1, agent_id).BindBlob(2, public_key).Bind(3, now_us)
         .BindBlob(4, evidence::ChainHead().digest);
-    return stmt->Run();
+    SHOKO_RETURN_IF_ERROR(stmt->Run());
+    SHOKO_RETURN_IF_ERROR(InsertKey(agent_id, *key, 1));
+    return tx.Commit();
   }
 
-  Status Append(const LedgerRecord& record, const v1::Evidence& ev) override {
+  Status Append(const LedgerRecord& record, const v1::Evidence& ev,
+                const std::optional<evidence::PublicKey>& next_key) override {
     std::lock_guard<std::mutex> lock(mu_);
     platform::SqliteTransaction tx(db_.get());
     SHOKO_RETURN_IF_ERROR(tx.Begin());
     auto agent = FindAgentLocked(record.agent_id);
     if (!agent.ok()) return agent.status();
     if (!*agent) return Status::NotFound("agent " + record.agent_id + " is not registered");
-    if (evidence::Classify((*agent)->head, ev) != evidence::Link::kNext) {
+    const evidence::Link link = evidence::Classify((*agent)->head, ev);
+    if (link != evidence::Link::kNext && link != evidence::Link::kGap) {
       return Status::InvalidArgument("seq " + std::to_string(ev.seq()) +
                                      " does not continue the chain at seq " +
                                      std::to_string((*agent)->head.seq));
     }
+    if (link == evidence::Link::kGap) {
+      auto gap = db_->Prepare(
+          "INSERT INTO chain_gaps (agent_id, first_seq, last_seq, detected_at_us) VALUES (?, ?, ?, ?)");
+      if (!gap.ok()) return gap.status();
+      gap->BindText(1, record.agent_id)
+          .Bind(2, static_cast<int64_t>((*agent)->head.seq + 1))
+          .Bind(3, static_cast<int64_t>(ev.seq() - 1))
+          .Bind(4, record.received_at_us);
+      SHOKO_RETURN_IF_ERROR(gap->Run());
+    }
+    if (next_key) {
+      auto retire = db_->Prepare("UPDATE agent_keys SET until_seq = ? WHERE agent_id = ? AND key_id = ?");
+      if (!retire.ok()) return retire.status();
+      retire->Bind(1, static_cast<int64_t>(ev.seq())).BindText(2, record.agent_id)
+          .BindText(3, ev.key_id());
+      SHOKO_RETURN_IF_ERROR(retire->Run());
+      SHOKO_RETURN_IF_ERROR(InsertKey(record.agent_id, *next_key, ev.seq() + 1));
+    }
     auto insert = db_->Prepare(
         "INSERT INTO evidence (agent_id, seq, record_digest, envelope, check_id, verdict, "
-        "collected_at_us, received_at_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+        "collected_at_us, received_at_us, key_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!insert.ok()) return insert.status();
     const int64_t collected_us =
         ev.collected_at().seconds() * 1000000 + ev.collected_at().nanos() / 1000;
@@ -90,7 +143,8 @@ class SqliteLedger final : public Ledger {
         .BindText(5, ev.check_id())
         .Bind(6, ev.verdict())
         .Bind(7, collected_us)
-        .Bind(8, record.received_at_us);
+        .Bind(8, record.received_at_us)
+        .BindText(9, ev.key_id());
     SHOKO_RETURN_IF_ERROR(insert->Run());
     auto id = db_->Prepare("SELECT last_insert_rowid()");
     if (!id.ok()) return id.status();
@@ -140,7 +194,8 @@ class SqliteLedger final : public Ledger {
         // GLOB's wildcards (* ? [).
         auto stmt = db_->Prepare(
             "SELECT e.id, e.agent_id, e.seq, e.record_digest, e.envelope, e.received_at_us, "
-            "a.public_key FROM evidence e JOIN agents a ON a.agent_id = e.agent_id "
+            "k.public_key FROM evidence e "
+            "JOIN agent_keys k ON k.agent_id = e.agent_id AND k.key_id = e.key_id "
             "WHERE e.id > ?4 "
             "AND (?1 = '' OR e.id IN (SELECT evidence_id FROM evidence_controls "
             "  WHERE control_ref = ?1 OR control_ref GLOB ?1 || '.*' OR control_ref GLOB ?1 || '(*')) "
@@ -172,10 +227,50 @@ class SqliteLedger final : public Ledger {
     }
   }
 
- private:
-  Result<std::optional<AgentEntry>> FindAgentLocked(const std::string& agent_id) {
+  Result<std::vector<std::string>> RotationEnvelopes(const std::string& agent_id) override {
+    std::lock_guard<std::mutex> lock(mu_);
     auto stmt = db_->Prepare(
-        "SELECT public_key, head_seq, head_digest FROM agents WHERE agent_id = ?");
+        "SELECT envelope FROM evidence WHERE agent_id = ? AND check_id = ? ORDER BY seq");
+    if (!stmt.ok()) return stmt.status();
+    stmt->BindText(1, agent_id).BindText(2, evidence::kKeyRotationCheckId);
+    std::vector<std::string> out;
+    for (;;) {
+      auto row = stmt->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) return out;
+      out.push_back(stmt->Blob(0));
+    }
+  }
+
+  Result<std::vector<ChainGap>> Gaps(const std::string& agent_id) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto stmt = db_->Prepare(
+        "SELECT agent_id, first_seq, last_seq, detected_at_us FROM chain_gaps "
+        "WHERE ?1 = '' OR agent_id = ?1 ORDER BY detected_at_us, agent_id, first_seq");
+    if (!stmt.ok()) return stmt.status();
+    stmt->BindText(1, agent_id);
+    std::vector<ChainGap> gaps;
+    for (;;) {
+      auto row = stmt->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) return gaps;
+      gaps.push_back({stmt->Text(0), static_cast<uint64_t>(stmt->Int64(1)),
+                      static_cast<uint64_t>(stmt->Int64(2)), stmt->Int64(3)});
+    }
+  }
+
+ private:
+  Status InsertKey(const std::string& agent_id, const evidence::PublicKey& key, uint64_t from_seq) {
+    auto stmt = db_->Prepare(
+        "INSERT INTO agent_keys (agent_id, key_id, public_key, from_seq) VALUES (?, ?, ?, ?)");
+    if (!stmt.ok()) return stmt.status();
+    stmt->BindText(1, agent_id).BindText(2, key.KeyId()).BindBlob(3, key.raw())
+        .Bind(4, static_cast<int64_t>(from_seq));
+    return stmt->Run();
+  }
+
+  Result<std::optional<AgentEntry>> FindAgentLocked(const std::string& agent_id) {
+    auto stmt = db_->Prepare("SELECT head_seq, head_digest FROM agents WHERE agent_id = ?");
     if (!stmt.ok()) return stmt.status();
     stmt->BindText(1, agent_id);
     auto row = stmt->Step();
@@ -183,9 +278,24 @@ class SqliteLedger final : public Ledger {
     if (!*row) return std::optional<AgentEntry>();
     AgentEntry a;
     a.agent_id = agent_id;
-    a.public_key = stmt->Blob(0);
-    a.head.seq = static_cast<uint64_t>(stmt->Int64(1));
-    a.head.digest = stmt->Blob(2);
+    a.head.seq = static_cast<uint64_t>(stmt->Int64(0));
+    a.head.digest = stmt->Blob(1);
+    auto keys = db_->Prepare(
+        "SELECT key_id, public_key, from_seq, until_seq FROM agent_keys WHERE agent_id = ? "
+        "ORDER BY from_seq");
+    if (!keys.ok()) return keys.status();
+    keys->BindText(1, agent_id);
+    for (;;) {
+      auto key_row = keys->Step();
+      if (!key_row.ok()) return key_row.status();
+      if (!*key_row) break;
+      AgentKey k;
+      k.key_id = keys->Text(0);
+      k.public_key = keys->Blob(1);
+      k.from_seq = static_cast<uint64_t>(keys->Int64(2));
+      if (!keys->IsNull(3)) k.until_seq = static_cast<uint64_t>(keys->Int64(3));
+      a.keys.push_back(std::move(k));
+    }
     return std::optional<AgentEntry>(std::move(a));
   }
 

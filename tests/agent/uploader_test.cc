@@ -70,15 +70,15 @@ class ScriptedStore final : public v1::EvidenceIngest::Service {
 class UploaderTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto outbox = Outbox::Open(dir_.Path("outbox.db"));
+    auto outbox = Outbox::Open(dir_.path(), key_.public_key().KeyId(), {});
     ASSERT_TRUE(outbox.ok());
     outbox_ = std::move(outbox).value();
   }
 
   // Records n signed, chained records in the outbox.
   void Record(int n) {
-    std::vector<OutboxRecord> batch;
-    evidence::ChainHead head = outbox_->Head();
+    OutboxBatch batch;
+    evidence::ChainHead head = outbox_->Position().head;
     for (int i = 0; i < n; ++i) {
       v1::Evidence ev;
       ev.set_agent_id(key_.public_key().KeyId());
@@ -90,8 +90,9 @@ class UploaderTest : public ::testing::Test {
       OutboxRecord r{ev.seq(), evidence::RecordDigest(payload), ""};
       evidence::Sign(key_, payload)->SerializeToString(&r.envelope);
       head = {r.seq, r.digest};
-      batch.push_back(std::move(r));
+      batch.records.push_back(std::move(r));
     }
+    batch.after = {head, key_.public_key().KeyId()};
     ASSERT_TRUE(outbox_->Append(batch).ok());
   }
 
@@ -106,7 +107,7 @@ class UploaderTest : public ::testing::Test {
     EXPECT_NE(port, 0);
     const std::string address = "127.0.0.1:" + std::to_string(port);
     Uploader uploader(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()), address,
-                      key_, key_.public_key().KeyId(), outbox_.get());
+                      key_.public_key(), key_.public_key().KeyId(), outbox_.get());
     UploadOptions options;
     options.window = window;
     options.connect_timeout = std::chrono::seconds(5);
@@ -116,7 +117,7 @@ class UploaderTest : public ::testing::Test {
     return result;
   }
 
-  uint64_t Depth() { return *outbox_->Depth(); }
+  uint64_t Depth() { return outbox_->Depth(); }
 
   TempDir dir_;
   evidence::SigningKey key_ = *evidence::SigningKey::Generate();

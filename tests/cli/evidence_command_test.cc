@@ -5,16 +5,17 @@
 #include "evidence/chain.h"
 #include "evidence/envelope.h"
 #include "evidence/keys.h"
+#include "evidence/rotation.h"
 
 namespace shoko::cli {
 namespace {
 
 v1::StoredEvidence Stored(const evidence::SigningKey& signer, const std::string& agent_id,
-                          const std::string& key_id) {
+                          const std::string& key_id, uint64_t seq = 1) {
   v1::Evidence ev;
   ev.set_agent_id(agent_id);
   ev.set_key_id(key_id);
-  ev.set_seq(1);
+  ev.set_seq(seq);
   ev.set_prev_digest(std::string(32, '\0'));
   ev.set_check_id("access.sshd");
   std::string payload = ev.SerializeAsString();
@@ -44,7 +45,51 @@ TEST(VerifyStoredEvidenceTest, CatchesAStorePassingOffItsOwnSignature) {
             std::string::npos);
   // Or names its own key but the agent's id.
   EXPECT_EQ(VerifyStoredEvidence(Stored(store, agent_id, store.public_key().KeyId()), &parsed),
-            "agent_id is not the id of the signing key");
+            "agent_id is not the id of the signing key, and the store sent no first key for it");
+}
+
+// The rotation record at `seq` in which `from` hands agent `agent` over to `to`.
+v1::Envelope Rotation(const evidence::SigningKey& from, const evidence::SigningKey& to,
+                      const std::string& agent, uint64_t seq) {
+  v1::Evidence ev;
+  ev.set_agent_id(agent);
+  ev.set_key_id(from.public_key().KeyId());
+  ev.set_seq(seq);
+  ev.set_prev_digest(std::string(32, '\0'));
+  ev.set_check_id(std::string(evidence::kKeyRotationCheckId));
+  ev.set_kind(v1::LIFECYCLE);
+  evidence::SetRotationFacts(to.public_key(), &ev);
+  return *evidence::Sign(from, ev.SerializeAsString());
+}
+
+TEST(VerifyStoredEvidenceTest, FollowsTheAgentsKeyRotations) {
+  auto first = *evidence::SigningKey::Generate();
+  auto second = *evidence::SigningKey::Generate();
+  auto third = *evidence::SigningKey::Generate();
+  const std::string agent = first.public_key().KeyId();
+  auto with_proof = [&](v1::StoredEvidence s) {
+    s.set_first_public_key(first.public_key().raw());
+    *s.add_key_rotations() = Rotation(first, second, agent, 5);
+    *s.add_key_rotations() = Rotation(second, third, agent, 9);
+    return s;
+  };
+  v1::Evidence parsed;
+  EXPECT_EQ(VerifyStoredEvidence(with_proof(Stored(third, agent, third.public_key().KeyId(), 10)), &parsed), "");
+  EXPECT_EQ(VerifyStoredEvidence(with_proof(Stored(second, agent, second.public_key().KeyId(), 7)), &parsed), "");
+  EXPECT_NE(VerifyStoredEvidence(with_proof(Stored(second, agent, second.public_key().KeyId(), 11)), &parsed)
+                .find("after it was rotated out at seq 9"),
+            std::string::npos);
+  EXPECT_NE(VerifyStoredEvidence(with_proof(Stored(third, agent, third.public_key().KeyId(), 8)), &parsed)
+                .find("before the agent handed over to it at seq 9"),
+            std::string::npos);
+  // Without the proof, or with a forged one, a later key is not the agent's.
+  EXPECT_NE(VerifyStoredEvidence(Stored(third, agent, third.public_key().KeyId(), 10), &parsed),
+            "");
+  auto stranger = *evidence::SigningKey::Generate();
+  v1::StoredEvidence forged = Stored(third, agent, third.public_key().KeyId(), 10);
+  forged.set_first_public_key(first.public_key().raw());
+  *forged.add_key_rotations() = Rotation(stranger, third, agent, 5);
+  EXPECT_NE(VerifyStoredEvidence(forged, &parsed).find("does not verify"), std::string::npos);
 }
 
 TEST(VerifyStoredEvidenceTest, CatchesTamperingAndAWrongDigest) {

@@ -88,7 +88,8 @@ TEST(EndToEndTest, RecordTravelsFromAgentToStoreToAuditor) {
 
   CommandResult agent = RunCommand({SHOKO_AGENT_BIN, "run", "--once", "--config", config});
   ASSERT_EQ(agent.exit_code, 0) << agent.err;
-  EXPECT_NE(agent.err.find("store acknowledged 2 record(s)"), std::string::npos) << agent.err;
+  // start, the sshd observation and its rule, the agent's health, stop.
+  EXPECT_NE(agent.err.find("store acknowledged 5 record(s)"), std::string::npos) << agent.err;
 
   CommandResult query = RunCommand({SHOKOCTL_BIN, "evidence", "--store", store.address(),
                                     "--control", "ismap:8.2", "--format", "jsonl"});
@@ -100,7 +101,7 @@ TEST(EndToEndTest, RecordTravelsFromAgentToStoreToAuditor) {
   EXPECT_EQ(r["verdict"], "pass");
   EXPECT_EQ(r["signature"], "valid");
   EXPECT_EQ(r["hostname"], "fixture-debian12");
-  EXPECT_EQ(r["seq"], 2);
+  EXPECT_EQ(r["seq"], 3);
   EXPECT_EQ(r["facts"]["permitrootlogin"], "no");
   // The record is the agent's: its id is the key_id of the key it made.
   auto pub = evidence::PublicKey::FromPem(testing::ReadFileOrEmpty(dir.Path("agent-state/agent.pub")));
@@ -109,7 +110,8 @@ TEST(EndToEndTest, RecordTravelsFromAgentToStoreToAuditor) {
 
   CommandResult table = RunCommand({SHOKOCTL_BIN, "evidence", "--store", store.address()});
   ASSERT_EQ(table.exit_code, 0) << table.err;
-  EXPECT_NE(table.out.find("2 record(s), 2 with a valid signature"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("5 record(s), 5 with a valid signature"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("agent.lifecycle.start"), std::string::npos);
   EXPECT_NE(table.out.find("access.sshd.permit_root_login"), std::string::npos);
 
   EXPECT_EQ(store.Stop(), 0) << store.Log();
@@ -124,24 +126,28 @@ TEST(EndToEndTest, NothingIsLostWhileTheStoreIsDown) {
   EXPECT_EQ(offline.exit_code, 3) << offline.err;
   EXPECT_NE(offline.err.find("cannot connect to store at " + dead_address), std::string::npos)
       << offline.err;
-  EXPECT_NE(offline.err.find("2 record(s) kept in the outbox"), std::string::npos) << offline.err;
+  EXPECT_NE(offline.err.find("5 record(s) kept in the outbox"), std::string::npos) << offline.err;
 
   StoreProcess store(dir);
   config = AgentConfig(dir, store.address(), FixturePath("sshd-defaults"));
   CommandResult online = RunCommand({SHOKO_AGENT_BIN, "run", "--once", "--config", config});
   ASSERT_EQ(online.exit_code, 0) << online.err;
-  EXPECT_NE(online.err.find("store acknowledged 4 record(s)"), std::string::npos) << online.err;
+  // The five kept; start; config_change (the store address in the config
+  // changed); stop: the checks themselves have not changed.
+  EXPECT_NE(online.err.find("store acknowledged 8 record(s)"), std::string::npos) << online.err;
 
   CommandResult query =
       RunCommand({SHOKOCTL_BIN, "evidence", "--store", store.address(), "--format", "jsonl"});
   ASSERT_EQ(query.exit_code, 0) << query.err;
   auto records = JsonLines(query.out);
-  ASSERT_EQ(records.size(), 4u);
+  ASSERT_EQ(records.size(), 8u);
   for (size_t i = 0; i < records.size(); ++i) {
     EXPECT_EQ(records[i]["seq"], i + 1);
     EXPECT_EQ(records[i]["signature"], "valid");
   }
-  EXPECT_EQ(records[1]["verdict"], "fail");
+  EXPECT_EQ(records[2]["check_id"], "access.sshd.permit_root_login");
+  EXPECT_EQ(records[2]["verdict"], "fail");
+  EXPECT_EQ(records[6]["check_id"], "agent.lifecycle.config_change");
   EXPECT_EQ(store.Stop(), 0);
 }
 
@@ -152,7 +158,7 @@ TEST(EndToEndTest, DaemonUploadsEachSweepAndStopsOnSigterm) {
   auto agent = Subprocess::Start({SHOKO_AGENT_BIN, "run", "--config", config},
                                  dir.Path("agent.out"), Subprocess::Watch::kStderr);
   ASSERT_TRUE(agent.ok()) << agent.status().ToString();
-  auto acked = (*agent)->WaitForLine("shoko-agent: store acknowledged 2 record(s)", kStartTimeout);
+  auto acked = (*agent)->WaitForLine("shoko-agent: store acknowledged 4 record(s)", kStartTimeout);
   ASSERT_TRUE(acked.ok()) << acked.status().ToString();
   // A second agent on the same state directory would fork the chain.
   CommandResult second = RunCommand({SHOKO_AGENT_BIN, "run", "--once", "--config", config});
@@ -177,21 +183,40 @@ TEST(EndToEndTest, ASecondStoreCannotTakeABusyPort) {
   EXPECT_EQ(store.Stop(), 0);
 }
 
-TEST(EndToEndTest, AnAgentThatLostItsStateIsRefusedNotMerged) {
+TEST(EndToEndTest, AnAgentThatLostItsOutboxContinuesItsChain) {
   TempDir dir;
   StoreProcess store(dir);
   std::string config = AgentConfig(dir, store.address(), FixturePath("debian12-sshd"));
   ASSERT_EQ(RunCommand({SHOKO_AGENT_BIN, "run", "--once", "--config", config}).exit_code, 0);
-  // The outbox (and with it the chain head) is lost but the key survives: the
-  // agent starts its chain again and the store must see a conflict.
+  // The outbox is lost; chain.head says where the chain stands.
   ASSERT_EQ(::unlink(dir.Path("agent-state/outbox.db").c_str()), 0);
+  ::unlink(dir.Path("agent-state/outbox.db-wal").c_str());
+  ::unlink(dir.Path("agent-state/outbox.db-shm").c_str());
   CommandResult again = RunCommand({SHOKO_AGENT_BIN, "run", "--once", "--config", config});
-  EXPECT_EQ(again.exit_code, 1) << again.err;
-  EXPECT_NE(again.err.find("another record at seq 2 (fork); nothing was deleted"), std::string::npos)
-      << again.err;
+  EXPECT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.err.find("WARNING: the outbox was missing"), std::string::npos) << again.err;
   CommandResult query =
       RunCommand({SHOKOCTL_BIN, "evidence", "--store", store.address(), "--format", "jsonl"});
-  EXPECT_EQ(JsonLines(query.out).size(), 2u);
+  auto records = JsonLines(query.out);
+  // 5, then outbox_recovered, start, both checks and health again (their
+  // change-detection state went with the outbox), stop: one chain, no fork.
+  ASSERT_EQ(records.size(), 11u) << query.out;
+  for (size_t i = 0; i < records.size(); ++i) EXPECT_EQ(records[i]["seq"], i + 1);
+  EXPECT_EQ(records[5]["check_id"], "agent.lifecycle.outbox_recovered");
+  EXPECT_EQ(store.Stop(), 0);
+}
+
+TEST(EndToEndTest, AnAgentThatLostItsChainHeadRefusesToFork) {
+  TempDir dir;
+  StoreProcess store(dir);
+  std::string config = AgentConfig(dir, store.address(), FixturePath("debian12-sshd"));
+  ASSERT_EQ(RunCommand({SHOKO_AGENT_BIN, "run", "--once", "--config", config}).exit_code, 0);
+  for (const char* f : {"outbox.db", "outbox.db-wal", "outbox.db-shm", "chain.head"}) {
+    ::unlink(dir.Path(std::string("agent-state/") + f).c_str());
+  }
+  CommandResult again = RunCommand({SHOKO_AGENT_BIN, "run", "--once", "--config", config});
+  EXPECT_EQ(again.exit_code, 2) << again.err;
+  EXPECT_NE(again.err.find("neither outbox.db nor chain.head"), std::string::npos) << again.err;
   EXPECT_EQ(store.Stop(), 0);
 }
 
@@ -251,7 +276,7 @@ TEST(EndToEndTest, CollectPrintsJsonLinesWithoutSigning) {
       {SHOKO_AGENT_BIN, "collect", "--once", "--root", FixturePath("sshd-match"), "--collector", "access"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto lines = JsonLines(r.out);
-  ASSERT_EQ(lines.size(), 2u);
+  ASSERT_EQ(lines.size(), 2u);  // unsigned collection has no lifecycle or health records
   for (const auto& line : lines) {
     for (const char* field : {"check_id", "collector", "controls", "verdict", "facts", "artifacts", "message"}) {
       EXPECT_TRUE(line.contains(field)) << field;

@@ -7,6 +7,7 @@
 #include "evidence/chain.h"
 #include "evidence/envelope.h"
 #include "evidence/keys.h"
+#include "evidence/rotation.h"
 #include "shoko/v1/ingest.grpc.pb.h"
 #include "tests/support/temp_dir.h"
 
@@ -123,7 +124,7 @@ TEST_F(IngestTest, RejectsAForgedSignature) {
   EXPECT_NE(out.status.error_message().find("bad signature"), std::string::npos);
 }
 
-TEST_F(IngestTest, RejectsAForkGapAndBrokenChain) {
+TEST_F(IngestTest, RejectsAForkAndBrokenChainKeepsAGap) {
   auto key = *evidence::SigningKey::Generate();
   auto chain = Chain(key, 3);
   ASSERT_TRUE(Upload(key, {chain[0], chain[1]}).status.ok());
@@ -137,13 +138,20 @@ TEST_F(IngestTest, RejectsAForkGapAndBrokenChain) {
   EXPECT_EQ(fork.status.error_code(), grpc::StatusCode::ALREADY_EXISTS);
   EXPECT_NE(fork.status.error_message().find("seq 2: fork"), std::string::npos);
 
-  Outcome gap = Upload(key, {Record(key, 5, std::string(32, '\0'))});
-  EXPECT_EQ(gap.status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
-  EXPECT_NE(gap.status.error_message().find("gap"), std::string::npos);
-
   Outcome broken = Upload(key, {Record(key, 3, std::string(32, 'z'))});
   EXPECT_EQ(broken.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_NE(broken.status.error_message().find("broken chain"), std::string::npos);
+
+  // A hole (records lost on the host) is accepted and kept as a gap, so that
+  // auditors see it.
+  Outcome gap = Upload(key, {Record(key, 5, std::string(32, '\0'))});
+  ASSERT_TRUE(gap.status.ok()) << gap.status.error_message();
+  EXPECT_EQ(gap.last_ack, 5u);
+  auto gaps = ledger_->Gaps(key.public_key().KeyId());
+  ASSERT_TRUE(gaps.ok());
+  ASSERT_EQ(gaps->size(), 1u);
+  EXPECT_EQ((*gaps)[0].first_seq, 3u);
+  EXPECT_EQ((*gaps)[0].last_seq, 4u);
 }
 
 TEST_F(IngestTest, RejectsEnvelopesThatBreakShokosRules) {
@@ -164,21 +172,60 @@ TEST_F(IngestTest, RejectsEnvelopesThatBreakShokosRules) {
   v1::Envelope newline = chain[0];
   newline.mutable_signatures(0)->set_keyid("abc\nshoko-store: forged line");
   Outcome forged = Upload(key, {newline});
-  EXPECT_EQ(forged.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(forged.status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(forged.status.error_message().find('\n'), std::string::npos);
   EXPECT_EQ(forged.status.error_message().find("forged"), std::string::npos);
 
   EXPECT_EQ(Upload(key, chain).last_ack, 1u);  // the honest record still goes in
 }
 
+TEST_F(IngestTest, FollowsAKeyRotation) {
+  auto old_key = *evidence::SigningKey::Generate();
+  auto new_key = *evidence::SigningKey::Generate();
+  const std::string agent = old_key.public_key().KeyId();
+  auto chain = Chain(old_key, 2);
+  v1::Evidence rotation;
+  rotation.set_agent_id(agent);
+  rotation.set_key_id(agent);
+  rotation.set_seq(3);
+  rotation.set_prev_digest(evidence::RecordDigest(chain[1].payload()));
+  rotation.set_check_id(std::string(evidence::kKeyRotationCheckId));
+  rotation.set_kind(v1::LIFECYCLE);
+  evidence::SetRotationFacts(new_key.public_key(), &rotation);
+  chain.push_back(*evidence::Sign(old_key, rotation.SerializeAsString()));
+  v1::Envelope four = Record(new_key, 4, evidence::RecordDigest(chain[2].payload()), agent);
+  chain.push_back(four);
+  // First contact with the first key; the rotation record is in the upload.
+  Outcome rotated = Upload(old_key, chain, 1, agent);
+  ASSERT_TRUE(rotated.status.ok()) << rotated.status.error_message();
+  EXPECT_EQ(rotated.last_ack, 4u);
+  // The old key signs nothing after the rotation; a Hello may name the new key.
+  Outcome stale = Upload(new_key, {Record(old_key, 5, evidence::RecordDigest(four.payload()))}, 1,
+                         agent);
+  EXPECT_EQ(stale.status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_NE(stale.status.error_message().find("may sign only seq 1 to 3"), std::string::npos)
+      << stale.status.error_message();
+  // And the audit view hands out the key each record was verified with.
+  std::vector<std::string> keys;
+  ASSERT_TRUE(ledger_->List({}, [&](const LedgerRecord& r) {
+    keys.push_back(evidence::PublicKey::FromRaw(r.public_key)->KeyId());
+    return true;
+  }).ok());
+  EXPECT_EQ(keys, (std::vector<std::string>{agent, agent, agent, new_key.public_key().KeyId()}));
+}
+
 TEST_F(IngestTest, RejectsImpostorsAndOtherProtocols) {
   auto key = *evidence::SigningKey::Generate();
   ASSERT_TRUE(Upload(key, Chain(key, 1)).status.ok());
 
-  // Another key claiming the registered agent's id.
+  // Another key claiming the registered agent's id and chain.
   auto thief = *evidence::SigningKey::Generate();
-  Outcome stolen = Upload(thief, {}, 1, key.public_key().KeyId());
+  const std::string victim = key.public_key().KeyId();
+  Outcome stolen =
+      Upload(thief, {Record(thief, 2, evidence::RecordDigest(Chain(key, 1)[0].payload()), victim)},
+             1, victim);
   EXPECT_EQ(stolen.status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_NE(stolen.status.error_message().find("not registered for this agent"), std::string::npos);
 
   // A new agent must present its first key.
   auto fresh = *evidence::SigningKey::Generate();

@@ -13,6 +13,8 @@ namespace {
 using testing::TempDir;
 
 const std::string kAgent(64, 'a');
+const std::string kRawKey(32, 'k');
+std::string KeyIdOf(const std::string& raw) { return evidence::PublicKey::FromRaw(raw)->KeyId(); }
 
 struct Made {
   LedgerRecord record;
@@ -22,6 +24,7 @@ struct Made {
 Made Make(uint64_t seq, const std::string& prev, std::vector<std::string> controls) {
   Made m;
   m.evidence.set_agent_id(kAgent);
+  m.evidence.set_key_id(KeyIdOf(kRawKey));
   m.evidence.set_seq(seq);
   m.evidence.set_prev_digest(prev);
   m.evidence.set_check_id("access.sshd.permit_root_login");
@@ -52,14 +55,14 @@ class LedgerTest : public ::testing::Test {
     auto ledger = OpenSqliteLedger(dir_.Path("store.db"));
     ASSERT_TRUE(ledger.ok()) << ledger.status().ToString();
     ledger_ = std::move(ledger).value();
-    ASSERT_TRUE(ledger_->RegisterAgent(kAgent, std::string(32, 'k'), 1).ok());
+    ASSERT_TRUE(ledger_->RegisterAgent(kAgent, kRawKey, 1).ok());
   }
   // Appends seq 1..n with the given controls, chained.
   void AppendChain(const std::vector<std::vector<std::string>>& controls) {
     std::string prev(32, '\0');
     for (size_t i = 0; i < controls.size(); ++i) {
       Made m = Make(i + 1, prev, controls[i]);
-      ASSERT_TRUE(ledger_->Append(m.record, m.evidence).ok());
+      ASSERT_TRUE(ledger_->Append(m.record, m.evidence, std::nullopt).ok());
       prev = m.record.record_digest;
     }
   }
@@ -78,19 +81,44 @@ TEST_F(LedgerTest, AppendMovesTheHead) {
   EXPECT_FALSE(*ledger_->DigestAt(kAgent, 3));
 }
 
-TEST_F(LedgerTest, RefusesWhatDoesNotContinueTheChain) {
+TEST_F(LedgerTest, RefusesReplaysAndBrokenLinksButKeepsGaps) {
   AppendChain({{}});
   Made replay = Make(1, std::string(32, '\0'), {});
-  EXPECT_FALSE(ledger_->Append(replay.record, replay.evidence).ok());
-  Made skip = Make(3, std::string(32, '\0'), {});
-  EXPECT_FALSE(ledger_->Append(skip.record, skip.evidence).ok());
+  EXPECT_FALSE(ledger_->Append(replay.record, replay.evidence, std::nullopt).ok());
   Made broken = Make(2, std::string(32, 'x'), {});
-  EXPECT_FALSE(ledger_->Append(broken.record, broken.evidence).ok());
+  EXPECT_FALSE(ledger_->Append(broken.record, broken.evidence, std::nullopt).ok());
   EXPECT_EQ(Seqs(*ledger_, {}).size(), 1u);
+  // Records beyond a hole are kept, and so is the hole.
+  Made after_hole = Make(5, std::string(32, '?'), {});
+  ASSERT_TRUE(ledger_->Append(after_hole.record, after_hole.evidence, std::nullopt).ok());
+  EXPECT_EQ(Seqs(*ledger_, {}), (std::vector<uint64_t>{1, 5}));
+  auto gaps = ledger_->Gaps(kAgent);
+  ASSERT_TRUE(gaps.ok());
+  ASSERT_EQ(gaps->size(), 1u);
+  EXPECT_EQ((*gaps)[0].first_seq, 2u);
+  EXPECT_EQ((*gaps)[0].last_seq, 4u);
+  EXPECT_EQ((*gaps)[0].detected_at_us, 1005);
+}
+
+TEST_F(LedgerTest, RotationHandsOverTheKey) {
+  AppendChain({{}});
+  auto next = *evidence::SigningKey::Generate();
+  Made rotation = Make(2, *ledger_->DigestAt(kAgent, 1).value(), {});
+  ASSERT_TRUE(ledger_->Append(rotation.record, rotation.evidence, next.public_key()).ok());
+  auto agent = ledger_->FindAgent(kAgent);
+  ASSERT_TRUE(agent.ok() && *agent);
+  ASSERT_EQ((*agent)->keys.size(), 2u);
+  const AgentKey* old_key = (*agent)->Key(KeyIdOf(kRawKey));
+  ASSERT_NE(old_key, nullptr);
+  EXPECT_EQ(old_key->until_seq, 2u);
+  const AgentKey* new_key = (*agent)->Key(next.public_key().KeyId());
+  ASSERT_NE(new_key, nullptr);
+  EXPECT_EQ(new_key->from_seq, 3u);
+  EXPECT_EQ(new_key->until_seq, UINT64_MAX);
 }
 
 TEST_F(LedgerTest, RegisteringTwiceFails) {
-  EXPECT_FALSE(ledger_->RegisterAgent(kAgent, std::string(32, 'k'), 2).ok());
+  EXPECT_FALSE(ledger_->RegisterAgent(kAgent, kRawKey, 2).ok());
 }
 
 TEST_F(LedgerTest, FiltersByControlAndItsChildrenAndByAgentPrefix) {
@@ -114,7 +142,7 @@ TEST_F(LedgerTest, ReadersDoNotHoldTheLedgerWhileTheyWork) {
   Status s = ledger_->List({}, [&](const LedgerRecord& r) {
     if (r.seq == 1) {
       Made next = Make(3, prev, {});
-      EXPECT_TRUE(ledger_->Append(next.record, next.evidence).ok());
+      EXPECT_TRUE(ledger_->Append(next.record, next.evidence, std::nullopt).ok());
     }
     ++seen;
     return true;
