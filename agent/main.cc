@@ -467,8 +467,7 @@ int Main(int argc, char** argv) {
   collect->add_option("--collector", collect_flags.collectors,
                       "Run only this collector or family (repeatable; default: all).")
       ->type_name("NAME")
-      ->expected(1)
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+      ->allow_extra_args(false);  // one value per occurrence: positionals stay positional
   collect->add_flag("--sign", collect_flags.sign,
                     "Sign and chain the records with the key in --state-dir (with --format dsse).");
   collect->add_option("--state-dir", collect_flags.state_dir,

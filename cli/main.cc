@@ -3,6 +3,8 @@
 #include <iostream>
 
 #include "cli/evidence_command.h"
+#include "cli/import_command.h"
+#include "cli/verify_command.h"
 #include "shoko/version.h"
 
 namespace shoko::cli {
@@ -30,6 +32,27 @@ int Main(int argc, char** argv) {
   evidence->add_option("--limit", query.limit, "At most N records (default: all).")
       ->type_name("N");
 
+  std::vector<std::string> verify_keys, verify_files;
+  CLI::App* verify = app.add_subcommand(
+      "verify", "Verify DSSE JSON-lines files offline: every signature and every agent's chain.");
+  verify->add_option("--key", verify_keys, "An agent's public key (PEM); repeatable.")
+      ->type_name("PUB")
+      ->allow_extra_args(false);  // one value per occurrence: positionals stay positional
+  verify->add_option("files", verify_files, "DSSE JSON-lines files, in chain order.")
+      ->type_name("FILE");
+
+  ImportRequest import_request;
+  CLI::App* import = app.add_subcommand(
+      "import", "Send files collected offline to a store, which verifies them like a live upload.");
+  import->add_option("--store", import_request.store,
+                     "Store HOST:PORT (default: $SHOKO_STORE, then ~/.config/shoko/shokoctl.yaml).")
+      ->type_name("HOST:PORT");
+  import->add_option("--key", import_request.key_files,
+                     "An agent's public key (PEM); repeatable (default: each agent's declared first key).")
+      ->type_name("PUB")
+      ->allow_extra_args(false);  // one value per occurrence: positionals stay positional
+  import->add_option("files", import_request.files, "DSSE JSON-lines files.")->type_name("FILE");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -37,6 +60,8 @@ int Main(int argc, char** argv) {
     std::cerr << "shokoctl: usage: " << e.what() << " (see --help)" << std::endl;
     return 2;
   }
+  if (verify->parsed()) return RunVerify(verify_keys, verify_files, std::cout, std::cerr);
+  if (import->parsed()) return RunImport(import_request, std::cout, std::cerr);
   return RunEvidence(query, std::cout, std::cerr);
 }
 

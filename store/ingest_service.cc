@@ -52,18 +52,24 @@ grpc::Status IngestService::Upload(
                       std::to_string(kProtocolVersion) + ")");
   }
   // Ids are checked before anything logs them, so a peer cannot forge log lines.
-  if (!IsHexId(hello.agent_id()) || !IsHexId(hello.key_id())) {
+  // A known agent may omit its key (an import of a later file); a new one may not.
+  const bool has_key = !hello.key_id().empty() || !hello.public_key().empty();
+  if (!IsHexId(hello.agent_id()) || (has_key && !IsHexId(hello.key_id()))) {
     return Refuse(ctx, "", grpc::StatusCode::INVALID_ARGUMENT,
                   "Hello agent_id and key_id must be 64 lowercase hex digits");
   }
-  auto key = evidence::PublicKey::FromRaw(hello.public_key());
-  if (!key.ok()) {
-    return Refuse(ctx, hello.agent_id(), grpc::StatusCode::INVALID_ARGUMENT,
-                  "Hello public_key: " + key.status().message());
-  }
-  if (key->KeyId() != hello.key_id()) {
-    return Refuse(ctx, hello.agent_id(), grpc::StatusCode::INVALID_ARGUMENT,
-                  "Hello key_id does not match its public key");
+  std::optional<evidence::PublicKey> key;
+  if (has_key) {
+    auto parsed = evidence::PublicKey::FromRaw(hello.public_key());
+    if (!parsed.ok()) {
+      return Refuse(ctx, hello.agent_id(), grpc::StatusCode::INVALID_ARGUMENT,
+                    "Hello public_key: " + parsed.status().message());
+    }
+    if (parsed->KeyId() != hello.key_id()) {
+      return Refuse(ctx, hello.agent_id(), grpc::StatusCode::INVALID_ARGUMENT,
+                    "Hello key_id does not match its public key");
+    }
+    key = *parsed;
   }
   const std::string& agent_id = hello.agent_id();
   auto agent = ledger_->FindAgent(agent_id);
@@ -71,7 +77,7 @@ grpc::Status IngestService::Upload(
   if (!*agent) {
     // Until enrollment exists, an agent is accepted on first contact only with
     // its first key, whose key_id is by definition its agent_id (design §3).
-    if (agent_id != hello.key_id()) {
+    if (!key || agent_id != hello.key_id()) {
       return Refuse(ctx, agent_id, grpc::StatusCode::PERMISSION_DENIED,
                     "unknown agent: a new agent must present its first key (key_id = agent_id)");
     }
@@ -88,7 +94,8 @@ grpc::Status IngestService::Upload(
   // A known agent may present a key it has not handed over to yet (the
   // rotation record is in this upload); each record is checked against the
   // key that may sign its seq.
-  if (const AgentKey* k = (*agent)->Key(hello.key_id()); k != nullptr && k->public_key != key->raw()) {
+  if (const AgentKey* k = (*agent)->Key(hello.key_id());
+      key && k != nullptr && k->public_key != key->raw()) {
     return Refuse(ctx, agent_id, grpc::StatusCode::PERMISSION_DENIED,
                   "Hello key does not match the key registered under its key_id");
   }

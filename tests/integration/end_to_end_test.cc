@@ -220,6 +220,117 @@ TEST(EndToEndTest, AnAgentThatLostItsChainHeadRefusesToFork) {
   EXPECT_EQ(store.Stop(), 0);
 }
 
+TEST(EndToEndTest, OfflineCollectionVerifiesAndImports) {
+  TempDir dir;
+  const std::string state = dir.Path("offline-state");
+  std::vector<std::string> collect = {SHOKO_AGENT_BIN, "collect",   "--once",
+                                      "--sign",        "--state-dir", state,
+                                      "--format",      "dsse",        "--root",
+                                      FixturePath("debian12-sshd")};
+  CommandResult first = RunCommand(collect);
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  CommandResult second = RunCommand(collect);
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_EQ(Lines(first.out), 3);  // start, sshd, its rule
+  const std::string file1 = dir.Write("day1.jsonl", first.out);
+  const std::string file2 = dir.Write("day2.jsonl", second.out);
+  const std::string pub = state + "/agent.pub";
+
+  CommandResult verify = RunCommand({SHOKOCTL_BIN, "verify", "--key", pub, file1, file2});
+  EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
+  EXPECT_NE(verify.out.find("6 record(s) in 2 file(s) from 1 agent(s): 6 valid, 0 with problems"),
+            std::string::npos)
+      << verify.out;
+  CommandResult partial = RunCommand({SHOKOCTL_BIN, "verify", "--key", pub, file2});
+  EXPECT_EQ(partial.exit_code, 1);
+  EXPECT_NE(partial.out.find(file2 + ": line 1 seq 4: gap: seq 1-3 missing"), std::string::npos)
+      << partial.out;
+  // A deleted line, through the real command line.
+  std::string cut = first.out.substr(first.out.find('\n') + 1) + second.out;
+  CommandResult tampered =
+      RunCommand({SHOKOCTL_BIN, "verify", "--key", pub, dir.Write("cut.jsonl", cut)});
+  EXPECT_EQ(tampered.exit_code, 1);
+  EXPECT_NE(tampered.out.find("line 1 seq 2: gap: seq 1 missing"), std::string::npos) << tampered.out;
+
+  StoreProcess store(dir);
+  CommandResult imported =
+      RunCommand({SHOKOCTL_BIN, "import", "--store", store.address(), file1, file2});
+  ASSERT_EQ(imported.exit_code, 0) << imported.err;
+  EXPECT_NE(imported.out.find("sent 6 record(s), the store holds through seq 6"), std::string::npos)
+      << imported.out;
+  CommandResult again = RunCommand({SHOKOCTL_BIN, "import", "--store", store.address(), file1, file2});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.out.find("sent 0 record(s), the store holds through seq 6"), std::string::npos)
+      << again.out;
+  CommandResult query =
+      RunCommand({SHOKOCTL_BIN, "evidence", "--store", store.address(), "--format", "jsonl"});
+  auto records = JsonLines(query.out);
+  ASSERT_EQ(records.size(), 6u);
+  for (const auto& r : records) EXPECT_EQ(r["signature"], "valid");
+  // The offline chain continues across runs and a later file imports alone.
+  CommandResult third = RunCommand(collect);
+  ASSERT_EQ(third.exit_code, 0);
+  CommandResult later = RunCommand({SHOKOCTL_BIN, "import", "--store", store.address(),
+                                    dir.Write("day3.jsonl", third.out)});
+  EXPECT_EQ(later.exit_code, 0) << later.err;
+  EXPECT_NE(later.out.find("sent 3 record(s), the store holds through seq 9"), std::string::npos)
+      << later.out;
+  EXPECT_EQ(store.Stop(), 0);
+}
+
+TEST(EndToEndTest, ARotatedKeyKeepsTheAgentAndItsChain) {
+  TempDir dir;
+  StoreProcess store(dir);
+  std::string config = AgentConfig(dir, store.address(), FixturePath("debian12-sshd"));
+  ASSERT_EQ(RunCommand({SHOKO_AGENT_BIN, "run", "--once", "--config", config}).exit_code, 0);
+  const std::string agent_id = testing::ReadFileOrEmpty(dir.Path("agent-state/agent.id"));
+  CommandResult rotate = RunCommand({SHOKO_AGENT_BIN, "rotate-key", "--config", config});
+  ASSERT_EQ(rotate.exit_code, 0) << rotate.err;
+  EXPECT_NE(rotate.err.find("rotated the signing key"), std::string::npos);
+  EXPECT_EQ(testing::ReadFileOrEmpty(dir.Path("agent-state/agent.id")), agent_id);
+  EXPECT_FALSE(testing::ReadFileOrEmpty(dir.Path("agent-state/keys/" + agent_id.substr(0, 64) + ".pub")).empty());
+  CommandResult after = RunCommand({SHOKO_AGENT_BIN, "run", "--once", "--config", config});
+  ASSERT_EQ(after.exit_code, 0) << after.err;
+  CommandResult query =
+      RunCommand({SHOKOCTL_BIN, "evidence", "--store", store.address(), "--format", "jsonl"});
+  ASSERT_EQ(query.exit_code, 0) << query.err;
+  auto records = JsonLines(query.out);
+  ASSERT_EQ(records.size(), 8u);  // 5, key_rotation, start, stop
+  EXPECT_EQ(records[5]["check_id"], "agent.lifecycle.key_rotation");
+  for (const auto& r : records) {
+    EXPECT_EQ(r["agent_id"], agent_id.substr(0, 64));
+    EXPECT_EQ(r["signature"], "valid") << r.dump();
+  }
+  EXPECT_EQ(store.Stop(), 0);
+}
+
+TEST(EndToEndTest, ACorruptOutboxIsKeptAsideAndTheStoreSeesAGapNotAFork) {
+  TempDir dir;
+  const std::string dead = DeadAddress();
+  std::string config = AgentConfig(dir, dead, FixturePath("debian12-sshd"));
+  ASSERT_EQ(RunCommand({SHOKO_AGENT_BIN, "run", "--once", "--config", config}).exit_code, 3);
+  for (const char* f : {"outbox.db-wal", "outbox.db-shm"}) {
+    ::unlink(dir.Path(std::string("agent-state/") + f).c_str());
+  }
+  dir.Write("agent-state/outbox.db", std::string(16384, 'x'));
+  StoreProcess store(dir);
+  config = AgentConfig(dir, store.address(), FixturePath("debian12-sshd"));
+  CommandResult run = RunCommand({SHOKO_AGENT_BIN, "run", "--once", "--config", config});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.err.find("WARNING: the outbox was corrupt"), std::string::npos) << run.err;
+  CommandResult query =
+      RunCommand({SHOKOCTL_BIN, "evidence", "--store", store.address(), "--format", "jsonl"});
+  auto records = JsonLines(query.out);
+  ASSERT_FALSE(records.empty());
+  // Seq 1-5 were lost with the outbox; the chain continues at 6.
+  EXPECT_EQ(records[0]["seq"], 6);
+  EXPECT_EQ(records[0]["check_id"], "agent.lifecycle.outbox_recovered");
+  const std::string moved = records[0]["facts"]["moved_to"];
+  EXPECT_EQ(testing::ReadFileOrEmpty(moved), std::string(16384, 'x'));
+  EXPECT_NE(store.Log().find("gap, seq 1-5 never arrived"), std::string::npos) << store.Log();
+  EXPECT_EQ(store.Stop(), 0);
+}
+
 struct BadRun {
   std::vector<std::string> argv;
   int exit_code;
