@@ -1,5 +1,7 @@
 #include "agent/config.h"
 
+#include <charconv>
+
 #include "controls/yaml_doc.h"
 #include "platform/net_address.h"
 
@@ -50,7 +52,8 @@ Result<AgentConfig> LoadAgentConfig(const std::string& path) {
   const YAML::Node& root = doc->root();
   SHOKO_RETURN_IF_ERROR(doc->CheckMap(root, "agent config",
                                       {"state_dir", "root", "store", "interval", "refresh",
-                                       "collectors", "mapping", "baseline", "labels", "outbox"}));
+                                       "collectors", "mapping", "baseline", "labels", "outbox",
+                                       "signing_threads"}));
   AgentConfig c;
   c.source = path;
   auto read_string = [&](const char* key, std::string* out) -> Status {
@@ -82,6 +85,15 @@ Result<AgentConfig> LoadAgentConfig(const std::string& path) {
       if (!name.ok()) return name.status();
       c.collectors.push_back(*name);
     }
+  }
+  if (const YAML::Node threads = root["signing_threads"]) {
+    const std::string s = threads.IsScalar() ? threads.Scalar() : "";
+    size_t n = 0;
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+    if (s.empty() || ec != std::errc() || p != s.data() + s.size() || n > 256) {
+      return doc->ErrorAt(threads, "signing_threads: expected 0 (all cores) to 256");
+    }
+    c.signing_threads = n;
   }
   if (const YAML::Node outbox = root["outbox"]) {
     SHOKO_RETURN_IF_ERROR(doc->CheckMap(outbox, "outbox", {"max_records", "max_bytes"}));

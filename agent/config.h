@@ -31,6 +31,8 @@ struct AgentConfig {
   std::string mapping_file;
   std::string baseline_file;
   std::string label_service, label_group, label_environment;
+  // Cores a large sweep may sign on (0: all). Signing is most of a record's cost.
+  size_t signing_threads = 0;
   // Outbox quotas: when full, observations stop (nothing held is dropped).
   uint64_t outbox_max_records = 1'000'000;
   uint64_t outbox_max_bytes = uint64_t{1} << 30;

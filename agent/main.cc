@@ -220,6 +220,7 @@ RecordContext MakeContext(const AgentState& state) {
   context.baseline_id = state.setup.baseline().id();
   context.catalog_version = state.setup.mapping().version();
   context.refresh_seconds = static_cast<uint64_t>(state.config.refresh.count());
+  context.signing_threads = state.config.signing_threads;
   return context;
 }
 

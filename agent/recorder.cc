@@ -1,6 +1,8 @@
 #include "agent/recorder.h"
 
+#include <algorithm>
 #include <map>
+#include <thread>
 
 #include "evidence/chain.h"
 #include "evidence/encoding.h"
@@ -73,28 +75,85 @@ void JsonToStruct(const nlohmann::json& json, google::protobuf::Struct* out) {
 }
 
 std::string FactsDigest(const nlohmann::json& facts) {
+  // nlohmann's objects are key-sorted, so dump() is canonical.
+  if (!facts.is_object() || !facts.contains("gauges")) return evidence::Sha256(facts.dump());
   nlohmann::json copy = facts;
-  if (copy.is_object()) copy.erase("gauges");
-  return evidence::Sha256(copy.dump());  // nlohmann's objects are key-sorted: canonical
+  copy.erase("gauges");
+  return evidence::Sha256(copy.dump());
 }
 
-Result<OutboxRecord> ChainSigner::Sign(v1::Evidence record, const evidence::SigningKey& key) {
+Result<std::string> ChainSigner::Link(v1::Evidence record, const evidence::SigningKey& key) {
   record.set_agent_id(agent_id_);
   record.set_key_id(key.public_key().KeyId());
   record.set_seq(position_.head.seq + 1);
   record.set_prev_digest(position_.head.digest);
-  std::string payload;
-  if (!record.SerializeToString(&payload)) return Status::Internal("cannot serialize evidence");
-  OutboxRecord out;
-  out.seq = record.seq();
-  out.digest = evidence::RecordDigest(payload);
-  out.observation = record.kind() == v1::OBSERVATION;
-  auto envelope = evidence::Sign(key, std::move(payload));
-  if (!envelope.ok()) return envelope.status();
-  if (!envelope->SerializeToString(&out.envelope)) return Status::Internal("cannot serialize envelope");
-  position_.head = {out.seq, out.digest};
+  Pending p;
+  if (!record.SerializeToString(&p.payload)) return Status::Internal("cannot serialize evidence");
+  p.record.seq = record.seq();
+  p.record.digest = evidence::RecordDigest(p.payload);
+  p.record.observation = record.kind() == v1::OBSERVATION;
+  position_.head = {p.record.seq, p.record.digest};
   position_.key_id = key.public_key().KeyId();
+  pending_.push_back(std::move(p));
+  return pending_.back().record.digest;
+}
+
+uint64_t ChainSigner::PendingBytes() const {
+  uint64_t bytes = 0;
+  // An envelope adds the payload type, the keyid and a 64-byte signature.
+  for (const Pending& p : pending_) bytes += p.payload.size() + 180;
+  return bytes;
+}
+
+Result<std::vector<OutboxRecord>> ChainSigner::Finish(const evidence::SigningKey& key) {
+  std::vector<Pending> pending = std::move(pending_);
+  pending_.clear();
+  std::vector<Status> failures(pending.size());
+  auto sign_range = [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) {
+      auto envelope = evidence::Sign(key, std::move(pending[i].payload));
+      if (!envelope.ok()) {
+        failures[i] = envelope.status();
+      } else if (!envelope->SerializeToString(&pending[i].record.envelope)) {
+        failures[i] = Status::Internal("cannot serialize envelope");
+      }
+    }
+  };
+  // Signing dominates the cost of a record and each signature is independent
+  // of the others, so large batches use every core.
+  size_t threads = 1;
+  if (pending.size() >= kParallelSigning) {
+    threads = std::max(1u, std::thread::hardware_concurrency());
+    if (signing_threads_ != 0) threads = std::min(threads, signing_threads_);
+  }
+  if (threads <= 1) {
+    sign_range(0, pending.size());
+  } else {
+    std::vector<std::thread> workers;
+    const size_t chunk = (pending.size() + threads - 1) / threads;
+    for (size_t t = 1; t < threads; ++t) {
+      size_t begin = std::min(pending.size(), t * chunk);
+      size_t end = std::min(pending.size(), begin + chunk);
+      workers.emplace_back(sign_range, begin, end);
+    }
+    sign_range(0, std::min(pending.size(), chunk));
+    for (std::thread& w : workers) w.join();
+  }
+  std::vector<OutboxRecord> out;
+  out.reserve(pending.size());
+  for (size_t i = 0; i < pending.size(); ++i) {
+    if (!failures[i].ok()) return failures[i];
+    out.push_back(std::move(pending[i].record));
+  }
   return out;
+}
+
+Result<OutboxRecord> ChainSigner::Sign(v1::Evidence record, const evidence::SigningKey& key) {
+  auto linked = Link(std::move(record), key);
+  if (!linked.ok()) return linked.status();
+  auto records = Finish(key);
+  if (!records.ok()) return records.status();
+  return std::move(records->front());
 }
 
 v1::Evidence BuildRecord(const RecordContext& context, const CollectedCheck& check,
@@ -174,20 +233,19 @@ Result<SweepStats> Recorder::RecordSweep(const std::vector<CollectedCheck>& chec
 
   auto gap = outbox_->LoadPendingGap();
   if (!gap.ok()) return gap.status();
-  ChainSigner signer(context_.agent_id, outbox_->Position());
+  ChainSigner signer(context_.agent_id, outbox_->Position(), context_.signing_threads);
   OutboxBatch batch;
   std::map<std::string, std::string> digests;  // check_id → hex record digest, this sweep
   for (const auto& [id, state] : *states) digests[id] = evidence::HexEncode(state.record_digest);
 
   auto add = [&](v1::Evidence ev, const std::string& check_id, int verdict,
                  const std::string& facts_digest) -> Status {
-    auto record = signer.Sign(std::move(ev), key);
-    if (!record.ok()) return record.status();
-    digests[check_id] = evidence::HexEncode(record->digest);
+    auto digest = signer.Link(std::move(ev), key);
+    if (!digest.ok()) return digest.status();
+    digests[check_id] = evidence::HexEncode(*digest);
     if (!facts_digest.empty()) {
-      batch.checks.push_back({check_id, verdict, facts_digest, now_us, record->digest});
+      batch.checks.push_back({check_id, verdict, facts_digest, now_us, *digest});
     }
-    batch.records.push_back(std::move(record).value());
     return Status::OK();
   };
 
@@ -212,7 +270,6 @@ Result<SweepStats> Recorder::RecordSweep(const std::vector<CollectedCheck>& chec
     SHOKO_RETURN_IF_ERROR(add(std::move(ev), kGapCheckId, 0, ""));
     batch.clear_pending_gap = true;
   }
-  uint64_t observation_bytes = 0;
   for (const Due& d : observations) {
     v1::Evidence ev = BuildRecord(context_, *d.check, now_us);
     const std::string& parent = d.check->observation.observation_check_id;
@@ -221,9 +278,9 @@ Result<SweepStats> Recorder::RecordSweep(const std::vector<CollectedCheck>& chec
     }
     const int verdict = ev.verdict();
     SHOKO_RETURN_IF_ERROR(add(std::move(ev), d.check->observation.check_id, verdict, d.facts_digest));
-    observation_bytes += batch.records.back().envelope.size();
   }
-  const bool room = outbox_->HasRoom(observations.size(), observation_bytes, /*observations=*/true);
+  const bool room =
+      outbox_->HasRoom(signer.PendingCount(), signer.PendingBytes(), /*observations=*/true);
   if (!room && !observations.empty()) {
     // Never drop what is held; take nothing new, and say so later.
     std::vector<std::string> ids;
@@ -231,7 +288,7 @@ Result<SweepStats> Recorder::RecordSweep(const std::vector<CollectedCheck>& chec
     SHOKO_RETURN_IF_ERROR(outbox_->AddToPendingGap(ids, now_us));
     stats.not_recorded = observations.size();
     batch = OutboxBatch();
-    signer = ChainSigner(context_.agent_id, outbox_->Position());
+    signer = ChainSigner(context_.agent_id, outbox_->Position(), context_.signing_threads);
   } else {
     stats.gap_recorded = batch.clear_pending_gap;
   }
@@ -263,8 +320,11 @@ Result<SweepStats> Recorder::RecordSweep(const std::vector<CollectedCheck>& chec
     // Health is about the agent, so a full outbox still takes it (from its reserve).
     SHOKO_RETURN_IF_ERROR(add(std::move(ev), kHealthCheckId, health_verdict, health_digest));
   }
-  if (batch.records.empty()) return stats;
+  if (signer.PendingCount() == 0) return stats;
   batch.after = signer.position();
+  auto records = signer.Finish(key);
+  if (!records.ok()) return records.status();
+  batch.records = std::move(records).value();
   SHOKO_RETURN_IF_ERROR(outbox_->Append(batch));
   stats.recorded = batch.records.size();
   return stats;
@@ -272,7 +332,7 @@ Result<SweepStats> Recorder::RecordSweep(const std::vector<CollectedCheck>& chec
 
 Result<uint64_t> Recorder::AppendOne(v1::Evidence record, const evidence::SigningKey& key,
                                      const std::string& next_key_id) {
-  ChainSigner signer(context_.agent_id, outbox_->Position());
+  ChainSigner signer(context_.agent_id, outbox_->Position(), context_.signing_threads);
   auto signed_record = signer.Sign(std::move(record), key);
   if (!signed_record.ok()) return signed_record.status();
   if (!next_key_id.empty()) signer.HandOver(next_key_id);

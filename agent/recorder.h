@@ -31,24 +31,48 @@ struct RecordContext {
   std::string baseline_id;
   std::string catalog_version;
   uint64_t refresh_seconds = 86400;
+  size_t signing_threads = 0;  // cores a large sweep may sign on (0: all)
 };
 
-// Makes records the next links of a chain: agent_id, key_id, seq and
-// prev_digest set, serialized once, signed.
+// Makes records the next links of a chain in two steps: Link sets agent_id,
+// key_id, seq and prev_digest and serializes each record once (the chain runs
+// over payload digests, so it needs no signature); Finish then signs every
+// linked payload, on several cores when there are many. Sign does both for one.
 class ChainSigner {
  public:
-  ChainSigner(std::string agent_id, ChainPosition position)
-      : agent_id_(std::move(agent_id)), position_(std::move(position)) {}
+  // Batches at least this large are signed on every core.
+  static constexpr size_t kParallelSigning = 64;
 
+  // `signing_threads`: how many cores Finish may use (0: all of them).
+  ChainSigner(std::string agent_id, ChainPosition position, size_t signing_threads = 0)
+      : agent_id_(std::move(agent_id)),
+        position_(std::move(position)),
+        signing_threads_(signing_threads) {}
+
+  // Links `record` as the next record; returns its record digest.
+  Result<std::string> Link(v1::Evidence record, const evidence::SigningKey& key);
+  // Serialized size of everything linked and not yet finished.
+  uint64_t PendingBytes() const;
+  size_t PendingCount() const { return pending_.size(); }
+  // Signs every linked record, in chain order.
+  Result<std::vector<OutboxRecord>> Finish(const evidence::SigningKey& key);
+  // Link and Finish for a single record.
   Result<OutboxRecord> Sign(v1::Evidence record, const evidence::SigningKey& key);
-  // After Sign: the position the chain is at (key_id: the key that signed last).
+
+  // The position after the last linked record (key_id: the key that signs next).
   const ChainPosition& position() const { return position_; }
   // Names the key that signs next (after a rotation record).
   void HandOver(const std::string& key_id) { position_.key_id = key_id; }
 
  private:
+  struct Pending {
+    OutboxRecord record;  // envelope still empty
+    std::string payload;
+  };
   std::string agent_id_;
   ChainPosition position_;
+  size_t signing_threads_;
+  std::vector<Pending> pending_;
 };
 
 // An unsigned record for one check (seq and chain fields are left to the signer).

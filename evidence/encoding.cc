@@ -1,5 +1,6 @@
 #include "evidence/encoding.h"
 
+#include <openssl/evp.h>
 #include <openssl/sha.h>
 
 #include <array>
@@ -107,8 +108,15 @@ Result<std::string> Base64Decode(std::string_view text) {
 }
 
 std::string Sha256(std::string_view bytes) {
+  // Fetched once: OpenSSL 3's one-shot SHA256() looks the algorithm up on
+  // every call, which costs more than hashing a record.
+  static EVP_MD* const kSha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
   std::array<unsigned char, SHA256_DIGEST_LENGTH> md{};
-  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), md.data());
+  unsigned int len = 0;
+  if (kSha256 == nullptr ||
+      EVP_Digest(bytes.data(), bytes.size(), md.data(), &len, kSha256, nullptr) != 1) {
+    SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), md.data());
+  }
   return std::string(reinterpret_cast<const char*>(md.data()), md.size());
 }
 

@@ -77,7 +77,7 @@ Result<PublicKey> PublicKey::FromPem(std::string_view pem) {
   return PublicKey(std::move(raw).value());
 }
 
-std::string PublicKey::KeyId() const { return HexEncode(Sha256(raw_)); }
+PublicKey::PublicKey(std::string raw) : raw_(std::move(raw)), key_id_(HexEncode(Sha256(raw_))) {}
 
 std::string PublicKey::ToPem() const {
   PkeyPtr pkey(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr,

@@ -21,15 +21,16 @@ class PublicKey {
 
   const std::string& raw() const { return raw_; }
   // Lowercase hex SHA-256 of the raw key: the key_id of design §3.
-  std::string KeyId() const;
+  const std::string& KeyId() const { return key_id_; }
   std::string ToPem() const;
   // True when `sig` is a valid Ed25519 signature of `message` under this key.
   bool Verify(std::string_view message, std::string_view sig) const;
 
  private:
   friend class SigningKey;
-  explicit PublicKey(std::string raw) : raw_(std::move(raw)) {}
+  explicit PublicKey(std::string raw);
   std::string raw_;
+  std::string key_id_;
 };
 
 // An Ed25519 private key. Never printed, logged or sent anywhere.
