@@ -110,34 +110,21 @@ int RunImport(const ImportRequest& request, std::ostream& out, std::ostream& err
     err << "shokoctl: " << address.status().message() << "\n";
     return 2;
   }
-  std::vector<evidence::PublicKey> keys;
-  for (const std::string& path : request.key_files) {
-    auto pem = platform::ReadLocalFile(path, 64 * 1024);
-    auto key = pem.ok() ? evidence::PublicKey::FromPem(*pem) : Result<evidence::PublicKey>(pem.status());
-    if (!key.ok()) {
-      err << "shokoctl: --key " << path << ": " << key.status().message() << "\n";
-      return 2;
-    }
-    keys.push_back(*key);
+  auto keys = LoadPublicKeys(request.key_files);
+  if (!keys.ok()) {
+    err << "shokoctl: --key " << keys.status().message() << "\n";
+    return 2;
   }
-  std::vector<evidence::VerifyInput> inputs;
-  std::vector<std::pair<const std::string*, size_t>> where;
-  for (const std::string& file : request.files) {
-    std::vector<size_t> numbers;
-    auto lines = ReadDsseLines(file, &numbers);
-    if (!lines.ok()) {
-      err << "shokoctl: " << lines.status().message() << "\n";
-      return 2;
-    }
-    for (size_t i = 0; i < lines->size(); ++i) {
-      inputs.push_back(std::move((*lines)[i]));
-      where.emplace_back(&file, numbers[i]);
-    }
+  auto records = ReadDsseFiles(request.files);
+  if (!records.ok()) {
+    err << "shokoctl: " << records.status().message() << "\n";
+    return 2;
   }
+  const std::vector<evidence::VerifyInput>& inputs = records->inputs;
   // Without --key, trust each agent's declared first key, as the store does
   // on first contact until enrollment exists.
-  std::vector<evidence::PublicKey> trusted = keys;
-  if (keys.empty()) {
+  std::vector<evidence::PublicKey> trusted = *keys;
+  if (keys->empty()) {
     for (const auto& input : inputs) {
       if (!input.envelope) continue;
       if (auto k = DeclaredFirstKey(*input.envelope)) trusted.push_back(*k);
@@ -150,10 +137,7 @@ int RunImport(const ImportRequest& request, std::ostream& out, std::ostream& err
     const auto& finding = report.findings[i];
     if (finding && finding->problem != evidence::Problem::kGap) {
       refused = true;
-      err << "shokoctl: " << *where[i].first << ": line " << where[i].second << " seq "
-          << (finding->seq ? std::to_string(*finding->seq) : std::string("?")) << ": "
-          << evidence::ProblemName(finding->problem)
-          << (finding->detail.empty() ? "" : ": " + finding->detail) << "\n";
+      err << "shokoctl: " << FormatFinding(*records, i, *finding) << "\n";
       continue;
     }
     auto ev = evidence::ParseEvidence(inputs[i].envelope->payload());

@@ -11,10 +11,19 @@
 
 namespace shoko::cli {
 
-// The lines of a DSSE JSON-lines file as verifier inputs (blank lines skipped;
-// `line_numbers` gets each input's 1-based line).
-Result<std::vector<evidence::VerifyInput>> ReadDsseLines(const std::string& path,
-                                                         std::vector<size_t>* line_numbers);
+// The records of DSSE JSON-lines files, in order, as verifier inputs, with the
+// file and 1-based line of each (blank lines are skipped).
+struct DsseRecords {
+  std::vector<evidence::VerifyInput> inputs;
+  std::vector<std::pair<std::string, size_t>> where;
+};
+Result<DsseRecords> ReadDsseFiles(const std::vector<std::string>& files);
+
+// Public keys from PEM files; errors name the file.
+Result<std::vector<evidence::PublicKey>> LoadPublicKeys(const std::vector<std::string>& files);
+
+// "FILE: line N seq S: REASON[: detail]" for a finding on records.inputs[i].
+std::string FormatFinding(const DsseRecords& records, size_t i, const evidence::Finding& finding);
 
 // Verifies `files` (in order, as one sequence) against the public keys in the
 // PEM files `key_files`. Prints one line per problem, "FILE: line N seq S:
