@@ -21,12 +21,6 @@ struct Item {
   std::optional<std::pair<std::string, uint64_t>> claimed;  // (agent, seq) of a failed record
 };
 
-// A key handed over by a rotation record.
-struct Grant {
-  std::string agent_id;
-  uint64_t from_seq = 0;
-};
-
 std::string ShortId(const std::string& id) {
   bool hex = id.find_first_not_of("0123456789abcdef") == std::string::npos;
   if (!hex || id.empty()) return "(malformed keyid)";
@@ -64,22 +58,69 @@ std::string_view ProblemName(Problem p) {
 VerifyReport VerifyChains(const std::vector<VerifyInput>& inputs,
                           const std::vector<PublicKey>& trusted) {
   std::vector<Item> items(inputs.size());
-  std::map<std::string, PublicKey> known;  // key_id → key, trusted or granted
-  for (const PublicKey& k : trusted) known.emplace(k.KeyId(), k);
-  std::map<std::string, Grant> grants;                           // key_id → grant
-  std::map<std::string, std::map<std::string, uint64_t>> retired;  // agent → key_id → last seq
+  // Every key the verifier may use, and the one agent it may sign for: a
+  // trusted key only for the agent whose id it is (its first key), a key
+  // handed over by rotation only for the agent that handed it over.
+  struct Usable {
+    PublicKey key;
+    std::string agent_id;
+  };
+  std::map<std::string, Usable> usable;
+  for (const PublicKey& k : trusted) usable.emplace(k.KeyId(), Usable{k, k.KeyId()});
+  // Per agent, the seq windows of its keys, rebuilt from its rotation records.
+  struct Window {
+    uint64_t from_seq = 1;
+    uint64_t until_seq = UINT64_MAX;
+    uint64_t rotated_at = 0;  // the rotation record that ended it, if any
+  };
+  std::map<std::string, std::map<std::string, Window>> windows;  // agent → key_id → window
 
   auto fail = [](Item& item, Problem p, std::string detail, std::optional<uint64_t> seq) {
     item.finding = Finding{p, seq, std::move(detail)};
   };
-
-  // Pass 1: signatures. Repeat while rotation records introduce keys, so that
-  // a record signed by a rotated-in key verifies wherever its rotation stands.
   for (size_t i = 0; i < inputs.size(); ++i) {
     if (!inputs[i].envelope) fail(items[i], Problem::kMalformed, inputs[i].malformed, std::nullopt);
   }
+
+  // Walks an agent's verified rotation records in seq order from its first
+  // key. Only the key signing at that point can hand over; a rotation signed by
+  // any other key (one already rotated out, say) hands over nothing.
+  auto rebuild_windows = [&](const std::string& agent) -> bool {
+    std::vector<const Item*> rotations;
+    for (const Item& item : items) {
+      if (item.verified && item.record.agent_id() == agent && RotationTarget(item.record)) {
+        rotations.push_back(&item);
+      }
+    }
+    std::sort(rotations.begin(), rotations.end(),
+              [](const Item* a, const Item* b) { return a->record.seq() < b->record.seq(); });
+    std::map<std::string, Window> timeline;
+    std::string current = agent;  // the first key's id is the agent_id
+    timeline[current] = Window{};
+    bool added = false;
+    for (const Item* r : rotations) {
+      const uint64_t seq = r->record.seq();
+      Window& now = timeline[current];
+      if (r->keyid != current || seq < now.from_seq) continue;
+      std::optional<PublicKey> next = RotationTarget(r->record);
+      const std::string next_id = next->KeyId();
+      if (timeline.contains(next_id)) continue;  // a key is handed over once
+      now.until_seq = seq;
+      now.rotated_at = seq;
+      timeline[next_id] = Window{seq + 1, UINT64_MAX, 0};
+      if (!usable.contains(next_id)) added = true;
+      usable.emplace(next_id, Usable{*next, agent});
+      current = next_id;
+    }
+    windows[agent] = std::move(timeline);
+    return added;
+  };
+
+  // Pass 1: signatures, with the keys known so far; a rotation record that
+  // verifies may make more keys known, so repeat until nothing changes.
   for (bool progress = true; progress;) {
     progress = false;
+    std::set<std::string> touched;
     for (size_t i = 0; i < inputs.size(); ++i) {
       Item& item = items[i];
       if (item.verified || item.finding) continue;
@@ -90,9 +131,9 @@ VerifyReport VerifyChains(const std::vector<VerifyInput>& inputs,
         continue;
       }
       item.keyid = env.signatures(0).keyid();
-      auto key = known.find(item.keyid);
-      if (key == known.end()) continue;  // perhaps a later rotation introduces it
-      if (!key->second.Verify(Pae(env.payload_type(), env.payload()), env.signatures(0).sig())) {
+      auto key = usable.find(item.keyid);
+      if (key == usable.end()) continue;  // perhaps a rotation introduces it later
+      if (!key->second.key.Verify(Pae(env.payload_type(), env.payload()), env.signatures(0).sig())) {
         item.claimed = Claimed(env);
         fail(item, Problem::kBadSignature, "",
              item.claimed ? std::optional<uint64_t>(item.claimed->second) : std::nullopt);
@@ -114,16 +155,19 @@ VerifyReport VerifyChains(const std::vector<VerifyInput>& inputs,
              item.record.seq());
         continue;
       }
+      if (item.record.agent_id() != key->second.agent_id) {
+        item.claimed = std::make_pair(item.record.agent_id(), item.record.seq());
+        fail(item, Problem::kUnknownKey,
+             "key " + ShortId(item.keyid) + " is not a key of agent " +
+                 ShortId(item.record.agent_id()),
+             item.record.seq());
+        continue;
+      }
       item.verified = true;
       item.digest = RecordDigest(env.payload());
-      if (auto next = RotationTarget(item.record)) {
-        const std::string id = next->KeyId();
-        if (!known.contains(id)) progress = true;
-        known.emplace(id, *next);
-        grants[id] = Grant{item.record.agent_id(), item.record.seq() + 1};
-        retired[item.record.agent_id()][item.keyid] = item.record.seq();
-      }
+      if (RotationTarget(item.record)) touched.insert(item.record.agent_id());
     }
+    for (const std::string& agent : touched) progress = rebuild_windows(agent) || progress;
   }
   for (size_t i = 0; i < inputs.size(); ++i) {
     Item& item = items[i];
@@ -137,29 +181,26 @@ VerifyReport VerifyChains(const std::vector<VerifyInput>& inputs,
   for (Item& item : items) {
     if (!item.verified) continue;
     const std::string& agent = item.record.agent_id();
+    if (!windows.contains(agent)) rebuild_windows(agent);
     const uint64_t seq = item.record.seq();
-    auto grant = grants.find(item.keyid);
-    bool vouched = std::any_of(trusted.begin(), trusted.end(),
-                               [&](const PublicKey& k) { return k.KeyId() == item.keyid; });
-    if (grant != grants.end() && !vouched &&
-        (grant->second.agent_id != agent || seq < grant->second.from_seq)) {
+    // A refused record still accounts for its seq: the hole is not a gap too.
+    item.claimed = std::make_pair(agent, seq);
+    auto w = windows[agent].find(item.keyid);
+    if (w == windows[agent].end()) {
+      item.verified = false;
+      fail(item, Problem::kUnknownKey, "key " + ShortId(item.keyid) + " was never handed to this agent", seq);
+    } else if (seq > w->second.until_seq) {
       item.verified = false;
       fail(item, Problem::kUnknownKey,
-           "key " + ShortId(item.keyid) + " was handed to agent " + ShortId(grant->second.agent_id) +
-               " from seq " + std::to_string(grant->second.from_seq),
+           "key " + ShortId(item.keyid) + " was rotated out at seq " +
+               std::to_string(w->second.rotated_at),
            seq);
-      continue;
-    }
-    auto agent_retired = retired.find(agent);
-    if (agent_retired != retired.end()) {
-      auto until = agent_retired->second.find(item.keyid);
-      if (until != agent_retired->second.end() && seq > until->second) {
-        item.verified = false;
-        fail(item, Problem::kUnknownKey,
-             "key " + ShortId(item.keyid) + " was rotated out at seq " +
-                 std::to_string(until->second),
-             seq);
-      }
+    } else if (seq < w->second.from_seq) {
+      item.verified = false;
+      fail(item, Problem::kUnknownKey,
+           "key " + ShortId(item.keyid) + " was handed over only from seq " +
+               std::to_string(w->second.from_seq),
+           seq);
     }
   }
 
