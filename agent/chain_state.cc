@@ -32,6 +32,10 @@ Result<std::optional<ChainStateFile>> LoadChainState(const std::string& path) {
   if (!digest.ok() || digest->size() != evidence::kDigestBytes) return bad("digest is not 32 bytes of hex");
   state.position.head.digest = std::move(digest).value();
   state.position.key_id = j["key_id"].get<std::string>();
+  if (j.contains("acked_seq")) {
+    if (!j["acked_seq"].is_number_unsigned()) return bad("acked_seq is not a number");
+    state.acked_seq = j["acked_seq"].get<uint64_t>();
+  }
   return std::optional<ChainStateFile>(std::move(state));
 }
 
@@ -41,6 +45,7 @@ Status SaveChainState(const std::string& path, const ChainStateFile& state) {
   j["seq"] = state.position.head.seq;
   j["digest"] = evidence::HexEncode(state.position.head.digest);
   j["key_id"] = state.position.key_id;
+  j["acked_seq"] = state.acked_seq;
   return platform::WriteFileAtomic(path, j.dump() + "\n", 0600);
 }
 

@@ -23,6 +23,9 @@ struct ChainPosition {
 struct ChainStateFile {
   std::string agent_id;
   ChainPosition position;
+  // The highest seq the store had acknowledged when the file was written: after
+  // a lost outbox, records after it up to the head may be missing.
+  uint64_t acked_seq = 0;
 };
 
 // The state file at `path`; nullopt when it does not exist. A file that

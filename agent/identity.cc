@@ -54,6 +54,12 @@ Result<AgentIdentity> LoadIdentity(const std::string& state_dir) {
     id.agent_id = id.key.public_key().KeyId();
     SHOKO_RETURN_IF_ERROR(platform::WriteFileAtomic(id_path, id.agent_id + "\n", 0644));
   }
+  // keys/AGENT_ID.pub is always the first key: what an auditor trusts.
+  const std::string first = state_dir + "/keys/" + id.agent_id + ".pub";
+  if (::access(first.c_str(), F_OK) != 0 && id.key.public_key().KeyId() == id.agent_id) {
+    SHOKO_RETURN_IF_ERROR(platform::MakeDirs(state_dir + "/keys", 0700));
+    SHOKO_RETURN_IF_ERROR(platform::WriteFileAtomic(first, id.key.public_key().ToPem(), 0644));
+  }
   return id;
 }
 

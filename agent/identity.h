@@ -2,7 +2,7 @@
 //   agent.id        its agent_id: the key_id of its first key, for good
 //   agent.key/.pub  the key that signs its records now
 //   agent.key.next  a key being rotated in (exists only during a rotation)
-//   keys/ID.pub     every public key it has rotated out
+//   keys/ID.pub     its first public key (ID = agent_id) and every key rotated out
 #ifndef SHOKO_AGENT_IDENTITY_H_
 #define SHOKO_AGENT_IDENTITY_H_
 

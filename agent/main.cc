@@ -7,6 +7,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cerrno>
+#include <chrono>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -25,6 +26,7 @@
 #include "evidence/encoding.h"
 #include "evidence/envelope.h"
 #include "evidence/keys.h"
+#include "evidence/rotation.h"
 #include "platform/env.h"
 #include "platform/host_identity.h"
 #include "platform/local_files.h"
@@ -210,6 +212,22 @@ std::variant<AgentState, int> OpenAgentState(const std::string& config_path) {
   return state;
 }
 
+// Says loudly, and in a LIFECYCLE record, that the outbox was lost or corrupt
+// and where the chain continues; every command that writes to the chain calls
+// this first, so the notice cannot be skipped.
+Status ReportRecovery(AgentState& state, Recorder& recorder) {
+  const auto& recovery = state.outbox->recovery();
+  if (!recovery) return Status::OK();
+  const OutboxRecovery r = *recovery;
+  Log("WARNING: " + r.reason + (r.moved_to.empty() ? "" : "; kept as " + r.moved_to) +
+      "; the chain continues after seq " + std::to_string(r.head.seq) +
+      (r.head.seq > r.acked_seq ? "; seq " + std::to_string(r.acked_seq + 1) + "-" +
+                                      std::to_string(r.head.seq) + " may never reach the store"
+                                : ""));
+  auto seq = recorder.RecordRecovery(r, state.identity->key, state.setup.env->NowMicros());
+  return seq.ok() ? Status::OK() : seq.status();
+}
+
 RecordContext MakeContext(const AgentState& state) {
   RecordContext context;
   context.agent_id = state.identity->agent_id;
@@ -246,20 +264,7 @@ int Run(const std::string& config_path, bool once) {
   Recorder recorder(MakeContext(state), &outbox);
   const platform::Env& env = *state.setup.env;
 
-  if (const auto& recovery = outbox.recovery()) {
-    Log("WARNING: " + recovery->reason + (recovery->moved_to.empty() ? "" : "; kept as " + recovery->moved_to) +
-        "; the chain continues after seq " + std::to_string(recovery->head.seq) +
-        ", and records not yet acknowledged by the store may be missing");
-    auto seq = recorder.RecordLifecycle(
-        "outbox_recovered",
-        {{"reason", recovery->reason},
-         {"moved_to", recovery->moved_to},
-         {"continues_after_seq", recovery->head.seq},
-         {"possibly_missing", "records up to seq " + std::to_string(recovery->head.seq) +
-                                  " that the store had not acknowledged"}},
-        key, env.NowMicros());
-    if (!seq.ok()) return Fail(kExitInternal, seq.status());
-  }
+  if (Status s = ReportRecovery(state, recorder); !s.ok()) return Fail(kExitInternal, s);
   const std::string config_digest = ConfigDigest(config, state.setup);
   auto start = recorder.RecordLifecycle(
       "start",
@@ -350,6 +355,7 @@ int RotateKey(const std::string& config_path) {
   AgentState& state = std::get<AgentState>(opened);
   const std::string& dir = state.config.state_dir;
   Recorder recorder(MakeContext(state), state.outbox.get());
+  if (Status s = ReportRecovery(state, recorder); !s.ok()) return Fail(kExitInternal, s);
   const std::string old_id = state.identity->key.public_key().KeyId();
   // 1. the new key on disk; 2. the rotation record, signed by the old key;
   // 3. the swap. A crash between any two steps resolves on the next start.
@@ -367,35 +373,80 @@ int RotateKey(const std::string& config_path) {
 
 // `collect --once --sign`: signed, chained DSSE lines for hosts that cannot
 // reach a store; the chain continues in STATE_DIR/chain.head.
-int CollectSigned(const CollectFlags& flags, const AgentConfig& config, const SweepSetup& setup,
-                  const std::vector<CollectedCheck>& checks) {
-  if (flags.state_dir.empty()) {
-    return Fail(kExitUsage, Status::InvalidArgument("--sign needs --state-dir DIR"));
-  }
-  if (Status s = platform::MakeDirs(flags.state_dir, 0700); !s.ok()) {
-    return Fail(kExitUsage, s.WithContext("--state-dir"));
-  }
-  auto lock = platform::FileLock::Acquire(flags.state_dir + "/agent.lock");
+// An offline agent's state directory: key pair and chain.head, no outbox.
+struct OfflineState {
+  std::string dir;
+  std::optional<platform::FileLock> lock;
+  std::optional<AgentIdentity> identity;
+  ChainPosition position;
+};
+
+// Opens (creating if needed) an offline state directory. Refuses one that
+// belongs to an agent with an outbox: two writers would fork its chain.
+std::variant<OfflineState, int> OpenOfflineState(const std::string& dir) {
+  OfflineState state;
+  state.dir = dir;
+  if (dir.empty()) return Fail(kExitUsage, Status::InvalidArgument("--state-dir DIR is required"));
+  if (Status s = platform::MakeDirs(dir, 0700); !s.ok()) return Fail(kExitUsage, s.WithContext("--state-dir"));
+  auto lock = platform::FileLock::Acquire(dir + "/agent.lock");
   if (!lock.ok()) return Fail(kExitUsage, lock.status());
-  auto identity = LoadIdentity(flags.state_dir);
+  state.lock.emplace(std::move(lock).value());
+  if (::access((dir + "/outbox.db").c_str(), F_OK) == 0) {
+    return Fail(kExitUsage, Status::InvalidArgument(
+                                dir + " is the state directory of an agent that uploads (it has "
+                                "outbox.db); give offline collection a directory of its own"));
+  }
+  auto identity = LoadIdentity(dir);
   if (!identity.ok()) return Fail(kExitUsage, identity.status());
-  const std::string state_path = flags.state_dir + "/chain.head";
+  state.identity.emplace(std::move(identity).value());
+  const std::string state_path = dir + "/chain.head";
   auto saved = LoadChainState(state_path);
   if (!saved.ok()) return Fail(kExitUsage, saved.status());
-  ChainPosition position;
   if (*saved) {
-    if ((*saved)->agent_id != identity->agent_id) {
+    if ((*saved)->agent_id != state.identity->agent_id) {
       return Fail(kExitUsage, Status::InvalidArgument(state_path + ": the chain of another agent"));
     }
-    position = (*saved)->position;
-  } else if (!identity->created) {
+    state.position = (*saved)->position;
+  } else if (!state.identity->created) {
     return Fail(kExitUsage, Status::InvalidArgument(
-                                flags.state_dir + " holds the agent's key but no chain.head: a new "
+                                dir + " holds the agent's key but no chain.head: a new "
                                 "chain would fork the old one. Restore chain.head"));
   }
-  if (Status s = SettleKey(flags.state_dir, position.key_id, &*identity); !s.ok()) {
+  if (Status s = SettleKey(dir, state.position.key_id, &*state.identity); !s.ok()) {
     return Fail(kExitUsage, s);
   }
+  return state;
+}
+
+// Prints `records` as DSSE JSON lines, after chain.head has moved past them:
+// a failed write leaves a gap an auditor sees, never a reused seq.
+int PrintSigned(const OfflineState& state, const ChainPosition& after,
+                const std::vector<OutboxRecord>& records) {
+  if (Status s = SaveChainState(state.dir + "/chain.head", {state.identity->agent_id, after}); !s.ok()) {
+    return Fail(kExitInternal, s);
+  }
+  for (const OutboxRecord& r : records) {
+    v1::Envelope envelope;
+    envelope.ParseFromString(r.envelope);
+    std::cout << evidence::ToDsseJson(envelope) << '\n';
+  }
+  std::cout.flush();
+  if (!std::cout) {
+    return Fail(kExitInternal,
+                Status::IOError("cannot write to standard output: records seq " +
+                                std::to_string(records.front().seq) + "-" +
+                                std::to_string(records.back().seq) + " are lost and will show as a gap"));
+  }
+  return kExitOk;
+}
+
+int CollectSigned(const CollectFlags& flags, const AgentConfig& config, const SweepSetup& setup,
+                  const std::vector<CollectedCheck>& checks) {
+  auto opened = OpenOfflineState(flags.state_dir);
+  if (std::holds_alternative<int>(opened)) return std::get<int>(opened);
+  OfflineState& offline = std::get<OfflineState>(opened);
+  const AgentIdentity* identity = &*offline.identity;
+  const ChainPosition position = offline.position;
   RecordContext context;
   context.agent_id = identity->agent_id;
   context.host = platform::ReadHostIdentity(*setup.env);
@@ -409,7 +460,7 @@ int CollectSigned(const CollectFlags& flags, const AgentConfig& config, const Sw
   const evidence::SigningKey& key = identity->key;
   const int64_t now = setup.env->NowMicros();
   ChainSigner signer(identity->agent_id, position);
-  std::vector<OutboxRecord> records;
+  std::vector<OutboxRecord> records;  // signed one by one: an offline sweep is small
   std::map<std::string, std::string> digests;
   auto start = signer.Sign(
       BuildLifecycle(context, "start",
@@ -432,23 +483,35 @@ int CollectSigned(const CollectFlags& flags, const AgentConfig& config, const Sw
     digests[check.observation.check_id] = evidence::HexEncode(record->digest);
     records.push_back(std::move(record).value());
   }
-  // The head moves on disk before anything is printed: a failed write leaves
-  // a gap an auditor sees, never a reused seq.
-  if (Status s = SaveChainState(state_path, {identity->agent_id, signer.position()}); !s.ok()) {
-    return Fail(kExitInternal, s);
-  }
-  for (const OutboxRecord& r : records) {
-    v1::Envelope envelope;
-    envelope.ParseFromString(r.envelope);
-    std::cout << evidence::ToDsseJson(envelope) << '\n';
-  }
-  std::cout.flush();
-  if (!std::cout) {
-    return Fail(kExitInternal,
-                Status::IOError("cannot write to standard output: records seq " +
-                                std::to_string(records.front().seq) + "-" +
-                                std::to_string(records.back().seq) + " are lost and will show as a gap"));
-  }
+  return PrintSigned(offline, signer.position(), records);
+}
+
+// `rotate-key --state-dir DIR`: the offline form, which prints the rotation
+// record as a DSSE line to keep with the collected files.
+int RotateOfflineKey(const std::string& dir) {
+  auto opened = OpenOfflineState(dir);
+  if (std::holds_alternative<int>(opened)) return std::get<int>(opened);
+  OfflineState& offline = std::get<OfflineState>(opened);
+  AgentIdentity& identity = *offline.identity;
+  RecordContext context;
+  context.agent_id = identity.agent_id;
+  auto next = PrepareRotation(dir);
+  if (!next.ok()) return Fail(kExitInternal, next.status());
+  v1::Evidence ev = BuildLifecycle(context, "key_rotation",
+                                   {{"old_key_id", identity.key.public_key().KeyId()}},
+                                   std::chrono::duration_cast<std::chrono::microseconds>(
+                                       std::chrono::system_clock::now().time_since_epoch())
+                                       .count());
+  evidence::SetRotationFacts(next->public_key(), &ev);
+  ChainSigner signer(identity.agent_id, offline.position);
+  auto record = signer.Sign(std::move(ev), identity.key);
+  if (!record.ok()) return Fail(kExitInternal, record.status());
+  signer.HandOver(next->public_key().KeyId());
+  const std::string old_id = identity.key.public_key().KeyId();
+  if (int code = PrintSigned(offline, signer.position(), {*record}); code != kExitOk) return code;
+  if (Status s = CompleteRotation(dir, &identity); !s.ok()) return Fail(kExitInternal, s);
+  Log("rotated the signing key from " + old_id + " to " + identity.key.public_key().KeyId() +
+      " at seq " + std::to_string(record->seq) + "; keep the printed record with the collected files");
   return kExitOk;
 }
 
@@ -488,10 +551,17 @@ int Main(int argc, char** argv) {
   run->add_option("--config", run_config, "Agent config file.")->required()->type_name("FILE");
   run->add_flag("--once", run_once, "One sweep: collect, upload, wait for the acks, exit.");
 
-  std::string rotate_config;
+  std::string rotate_config, rotate_state_dir;
   CLI::App* rotate = app.add_subcommand(
       "rotate-key", "Replace the signing key; the agent keeps its agent_id. Stop the daemon first.");
-  rotate->add_option("--config", rotate_config, "Agent config file.")->required()->type_name("FILE");
+  auto* rotate_config_opt =
+      rotate->add_option("--config", rotate_config, "Agent config file (an agent that uploads).")
+          ->type_name("FILE");
+  rotate->add_option("--state-dir", rotate_state_dir,
+                     "An offline state directory (collect --sign); prints the rotation record.")
+      ->type_name("DIR")
+      ->excludes(rotate_config_opt);
+  rotate->require_option(1);
 
   try {
     app.parse(argc, argv);
@@ -501,7 +571,9 @@ int Main(int argc, char** argv) {
     return kExitUsage;
   }
   if (collect->parsed()) return Collect(collect_flags);
-  if (rotate->parsed()) return RotateKey(rotate_config);
+  if (rotate->parsed()) {
+    return rotate_config.empty() ? RotateOfflineKey(rotate_state_dir) : RotateKey(rotate_config);
+  }
   return Run(run_config, run_once);
 }
 

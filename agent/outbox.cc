@@ -6,6 +6,7 @@
 #include <ctime>
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 
 namespace shoko::agent {
 namespace {
@@ -116,7 +117,7 @@ Result<std::unique_ptr<Outbox>> Outbox::Open(const std::string& state_dir,
     auto moved = MoveAside(db_path);
     if (!moved.ok()) return moved.status();
     recovery = OutboxRecovery{"the outbox was corrupt (" + db.status().message() + ")", *moved,
-                              saved->position.head};
+                              saved->position.head, saved->acked_seq};
     db = OpenChecked(db_path);
     if (!db.ok()) return db.status();
   }
@@ -130,11 +131,20 @@ Result<std::unique_ptr<Outbox>> Outbox::Open(const std::string& state_dir,
     outbox->position_ = saved->position;
     if (!recovery) {
       recovery = OutboxRecovery{existed ? "the outbox had no chain head" : "the outbox was missing",
-                                "", saved->position.head};
+                                "", saved->position.head, saved->acked_seq};
     }
-    // From here on the new outbox holds the head too.
+    // From here on the new outbox holds the head, and the recovery until a
+    // LIFECYCLE record has reported it.
     platform::SqliteTransaction tx(outbox->db_.get());
     SHOKO_RETURN_IF_ERROR(tx.Begin());
+    auto note = outbox->db_->Prepare("INSERT INTO meta (key, value) VALUES ('pending_recovery', ?)");
+    if (!note.ok()) return note.status();
+    note->BindText(1, nlohmann::json{{"reason", recovery->reason},
+                                     {"moved_to", recovery->moved_to},
+                                     {"head_seq", recovery->head.seq},
+                                     {"acked_seq", recovery->acked_seq}}
+                          .dump());
+    SHOKO_RETURN_IF_ERROR(note->Run());
     auto head = outbox->db_->Prepare(
         "INSERT INTO chain_head (id, seq, digest, key_id) VALUES (1, ?, ?, ?)");
     if (!head.ok()) return head.status();
@@ -152,6 +162,19 @@ Result<std::unique_ptr<Outbox>> Outbox::Open(const std::string& state_dir,
   // intact outbox is the truth, so write it down.
   if (!outbox->is_new_ && (!saved || !loaded.ok())) {
     SHOKO_RETURN_IF_ERROR(SaveChainState(state_path, {agent_id, outbox->position_}));
+  }
+  if (saved) outbox->acked_seq_ = saved->acked_seq;
+  // A recovery noted by an earlier run that ended before reporting it.
+  if (!recovery) {
+    auto noted = outbox->Meta("pending_recovery");
+    if (!noted.ok()) return noted.status();
+    if (!noted->empty()) {
+      nlohmann::json j = nlohmann::json::parse(*noted, nullptr, false);
+      if (j.is_object()) {
+        recovery = OutboxRecovery{j.value("reason", ""), j.value("moved_to", ""),
+                                  {j.value("head_seq", uint64_t{0}), ""}, j.value("acked_seq", uint64_t{0})};
+      }
+    }
   }
   outbox->recovery_ = std::move(recovery);
   SHOKO_RETURN_IF_ERROR(outbox->LoadCounters());
@@ -189,15 +212,9 @@ ChainPosition Outbox::Position() const {
   return position_;
 }
 
-bool Outbox::HasRoom(size_t records, uint64_t bytes, bool observations) const {
+bool Outbox::HasRoom(size_t records, uint64_t bytes) const {
   std::lock_guard<std::mutex> lock(mu_);
-  uint64_t max_rows = limits_.max_records;
-  uint64_t max_bytes = limits_.max_bytes;
-  if (!observations) {
-    max_rows += std::max<uint64_t>(limits_.max_records / 100, 100);
-    max_bytes += std::max<uint64_t>(limits_.max_bytes / 100, 1 << 20);
-  }
-  return rows_ + records <= max_rows && bytes_ + bytes <= max_bytes;
+  return rows_ + records <= limits_.max_records && bytes_ + bytes <= limits_.max_bytes;
 }
 
 Status Outbox::Append(const OutboxBatch& batch) {
@@ -223,7 +240,7 @@ Status Outbox::Append(const OutboxBatch& batch) {
                             " under this process: is another agent using the same state_dir?");
   }
   // chain.head first: it may run ahead of the outbox, never behind it.
-  SHOKO_RETURN_IF_ERROR(SaveChainState(state_path_, {agent_id_, batch.after}));
+  SHOKO_RETURN_IF_ERROR(SaveChainState(state_path_, {agent_id_, batch.after, acked_seq_}));
   uint64_t added_bytes = 0;
   auto insert = db_->Prepare(
       "INSERT INTO outbox (seq, digest, envelope, size, observation) VALUES (?, ?, ?, ?, ?)");
@@ -262,8 +279,12 @@ Status Outbox::Append(const OutboxBatch& batch) {
     }
   }
   if (batch.clear_pending_gap) SHOKO_RETURN_IF_ERROR(db_->Exec("DELETE FROM pending_gap"));
+  if (batch.clear_recovery) {
+    SHOKO_RETURN_IF_ERROR(db_->Exec("DELETE FROM meta WHERE key = 'pending_recovery'"));
+  }
   SHOKO_RETURN_IF_ERROR(tx.Commit());
   position_ = batch.after;
+  if (batch.clear_recovery) recovery_.reset();
   rows_ += batch.records.size();
   bytes_ += added_bytes;
   return Status::OK();
@@ -305,6 +326,13 @@ Status Outbox::DeleteThrough(uint64_t seq) {
   rows_ -= std::min(rows_, rows);
   bytes_ -= std::min(bytes_, bytes);
   return Status::OK();
+}
+
+Status Outbox::NoteAcked(uint64_t seq) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (seq <= acked_seq_) return Status::OK();
+  acked_seq_ = seq;
+  return SaveChainState(state_path_, {agent_id_, position_, acked_seq_});
 }
 
 uint64_t Outbox::Depth() const {

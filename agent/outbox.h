@@ -53,11 +53,13 @@ struct OutboxLimits {
   uint64_t max_bytes = uint64_t{1} << 30;
 };
 
-// How Open found the outbox when it could not simply continue it.
+// How Open found the outbox when it could not simply continue it. Kept in the
+// outbox until a LIFECYCLE record has said so (OutboxBatch::clear_recovery).
 struct OutboxRecovery {
   std::string reason;    // what happened, for logs and the LIFECYCLE record
   std::string moved_to;  // where a corrupt outbox was kept; empty if none
   evidence::ChainHead head;  // where the chain continues from
+  uint64_t acked_seq = 0;    // records after this, up to head.seq, may be missing
 };
 
 // Everything one transaction writes.
@@ -66,6 +68,7 @@ struct OutboxBatch {
   ChainPosition after;                // the position once they are written
   std::vector<CheckState> checks;     // change-detection state to store
   bool clear_pending_gap = false;     // the batch carries the GAP record
+  bool clear_recovery = false;        // the batch carries the outbox_recovered record
 };
 
 class Outbox {
@@ -84,10 +87,10 @@ class Outbox {
   bool IsNew() const { return is_new_; }
   const std::optional<OutboxRecovery>& recovery() const { return recovery_; }
 
-  // Whether `records` more rows totalling `bytes` fit. Observations must fit
-  // the limits; other records (lifecycle, gap, health) may use a reserve of a
-  // further 1% so that the agent can still say that it is full.
-  bool HasRoom(size_t records, uint64_t bytes, bool observations) const;
+  // Whether `records` more observations totalling `bytes` fit the limits.
+  // Lifecycle, GAP and health records are always taken: they are few, and they
+  // are how the agent says that it is full.
+  bool HasRoom(size_t records, uint64_t bytes) const;
 
   // Writes `batch` in one durable transaction, and chain.head before it.
   // Nothing is written on failure.
@@ -97,6 +100,8 @@ class Outbox {
   Result<std::vector<OutboxRecord>> ReadAfter(uint64_t after, size_t limit) const;
   // Removes every record with seq ≤ `seq` (the store acked them).
   Status DeleteThrough(uint64_t seq);
+  // Notes in chain.head how far the store has acknowledged (once per upload).
+  Status NoteAcked(uint64_t seq);
 
   uint64_t Depth() const;  // records not yet acknowledged
   uint64_t Bytes() const;  // their envelope bytes
@@ -127,6 +132,7 @@ class Outbox {
   const std::string agent_id_;
   const OutboxLimits limits_;
   ChainPosition position_;
+  uint64_t acked_seq_ = 0;
   bool is_new_ = false;
   std::optional<OutboxRecovery> recovery_;
   uint64_t rows_ = 0;

@@ -279,8 +279,7 @@ Result<SweepStats> Recorder::RecordSweep(const std::vector<CollectedCheck>& chec
     const int verdict = ev.verdict();
     SHOKO_RETURN_IF_ERROR(add(std::move(ev), d.check->observation.check_id, verdict, d.facts_digest));
   }
-  const bool room =
-      outbox_->HasRoom(signer.PendingCount(), signer.PendingBytes(), /*observations=*/true);
+  const bool room = outbox_->HasRoom(signer.PendingCount(), signer.PendingBytes());
   if (!room && !observations.empty()) {
     // Never drop what is held; take nothing new, and say so later.
     std::vector<std::string> ids;
@@ -294,16 +293,17 @@ Result<SweepStats> Recorder::RecordSweep(const std::vector<CollectedCheck>& chec
   }
 
   // The agent's own health: collector errors and the outbox's state.
-  const bool full = stats.not_recorded > 0;
+  const bool full = !outbox_->HasRoom(1, 0);
+  const bool gap_pending = stats.not_recorded > 0 || (!gap->empty() && !stats.gap_recorded);
   nlohmann::json health = {
       {"collector_errors", errors},
-      {"outbox", {{"state", full ? "full" : "ok"}, {"gap_pending", full}}},
+      {"outbox", {{"state", full ? "full" : "ok"}, {"gap_pending", gap_pending}}},
       {"gauges",
        {{"outbox_records", outbox_->Depth()},
         {"outbox_bytes", outbox_->Bytes()},
         {"max_records", outbox_->limits().max_records},
         {"max_bytes", outbox_->limits().max_bytes}}}};
-  const int health_verdict = (errors.empty() && !full) ? v1::PASS : v1::FAIL;
+  const int health_verdict = (errors.empty() && !full && !gap_pending) ? v1::PASS : v1::FAIL;
   const std::string health_digest = FactsDigest(health);
   if (due(kHealthCheckId, health_verdict, health_digest)) {
     CollectedCheck check;
@@ -313,11 +313,12 @@ Result<SweepStats> Recorder::RecordSweep(const std::vector<CollectedCheck>& chec
         health_verdict == v1::PASS ? collectors::Verdict::kPass : collectors::Verdict::kFail;
     check.observation.facts = health;
     check.observation.message =
-        full ? "outbox full: observations are not being recorded"
-             : errors.empty() ? "all collectors ran; outbox has room"
-                              : std::to_string(errors.size()) + " check(s) ended in error";
+        gap_pending ? "outbox full: observations are not being recorded"
+        : full      ? "outbox full: new observations will wait for the store to acknowledge"
+        : errors.empty() ? "all collectors ran; outbox has room"
+                         : std::to_string(errors.size()) + " check(s) ended in error";
     v1::Evidence ev = BuildRecord(context_, check, now_us);
-    // Health is about the agent, so a full outbox still takes it (from its reserve).
+    // Health is about the agent, so a full outbox still takes it.
     SHOKO_RETURN_IF_ERROR(add(std::move(ev), kHealthCheckId, health_verdict, health_digest));
   }
   if (signer.PendingCount() == 0) return stats;
@@ -331,16 +332,14 @@ Result<SweepStats> Recorder::RecordSweep(const std::vector<CollectedCheck>& chec
 }
 
 Result<uint64_t> Recorder::AppendOne(v1::Evidence record, const evidence::SigningKey& key,
-                                     const std::string& next_key_id) {
+                                     const std::string& next_key_id, bool clears_recovery) {
+  // Lifecycle records are taken even when the outbox is full (see HasRoom).
   ChainSigner signer(context_.agent_id, outbox_->Position(), context_.signing_threads);
   auto signed_record = signer.Sign(std::move(record), key);
   if (!signed_record.ok()) return signed_record.status();
   if (!next_key_id.empty()) signer.HandOver(next_key_id);
-  if (!outbox_->HasRoom(1, signed_record->envelope.size(), /*observations=*/false)) {
-    return Status::Unavailable("outbox is full even in its reserve; cannot record " +
-                               std::to_string(signed_record->seq));
-  }
   OutboxBatch batch;
+  batch.clear_recovery = clears_recovery;
   batch.after = signer.position();
   const uint64_t seq = signed_record->seq;
   batch.records.push_back(std::move(signed_record).value());
@@ -350,7 +349,19 @@ Result<uint64_t> Recorder::AppendOne(v1::Evidence record, const evidence::Signin
 
 Result<uint64_t> Recorder::RecordLifecycle(std::string_view event, const nlohmann::json& facts,
                                            const evidence::SigningKey& key, int64_t now_us) {
-  return AppendOne(BuildLifecycle(context_, event, facts, now_us), key, "");
+  return AppendOne(BuildLifecycle(context_, event, facts, now_us), key, "", false);
+}
+
+Result<uint64_t> Recorder::RecordRecovery(const OutboxRecovery& recovery,
+                                          const evidence::SigningKey& key, int64_t now_us) {
+  nlohmann::json facts = {{"reason", recovery.reason},
+                          {"moved_to", recovery.moved_to},
+                          {"continues_after_seq", recovery.head.seq},
+                          {"last_acknowledged_seq", recovery.acked_seq}};
+  if (recovery.head.seq > recovery.acked_seq) {
+    facts["possibly_missing"] = {{"from_seq", recovery.acked_seq + 1}, {"to_seq", recovery.head.seq}};
+  }
+  return AppendOne(BuildLifecycle(context_, "outbox_recovered", facts, now_us), key, "", true);
 }
 
 Result<uint64_t> Recorder::RecordRotation(const evidence::SigningKey& current,
@@ -359,7 +370,7 @@ Result<uint64_t> Recorder::RecordRotation(const evidence::SigningKey& current,
                                    {{"old_key_id", current.public_key().KeyId()}}, now_us);
   evidence::SetRotationFacts(next, &ev);
   ev.set_message("signing key rotated to " + next.KeyId());
-  return AppendOne(std::move(ev), current, next.KeyId());
+  return AppendOne(std::move(ev), current, next.KeyId(), false);
 }
 
 }  // namespace shoko::agent

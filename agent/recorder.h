@@ -112,6 +112,11 @@ class Recorder {
   Result<uint64_t> RecordLifecycle(std::string_view event, const nlohmann::json& facts,
                                    const evidence::SigningKey& key, int64_t now_us);
 
+  // The outbox_recovered LIFECYCLE record for `recovery`; writing it clears
+  // the recovery the outbox keeps until it is reported.
+  Result<uint64_t> RecordRecovery(const OutboxRecovery& recovery, const evidence::SigningKey& key,
+                                  int64_t now_us);
+
   // The key_rotation LIFECYCLE record, signed by `current`, naming `next`;
   // from the next seq on the chain expects `next`.
   Result<uint64_t> RecordRotation(const evidence::SigningKey& current,
@@ -121,7 +126,7 @@ class Recorder {
 
  private:
   Result<uint64_t> AppendOne(v1::Evidence record, const evidence::SigningKey& key,
-                             const std::string& next_key_id);
+                             const std::string& next_key_id, bool clears_recovery);
 
   const RecordContext context_;
   Outbox* outbox_;

@@ -156,6 +156,7 @@ Result<uint64_t> Uploader::Drain(const UploadOptions& options) {
   if (!write_status.ok()) return write_status;
   if (!reader_status.ok()) return reader_status;
   if (!final_status.ok()) return FromGrpc(final_status, store_address_);
+  if (Status s = outbox_->NoteAcked(acked); !s.ok()) return s;
   if (acked < sent) {
     return Status::Internal("store " + store_address_ + " closed the stream after acking seq " +
                             std::to_string(acked) + " of " + std::to_string(sent));

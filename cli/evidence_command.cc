@@ -127,7 +127,7 @@ std::string VerifyStoredEvidence(const v1::StoredEvidence& stored, v1::Evidence*
     return "record names key " + parsed->key_id() + " but the store verified it with " +
            key->KeyId();
   }
-  if (parsed->agent_id() != parsed->key_id()) {
+  if (parsed->agent_id() != parsed->key_id() || stored.key_rotations_size() > 0) {
     std::string problem = FollowRotations(stored, *parsed);
     if (!problem.empty()) return problem;
   }

@@ -72,8 +72,12 @@ int SendAgent(v1::EvidenceIngest::Stub& stub, const std::string& address,
     }
   });
   uint64_t sent = 0, last = durable;
+  uint64_t held = 0;
   for (const auto& [seq, envelope] : batch.records) {
-    if (seq <= durable) continue;  // the store holds it already
+    // Records the store holds go too: it acks an identical one again and
+    // refuses another record at the same seq (a fork), which must not pass
+    // unnoticed.
+    if (seq <= durable) ++held;
     v1::UploadRequest req;
     *req.mutable_envelope() = *envelope;
     if (!stream->Write(req)) break;
@@ -93,8 +97,8 @@ int SendAgent(v1::EvidenceIngest::Stub& stub, const std::string& address,
         << " only through seq " << acked << " of " << last << "\n";
     return 1;
   }
-  out << "agent " << agent_id << ": sent " << sent << " record(s), the store holds through seq "
-      << acked << "\n";
+  out << "agent " << agent_id << ": sent " << sent << " record(s) (" << held
+      << " already held), the store holds through seq " << acked << "\n";
   return 0;
 }
 

@@ -40,7 +40,9 @@ grpc::Status AuditService::ListEvidence(grpc::ServerContext* context,
     out.set_record_digest(r.record_digest);
     out.set_received_at_us(r.received_at_us);
     out.set_public_key(r.public_key);
-    if (out.envelope().signatures_size() == 1 && out.envelope().signatures(0).keyid() != r.agent_id) {
+    // An agent's rotation records go with every record of it, so that a
+    // reader can check each key's window, the first key's included.
+    {
       auto proof = proofs.find(r.agent_id);
       if (proof == proofs.end()) {
         KeyProof p;
@@ -59,8 +61,12 @@ grpc::Status AuditService::ListEvidence(grpc::ServerContext* context,
         }
         proof = proofs.emplace(r.agent_id, std::move(p)).first;
       }
-      out.set_first_public_key(proof->second.first_public_key);
-      for (const v1::Envelope& e : proof->second.rotations) *out.add_key_rotations() = e;
+      if (!proof->second.rotations.empty() ||
+          (out.envelope().signatures_size() == 1 &&
+           out.envelope().signatures(0).keyid() != r.agent_id)) {
+        out.set_first_public_key(proof->second.first_public_key);
+        for (const v1::Envelope& e : proof->second.rotations) *out.add_key_rotations() = e;
+      }
     }
     if (context->IsCancelled() || !writer->Write(out)) {
       client_gone = true;

@@ -188,7 +188,12 @@ grpc::Status IngestService::Upload(
       case evidence::Link::kAlreadyHeld: {
         auto held = ledger_->DigestAt(agent_id, seq);
         if (!held.ok()) return FromStatus(ctx, agent_id, held.status());
-        if (!*held || **held != digest) {
+        if (!*held) {
+          return Refuse(ctx, agent_id, grpc::StatusCode::FAILED_PRECONDITION,
+                        where + "falls in a gap the store recorded; a chain cannot be filled in "
+                                "behind its head");
+        }
+        if (**held != digest) {
           return Refuse(ctx, agent_id, grpc::StatusCode::ALREADY_EXISTS,
                         where + "fork: the store holds another record at this seq");
         }

@@ -106,6 +106,12 @@ class SqliteLedger final : public Ledger {
     auto agent = FindAgentLocked(record.agent_id);
     if (!agent.ok()) return agent.status();
     if (!*agent) return Status::NotFound("agent " + record.agent_id + " is not registered");
+    // The signing key's window, checked where no other stream can move it.
+    const AgentKey* signer = (*agent)->Key(ev.key_id());
+    if (signer == nullptr || ev.seq() < signer->from_seq || ev.seq() > signer->until_seq) {
+      return Status::InvalidArgument("seq " + std::to_string(ev.seq()) + " is not in the window of key " +
+                                     ev.key_id());
+    }
     const evidence::Link link = evidence::Classify((*agent)->head, ev);
     if (link != evidence::Link::kNext && link != evidence::Link::kGap) {
       return Status::InvalidArgument("seq " + std::to_string(ev.seq()) +

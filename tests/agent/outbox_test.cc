@@ -198,15 +198,46 @@ TEST(OutboxTest, MigratesAVersion1Outbox) {
   EXPECT_EQ((*state)->position.head.seq, 7u);
 }
 
-TEST(OutboxTest, QuotasStopObservationsButKeepAReserve) {
+TEST(OutboxTest, QuotasCountRowsAndBytes) {
   TempDir dir;
   auto outbox = OpenOrDie(dir, {/*max_records=*/10, /*max_bytes=*/1000});
   ASSERT_TRUE(AppendRange(*outbox, 1, 9, 100).ok());
-  EXPECT_TRUE(outbox->HasRoom(1, 100, true));
-  EXPECT_FALSE(outbox->HasRoom(2, 10, true));    // rows
-  EXPECT_FALSE(outbox->HasRoom(1, 101, true));   // bytes
-  EXPECT_TRUE(outbox->HasRoom(2, 10, false));    // lifecycle and health use the reserve
-  EXPECT_FALSE(outbox->HasRoom(200, 10, false));
+  EXPECT_TRUE(outbox->HasRoom(1, 100));
+  EXPECT_FALSE(outbox->HasRoom(2, 10));   // rows
+  EXPECT_FALSE(outbox->HasRoom(1, 101));  // bytes
+  ASSERT_TRUE(outbox->DeleteThrough(5).ok());
+  EXPECT_TRUE(outbox->HasRoom(6, 500));
+}
+
+TEST(OutboxTest, ARecoveryStaysPendingUntilReported) {
+  TempDir dir;
+  {
+    auto outbox = OpenOrDie(dir);
+    ASSERT_TRUE(AppendRange(*outbox, 1, 4).ok());
+    ASSERT_TRUE(outbox->NoteAcked(2).ok());
+  }
+  std::filesystem::remove(dir.Path("outbox.db-wal"));
+  std::filesystem::remove(dir.Path("outbox.db-shm"));
+  dir.Write("outbox.db", std::string(8192, 'x'));
+  std::string moved;
+  {
+    auto outbox = OpenOrDie(dir);
+    ASSERT_TRUE(outbox->recovery());
+    moved = outbox->recovery()->moved_to;
+    EXPECT_EQ(outbox->recovery()->acked_seq, 2u);  // seq 3-4 may be missing
+    // Closed before anything reported it (a crash, or another command).
+  }
+  auto outbox = OpenOrDie(dir);
+  ASSERT_TRUE(outbox->recovery());
+  EXPECT_EQ(outbox->recovery()->moved_to, moved);
+  EXPECT_EQ(outbox->recovery()->head.seq, 4u);
+  OutboxBatch report;
+  report.records.push_back(Rec(5));
+  report.after = {{5, Rec(5).digest}, "k"};
+  report.clear_recovery = true;
+  ASSERT_TRUE(outbox->Append(report).ok());
+  EXPECT_FALSE(outbox->recovery());
+  EXPECT_FALSE(OpenOrDie(dir)->recovery());
 }
 
 TEST(OutboxTest, PendingGapAccumulatesAndClears) {

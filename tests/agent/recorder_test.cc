@@ -175,10 +175,16 @@ TEST_F(RecorderTest, AFullOutboxTakesNoObservationsThenWritesOneGapRecord) {
   auto still = recorder_->RecordSweep(Sweep(3), key_, kT0 + 2 * kMinute);
   ASSERT_TRUE(still.ok());
   EXPECT_EQ(still->not_recorded, 2u);
-  EXPECT_EQ(still->recorded, 0u);  // health unchanged: still full
-  EXPECT_EQ(outbox_->Depth(), 4u);  // nothing held was dropped
+  EXPECT_EQ(still->recorded, 1u);  // health again: now at its quota as well
+  EXPECT_EQ(All().back().evidence.facts().fields().at("outbox").struct_value().fields().at("state")
+                .string_value(),
+            "full");
+  auto same = recorder_->RecordSweep(Sweep(3), key_, kT0 + 2 * kMinute + 1);
+  ASSERT_TRUE(same.ok());
+  EXPECT_EQ(same->recorded, 0u);  // nothing new to say
+  EXPECT_EQ(outbox_->Depth(), 5u);  // nothing held was dropped
 
-  ASSERT_TRUE(outbox_->DeleteThrough(4).ok());  // the store acked everything
+  ASSERT_TRUE(outbox_->DeleteThrough(5).ok());  // the store acked everything
   auto back = recorder_->RecordSweep(Sweep(3), key_, kT0 + 3 * kMinute);
   ASSERT_TRUE(back.ok());
   EXPECT_TRUE(back->gap_recorded);
@@ -187,10 +193,10 @@ TEST_F(RecorderTest, AFullOutboxTakesNoObservationsThenWritesOneGapRecord) {
   const v1::Evidence& gap = records[0].evidence;
   EXPECT_EQ(gap.check_id(), "agent.gap");
   EXPECT_EQ(gap.kind(), v1::GAP);
-  EXPECT_EQ(gap.facts().fields().at("observations_not_recorded").number_value(), 4);
+  EXPECT_EQ(gap.facts().fields().at("observations_not_recorded").number_value(), 6);
   EXPECT_EQ(gap.facts().fields().at("checks").list_value().values_size(), 2);
   EXPECT_EQ(gap.facts().fields().at("from").string_value(), "2023-11-14T22:14:20Z");
-  EXPECT_EQ(gap.facts().fields().at("to").string_value(), "2023-11-14T22:15:20Z");
+  EXPECT_EQ(gap.facts().fields().at("to").string_value(), "2023-11-14T22:15:20Z");  // second resolution
   EXPECT_EQ(records[1].evidence.check_id(), "access.sshd");
   EXPECT_EQ(records[3].evidence.check_id(), "agent.health");
   EXPECT_EQ(records[3].evidence.verdict(), v1::PASS);

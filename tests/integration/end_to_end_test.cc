@@ -256,11 +256,13 @@ TEST(EndToEndTest, OfflineCollectionVerifiesAndImports) {
   CommandResult imported =
       RunCommand({SHOKOCTL_BIN, "import", "--store", store.address(), file1, file2});
   ASSERT_EQ(imported.exit_code, 0) << imported.err;
-  EXPECT_NE(imported.out.find("sent 6 record(s), the store holds through seq 6"), std::string::npos)
+  EXPECT_NE(imported.out.find("sent 6 record(s) (0 already held), the store holds through seq 6"),
+            std::string::npos)
       << imported.out;
   CommandResult again = RunCommand({SHOKOCTL_BIN, "import", "--store", store.address(), file1, file2});
   ASSERT_EQ(again.exit_code, 0) << again.err;
-  EXPECT_NE(again.out.find("sent 0 record(s), the store holds through seq 6"), std::string::npos)
+  EXPECT_NE(again.out.find("sent 6 record(s) (6 already held), the store holds through seq 6"),
+            std::string::npos)
       << again.out;
   CommandResult query =
       RunCommand({SHOKOCTL_BIN, "evidence", "--store", store.address(), "--format", "jsonl"});
@@ -273,8 +275,88 @@ TEST(EndToEndTest, OfflineCollectionVerifiesAndImports) {
   CommandResult later = RunCommand({SHOKOCTL_BIN, "import", "--store", store.address(),
                                     dir.Write("day3.jsonl", third.out)});
   EXPECT_EQ(later.exit_code, 0) << later.err;
-  EXPECT_NE(later.out.find("sent 3 record(s), the store holds through seq 9"), std::string::npos)
+  EXPECT_NE(later.out.find("sent 3 record(s) (0 already held), the store holds through seq 9"),
+            std::string::npos)
       << later.out;
+  EXPECT_EQ(store.Stop(), 0);
+}
+
+TEST(EndToEndTest, OfflineKeysRotateAndForksAreRefused) {
+  TempDir dir;
+  const std::string state = dir.Path("offline");
+  auto collect = [&] {
+    CommandResult r = RunCommand({SHOKO_AGENT_BIN, "collect", "--once", "--sign", "--state-dir",
+                                  state, "--format", "dsse", "--root", FixturePath("sshd-defaults")});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return r.out;
+  };
+  const std::string day1 = dir.Write("1.jsonl", collect());
+  const std::string agent_id = testing::ReadFileOrEmpty(state + "/agent.id").substr(0, 64);
+  const std::string first_key = state + "/keys/" + agent_id + ".pub";
+  CommandResult rotate = RunCommand({SHOKO_AGENT_BIN, "rotate-key", "--state-dir", state});
+  ASSERT_EQ(rotate.exit_code, 0) << rotate.err;
+  const std::string rotation = dir.Write("rotation.jsonl", rotate.out);
+  const std::string saved_head = testing::ReadFileOrEmpty(state + "/chain.head");
+  const std::string day2 = dir.Write("2.jsonl", collect());
+  CommandResult verify = RunCommand({SHOKOCTL_BIN, "verify", "--key", first_key, day1, rotation, day2});
+  EXPECT_EQ(verify.exit_code, 0) << verify.out;
+  EXPECT_NE(verify.out.find("7 record(s) in 3 file(s) from 1 agent(s): 7 valid"), std::string::npos)
+      << verify.out;
+
+  StoreProcess store(dir);
+  CommandResult imported =
+      RunCommand({SHOKOCTL_BIN, "import", "--store", store.address(), day1, rotation, day2});
+  ASSERT_EQ(imported.exit_code, 0) << imported.err;
+  // A restored, older chain.head makes the agent sign other records at seq 5-7.
+  dir.Write("offline/chain.head", saved_head);
+  const std::string forked = dir.Write("forked.jsonl", collect());
+  CommandResult refused =
+      RunCommand({SHOKOCTL_BIN, "import", "--store", store.address(), day1, rotation, forked});
+  EXPECT_EQ(refused.exit_code, 1) << refused.out << refused.err;
+  EXPECT_NE(refused.err.find("seq 5: fork"), std::string::npos) << refused.err;
+  // An agent that uploads keeps its own state directory.
+  std::string config = AgentConfig(dir, store.address(), FixturePath("sshd-defaults"));
+  ASSERT_EQ(RunCommand({SHOKO_AGENT_BIN, "run", "--once", "--config", config}).exit_code, 0);
+  CommandResult mixed = RunCommand({SHOKO_AGENT_BIN, "collect", "--once", "--sign", "--state-dir",
+                                    dir.Path("agent-state"), "--format", "dsse"});
+  EXPECT_EQ(mixed.exit_code, 2);
+  EXPECT_NE(mixed.err.find("give offline collection a directory of its own"), std::string::npos)
+      << mixed.err;
+  EXPECT_EQ(store.Stop(), 0);
+}
+
+TEST(EndToEndTest, AFullOutboxNeverLocksTheAgentOut) {
+  TempDir dir;
+  const std::string dead = DeadAddress();
+  auto config_for = [&](const std::string& address) {
+    return dir.Write("agent.yaml", "state_dir: " + dir.Path("agent-state") + "\nroot: " +
+                                       FixturePath("debian12-sshd") + "\nstore:\n  address: " +
+                                       address +
+                                       "\n  insecure_loopback: true\n  connect_timeout: 1s\n"
+                                       "outbox:\n  max_records: 3\n");
+  };
+  // Lifecycle and health records are taken over the quota, so restarts while
+  // the store is away keep failing for the right reason (3), never with a
+  // full outbox (4).
+  std::string config = config_for(dead);
+  for (int run = 0; run < 4; ++run) {
+    CommandResult r = RunCommand({SHOKO_AGENT_BIN, "run", "--once", "--config", config});
+    EXPECT_EQ(r.exit_code, 3) << "run " << run << ": " << r.err;
+  }
+  StoreProcess store(dir);
+  config = config_for(store.address());
+  CommandResult online = RunCommand({SHOKO_AGENT_BIN, "run", "--once", "--config", config});
+  ASSERT_EQ(online.exit_code, 0) << online.err;
+  CommandResult query =
+      RunCommand({SHOKOCTL_BIN, "evidence", "--store", store.address(), "--format", "jsonl"});
+  int full = 0;
+  for (const auto& r : JsonLines(query.out)) {
+    if (r["check_id"] == "agent.health" && r["facts"]["outbox"]["state"] == "full") {
+      ++full;
+      EXPECT_EQ(r["verdict"], "fail");
+    }
+  }
+  EXPECT_EQ(full, 1) << query.out;  // said once, when it became full
   EXPECT_EQ(store.Stop(), 0);
 }
 
