@@ -239,6 +239,7 @@ RecordContext MakeContext(const AgentState& state) {
   context.catalog_version = state.setup.mapping().version();
   context.refresh_seconds = static_cast<uint64_t>(state.config.refresh.count());
   context.signing_threads = state.config.signing_threads;
+  context.mapping = &state.setup.mapping();
   return context;
 }
 
@@ -455,6 +456,7 @@ int CollectSigned(const CollectFlags& flags, const AgentConfig& config, const Sw
   context.labels.set_environment(config.label_environment);
   context.baseline_id = setup.baseline().id();
   context.catalog_version = setup.mapping().version();
+  context.mapping = &setup.mapping();
   context.refresh_seconds = static_cast<uint64_t>(config.refresh.count());
 
   const evidence::SigningKey& key = identity->key;

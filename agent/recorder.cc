@@ -191,6 +191,9 @@ v1::Evidence BuildLifecycle(const RecordContext& context, std::string_view event
   SetCommon(context, at_us, &ev);
   ev.set_collector("agent");
   ev.set_check_id(std::string(kLifecyclePrefix) + std::string(event));
+  if (context.mapping != nullptr) {
+    for (const std::string& ref : context.mapping->RefsFor(ev.check_id())) ev.add_controls(ref);
+  }
   ev.set_verdict(v1::INFO);
   ev.set_kind(v1::LIFECYCLE);
   nlohmann::json all = facts;
@@ -252,6 +255,10 @@ Result<SweepStats> Recorder::RecordSweep(const std::vector<CollectedCheck>& chec
   if (!gap->empty()) {
     v1::Evidence ev = BuildLifecycle(context_, "gap", {}, now_us);
     ev.set_check_id(kGapCheckId);
+    ev.clear_controls();
+    if (context_.mapping != nullptr) {
+      for (const std::string& ref : context_.mapping->RefsFor(kGapCheckId)) ev.add_controls(ref);
+    }
     ev.set_kind(v1::GAP);
     ev.set_verdict(v1::FAIL);
     nlohmann::json facts = {
@@ -309,6 +316,7 @@ Result<SweepStats> Recorder::RecordSweep(const std::vector<CollectedCheck>& chec
     CollectedCheck check;
     check.collector = "agent";
     check.observation.check_id = kHealthCheckId;
+    if (context_.mapping != nullptr) check.controls = context_.mapping->RefsFor(kHealthCheckId);
     check.observation.verdict =
         health_verdict == v1::PASS ? collectors::Verdict::kPass : collectors::Verdict::kFail;
     check.observation.facts = health;

@@ -13,6 +13,7 @@
 #include "agent/chain_state.h"
 #include "agent/outbox.h"
 #include "agent/sweep.h"
+#include "controls/mapping.h"
 #include "evidence/keys.h"
 #include "platform/host_identity.h"
 #include "shoko/v1/evidence.pb.h"
@@ -32,6 +33,9 @@ struct RecordContext {
   std::string catalog_version;
   uint64_t refresh_seconds = 86400;
   size_t signing_threads = 0;  // cores a large sweep may sign on (0: all)
+  // Control refs for the agent's own records (health, gap, lifecycle); none
+  // when null.
+  const controls::Mapping* mapping = nullptr;
 };
 
 // Makes records the next links of a chain in two steps: Link sets agent_id,

@@ -56,6 +56,7 @@ class RecorderTest : public ::testing::Test {
     context.baseline_id = "shoko-default";
     context.catalog_version = "v-test";
     context.refresh_seconds = 3600;
+    context.mapping = &controls::Mapping::BuiltIn();
     recorder_ = std::make_unique<Recorder>(context, outbox_.get());
   }
 
@@ -116,6 +117,8 @@ TEST_F(RecorderTest, FirstSweepRecordsEveryCheckAndHealth) {
             evidence::HexEncode(evidence::RecordDigest(records[0].envelope.payload())));
   const v1::Evidence& health = records[2].evidence;
   EXPECT_EQ(health.verdict(), v1::PASS);
+  ASSERT_GT(health.controls_size(), 0);  // the agent's own health is evidence too
+  EXPECT_EQ(health.controls(0), "ismap:8.16");
   EXPECT_EQ(health.facts().fields().at("gauges").struct_value().fields().at("outbox_records")
                 .number_value(),
             0);  // counted before this sweep's records
@@ -193,6 +196,7 @@ TEST_F(RecorderTest, AFullOutboxTakesNoObservationsThenWritesOneGapRecord) {
   const v1::Evidence& gap = records[0].evidence;
   EXPECT_EQ(gap.check_id(), "agent.gap");
   EXPECT_EQ(gap.kind(), v1::GAP);
+  EXPECT_GT(gap.controls_size(), 0);
   EXPECT_EQ(gap.facts().fields().at("observations_not_recorded").number_value(), 6);
   EXPECT_EQ(gap.facts().fields().at("checks").list_value().values_size(), 2);
   EXPECT_EQ(gap.facts().fields().at("from").string_value(), "2023-11-14T22:14:20Z");
