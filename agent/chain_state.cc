@@ -29,7 +29,8 @@ Result<std::optional<ChainStateFile>> LoadChainState(const std::string& path) {
   state.agent_id = j["agent_id"].get<std::string>();
   state.position.head.seq = j["seq"].get<uint64_t>();
   auto digest = evidence::HexDecode(j["digest"].get<std::string>());
-  if (!digest.ok() || digest->size() != evidence::kDigestBytes) return bad("digest is not 32 bytes of hex");
+  if (!digest.ok() || digest->size() != evidence::kDigestBytes)
+    return bad("digest is not 32 bytes of hex");
   state.position.head.digest = std::move(digest).value();
   state.position.key_id = j["key_id"].get<std::string>();
   if (j.contains("acked_seq")) {

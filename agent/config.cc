@@ -28,12 +28,15 @@ Status ReadStore(const controls::YamlDoc& doc, const YAML::Node& store, AgentCon
     insecure = *b;
   }
   if (!insecure) {
-    return doc.ErrorAt(store, "store: TLS is not available in this version; set "
-                               "'insecure_loopback: true' to use plaintext to a loopback store");
+    return doc.ErrorAt(store,
+                       "store: TLS is not available in this version; set "
+                       "'insecure_loopback: true' to use plaintext to a loopback store");
   }
   if (!platform::IsLoopbackHost(hp->host)) {
-    return doc.ErrorAt(store["address"], "store.address: plaintext is allowed only to a "
-                                          "loopback address, not '" + hp->host + "'");
+    return doc.ErrorAt(store["address"],
+                       "store.address: plaintext is allowed only to a "
+                       "loopback address, not '" +
+                           hp->host + "'");
   }
   for (const char* key : {"connect_timeout", "upload_timeout"}) {
     if (!store[key]) continue;
@@ -50,10 +53,10 @@ Result<AgentConfig> LoadAgentConfig(const std::string& path) {
   auto doc = controls::YamlDoc::Load(path);
   if (!doc.ok()) return doc.status();
   const YAML::Node& root = doc->root();
-  SHOKO_RETURN_IF_ERROR(doc->CheckMap(root, "agent config",
-                                      {"state_dir", "root", "store", "interval", "refresh",
-                                       "collectors", "mapping", "baseline", "labels", "outbox",
-                                       "signing_threads"}));
+  SHOKO_RETURN_IF_ERROR(
+      doc->CheckMap(root, "agent config",
+                    {"state_dir", "root", "store", "interval", "refresh", "collectors", "mapping",
+                     "baseline", "labels", "outbox", "signing_threads"}));
   AgentConfig c;
   c.source = path;
   auto read_string = [&](const char* key, std::string* out) -> Status {
@@ -110,9 +113,9 @@ Result<AgentConfig> LoadAgentConfig(const std::string& path) {
   }
   if (const YAML::Node labels = root["labels"]) {
     SHOKO_RETURN_IF_ERROR(doc->CheckMap(labels, "labels", {"service", "group", "environment"}));
-    for (auto [key, out] : {std::pair{"service", &c.label_service},
-                            std::pair{"group", &c.label_group},
-                            std::pair{"environment", &c.label_environment}}) {
+    for (auto [key, out] :
+         {std::pair{"service", &c.label_service}, std::pair{"group", &c.label_group},
+          std::pair{"environment", &c.label_environment}}) {
       if (!labels[key]) continue;
       auto v = doc->String(labels[key], std::string("labels.") + key);
       if (!v.ok()) return v.status();

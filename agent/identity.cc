@@ -115,8 +115,8 @@ Status CompleteRotation(const std::string& state_dir, AgentIdentity* identity) {
       platform::WriteFileAtomic(state_dir + "/keys/" + old.KeyId() + ".pub", old.ToPem(), 0644));
   // The public half first: LoadIdentity recognises a crash between the two
   // writes by agent.pub matching agent.key.next, and finishes the swap.
-  SHOKO_RETURN_IF_ERROR(platform::WriteFileAtomic(state_dir + "/agent.pub",
-                                                  next->public_key().ToPem(), 0644));
+  SHOKO_RETURN_IF_ERROR(
+      platform::WriteFileAtomic(state_dir + "/agent.pub", next->public_key().ToPem(), 0644));
   SHOKO_RETURN_IF_ERROR(platform::WriteFileAtomic(state_dir + "/agent.key", next->ToPem(), 0600));
   if (::unlink(next_path.c_str()) != 0) return Status::FromErrno(next_path, errno);
   identity->key = std::move(next).value();

@@ -2,7 +2,6 @@
 // its outbox and uploads it to the store (design §1, §7).
 #include <grpcpp/grpcpp.h>
 #include <signal.h>
-
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -103,8 +102,8 @@ int CollectSigned(const CollectFlags& flags, const AgentConfig& config, const Sw
 
 int Collect(const CollectFlags& flags) {
   if (!flags.once) {
-    return Fail(kExitUsage, Status::InvalidArgument(
-                                "collect needs --once (the daemon is 'shoko-agent run')"));
+    return Fail(kExitUsage,
+                Status::InvalidArgument("collect needs --once (the daemon is 'shoko-agent run')"));
   }
   AgentConfig config;
   if (!flags.config.empty()) {
@@ -117,8 +116,9 @@ int Collect(const CollectFlags& flags) {
                             flags.collectors.empty() ? config.collectors : flags.collectors);
   if (!setup.ok()) return Fail(kExitUsage, setup.status());
   if (flags.sign != (flags.format == "dsse")) {
-    return Fail(kExitUsage, Status::InvalidArgument(
-                                "--sign and --format dsse go together (signed records print as DSSE)"));
+    return Fail(kExitUsage,
+                Status::InvalidArgument(
+                    "--sign and --format dsse go together (signed records print as DSSE)"));
   }
   auto checks = RunSweep(*setup->env, setup->collectors, setup->mapping(), setup->baseline());
   if (flags.sign) return CollectSigned(flags, config, *setup, checks);
@@ -134,11 +134,14 @@ int Collect(const CollectFlags& flags) {
 
 int ExitCodeForUpload(const Status& s) {
   switch (s.code()) {
-    case Status::Code::kUnavailable: return kExitUnreachable;
+    case Status::Code::kUnavailable:
+      return kExitUnreachable;
     case Status::Code::kInvalidArgument:
     case Status::Code::kCorruption:
-    case Status::Code::kPermissionDenied: return kExitProblems;
-    default: return kExitInternal;
+    case Status::Code::kPermissionDenied:
+      return kExitProblems;
+    default:
+      return kExitInternal;
   }
 }
 
@@ -157,8 +160,8 @@ std::string ConfigDigest(const AgentConfig& config, const SweepSetup& setup) {
     auto text = platform::ReadLocalFile(path);
     material += path + "\n" + (text.ok() ? *text : "(unreadable)") + "\n";
   }
-  material += "mapping " + setup.mapping().version() + "\nbaseline " + setup.baseline().id() +
-              " " + setup.baseline().version() + "\ncollectors";
+  material += "mapping " + setup.mapping().version() + "\nbaseline " + setup.baseline().id() + " " +
+              setup.baseline().version() + "\ncollectors";
   for (const std::string& c : setup.collectors) material += " " + c;
   return evidence::HexEncode(evidence::Sha256(material));
 }
@@ -181,8 +184,8 @@ std::variant<AgentState, int> OpenAgentState(const std::string& config_path) {
   if (!loaded.ok()) return Fail(kExitUsage, loaded.status());
   state.config = std::move(loaded).value();
   const AgentConfig& config = state.config;
-  auto setup = PrepareSweep(config.root, config.mapping_file, config.baseline_file,
-                            config.collectors);
+  auto setup =
+      PrepareSweep(config.root, config.mapping_file, config.baseline_file, config.collectors);
   if (!setup.ok()) return Fail(kExitUsage, setup.status());
   state.setup = std::move(setup).value();
   Status dirs = platform::MakeDirs(config.state_dir, 0700);
@@ -201,13 +204,13 @@ std::variant<AgentState, int> OpenAgentState(const std::string& config_path) {
   if (state.outbox->IsNew() && !state.identity->created) {
     return Fail(kExitUsage,
                 Status::InvalidArgument(
-                    config.state_dir + " holds the agent's key but neither outbox.db nor "
+                    config.state_dir +
+                    " holds the agent's key but neither outbox.db nor "
                     "chain.head, so where its chain stands is unknown and a new chain would fork "
                     "it. Restore chain.head, or move agent.key, agent.pub and agent.id aside to "
                     "start as a new agent"));
   }
-  Status settled =
-      SettleKey(config.state_dir, state.outbox->Position().key_id, &*state.identity);
+  Status settled = SettleKey(config.state_dir, state.outbox->Position().key_id, &*state.identity);
   if (!settled.ok()) return Fail(kExitUsage, settled);
   return state;
 }
@@ -258,7 +261,8 @@ int Run(const std::string& config_path, bool once) {
   AgentState& state = std::get<AgentState>(opened);
   const AgentConfig& config = state.config;
   if (config.store_address.empty()) {
-    return Fail(kExitUsage, Status::InvalidArgument(config.source + ": 'store' is required for run"));
+    return Fail(kExitUsage,
+                Status::InvalidArgument(config.source + ": 'store' is required for run"));
   }
   const evidence::SigningKey& key = state.identity->key;
   Outbox& outbox = *state.outbox;
@@ -267,25 +271,26 @@ int Run(const std::string& config_path, bool once) {
 
   if (Status s = ReportRecovery(state, recorder); !s.ok()) return Fail(kExitInternal, s);
   const std::string config_digest = ConfigDigest(config, state.setup);
-  auto start = recorder.RecordLifecycle(
-      "start",
-      {{"mode", once ? "once" : "daemon"},
-       {"pid", ::getpid()},
-       {"config_file", config.source},
-       {"config_digest", config_digest},
-       {"collectors", state.setup.collectors},
-       {"key_id", key.public_key().KeyId()},
-       {"public_key", evidence::Base64Encode(key.public_key().raw())},
-       {"interval_seconds", config.interval.count()},
-       {"refresh_seconds", config.refresh.count()}},
-      key, env.NowMicros());
+  auto start =
+      recorder.RecordLifecycle("start",
+                               {{"mode", once ? "once" : "daemon"},
+                                {"pid", ::getpid()},
+                                {"config_file", config.source},
+                                {"config_digest", config_digest},
+                                {"collectors", state.setup.collectors},
+                                {"key_id", key.public_key().KeyId()},
+                                {"public_key", evidence::Base64Encode(key.public_key().raw())},
+                                {"interval_seconds", config.interval.count()},
+                                {"refresh_seconds", config.refresh.count()}},
+                               key, env.NowMicros());
   if (!start.ok()) return Fail(kExitInternal, start.status());
   auto previous_digest = outbox.Meta("config_digest");
   if (!previous_digest.ok()) return Fail(kExitInternal, previous_digest.status());
   if (!previous_digest->empty() && *previous_digest != config_digest) {
     auto changed = recorder.RecordLifecycle(
-        "config_change", {{"previous_config_digest", *previous_digest}, {"config_digest", config_digest}},
-        key, env.NowMicros());
+        "config_change",
+        {{"previous_config_digest", *previous_digest}, {"config_digest", config_digest}}, key,
+        env.NowMicros());
     if (!changed.ok()) return Fail(kExitInternal, changed.status());
   }
   if (Status s = outbox.SetMeta("config_digest", config_digest); !s.ok()) {
@@ -295,8 +300,8 @@ int Run(const std::string& config_path, bool once) {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(16 << 20);
   args.SetMaxSendMessageSize(16 << 20);
-  auto channel = grpc::CreateCustomChannel(config.store_address,
-                                           grpc::InsecureChannelCredentials(), args);
+  auto channel =
+      grpc::CreateCustomChannel(config.store_address, grpc::InsecureChannelCredentials(), args);
   auto first_key = FirstPublicKey(config.state_dir, *state.identity);
   if (!first_key.ok()) return Fail(kExitUsage, first_key.status());
   Uploader uploader(channel, config.store_address, *first_key, state.identity->agent_id, &outbox);
@@ -314,12 +319,14 @@ int Run(const std::string& config_path, bool once) {
     return uploaded.status();
   };
 
-  Log("agent " + state.identity->agent_id.substr(0, 12) + " on " + recorder.context().host.hostname +
-      " collecting " + std::to_string(state.setup.collectors.size()) + " collector(s), store " +
+  Log("agent " + state.identity->agent_id.substr(0, 12) + " on " +
+      recorder.context().host.hostname + " collecting " +
+      std::to_string(state.setup.collectors.size()) + " collector(s), store " +
       config.store_address);
   std::string stop_reason = "once";
   for (;;) {
-    auto checks = RunSweep(env, state.setup.collectors, state.setup.mapping(), state.setup.baseline());
+    auto checks =
+        RunSweep(env, state.setup.collectors, state.setup.mapping(), state.setup.baseline());
     auto stats = recorder.RecordSweep(checks, key, env.NowMicros());
     if (!stats.ok()) return Fail(kExitInternal, stats.status().WithContext("recording"));
     Log("recorded " + std::to_string(stats->recorded) + " record(s) through seq " +
@@ -366,9 +373,8 @@ int RotateKey(const std::string& config_path) {
                                      state.setup.env->NowMicros());
   if (!seq.ok()) return Fail(kExitInternal, seq.status());
   if (Status s = CompleteRotation(dir, &*state.identity); !s.ok()) return Fail(kExitInternal, s);
-  Log("rotated the signing key from " + old_id + " to " +
-      state.identity->key.public_key().KeyId() + " at seq " + std::to_string(*seq) +
-      "; agent_id stays " + state.identity->agent_id);
+  Log("rotated the signing key from " + old_id + " to " + state.identity->key.public_key().KeyId() +
+      " at seq " + std::to_string(*seq) + "; agent_id stays " + state.identity->agent_id);
   return kExitOk;
 }
 
@@ -388,14 +394,16 @@ std::variant<OfflineState, int> OpenOfflineState(const std::string& dir) {
   OfflineState state;
   state.dir = dir;
   if (dir.empty()) return Fail(kExitUsage, Status::InvalidArgument("--state-dir DIR is required"));
-  if (Status s = platform::MakeDirs(dir, 0700); !s.ok()) return Fail(kExitUsage, s.WithContext("--state-dir"));
+  if (Status s = platform::MakeDirs(dir, 0700); !s.ok())
+    return Fail(kExitUsage, s.WithContext("--state-dir"));
   auto lock = platform::FileLock::Acquire(dir + "/agent.lock");
   if (!lock.ok()) return Fail(kExitUsage, lock.status());
   state.lock.emplace(std::move(lock).value());
   if (::access((dir + "/outbox.db").c_str(), F_OK) == 0) {
-    return Fail(kExitUsage, Status::InvalidArgument(
-                                dir + " is the state directory of an agent that uploads (it has "
-                                "outbox.db); give offline collection a directory of its own"));
+    return Fail(kExitUsage,
+                Status::InvalidArgument(
+                    dir + " is the state directory of an agent that uploads (it has "
+                          "outbox.db); give offline collection a directory of its own"));
   }
   auto identity = LoadIdentity(dir);
   if (!identity.ok()) return Fail(kExitUsage, identity.status());
@@ -409,9 +417,9 @@ std::variant<OfflineState, int> OpenOfflineState(const std::string& dir) {
     }
     state.position = (*saved)->position;
   } else if (!state.identity->created) {
-    return Fail(kExitUsage, Status::InvalidArgument(
-                                dir + " holds the agent's key but no chain.head: a new "
-                                "chain would fork the old one. Restore chain.head"));
+    return Fail(kExitUsage,
+                Status::InvalidArgument(dir + " holds the agent's key but no chain.head: a new "
+                                              "chain would fork the old one. Restore chain.head"));
   }
   if (Status s = SettleKey(dir, state.position.key_id, &*state.identity); !s.ok()) {
     return Fail(kExitUsage, s);
@@ -423,7 +431,8 @@ std::variant<OfflineState, int> OpenOfflineState(const std::string& dir) {
 // a failed write leaves a gap an auditor sees, never a reused seq.
 int PrintSigned(const OfflineState& state, const ChainPosition& after,
                 const std::vector<OutboxRecord>& records) {
-  if (Status s = SaveChainState(state.dir + "/chain.head", {state.identity->agent_id, after}); !s.ok()) {
+  if (Status s = SaveChainState(state.dir + "/chain.head", {state.identity->agent_id, after});
+      !s.ok()) {
     return Fail(kExitInternal, s);
   }
   for (const OutboxRecord& r : records) {
@@ -433,10 +442,10 @@ int PrintSigned(const OfflineState& state, const ChainPosition& after,
   }
   std::cout.flush();
   if (!std::cout) {
-    return Fail(kExitInternal,
-                Status::IOError("cannot write to standard output: records seq " +
-                                std::to_string(records.front().seq) + "-" +
-                                std::to_string(records.back().seq) + " are lost and will show as a gap"));
+    return Fail(kExitInternal, Status::IOError("cannot write to standard output: records seq " +
+                                               std::to_string(records.front().seq) + "-" +
+                                               std::to_string(records.back().seq) +
+                                               " are lost and will show as a gap"));
   }
   return kExitOk;
 }
@@ -464,21 +473,22 @@ int CollectSigned(const CollectFlags& flags, const AgentConfig& config, const Sw
   ChainSigner signer(identity->agent_id, position);
   std::vector<OutboxRecord> records;  // signed one by one: an offline sweep is small
   std::map<std::string, std::string> digests;
-  auto start = signer.Sign(
-      BuildLifecycle(context, "start",
-                     {{"mode", "offline"},
-                      {"key_id", key.public_key().KeyId()},
-                      {"public_key", evidence::Base64Encode(key.public_key().raw())},
-                      {"collectors", setup.collectors}},
-                     now),
-      key);
+  auto start =
+      signer.Sign(BuildLifecycle(context, "start",
+                                 {{"mode", "offline"},
+                                  {"key_id", key.public_key().KeyId()},
+                                  {"public_key", evidence::Base64Encode(key.public_key().raw())},
+                                  {"collectors", setup.collectors}},
+                                 now),
+                  key);
   if (!start.ok()) return Fail(kExitInternal, start.status());
   records.push_back(std::move(start).value());
   for (const CollectedCheck& check : checks) {
     v1::Evidence ev = BuildRecord(context, check, now);
     const std::string& parent = check.observation.observation_check_id;
     if (!parent.empty() && digests.contains(parent)) {
-      (*ev.mutable_facts()->mutable_fields())["observation_digest"].set_string_value(digests[parent]);
+      (*ev.mutable_facts()->mutable_fields())["observation_digest"].set_string_value(
+          digests[parent]);
     }
     auto record = signer.Sign(std::move(ev), key);
     if (!record.ok()) return Fail(kExitInternal, record.status());
@@ -499,11 +509,11 @@ int RotateOfflineKey(const std::string& dir) {
   context.agent_id = identity.agent_id;
   auto next = PrepareRotation(dir);
   if (!next.ok()) return Fail(kExitInternal, next.status());
-  v1::Evidence ev = BuildLifecycle(context, "key_rotation",
-                                   {{"old_key_id", identity.key.public_key().KeyId()}},
-                                   std::chrono::duration_cast<std::chrono::microseconds>(
-                                       std::chrono::system_clock::now().time_since_epoch())
-                                       .count());
+  v1::Evidence ev =
+      BuildLifecycle(context, "key_rotation", {{"old_key_id", identity.key.public_key().KeyId()}},
+                     std::chrono::duration_cast<std::chrono::microseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count());
   evidence::SetRotationFacts(next->public_key(), &ev);
   ChainSigner signer(identity.agent_id, offline.position);
   auto record = signer.Sign(std::move(ev), identity.key);
@@ -513,13 +523,15 @@ int RotateOfflineKey(const std::string& dir) {
   if (int code = PrintSigned(offline, signer.position(), {*record}); code != kExitOk) return code;
   if (Status s = CompleteRotation(dir, &identity); !s.ok()) return Fail(kExitInternal, s);
   Log("rotated the signing key from " + old_id + " to " + identity.key.public_key().KeyId() +
-      " at seq " + std::to_string(record->seq) + "; keep the printed record with the collected files");
+      " at seq " + std::to_string(record->seq) +
+      "; keep the printed record with the collected files");
   return kExitOk;
 }
 
 int Main(int argc, char** argv) {
-  CLI::App app{"shoko-agent: collects signed, hash-chained evidence of this host's controls "
-               "and uploads it to a shoko store."};
+  CLI::App app{
+      "shoko-agent: collects signed, hash-chained evidence of this host's controls "
+      "and uploads it to a shoko store."};
   app.set_version_flag("--version", std::string(kShokoVersion));
   app.require_subcommand(1);
 
@@ -527,23 +539,27 @@ int Main(int argc, char** argv) {
   CLI::App* collect = app.add_subcommand(
       "collect", "Run collectors once and print what they observe; signs and sends nothing.");
   collect->add_flag("--once", collect_flags.once, "Collect once and exit (required).");
-  collect->add_option("--root", collect_flags.root,
-                      "Read every host file under DIR instead of / (default: the config's root).")
+  collect
+      ->add_option("--root", collect_flags.root,
+                   "Read every host file under DIR instead of / (default: the config's root).")
       ->type_name("DIR");
-  collect->add_option("--collector", collect_flags.collectors,
-                      "Run only this collector or family (repeatable; default: all).")
+  collect
+      ->add_option("--collector", collect_flags.collectors,
+                   "Run only this collector or family (repeatable; default: all).")
       ->type_name("NAME")
       ->allow_extra_args(false);  // one value per occurrence: positionals stay positional
   collect->add_flag("--sign", collect_flags.sign,
                     "Sign and chain the records with the key in --state-dir (with --format dsse).");
-  collect->add_option("--state-dir", collect_flags.state_dir,
-                      "Where the key pair and chain head live for --sign.")
+  collect
+      ->add_option("--state-dir", collect_flags.state_dir,
+                   "Where the key pair and chain head live for --sign.")
       ->type_name("DIR");
   collect->add_option("--format", collect_flags.format, "Output format.")
       ->check(CLI::IsMember({"jsonl", "table", "dsse"}))
       ->type_name("FORMAT");
-  collect->add_option("--config", collect_flags.config,
-                      "Agent config for collectors, mapping, baseline and root.")
+  collect
+      ->add_option("--config", collect_flags.config,
+                   "Agent config for collectors, mapping, baseline and root.")
       ->type_name("FILE");
 
   std::string run_config;
@@ -555,12 +571,14 @@ int Main(int argc, char** argv) {
 
   std::string rotate_config, rotate_state_dir;
   CLI::App* rotate = app.add_subcommand(
-      "rotate-key", "Replace the signing key; the agent keeps its agent_id. Stop the daemon first.");
+      "rotate-key",
+      "Replace the signing key; the agent keeps its agent_id. Stop the daemon first.");
   auto* rotate_config_opt =
       rotate->add_option("--config", rotate_config, "Agent config file (an agent that uploads).")
           ->type_name("FILE");
-  rotate->add_option("--state-dir", rotate_state_dir,
-                     "An offline state directory (collect --sign); prints the rotation record.")
+  rotate
+      ->add_option("--state-dir", rotate_state_dir,
+                   "An offline state directory (collect --sign); prints the rotation record.")
       ->type_name("DIR")
       ->excludes(rotate_config_opt);
   rotate->require_option(1);

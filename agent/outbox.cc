@@ -2,10 +2,9 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <ctime>
-
-#include <algorithm>
 #include <nlohmann/json.hpp>
 
 namespace shoko::agent {
@@ -59,8 +58,8 @@ Result<std::unique_ptr<platform::SqliteDb>> OpenChecked(const std::string& path)
   auto row = check->Step();
   if (!row.ok()) return row.status();
   if (!*row || check->Text(0) != "ok") {
-    return Status::Corruption(path + ": integrity check failed: " +
-                              (*row ? check->Text(0) : std::string("no answer")));
+    return Status::Corruption(
+        path + ": integrity check failed: " + (*row ? check->Text(0) : std::string("no answer")));
   }
   SHOKO_RETURN_IF_ERROR((*db)->Migrate("outbox", {kSchemaV1, kSchemaV2}));
   return db;
@@ -137,7 +136,8 @@ Result<std::unique_ptr<Outbox>> Outbox::Open(const std::string& state_dir,
     // LIFECYCLE record has reported it.
     platform::SqliteTransaction tx(outbox->db_.get());
     SHOKO_RETURN_IF_ERROR(tx.Begin());
-    auto note = outbox->db_->Prepare("INSERT INTO meta (key, value) VALUES ('pending_recovery', ?)");
+    auto note =
+        outbox->db_->Prepare("INSERT INTO meta (key, value) VALUES ('pending_recovery', ?)");
     if (!note.ok()) return note.status();
     note->BindText(1, nlohmann::json{{"reason", recovery->reason},
                                      {"moved_to", recovery->moved_to},
@@ -171,8 +171,10 @@ Result<std::unique_ptr<Outbox>> Outbox::Open(const std::string& state_dir,
     if (!noted->empty()) {
       nlohmann::json j = nlohmann::json::parse(*noted, nullptr, false);
       if (j.is_object()) {
-        recovery = OutboxRecovery{j.value("reason", ""), j.value("moved_to", ""),
-                                  {j.value("head_seq", uint64_t{0}), ""}, j.value("acked_seq", uint64_t{0})};
+        recovery = OutboxRecovery{j.value("reason", ""),
+                                  j.value("moved_to", ""),
+                                  {j.value("head_seq", uint64_t{0}), ""},
+                                  j.value("acked_seq", uint64_t{0})};
       }
     }
   }
@@ -273,8 +275,11 @@ Status Outbox::Append(const OutboxBatch& batch) {
     if (!state.ok()) return state.status();
     for (const CheckState& c : batch.checks) {
       state->Reset();
-      state->BindText(1, c.check_id).Bind(2, c.verdict).BindBlob(3, c.facts_digest)
-          .Bind(4, c.recorded_at_us).BindBlob(5, c.record_digest);
+      state->BindText(1, c.check_id)
+          .Bind(2, c.verdict)
+          .BindBlob(3, c.facts_digest)
+          .Bind(4, c.recorded_at_us)
+          .BindBlob(5, c.record_digest);
       SHOKO_RETURN_IF_ERROR(state->Run());
     }
   }
@@ -301,8 +306,8 @@ Result<std::vector<OutboxRecord>> Outbox::ReadAfter(uint64_t after, size_t limit
     auto row = stmt->Step();
     if (!row.ok()) return row.status();
     if (!*row) break;
-    out.push_back({static_cast<uint64_t>(stmt->Int64(0)), stmt->Blob(1), stmt->Blob(2),
-                   stmt->Int64(3) != 0});
+    out.push_back(
+        {static_cast<uint64_t>(stmt->Int64(0)), stmt->Blob(1), stmt->Blob(2), stmt->Int64(3) != 0});
   }
   return out;
 }
@@ -407,7 +412,8 @@ Result<std::string> Outbox::Meta(const std::string& key) const {
 Status Outbox::SetMeta(const std::string& key, const std::string& value) {
   std::lock_guard<std::mutex> lock(mu_);
   auto stmt = db_->Prepare(
-      "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+      "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = "
+      "excluded.value");
   if (!stmt.ok()) return stmt.status();
   stmt->BindText(1, key).BindText(2, value);
   return stmt->Run();

@@ -25,8 +25,8 @@ namespace shoko::agent {
 
 struct OutboxRecord {
   uint64_t seq = 0;
-  std::string digest;    // record digest (32 bytes)
-  std::string envelope;  // serialized shoko.v1.Envelope
+  std::string digest;        // record digest (32 bytes)
+  std::string envelope;      // serialized shoko.v1.Envelope
   bool observation = false;  // observations are what a full outbox stops taking
 };
 
@@ -56,8 +56,8 @@ struct OutboxLimits {
 // How Open found the outbox when it could not simply continue it. Kept in the
 // outbox until a LIFECYCLE record has said so (OutboxBatch::clear_recovery).
 struct OutboxRecovery {
-  std::string reason;    // what happened, for logs and the LIFECYCLE record
-  std::string moved_to;  // where a corrupt outbox was kept; empty if none
+  std::string reason;        // what happened, for logs and the LIFECYCLE record
+  std::string moved_to;      // where a corrupt outbox was kept; empty if none
   evidence::ChainHead head;  // where the chain continues from
   uint64_t acked_seq = 0;    // records after this, up to head.seq, may be missing
 };

@@ -48,7 +48,8 @@ void PrintJsonLines(const std::vector<CollectedCheck>& checks, std::ostream& out
 void PrintTable(const std::vector<CollectedCheck>& checks, std::ostream& out) {
   std::vector<std::vector<std::string>> rows = {{"CHECK", "VERDICT", "CONTROLS", "MESSAGE"}};
   for (const CollectedCheck& c : checks) {
-    rows.push_back({c.observation.check_id, std::string(collectors::VerdictName(c.observation.verdict)),
+    rows.push_back({c.observation.check_id,
+                    std::string(collectors::VerdictName(c.observation.verdict)),
                     c.controls.empty() ? "-" : Join(c.controls, ","), c.observation.message});
   }
   platform::PrintAligned(rows, out);

@@ -16,11 +16,16 @@ namespace {
 
 v1::Verdict ToProto(collectors::Verdict v) {
   switch (v) {
-    case collectors::Verdict::kPass: return v1::PASS;
-    case collectors::Verdict::kFail: return v1::FAIL;
-    case collectors::Verdict::kNotApplicable: return v1::NOT_APPLICABLE;
-    case collectors::Verdict::kError: return v1::ERROR;
-    case collectors::Verdict::kInfo: return v1::INFO;
+    case collectors::Verdict::kPass:
+      return v1::PASS;
+    case collectors::Verdict::kFail:
+      return v1::FAIL;
+    case collectors::Verdict::kNotApplicable:
+      return v1::NOT_APPLICABLE;
+    case collectors::Verdict::kError:
+      return v1::ERROR;
+    case collectors::Verdict::kInfo:
+      return v1::INFO;
   }
   return v1::ERROR;
 }
@@ -53,19 +58,31 @@ void SetCommon(const RecordContext& context, int64_t at_us, v1::Evidence* ev) {
 
 void JsonToValue(const nlohmann::json& json, google::protobuf::Value* out) {
   switch (json.type()) {
-    case nlohmann::json::value_t::null: out->set_null_value(google::protobuf::NULL_VALUE); break;
-    case nlohmann::json::value_t::boolean: out->set_bool_value(json.get<bool>()); break;
+    case nlohmann::json::value_t::null:
+      out->set_null_value(google::protobuf::NULL_VALUE);
+      break;
+    case nlohmann::json::value_t::boolean:
+      out->set_bool_value(json.get<bool>());
+      break;
     case nlohmann::json::value_t::number_integer:
     case nlohmann::json::value_t::number_unsigned:
-    case nlohmann::json::value_t::number_float: out->set_number_value(json.get<double>()); break;
-    case nlohmann::json::value_t::string: out->set_string_value(json.get<std::string>()); break;
+    case nlohmann::json::value_t::number_float:
+      out->set_number_value(json.get<double>());
+      break;
+    case nlohmann::json::value_t::string:
+      out->set_string_value(json.get<std::string>());
+      break;
     case nlohmann::json::value_t::array: {
       auto* list = out->mutable_list_value();
       for (const auto& item : json) JsonToValue(item, list->add_values());
       break;
     }
-    case nlohmann::json::value_t::object: JsonToStruct(json, out->mutable_struct_value()); break;
-    default: out->set_null_value(google::protobuf::NULL_VALUE); break;
+    case nlohmann::json::value_t::object:
+      JsonToStruct(json, out->mutable_struct_value());
+      break;
+    default:
+      out->set_null_value(google::protobuf::NULL_VALUE);
+      break;
   }
 }
 
@@ -269,11 +286,10 @@ Result<SweepStats> Recorder::RecordSweep(const std::vector<CollectedCheck>& chec
         {"to", platform::FormatRfc3339(gap->last_us)}};
     ev.clear_facts();
     JsonToStruct(facts, ev.mutable_facts());
-    ev.set_message(std::to_string(gap->count) + " observation(s) of " +
-                   std::to_string(gap->checks.size()) +
-                   " check(s) were not recorded while the outbox was full, from " +
-                   platform::FormatRfc3339(gap->first_us) + " to " +
-                   platform::FormatRfc3339(gap->last_us));
+    ev.set_message(
+        std::to_string(gap->count) + " observation(s) of " + std::to_string(gap->checks.size()) +
+        " check(s) were not recorded while the outbox was full, from " +
+        platform::FormatRfc3339(gap->first_us) + " to " + platform::FormatRfc3339(gap->last_us));
     SHOKO_RETURN_IF_ERROR(add(std::move(ev), kGapCheckId, 0, ""));
     batch.clear_pending_gap = true;
   }
@@ -281,10 +297,12 @@ Result<SweepStats> Recorder::RecordSweep(const std::vector<CollectedCheck>& chec
     v1::Evidence ev = BuildRecord(context_, *d.check, now_us);
     const std::string& parent = d.check->observation.observation_check_id;
     if (!parent.empty() && digests.contains(parent)) {
-      (*ev.mutable_facts()->mutable_fields())["observation_digest"].set_string_value(digests[parent]);
+      (*ev.mutable_facts()->mutable_fields())["observation_digest"].set_string_value(
+          digests[parent]);
     }
     const int verdict = ev.verdict();
-    SHOKO_RETURN_IF_ERROR(add(std::move(ev), d.check->observation.check_id, verdict, d.facts_digest));
+    SHOKO_RETURN_IF_ERROR(
+        add(std::move(ev), d.check->observation.check_id, verdict, d.facts_digest));
   }
   const bool room = outbox_->HasRoom(signer.PendingCount(), signer.PendingBytes());
   if (!room && !observations.empty()) {
@@ -321,8 +339,8 @@ Result<SweepStats> Recorder::RecordSweep(const std::vector<CollectedCheck>& chec
         health_verdict == v1::PASS ? collectors::Verdict::kPass : collectors::Verdict::kFail;
     check.observation.facts = health;
     check.observation.message =
-        gap_pending ? "outbox full: observations are not being recorded"
-        : full      ? "outbox full: new observations will wait for the store to acknowledge"
+        gap_pending      ? "outbox full: observations are not being recorded"
+        : full           ? "outbox full: new observations will wait for the store to acknowledge"
         : errors.empty() ? "all collectors ran; outbox has room"
                          : std::to_string(errors.size()) + " check(s) ended in error";
     v1::Evidence ev = BuildRecord(context_, check, now_us);
@@ -367,7 +385,8 @@ Result<uint64_t> Recorder::RecordRecovery(const OutboxRecovery& recovery,
                           {"continues_after_seq", recovery.head.seq},
                           {"last_acknowledged_seq", recovery.acked_seq}};
   if (recovery.head.seq > recovery.acked_seq) {
-    facts["possibly_missing"] = {{"from_seq", recovery.acked_seq + 1}, {"to_seq", recovery.head.seq}};
+    facts["possibly_missing"] = {{"from_seq", recovery.acked_seq + 1},
+                                 {"to_seq", recovery.head.seq}};
   }
   return AppendOne(BuildLifecycle(context_, "outbox_recovered", facts, now_us), key, "", true);
 }

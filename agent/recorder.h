@@ -100,8 +100,7 @@ struct SweepStats {
 
 class Recorder {
  public:
-  Recorder(RecordContext context, Outbox* outbox)
-      : context_(std::move(context)), outbox_(outbox) {}
+  Recorder(RecordContext context, Outbox* outbox) : context_(std::move(context)), outbox_(outbox) {}
   Recorder(const Recorder&) = delete;
   Recorder& operator=(const Recorder&) = delete;
 

@@ -17,7 +17,8 @@ Result<std::vector<std::string>> SelectCollectors(const std::vector<std::string>
       return Status::InvalidArgument("unknown collector '" + selector + "' (known: " + known + ")");
     }
     for (std::string& n : names) {
-      if (std::find(chosen.begin(), chosen.end(), n) == chosen.end()) chosen.push_back(std::move(n));
+      if (std::find(chosen.begin(), chosen.end(), n) == chosen.end())
+        chosen.push_back(std::move(n));
     }
   }
   return chosen;

@@ -13,19 +13,27 @@ namespace shoko::agent {
 Status FromGrpc(const grpc::Status& status, const std::string& peer) {
   std::string msg = "store " + peer + ": " + status.error_message();
   switch (status.error_code()) {
-    case grpc::StatusCode::OK: return Status::OK();
+    case grpc::StatusCode::OK:
+      return Status::OK();
     case grpc::StatusCode::UNAVAILABLE:
-    case grpc::StatusCode::DEADLINE_EXCEEDED: return Status::Unavailable(msg);
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return Status::Unavailable(msg);
     case grpc::StatusCode::INVALID_ARGUMENT:
     case grpc::StatusCode::FAILED_PRECONDITION:
     case grpc::StatusCode::ALREADY_EXISTS:
-    case grpc::StatusCode::OUT_OF_RANGE: return Status::InvalidArgument(msg);
-    case grpc::StatusCode::DATA_LOSS: return Status::Corruption(msg);
+    case grpc::StatusCode::OUT_OF_RANGE:
+      return Status::InvalidArgument(msg);
+    case grpc::StatusCode::DATA_LOSS:
+      return Status::Corruption(msg);
     case grpc::StatusCode::PERMISSION_DENIED:
-    case grpc::StatusCode::UNAUTHENTICATED: return Status::PermissionDenied(msg);
-    case grpc::StatusCode::NOT_FOUND: return Status::NotFound(msg);
-    case grpc::StatusCode::UNIMPLEMENTED: return Status::NotSupported(msg);
-    default: return Status::Internal(msg);
+    case grpc::StatusCode::UNAUTHENTICATED:
+      return Status::PermissionDenied(msg);
+    case grpc::StatusCode::NOT_FOUND:
+      return Status::NotFound(msg);
+    case grpc::StatusCode::UNIMPLEMENTED:
+      return Status::NotSupported(msg);
+    default:
+      return Status::Internal(msg);
   }
 }
 
@@ -54,7 +62,8 @@ Result<uint64_t> Uploader::Drain(const UploadOptions& options) {
   if (!answer.has_hello_ack()) {
     ctx.TryCancel();
     (void)stream->Finish();
-    return Status::InvalidArgument("store " + store_address_ + " answered Hello without a HelloAck");
+    return Status::InvalidArgument("store " + store_address_ +
+                                   " answered Hello without a HelloAck");
   }
   const uint64_t durable = answer.hello_ack().durable_seq();
   const evidence::ChainHead head = outbox_->Position().head;
@@ -97,8 +106,8 @@ Result<uint64_t> Uploader::Drain(const UploadOptions& options) {
         // Never delete on the word of a peer that acks what it was not sent.
         if (seq > sent) {
           reader_status = Status::InvalidArgument(
-              "store " + store_address_ + " acked seq " + std::to_string(seq) +
-              " but only seq " + std::to_string(sent) + " was sent; nothing more was deleted");
+              "store " + store_address_ + " acked seq " + std::to_string(seq) + " but only seq " +
+              std::to_string(sent) + " was sent; nothing more was deleted");
           ctx.TryCancel();
           break;
         }

@@ -22,7 +22,8 @@ namespace {
 // A facts object of realistic size (the sshd observation is ≈ 1 KB signed).
 nlohmann::json Facts(uint64_t n) {
   nlohmann::json effective;
-  for (int i = 0; i < 20; ++i) effective["keyword" + std::to_string(i)] = "value-" + std::to_string(i);
+  for (int i = 0; i < 20; ++i)
+    effective["keyword" + std::to_string(i)] = "value-" + std::to_string(i);
   return {{"n", n}, {"effective", effective}, {"files", {"/etc/ssh/sshd_config"}}};
 }
 
@@ -51,7 +52,8 @@ void BM_RecordSweep(benchmark::State& state) {
   std::filesystem::create_directories(dir);
   {
     auto key = *evidence::SigningKey::Generate();
-    auto outbox = agent::Outbox::Open(dir, key.public_key().KeyId(), {uint64_t{1} << 40, uint64_t{1} << 40});
+    auto outbox =
+        agent::Outbox::Open(dir, key.public_key().KeyId(), {uint64_t{1} << 40, uint64_t{1} << 40});
     agent::RecordContext context;
     context.agent_id = key.public_key().KeyId();
     context.host.hostname = "bench";
@@ -105,10 +107,12 @@ class RatioReporter : public benchmark::ConsoleReporter {
     ConsoleReporter::Finalize();
     auto raw = rates_.find("BM_RawEd25519Sign/real_time");
     if (raw == rates_.end() || raw->second <= 0) return;
-    std::printf("\nrecords/s as a share of the raw Ed25519 sign rate (%.0f signs/s):\n", raw->second);
+    std::printf("\nrecords/s as a share of the raw Ed25519 sign rate (%.0f signs/s):\n",
+                raw->second);
     for (const auto& [name, rate] : rates_) {
       if (name == raw->first) continue;
-      std::printf("  %-34s %10.0f records/s  %5.1f%%\n", name.c_str(), rate, 100.0 * rate / raw->second);
+      std::printf("  %-34s %10.0f records/s  %5.1f%%\n", name.c_str(), rate,
+                  100.0 * rate / raw->second);
     }
   }
 

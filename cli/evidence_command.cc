@@ -19,12 +19,18 @@ namespace {
 
 std::string VerdictName(v1::Verdict v) {
   switch (v) {
-    case v1::PASS: return "pass";
-    case v1::FAIL: return "fail";
-    case v1::NOT_APPLICABLE: return "not_applicable";
-    case v1::ERROR: return "error";
-    case v1::INFO: return "info";
-    default: return "unspecified";
+    case v1::PASS:
+      return "pass";
+    case v1::FAIL:
+      return "fail";
+    case v1::NOT_APPLICABLE:
+      return "not_applicable";
+    case v1::ERROR:
+      return "error";
+    case v1::INFO:
+      return "info";
+    default:
+      return "unspecified";
   }
 }
 
@@ -84,7 +90,8 @@ std::string FollowRotations(const v1::StoredEvidence& stored, const v1::Evidence
       return "a key-rotation record of the agent does not verify under the key before it";
     }
     auto rotation = evidence::ParseEvidence(env.payload());
-    if (!rotation.ok() || rotation->agent_id() != record.agent_id() || rotation->seq() <= handed_at) {
+    if (!rotation.ok() || rotation->agent_id() != record.agent_id() ||
+        rotation->seq() <= handed_at) {
       return "the agent's key-rotation records are malformed or out of order";
     }
     auto next = evidence::RotationTarget(*rotation);
@@ -169,9 +176,12 @@ int RunEvidence(const EvidenceQuery& query, std::ostream& out, std::ostream& err
     err << "shokoctl: store " << *address << ": " << status.error_message() << "\n";
     switch (status.error_code()) {
       case grpc::StatusCode::UNAVAILABLE:
-      case grpc::StatusCode::DEADLINE_EXCEEDED: return 3;
-      case grpc::StatusCode::INVALID_ARGUMENT: return 2;
-      default: return 4;
+      case grpc::StatusCode::DEADLINE_EXCEEDED:
+        return 3;
+      case grpc::StatusCode::INVALID_ARGUMENT:
+        return 2;
+      default:
+        return 4;
     }
   }
 

@@ -18,19 +18,20 @@ int Main(int argc, char** argv) {
   EvidenceQuery query;
   CLI::App* evidence = app.add_subcommand(
       "evidence", "List stored evidence records, verifying each signature locally.");
-  evidence->add_option("--store", query.store,
-                       "Store HOST:PORT (default: $SHOKO_STORE, then ~/.config/shoko/shokoctl.yaml).")
+  evidence
+      ->add_option("--store", query.store,
+                   "Store HOST:PORT (default: $SHOKO_STORE, then ~/.config/shoko/shokoctl.yaml).")
       ->type_name("HOST:PORT");
-  evidence->add_option("--control", query.control,
-                       "Only records mapped to this control ref or one below it (e.g. ismap:8.2).")
+  evidence
+      ->add_option("--control", query.control,
+                   "Only records mapped to this control ref or one below it (e.g. ismap:8.2).")
       ->type_name("REF");
   evidence->add_option("--agent", query.agent, "Only this agent (its id or a prefix of it).")
       ->type_name("ID");
   evidence->add_option("--format", query.format, "Output format.")
       ->check(CLI::IsMember({"jsonl", "table"}))
       ->type_name("FORMAT");
-  evidence->add_option("--limit", query.limit, "At most N records (default: all).")
-      ->type_name("N");
+  evidence->add_option("--limit", query.limit, "At most N records (default: all).")->type_name("N");
 
   std::vector<std::string> verify_keys, verify_files;
   CLI::App* verify = app.add_subcommand(
@@ -44,11 +45,14 @@ int Main(int argc, char** argv) {
   ImportRequest import_request;
   CLI::App* import = app.add_subcommand(
       "import", "Send files collected offline to a store, which verifies them like a live upload.");
-  import->add_option("--store", import_request.store,
-                     "Store HOST:PORT (default: $SHOKO_STORE, then ~/.config/shoko/shokoctl.yaml).")
+  import
+      ->add_option("--store", import_request.store,
+                   "Store HOST:PORT (default: $SHOKO_STORE, then ~/.config/shoko/shokoctl.yaml).")
       ->type_name("HOST:PORT");
-  import->add_option("--key", import_request.key_files,
-                     "An agent's public key (PEM); repeatable (default: each agent's declared first key).")
+  import
+      ->add_option(
+          "--key", import_request.key_files,
+          "An agent's public key (PEM); repeatable (default: each agent's declared first key).")
       ->type_name("PUB")
       ->allow_extra_args(false);  // one value per occurrence: positionals stay positional
   import->add_option("files", import_request.files, "DSSE JSON-lines files.")->type_name("FILE");

@@ -40,7 +40,8 @@ Result<std::string> ResolveStoreAddress(const std::string& flag_value) {
   auto hp = platform::ParseHostPort(address);
   if (!hp.ok()) return hp.status().WithContext(origin);
   if (!platform::IsLoopbackHost(hp->host)) {
-    return Status::InvalidArgument(origin + ": TLS is not available in this version, and "
+    return Status::InvalidArgument(origin +
+                                   ": TLS is not available in this version, and "
                                    "plaintext is allowed only to a loopback store, not '" +
                                    hp->host + "'");
   }

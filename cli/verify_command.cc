@@ -80,8 +80,9 @@ int RunVerify(const std::vector<std::string>& key_files, const std::vector<std::
     ++problems;
     out << FormatFinding(*records, i, *finding) << "\n";
   }
-  out << records->inputs.size() << " record(s) in " << files.size() << " file(s) from " << report.agents
-      << " agent(s): " << report.valid << " valid, " << problems << " with problems\n";
+  out << records->inputs.size() << " record(s) in " << files.size() << " file(s) from "
+      << report.agents << " agent(s): " << report.valid << " valid, " << problems
+      << " with problems\n";
   return problems == 0 ? 0 : 1;
 }
 

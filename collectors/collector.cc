@@ -8,11 +8,16 @@ namespace shoko::collectors {
 
 std::string_view VerdictName(Verdict v) {
   switch (v) {
-    case Verdict::kPass: return "pass";
-    case Verdict::kFail: return "fail";
-    case Verdict::kNotApplicable: return "not_applicable";
-    case Verdict::kError: return "error";
-    case Verdict::kInfo: return "info";
+    case Verdict::kPass:
+      return "pass";
+    case Verdict::kFail:
+      return "fail";
+    case Verdict::kNotApplicable:
+      return "not_applicable";
+    case Verdict::kError:
+      return "error";
+    case Verdict::kInfo:
+      return "info";
   }
   return "error";
 }

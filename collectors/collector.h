@@ -27,7 +27,7 @@ std::string_view VerdictName(Verdict v);
 
 // A file a verdict rests on: metadata and digest, never its content.
 struct Artifact {
-  std::string path;  // host path, as seen from the root
+  std::string path;    // host path, as seen from the root
   std::string sha256;  // 32 raw bytes; empty when the file could not be read
   uint64_t size = 0;
   uint32_t mode = 0;
@@ -92,7 +92,7 @@ Result<Artifact> ArtifactOf(const platform::Env& env, const std::string& path);
 #define SHOKO_COLLECTOR_CONCAT_(a, b) a##b
 #define SHOKO_COLLECTOR_CONCAT(a, b) SHOKO_COLLECTOR_CONCAT_(a, b)
 // Registers collector class `cls` under `name`; use once, at namespace scope.
-#define SHOKO_REGISTER_COLLECTOR(name, cls)                                          \
+#define SHOKO_REGISTER_COLLECTOR(name, cls)                                         \
   static const bool SHOKO_COLLECTOR_CONCAT(shoko_registered_collector_, __LINE__) = \
       ::shoko::collectors::CollectorRegistry::Global().Add(                         \
           name, [] { return std::unique_ptr<::shoko::collectors::Collector>(new cls()); })

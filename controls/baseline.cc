@@ -20,7 +20,8 @@ Result<Baseline> Baseline::Parse(std::string_view yaml, std::string_view source)
   }
   const YAML::Node values = root["values"];
   if (!values) return doc->ErrorAt(root, "baseline: missing 'values'");
-  if (!values.IsMap()) return doc->ErrorAt(values, "values: expected a mapping of check_id to values");
+  if (!values.IsMap())
+    return doc->ErrorAt(values, "values: expected a mapping of check_id to values");
   for (const auto& kv : values) {
     const std::string check_id = kv.first.Scalar();
     if (!kv.second.IsMap()) return doc->ErrorAt(kv.second, check_id + ": expected a mapping");

@@ -21,7 +21,8 @@ Result<Mapping> Mapping::Parse(std::string_view yaml, std::string_view source) {
   m.version_ = *version;
   const YAML::Node checks = root["checks"];
   if (!checks) return Status::InvalidArgument(std::string(source) + ": mapping: missing 'checks'");
-  if (!checks.IsMap()) return doc->ErrorAt(checks, "checks: expected a mapping of check_id to refs");
+  if (!checks.IsMap())
+    return doc->ErrorAt(checks, "checks: expected a mapping of check_id to refs");
   for (const auto& kv : checks) {
     const std::string check_id = kv.first.Scalar();
     if (!kv.second.IsSequence() || kv.second.size() == 0) {

@@ -35,15 +35,16 @@ Status YamlDoc::CheckMap(const YAML::Node& node, std::string_view what,
                          std::initializer_list<std::string_view> allowed) const {
   if (!node.IsMap()) return ErrorAt(node, std::string(what) + ": expected a mapping");
   for (const auto& kv : node) {
-    if (!kv.first.IsScalar()) return ErrorAt(kv.first, std::string(what) + ": keys must be scalars");
+    if (!kv.first.IsScalar())
+      return ErrorAt(kv.first, std::string(what) + ": keys must be scalars");
     const std::string key = kv.first.Scalar();
     bool known = false;
     for (std::string_view a : allowed) known = known || a == key;
     if (!known) {
       std::string list;
       for (std::string_view a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-      return ErrorAt(kv.first, "unknown key '" + key + "' in " + std::string(what) +
-                                   " (known: " + list + ")");
+      return ErrorAt(
+          kv.first, "unknown key '" + key + "' in " + std::string(what) + " (known: " + list + ")");
     }
   }
   return Status::OK();
@@ -92,8 +93,9 @@ Result<uint64_t> ParseByteSize(std::string_view text) {
       "'" + std::string(text) + "' is not a size (examples: 1048576, 512KiB, 64MiB, 1GiB)";
   uint64_t unit = 1;
   std::string_view digits = text;
-  for (auto [suffix, factor] : {std::pair{"KiB", uint64_t{1} << 10}, std::pair{"MiB", uint64_t{1} << 20},
-                                std::pair{"GiB", uint64_t{1} << 30}, std::pair{"TiB", uint64_t{1} << 40}}) {
+  for (auto [suffix, factor] :
+       {std::pair{"KiB", uint64_t{1} << 10}, std::pair{"MiB", uint64_t{1} << 20},
+        std::pair{"GiB", uint64_t{1} << 30}, std::pair{"TiB", uint64_t{1} << 40}}) {
     std::string_view s = suffix;
     if (digits.size() > s.size() && digits.substr(digits.size() - s.size()) == s) {
       unit = factor;
@@ -106,21 +108,36 @@ Result<uint64_t> ParseByteSize(std::string_view text) {
   if (digits.empty() || ec != std::errc() || ptr != digits.data() + digits.size() || n == 0) {
     return Status::InvalidArgument(bad);
   }
-  if (n > (uint64_t{1} << 40) / unit) return Status::InvalidArgument("'" + std::string(text) + "' is more than 1 TiB");
+  if (n > (uint64_t{1} << 40) / unit)
+    return Status::InvalidArgument("'" + std::string(text) + "' is more than 1 TiB");
   return n * unit;
 }
 
 Result<std::chrono::seconds> ParseDuration(std::string_view text) {
-  const std::string bad = "'" + std::string(text) + "' is not a duration (examples: 90s, 15m, 1h, 7d)";
+  const std::string bad =
+      "'" + std::string(text) + "' is not a duration (examples: 90s, 15m, 1h, 7d)";
   if (text.empty()) return Status::InvalidArgument(bad);
   int64_t unit = 1;
   std::string_view digits = text;
   switch (text.back()) {
-    case 's': unit = 1; digits.remove_suffix(1); break;
-    case 'm': unit = 60; digits.remove_suffix(1); break;
-    case 'h': unit = 3600; digits.remove_suffix(1); break;
-    case 'd': unit = 86400; digits.remove_suffix(1); break;
-    default: break;
+    case 's':
+      unit = 1;
+      digits.remove_suffix(1);
+      break;
+    case 'm':
+      unit = 60;
+      digits.remove_suffix(1);
+      break;
+    case 'h':
+      unit = 3600;
+      digits.remove_suffix(1);
+      break;
+    case 'd':
+      unit = 86400;
+      digits.remove_suffix(1);
+      break;
+    default:
+      break;
   }
   int64_t n = 0;
   auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
@@ -128,7 +145,8 @@ Result<std::chrono::seconds> ParseDuration(std::string_view text) {
     return Status::InvalidArgument(bad);
   }
   constexpr int64_t kMax = int64_t{10} * 366 * 86400;
-  if (n > kMax / unit) return Status::InvalidArgument("'" + std::string(text) + "' is longer than 10 years");
+  if (n > kMax / unit)
+    return Status::InvalidArgument("'" + std::string(text) + "' is longer than 10 years");
   return std::chrono::seconds(n * unit);
 }
 

@@ -43,7 +43,8 @@ class YamlDoc {
   Result<uint64_t> Count(const YAML::Node& node, std::string_view key) const;  // ≥ 1
 
  private:
-  YamlDoc(YAML::Node root, std::string source) : root_(std::move(root)), source_(std::move(source)) {}
+  YamlDoc(YAML::Node root, std::string source)
+      : root_(std::move(root)), source_(std::move(source)) {}
   YAML::Node root_;
   std::string source_;
 };

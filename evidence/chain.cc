@@ -28,8 +28,10 @@ Result<v1::Evidence> ParseEvidence(std::string_view payload) {
   if (!ev.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
     return Status::InvalidArgument("payload is not a shoko.v1.Evidence message");
   }
-  if (!IsHexId(ev.agent_id())) return Status::InvalidArgument("agent_id is not 64 lowercase hex digits");
-  if (!IsHexId(ev.key_id())) return Status::InvalidArgument("key_id is not 64 lowercase hex digits");
+  if (!IsHexId(ev.agent_id()))
+    return Status::InvalidArgument("agent_id is not 64 lowercase hex digits");
+  if (!IsHexId(ev.key_id()))
+    return Status::InvalidArgument("key_id is not 64 lowercase hex digits");
   if (ev.seq() == 0) return Status::InvalidArgument("seq must start at 1");
   if (ev.prev_digest().size() != kDigestBytes) {
     return Status::InvalidArgument("prev_digest must be 32 bytes");

@@ -43,14 +43,22 @@ std::string Range(uint64_t first, uint64_t last) {
 
 std::string_view ProblemName(Problem p) {
   switch (p) {
-    case Problem::kBadSignature: return "bad-signature";
-    case Problem::kUnknownKey: return "unknown-key";
-    case Problem::kGap: return "gap";
-    case Problem::kReordered: return "reordered";
-    case Problem::kFork: return "fork";
-    case Problem::kBrokenChain: return "broken-chain";
-    case Problem::kDuplicate: return "duplicate";
-    case Problem::kMalformed: return "malformed";
+    case Problem::kBadSignature:
+      return "bad-signature";
+    case Problem::kUnknownKey:
+      return "unknown-key";
+    case Problem::kGap:
+      return "gap";
+    case Problem::kReordered:
+      return "reordered";
+    case Problem::kFork:
+      return "fork";
+    case Problem::kBrokenChain:
+      return "broken-chain";
+    case Problem::kDuplicate:
+      return "duplicate";
+    case Problem::kMalformed:
+      return "malformed";
   }
   return "malformed";
 }
@@ -127,13 +135,15 @@ VerifyReport VerifyChains(const std::vector<VerifyInput>& inputs,
       const v1::Envelope& env = *inputs[i].envelope;
       if (env.signatures_size() != 1) {
         fail(item, Problem::kMalformed,
-             "expected one signature, found " + std::to_string(env.signatures_size()), std::nullopt);
+             "expected one signature, found " + std::to_string(env.signatures_size()),
+             std::nullopt);
         continue;
       }
       item.keyid = env.signatures(0).keyid();
       auto key = usable.find(item.keyid);
       if (key == usable.end()) continue;  // perhaps a rotation introduces it later
-      if (!key->second.key.Verify(Pae(env.payload_type(), env.payload()), env.signatures(0).sig())) {
+      if (!key->second.key.Verify(Pae(env.payload_type(), env.payload()),
+                                  env.signatures(0).sig())) {
         item.claimed = Claimed(env);
         fail(item, Problem::kBadSignature, "",
              item.claimed ? std::optional<uint64_t>(item.claimed->second) : std::nullopt);
@@ -150,8 +160,9 @@ VerifyReport VerifyChains(const std::vector<VerifyInput>& inputs,
       }
       item.record = std::move(record).value();
       if (item.record.key_id() != item.keyid) {
-        fail(item, Problem::kMalformed, "record names key " + ShortId(item.record.key_id()) +
-                                            " but is signed by " + ShortId(item.keyid),
+        fail(item, Problem::kMalformed,
+             "record names key " + ShortId(item.record.key_id()) + " but is signed by " +
+                 ShortId(item.keyid),
              item.record.seq());
         continue;
       }
@@ -188,7 +199,8 @@ VerifyReport VerifyChains(const std::vector<VerifyInput>& inputs,
     auto w = windows[agent].find(item.keyid);
     if (w == windows[agent].end()) {
       item.verified = false;
-      fail(item, Problem::kUnknownKey, "key " + ShortId(item.keyid) + " was never handed to this agent", seq);
+      fail(item, Problem::kUnknownKey,
+           "key " + ShortId(item.keyid) + " was never handed to this agent", seq);
     } else if (seq > w->second.until_seq) {
       item.verified = false;
       fail(item, Problem::kUnknownKey,
@@ -251,7 +263,8 @@ VerifyReport VerifyChains(const std::vector<VerifyInput>& inputs,
         }
         if (!holes.empty() && !item->finding) {
           std::string detail;
-          for (auto [first, last] : holes) detail += (detail.empty() ? "" : ", ") + Range(first, last);
+          for (auto [first, last] : holes)
+            detail += (detail.empty() ? "" : ", ") + Range(first, last);
           fail(*item, Problem::kGap, detail + " missing", seq);
         }
       }

@@ -48,7 +48,9 @@ Result<std::string> HexDecode(std::string_view hex) {
   for (size_t i = 0; i < hex.size(); i += 2) {
     int hi = HexValue(hex[i]);
     int lo = HexValue(hex[i + 1]);
-    if (hi < 0 || lo < 0) return Status::InvalidArgument("not a hex digit at offset " + std::to_string(hi < 0 ? i : i + 1));
+    if (hi < 0 || lo < 0)
+      return Status::InvalidArgument("not a hex digit at offset " +
+                                     std::to_string(hi < 0 ? i : i + 1));
     out.push_back(static_cast<char>(hi << 4 | lo));
   }
   return out;
@@ -92,7 +94,8 @@ Result<std::string> Base64Decode(std::string_view text) {
   int bits = 0;
   for (size_t i = 0; i < len; ++i) {
     int v = Base64Value(text[i]);
-    if (v < 0) return Status::InvalidArgument("base64: invalid character at offset " + std::to_string(i));
+    if (v < 0)
+      return Status::InvalidArgument("base64: invalid character at offset " + std::to_string(i));
     acc = acc << 6 | static_cast<uint32_t>(v);
     bits += 6;
     if (bits >= 8) {

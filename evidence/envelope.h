@@ -16,7 +16,8 @@
 
 namespace shoko::evidence {
 
-inline constexpr std::string_view kEvidencePayloadType = "application/vnd.shoko.evidence.v1+protobuf";
+inline constexpr std::string_view kEvidencePayloadType =
+    "application/vnd.shoko.evidence.v1+protobuf";
 
 // The DSSE pre-authentication encoding of (type, body).
 std::string Pae(std::string_view payload_type, std::string_view payload);

@@ -80,25 +80,22 @@ Result<PublicKey> PublicKey::FromPem(std::string_view pem) {
 PublicKey::PublicKey(std::string raw) : raw_(std::move(raw)), key_id_(HexEncode(Sha256(raw_))) {}
 
 std::string PublicKey::ToPem() const {
-  PkeyPtr pkey(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr,
-                                           reinterpret_cast<const unsigned char*>(raw_.data()),
-                                           raw_.size()));
+  PkeyPtr pkey(EVP_PKEY_new_raw_public_key(
+      EVP_PKEY_ED25519, nullptr, reinterpret_cast<const unsigned char*>(raw_.data()), raw_.size()));
   BioPtr bio(BIO_new(BIO_s_mem()));
   if (!pkey || !bio || PEM_write_bio_PUBKEY(bio.get(), pkey.get()) != 1) return "";
   return BioContents(bio.get());
 }
 
 bool PublicKey::Verify(std::string_view message, std::string_view sig) const {
-  PkeyPtr pkey(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr,
-                                           reinterpret_cast<const unsigned char*>(raw_.data()),
-                                           raw_.size()));
+  PkeyPtr pkey(EVP_PKEY_new_raw_public_key(
+      EVP_PKEY_ED25519, nullptr, reinterpret_cast<const unsigned char*>(raw_.data()), raw_.size()));
   MdCtxPtr ctx(EVP_MD_CTX_new());
   if (!pkey || !ctx) return false;
-  bool ok = EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, pkey.get()) == 1 &&
-            EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(sig.data()),
-                             sig.size(),
-                             reinterpret_cast<const unsigned char*>(message.data()),
-                             message.size()) == 1;
+  bool ok =
+      EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, pkey.get()) == 1 &&
+      EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(sig.data()), sig.size(),
+                       reinterpret_cast<const unsigned char*>(message.data()), message.size()) == 1;
   ERR_clear_error();
   return ok;
 }
@@ -132,9 +129,8 @@ Result<SigningKey> SigningKey::Generate() {
 
 Result<SigningKey> SigningKey::FromSeed(std::string_view seed) {
   if (seed.size() != kRawKeyBytes) return Status::InvalidArgument("Ed25519 seed must be 32 bytes");
-  PkeyPtr pkey(EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr,
-                                            reinterpret_cast<const unsigned char*>(seed.data()),
-                                            seed.size()));
+  PkeyPtr pkey(EVP_PKEY_new_raw_private_key(
+      EVP_PKEY_ED25519, nullptr, reinterpret_cast<const unsigned char*>(seed.data()), seed.size()));
   if (!pkey) return Status::InvalidArgument("bad Ed25519 seed: " + OpenSslError());
   auto pub = RawPublic(pkey.get());
   if (!pub.ok()) return pub.status();
@@ -170,7 +166,8 @@ Result<std::string> SigningKey::Sign(std::string_view message) const {
 
 std::string SigningKey::ToPem() const {
   BioPtr bio(BIO_new(BIO_s_mem()));
-  if (!bio || PEM_write_bio_PrivateKey(bio.get(), pkey_, nullptr, nullptr, 0, nullptr, nullptr) != 1) {
+  if (!bio ||
+      PEM_write_bio_PrivateKey(bio.get(), pkey_, nullptr, nullptr, 0, nullptr, nullptr) != 1) {
     return "";
   }
   return BioContents(bio.get());

@@ -64,8 +64,7 @@ class SigningKey {
 Result<SigningKey> LoadPrivateKeyFile(const std::string& path);
 
 // Writes the private key (0600) and its public key (0644), each atomically.
-Status SaveKeyPair(const std::string& key_path, const std::string& pub_path,
-                   const SigningKey& key);
+Status SaveKeyPair(const std::string& key_path, const std::string& pub_path, const SigningKey& key);
 
 // Loads `dir`/agent.key and `dir`/agent.pub, creating both when neither exists
 // (and then setting *created). Refuses what LoadPrivateKeyFile refuses, and a

@@ -33,7 +33,8 @@ Result<std::string> ReadLocalFile(const std::string& path, size_t max_bytes) {
     if (n == 0) break;
     if (data.size() + static_cast<size_t>(n) > max_bytes) {
       ::close(fd);
-      return Status::InvalidArgument(path + ": larger than " + std::to_string(max_bytes) + " bytes");
+      return Status::InvalidArgument(path + ": larger than " + std::to_string(max_bytes) +
+                                     " bytes");
     }
     data.append(buf, static_cast<size_t>(n));
   }
@@ -44,8 +45,8 @@ Result<std::string> ReadLocalFile(const std::string& path, size_t max_bytes) {
 Status WriteFileAtomic(const std::string& path, std::string_view data, mode_t mode) {
   size_t slash = path.find_last_of('/');
   std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
-  std::string tmp = path + ".tmp." + std::to_string(::getpid()) + "." +
-                    std::to_string(std::random_device{}());
+  std::string tmp =
+      path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(std::random_device{}());
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
   if (fd < 0) return Status::FromErrno("create " + tmp, errno);
   // The umask may have narrowed `mode`; set exactly what was asked.

@@ -3,8 +3,9 @@
 #ifndef SHOKO_PLATFORM_LOCAL_FILES_H_
 #define SHOKO_PLATFORM_LOCAL_FILES_H_
 
-#include <string>
 #include <sys/types.h>
+
+#include <string>
 
 #include "platform/status.h"
 

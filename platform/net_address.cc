@@ -13,7 +13,8 @@ Result<HostPort> ParseHostPort(std::string_view address) {
   std::string_view port;
   if (!address.empty() && address.front() == '[') {
     size_t close = address.find(']');
-    if (close == std::string_view::npos || close + 1 >= address.size() || address[close + 1] != ':') {
+    if (close == std::string_view::npos || close + 1 >= address.size() ||
+        address[close + 1] != ':') {
       return Status::InvalidArgument(bad);
     }
     hp.host = std::string(address.substr(1, close - 1));

@@ -28,15 +28,32 @@ Status Status::FromErrno(std::string_view what, int err) {
 std::string Status::ToString() const {
   const char* kind = "";
   switch (code_) {
-    case Code::kOk: return "OK";
-    case Code::kNotFound: kind = "not found"; break;
-    case Code::kInvalidArgument: kind = "invalid"; break;
-    case Code::kCorruption: kind = "corruption"; break;
-    case Code::kIOError: kind = "I/O error"; break;
-    case Code::kPermissionDenied: kind = "permission denied"; break;
-    case Code::kUnavailable: kind = "unavailable"; break;
-    case Code::kNotSupported: kind = "not supported"; break;
-    case Code::kInternal: kind = "internal error"; break;
+    case Code::kOk:
+      return "OK";
+    case Code::kNotFound:
+      kind = "not found";
+      break;
+    case Code::kInvalidArgument:
+      kind = "invalid";
+      break;
+    case Code::kCorruption:
+      kind = "corruption";
+      break;
+    case Code::kIOError:
+      kind = "I/O error";
+      break;
+    case Code::kPermissionDenied:
+      kind = "permission denied";
+      break;
+    case Code::kUnavailable:
+      kind = "unavailable";
+      break;
+    case Code::kNotSupported:
+      kind = "not supported";
+      break;
+    case Code::kInternal:
+      kind = "internal error";
+      break;
   }
   return std::string(kind) + ": " + message_;
 }

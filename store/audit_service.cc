@@ -10,9 +10,9 @@ grpc::Status AuditService::ListEvidence(grpc::ServerContext* context,
                                         const v1::ListEvidenceRequest* request,
                                         grpc::ServerWriter<v1::StoredEvidence>* writer) {
   if (!request->control_ref().empty() && !controls::IsValidControlRef(request->control_ref())) {
-    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                        "'" + request->control_ref() +
-                            "' is not a control ref (framework:id, e.g. ismap:8.2)");
+    return grpc::Status(
+        grpc::StatusCode::INVALID_ARGUMENT,
+        "'" + request->control_ref() + "' is not a control ref (framework:id, e.g. ismap:8.2)");
   }
   for (char c : request->agent_id()) {
     if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
@@ -53,7 +53,8 @@ grpc::Status AuditService::ListEvidence(grpc::ServerContext* context,
           return false;
         }
         if (*agent) {
-          if (const AgentKey* first = (*agent)->Key(r.agent_id)) p.first_public_key = first->public_key;
+          if (const AgentKey* first = (*agent)->Key(r.agent_id))
+            p.first_public_key = first->public_key;
         }
         for (const std::string& bytes : *rotations) {
           v1::Envelope e;

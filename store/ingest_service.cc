@@ -48,8 +48,8 @@ grpc::Status IngestService::Upload(
   if (hello.protocol_version() != kProtocolVersion) {
     return Refuse(ctx, "", grpc::StatusCode::FAILED_PRECONDITION,
                   "protocol version " + std::to_string(hello.protocol_version()) +
-                      " is not supported (this store speaks " +
-                      std::to_string(kProtocolVersion) + ")");
+                      " is not supported (this store speaks " + std::to_string(kProtocolVersion) +
+                      ")");
   }
   // Ids are checked before anything logs them, so a peer cannot forge log lines.
   // A known agent may omit its key (an import of a later file); a new one may not.
@@ -132,7 +132,8 @@ grpc::Status IngestService::Upload(
     }
     auto ev = evidence::ParseEvidence(envelope.payload());
     if (!ev.ok()) {
-      return Refuse(ctx, agent_id, grpc::StatusCode::INVALID_ARGUMENT, after + ev.status().message());
+      return Refuse(ctx, agent_id, grpc::StatusCode::INVALID_ARGUMENT,
+                    after + ev.status().message());
     }
     const uint64_t seq = ev->seq();
     const std::string where = "seq " + std::to_string(seq) + ": ";
@@ -180,7 +181,8 @@ grpc::Status IngestService::Upload(
                     << next_key->KeyId() << " from seq " << seq + 1 << std::endl;
           agent = ledger_->FindAgent(agent_id);
           if (!agent.ok() || !*agent) {
-            return FromStatus(ctx, agent_id, agent.ok() ? Status::Internal("agent vanished") : agent.status());
+            return FromStatus(ctx, agent_id,
+                              agent.ok() ? Status::Internal("agent vanished") : agent.status());
           }
         }
         break;
@@ -190,8 +192,9 @@ grpc::Status IngestService::Upload(
         if (!held.ok()) return FromStatus(ctx, agent_id, held.status());
         if (!*held) {
           return Refuse(ctx, agent_id, grpc::StatusCode::FAILED_PRECONDITION,
-                        where + "falls in a gap the store recorded; a chain cannot be filled in "
-                                "behind its head");
+                        where +
+                            "falls in a gap the store recorded; a chain cannot be filled in "
+                            "behind its head");
         }
         if (**held != digest) {
           return Refuse(ctx, agent_id, grpc::StatusCode::ALREADY_EXISTS,

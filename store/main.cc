@@ -7,11 +7,11 @@
 #include <iostream>
 
 #include "platform/local_files.h"
+#include "shoko/version.h"
 #include "store/audit_service.h"
 #include "store/config.h"
 #include "store/ingest_service.h"
 #include "store/ledger.h"
-#include "shoko/version.h"
 
 namespace shoko::store {
 namespace {
@@ -85,7 +85,8 @@ int Serve(const ServeFlags& flags) {
   builder.RegisterService(&audit);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (!server || port == 0) {
-    Log("error: cannot listen on " + config.listen + " (address in use, or not an address of this host)");
+    Log("error: cannot listen on " + config.listen +
+        " (address in use, or not an address of this host)");
     return kExitUsage;
   }
   std::string host = config.listen.substr(0, config.listen.rfind(':'));
@@ -105,8 +106,9 @@ int Serve(const ServeFlags& flags) {
 }
 
 int Main(int argc, char** argv) {
-  CLI::App app{"shoko-store: the central audit store. It verifies every signature and chain "
-               "and keeps evidence in an append-only ledger."};
+  CLI::App app{
+      "shoko-store: the central audit store. It verifies every signature and chain "
+      "and keeps evidence in an append-only ledger."};
   app.set_version_flag("--version", std::string(kShokoVersion));
   app.require_subcommand(1);
   ServeFlags flags;

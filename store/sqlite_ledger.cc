@@ -91,7 +91,9 @@ class SqliteLedger final : public Ledger {
         "INSERT INTO agents (agent_id, public_key, registered_at_us, head_seq, head_digest) "
         "VALUES (?, ?, ?, 0, ?)");
     if (!stmt.ok()) return stmt.status();
-    stmt->BindText(1, agent_id).BindBlob(2, public_key).Bind(3, now_us)
+    stmt->BindText(1, agent_id)
+        .BindBlob(2, public_key)
+        .Bind(3, now_us)
         .BindBlob(4, evidence::ChainHead().digest);
     SHOKO_RETURN_IF_ERROR(stmt->Run());
     SHOKO_RETURN_IF_ERROR(InsertKey(agent_id, *key, 1));
@@ -109,8 +111,8 @@ class SqliteLedger final : public Ledger {
     // The signing key's window, checked where no other stream can move it.
     const AgentKey* signer = (*agent)->Key(ev.key_id());
     if (signer == nullptr || ev.seq() < signer->from_seq || ev.seq() > signer->until_seq) {
-      return Status::InvalidArgument("seq " + std::to_string(ev.seq()) + " is not in the window of key " +
-                                     ev.key_id());
+      return Status::InvalidArgument("seq " + std::to_string(ev.seq()) +
+                                     " is not in the window of key " + ev.key_id());
     }
     const evidence::Link link = evidence::Classify((*agent)->head, ev);
     if (link != evidence::Link::kNext && link != evidence::Link::kGap) {
@@ -120,7 +122,8 @@ class SqliteLedger final : public Ledger {
     }
     if (link == evidence::Link::kGap) {
       auto gap = db_->Prepare(
-          "INSERT INTO chain_gaps (agent_id, first_seq, last_seq, detected_at_us) VALUES (?, ?, ?, ?)");
+          "INSERT INTO chain_gaps (agent_id, first_seq, last_seq, detected_at_us) VALUES (?, ?, ?, "
+          "?)");
       if (!gap.ok()) return gap.status();
       gap->BindText(1, record.agent_id)
           .Bind(2, static_cast<int64_t>((*agent)->head.seq + 1))
@@ -129,9 +132,11 @@ class SqliteLedger final : public Ledger {
       SHOKO_RETURN_IF_ERROR(gap->Run());
     }
     if (next_key) {
-      auto retire = db_->Prepare("UPDATE agent_keys SET until_seq = ? WHERE agent_id = ? AND key_id = ?");
+      auto retire =
+          db_->Prepare("UPDATE agent_keys SET until_seq = ? WHERE agent_id = ? AND key_id = ?");
       if (!retire.ok()) return retire.status();
-      retire->Bind(1, static_cast<int64_t>(ev.seq())).BindText(2, record.agent_id)
+      retire->Bind(1, static_cast<int64_t>(ev.seq()))
+          .BindText(2, record.agent_id)
           .BindText(3, ev.key_id());
       SHOKO_RETURN_IF_ERROR(retire->Run());
       SHOKO_RETURN_IF_ERROR(InsertKey(record.agent_id, *next_key, ev.seq() + 1));
@@ -167,7 +172,8 @@ class SqliteLedger final : public Ledger {
     }
     auto head = db_->Prepare("UPDATE agents SET head_seq = ?, head_digest = ? WHERE agent_id = ?");
     if (!head.ok()) return head.status();
-    head->Bind(1, static_cast<int64_t>(record.seq)).BindBlob(2, record.record_digest)
+    head->Bind(1, static_cast<int64_t>(record.seq))
+        .BindBlob(2, record.record_digest)
         .BindText(3, record.agent_id);
     SHOKO_RETURN_IF_ERROR(head->Run());
     return tx.Commit();
@@ -204,11 +210,14 @@ class SqliteLedger final : public Ledger {
             "JOIN agent_keys k ON k.agent_id = e.agent_id AND k.key_id = e.key_id "
             "WHERE e.id > ?4 "
             "AND (?1 = '' OR e.id IN (SELECT evidence_id FROM evidence_controls "
-            "  WHERE control_ref = ?1 OR control_ref GLOB ?1 || '.*' OR control_ref GLOB ?1 || '(*')) "
+            "  WHERE control_ref = ?1 OR control_ref GLOB ?1 || '.*' OR control_ref GLOB ?1 || "
+            "'(*')) "
             "AND (?2 = '' OR e.agent_id GLOB ?2 || '*') "
             "ORDER BY e.id LIMIT ?3");
         if (!stmt.ok()) return stmt.status();
-        stmt->BindText(1, filter.control_ref).BindText(2, filter.agent_id).Bind(3, want)
+        stmt->BindText(1, filter.control_ref)
+            .BindText(2, filter.agent_id)
+            .Bind(3, want)
             .Bind(4, after_id);
         for (;;) {
           auto row = stmt->Step();
@@ -270,7 +279,9 @@ class SqliteLedger final : public Ledger {
     auto stmt = db_->Prepare(
         "INSERT INTO agent_keys (agent_id, key_id, public_key, from_seq) VALUES (?, ?, ?, ?)");
     if (!stmt.ok()) return stmt.status();
-    stmt->BindText(1, agent_id).BindText(2, key.KeyId()).BindBlob(3, key.raw())
+    stmt->BindText(1, agent_id)
+        .BindText(2, key.KeyId())
+        .BindBlob(3, key.raw())
         .Bind(4, static_cast<int64_t>(from_seq));
     return stmt->Run();
   }

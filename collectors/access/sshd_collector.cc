@@ -28,22 +28,23 @@ Observation JudgePermitRootLogin(const SshdConfig& config, const controls::Basel
   std::vector<std::string> allowed;
   if (expected.contains("allowed") && expected["allowed"].is_array()) {
     for (const auto& v : expected["allowed"]) {
-      if (v.is_string()) allowed.push_back(NormalizeSshdValue("permitrootlogin", v.get<std::string>()));
+      if (v.is_string())
+        allowed.push_back(NormalizeSshdValue("permitrootlogin", v.get<std::string>()));
     }
   }
   if (allowed.empty()) {
-    Observation rule = RuleRecord(kPermitRootLogin, Verdict::kError,
-                                  "baseline has no 'allowed' values for " +
-                                      std::string(kPermitRootLogin));
+    Observation rule =
+        RuleRecord(kPermitRootLogin, Verdict::kError,
+                   "baseline has no 'allowed' values for " + std::string(kPermitRootLogin));
     return rule;
   }
   const std::string actual = config.effective.value("permitrootlogin", "");
   bool ok = std::find(allowed.begin(), allowed.end(), actual) != allowed.end();
   std::string allowed_text;
   for (const std::string& a : allowed) allowed_text += (allowed_text.empty() ? "" : ", ") + a;
-  Observation rule = RuleRecord(
-      kPermitRootLogin, ok ? Verdict::kPass : Verdict::kFail,
-      "PermitRootLogin is " + actual + (ok ? "" : "; baseline allows " + allowed_text));
+  Observation rule =
+      RuleRecord(kPermitRootLogin, ok ? Verdict::kPass : Verdict::kFail,
+                 "PermitRootLogin is " + actual + (ok ? "" : "; baseline allows " + allowed_text));
   rule.facts = {{"permitrootlogin", actual}, {"allowed", allowed}};
   rule.expected = expected;
   rule.artifacts = artifacts;
@@ -58,12 +59,12 @@ class SshdCollector final : public Collector {
     auto config = LoadSshdConfig(ctx.env, kSshdConfigPath);
     if (!config.ok()) {
       // Without a readable sshd_config nothing can be judged: every record says why.
-      bool absent = config.status().IsNotFound() &&
-                    !ctx.env.Stat(kSshdConfigPath, /*follow=*/false).ok();
+      bool absent =
+          config.status().IsNotFound() && !ctx.env.Stat(kSshdConfigPath, /*follow=*/false).ok();
       Verdict verdict = absent ? Verdict::kNotApplicable : Verdict::kError;
-      std::string message = absent ? "sshd is not installed: " +
-                                         ctx.env.Describe(kSshdConfigPath) + " does not exist"
-                                   : config.status().message();
+      std::string message =
+          absent ? "sshd is not installed: " + ctx.env.Describe(kSshdConfigPath) + " does not exist"
+                 : config.status().message();
       obs.verdict = verdict;
       obs.message = message;
       return {obs, RuleRecord(kPermitRootLogin, verdict, message)};
@@ -74,12 +75,14 @@ class SshdCollector final : public Collector {
       if (artifact.ok()) artifacts.push_back(std::move(artifact).value());
     }
     obs.verdict = Verdict::kInfo;
-    obs.message = "effective sshd configuration from " + std::to_string(config->files.size()) +
-                  " file(s)";
+    obs.message =
+        "effective sshd configuration from " + std::to_string(config->files.size()) + " file(s)";
     nlohmann::json blocks = nlohmann::json::array();
     for (const SshdMatchBlock& b : config->match_blocks) {
-      blocks.push_back(
-          {{"criteria", b.criteria}, {"file", b.file}, {"line", b.line}, {"overrides", b.overrides}});
+      blocks.push_back({{"criteria", b.criteria},
+                        {"file", b.file},
+                        {"line", b.line},
+                        {"overrides", b.overrides}});
     }
     obs.facts = {{"config_file", kSshdConfigPath},
                  {"files", config->files},

@@ -17,24 +17,31 @@ constexpr size_t kMaxFiles = 256;
 
 // Keywords whose every occurrence adds to a list instead of first-wins.
 const std::set<std::string, std::less<>> kListKeywords = {
-    "acceptenv", "allowgroups", "allowusers", "denygroups", "denyusers", "hostkey",
-    "hostcertificate", "listenaddress", "port", "setenv", "subsystem"};
+    "acceptenv",       "allowgroups",   "allowusers", "denygroups", "denyusers", "hostkey",
+    "hostcertificate", "listenaddress", "port",       "setenv",     "subsystem"};
 
 // Compiled-in defaults of OpenSSH 9.2 (as `sshd -T` prints them with an empty
 // config) for the keywords shoko judges.
 const std::vector<std::pair<const char*, const char*>> kDefaults = {
-    {"clientalivecountmax", "3"},      {"clientaliveinterval", "0"},
-    {"hostbasedauthentication", "no"}, {"ignorerhosts", "yes"},
-    {"kbdinteractiveauthentication", "yes"}, {"logingracetime", "120"},
-    {"loglevel", "INFO"},              {"maxauthtries", "6"},
-    {"maxsessions", "10"},             {"passwordauthentication", "yes"},
-    {"permitemptypasswords", "no"},    {"permitrootlogin", "without-password"},
-    {"permituserenvironment", "no"},   {"pubkeyauthentication", "yes"},
-    {"usepam", "no"},                  {"x11forwarding", "no"},
+    {"clientalivecountmax", "3"},
+    {"clientaliveinterval", "0"},
+    {"hostbasedauthentication", "no"},
+    {"ignorerhosts", "yes"},
+    {"kbdinteractiveauthentication", "yes"},
+    {"logingracetime", "120"},
+    {"loglevel", "INFO"},
+    {"maxauthtries", "6"},
+    {"maxsessions", "10"},
+    {"passwordauthentication", "yes"},
+    {"permitemptypasswords", "no"},
+    {"permitrootlogin", "without-password"},
+    {"permituserenvironment", "no"},
+    {"pubkeyauthentication", "yes"},
+    {"usepam", "no"},
+    {"x11forwarding", "no"},
 };
 
-const std::set<std::string, std::less<>> kTimeKeywords = {"logingracetime",
-                                                           "clientaliveinterval"};
+const std::set<std::string, std::less<>> kTimeKeywords = {"logingracetime", "clientaliveinterval"};
 
 std::string Lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -83,7 +90,8 @@ class Resolver {
       const std::string where = path + ":" + std::to_string(d.line);
       if (d.keyword == "include") {
         for (const std::string& pattern : d.args) {
-          if (pattern.empty()) return Status::InvalidArgument(where + ": Include with an empty argument");
+          if (pattern.empty())
+            return Status::InvalidArgument(where + ": Include with an empty argument");
           std::string abs = pattern.front() == '/' ? pattern : "/etc/ssh/" + pattern;
           auto files = platform::Glob(env_, abs);
           if (!files.ok()) return files.status().WithContext(where);
@@ -140,9 +148,18 @@ std::string NormalizeSshdValue(const std::string& keyword, const std::string& va
   std::string lower = Lower(value);
   if (keyword == "permitrootlogin" && lower == "prohibit-password") return "without-password";
   // Flags and enumerations print in lower case; free-form values keep their case.
-  static const std::set<std::string, std::less<>> kEnumValues = {
-      "yes", "no", "without-password", "forced-commands-only", "any", "inet", "inet6",
-      "local", "remote", "all", "none", "sandbox"};
+  static const std::set<std::string, std::less<>> kEnumValues = {"yes",
+                                                                 "no",
+                                                                 "without-password",
+                                                                 "forced-commands-only",
+                                                                 "any",
+                                                                 "inet",
+                                                                 "inet6",
+                                                                 "local",
+                                                                 "remote",
+                                                                 "all",
+                                                                 "none",
+                                                                 "sandbox"};
   return kEnumValues.contains(lower) ? lower : value;
 }
 

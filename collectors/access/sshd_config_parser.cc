@@ -97,9 +97,11 @@ Status CheckSshdArguments(const SshdDirective& d, std::string_view file) {
   };
   // OpenSSH 9.2 servconf.c: how sshd parses the keywords shoko judges.
   static const std::vector<Rule> kRules = {
-      {"permitrootlogin", Kind::kOneOf,
+      {"permitrootlogin",
+       Kind::kOneOf,
        {"yes", "no", "prohibit-password", "without-password", "forced-commands-only"}},
-      {"loglevel", Kind::kOneOf,
+      {"loglevel",
+       Kind::kOneOf,
        {"quiet", "fatal", "error", "info", "verbose", "debug", "debug1", "debug2", "debug3"}},
       {"passwordauthentication", Kind::kFlag, {}},
       {"permitemptypasswords", Kind::kFlag, {}},
@@ -129,7 +131,9 @@ Status CheckSshdArguments(const SshdDirective& d, std::string_view file) {
   for (char& c : value) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   bool ok = true;
   switch (rule->kind) {
-    case Kind::kFlag: ok = value == "yes" || value == "no"; break;
+    case Kind::kFlag:
+      ok = value == "yes" || value == "no";
+      break;
     case Kind::kOneOf: {
       ok = false;
       for (const char* v : rule->values) ok = ok || value == v;
@@ -140,7 +144,9 @@ Status CheckSshdArguments(const SshdDirective& d, std::string_view file) {
            value.find_first_not_of("0123456789") == std::string::npos;
       break;
     }
-    case Kind::kTime: ok = ParseSshdTime(value).ok(); break;
+    case Kind::kTime:
+      ok = ParseSshdTime(value).ok();
+      break;
   }
   if (!ok) {
     return Status::InvalidArgument(where() + "'" + d.args[0] + "' is not a valid value for " +
@@ -162,16 +168,33 @@ Result<long long> ParseSshdTime(std::string_view text) {
       if (n > 1'000'000'000'000LL) return Status::InvalidArgument("time value too large");
       ++i;
     }
-    if (i == start) return Status::InvalidArgument("'" + std::string(text) + "' is not a time value");
+    if (i == start)
+      return Status::InvalidArgument("'" + std::string(text) + "' is not a time value");
     long long unit = 1;
     if (i < text.size()) {
       switch (std::tolower(static_cast<unsigned char>(text[i]))) {
-        case 's': unit = 1; ++i; break;
-        case 'm': unit = 60; ++i; break;
-        case 'h': unit = 3600; ++i; break;
-        case 'd': unit = 86400; ++i; break;
-        case 'w': unit = 604800; ++i; break;
-        default: return Status::InvalidArgument("'" + std::string(text) + "' is not a time value");
+        case 's':
+          unit = 1;
+          ++i;
+          break;
+        case 'm':
+          unit = 60;
+          ++i;
+          break;
+        case 'h':
+          unit = 3600;
+          ++i;
+          break;
+        case 'd':
+          unit = 86400;
+          ++i;
+          break;
+        case 'w':
+          unit = 604800;
+          ++i;
+          break;
+        default:
+          return Status::InvalidArgument("'" + std::string(text) + "' is not a time value");
       }
     }
     total += n * unit;

@@ -18,7 +18,7 @@ namespace shoko::collectors::access {
 struct SshdDirective {
   std::string keyword;  // lower-case
   std::vector<std::string> args;
-  int line = 0;         // 1-based
+  int line = 0;  // 1-based
 };
 
 // The directives of one file's text. Errors are InvalidArgument

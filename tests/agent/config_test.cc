@@ -72,7 +72,8 @@ TEST(AgentConfigTest, BadConfigsNameFileLineAndField) {
        "3: store.insecure_loopback: expected true or false"},
       {"collectors: access\n", "1: collectors: expected a list of names"},
       {"root: [a, b]\n", "1: root: expected a string"},
-      {"labels:\n  team: x\n", "2: unknown key 'team' in labels (known: service, group, environment)"},
+      {"labels:\n  team: x\n",
+       "2: unknown key 'team' in labels (known: service, group, environment)"},
       {"root: /\n  bad: indent\n", "2: illegal map value"},
   };
   for (const BadConfig& bad : cases) {

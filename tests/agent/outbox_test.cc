@@ -17,7 +17,8 @@ using testing::TempDir;
 const std::string kAgent(64, 'a');
 
 OutboxRecord Rec(uint64_t seq, size_t size = 10, bool observation = true) {
-  return {seq, evidence::Sha256("record " + std::to_string(seq)), std::string(size, 'e'), observation};
+  return {seq, evidence::Sha256("record " + std::to_string(seq)), std::string(size, 'e'),
+          observation};
 }
 
 // Appends records seq from..to as one batch.
@@ -103,7 +104,8 @@ TEST(OutboxTest, AnOutboxHeadBehindChainHeadWins) {
     auto outbox = OpenOrDie(dir);
     ASSERT_TRUE(AppendRange(*outbox, 1, 2).ok());
   }
-  ASSERT_TRUE(SaveChainState(dir.Path("chain.head"), {kAgent, {{9, std::string(32, '9')}, "k"}}).ok());
+  ASSERT_TRUE(
+      SaveChainState(dir.Path("chain.head"), {kAgent, {{9, std::string(32, '9')}, "k"}}).ok());
   auto outbox = OpenOrDie(dir);
   EXPECT_EQ(outbox->Position().head.seq, 2u);
 }
@@ -180,12 +182,14 @@ TEST(OutboxTest, MigratesAVersion1Outbox) {
   {
     auto db = platform::SqliteDb::Open(dir.Path("outbox.db"));
     ASSERT_TRUE(db.ok());
-    ASSERT_TRUE((*db)->Exec(R"sql(
+    ASSERT_TRUE((*db)
+                    ->Exec(R"sql(
       CREATE TABLE chain_head (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL, digest BLOB NOT NULL);
       CREATE TABLE outbox (seq INTEGER PRIMARY KEY, digest BLOB NOT NULL, envelope BLOB NOT NULL);
       INSERT INTO outbox VALUES (7, zeroblob(32), 'twelve bytes');
       INSERT INTO chain_head VALUES (1, 7, zeroblob(32));
-      PRAGMA user_version = 1;)sql").ok());
+      PRAGMA user_version = 1;)sql")
+                    .ok());
   }
   auto outbox = OpenOrDie(dir);
   EXPECT_FALSE(outbox->IsNew());

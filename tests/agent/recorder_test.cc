@@ -29,7 +29,8 @@ CollectedCheck Check(const std::string& check_id, collectors::Verdict verdict,
   return c;
 }
 
-std::vector<CollectedCheck> Sweep(int n = 4, collectors::Verdict rule = collectors::Verdict::kFail) {
+std::vector<CollectedCheck> Sweep(int n = 4,
+                                  collectors::Verdict rule = collectors::Verdict::kFail) {
   return {Check("access.sshd", collectors::Verdict::kInfo, "", n),
           Check("access.sshd.permit_root_login", rule, "access.sshd", n)};
 }
@@ -86,9 +87,9 @@ class RecorderTest : public ::testing::Test {
     for (const Recorded& r : All()) inputs.push_back({r.envelope, ""});
     auto report = evidence::VerifyChains(inputs, {key_.public_key()});
     for (size_t i = 0; i < report.findings.size(); ++i) {
-      EXPECT_FALSE(report.findings[i]) << "record " << i << ": "
-                                       << evidence::ProblemName(report.findings[i]->problem) << " "
-                                       << report.findings[i]->detail;
+      EXPECT_FALSE(report.findings[i])
+          << "record " << i << ": " << evidence::ProblemName(report.findings[i]->problem) << " "
+          << report.findings[i]->detail;
     }
   }
 
@@ -119,7 +120,12 @@ TEST_F(RecorderTest, FirstSweepRecordsEveryCheckAndHealth) {
   EXPECT_EQ(health.verdict(), v1::PASS);
   ASSERT_GT(health.controls_size(), 0);  // the agent's own health is evidence too
   EXPECT_EQ(health.controls(0), "ismap:8.16");
-  EXPECT_EQ(health.facts().fields().at("gauges").struct_value().fields().at("outbox_records")
+  EXPECT_EQ(health.facts()
+                .fields()
+                .at("gauges")
+                .struct_value()
+                .fields()
+                .at("outbox_records")
                 .number_value(),
             0);  // counted before this sweep's records
   ExpectChainVerifies();
@@ -138,7 +144,8 @@ TEST_F(RecorderTest, RecordsOnlyWhatChangedOrIsDueForRefresh) {
   EXPECT_EQ(facts->recorded, 2u);
 
   // Only the rule's verdict changes; it still names the observation's digest.
-  auto verdict = recorder_->RecordSweep(Sweep(5, collectors::Verdict::kPass), key_, kT0 + 3 * kMinute);
+  auto verdict =
+      recorder_->RecordSweep(Sweep(5, collectors::Verdict::kPass), key_, kT0 + 3 * kMinute);
   ASSERT_TRUE(verdict.ok());
   EXPECT_EQ(verdict->recorded, 1u);
   auto records = All();
@@ -147,7 +154,8 @@ TEST_F(RecorderTest, RecordsOnlyWhatChangedOrIsDueForRefresh) {
             evidence::HexEncode(evidence::RecordDigest(records[3].envelope.payload())));
 
   // An hour after the last record of each, everything is due again.
-  auto refresh = recorder_->RecordSweep(Sweep(5, collectors::Verdict::kPass), key_, kT0 + 3 * kMinute + 3600'000'000);
+  auto refresh = recorder_->RecordSweep(Sweep(5, collectors::Verdict::kPass), key_,
+                                        kT0 + 3 * kMinute + 3600'000'000);
   ASSERT_TRUE(refresh.ok());
   EXPECT_EQ(refresh->recorded, 3u);
   ExpectChainVerifies();
@@ -179,12 +187,19 @@ TEST_F(RecorderTest, AFullOutboxTakesNoObservationsThenWritesOneGapRecord) {
   ASSERT_TRUE(still.ok());
   EXPECT_EQ(still->not_recorded, 2u);
   EXPECT_EQ(still->recorded, 1u);  // health again: now at its quota as well
-  EXPECT_EQ(All().back().evidence.facts().fields().at("outbox").struct_value().fields().at("state")
+  EXPECT_EQ(All()
+                .back()
+                .evidence.facts()
+                .fields()
+                .at("outbox")
+                .struct_value()
+                .fields()
+                .at("state")
                 .string_value(),
             "full");
   auto same = recorder_->RecordSweep(Sweep(3), key_, kT0 + 2 * kMinute + 1);
   ASSERT_TRUE(same.ok());
-  EXPECT_EQ(same->recorded, 0u);  // nothing new to say
+  EXPECT_EQ(same->recorded, 0u);    // nothing new to say
   EXPECT_EQ(outbox_->Depth(), 5u);  // nothing held was dropped
 
   ASSERT_TRUE(outbox_->DeleteThrough(5).ok());  // the store acked everything
@@ -200,7 +215,8 @@ TEST_F(RecorderTest, AFullOutboxTakesNoObservationsThenWritesOneGapRecord) {
   EXPECT_EQ(gap.facts().fields().at("observations_not_recorded").number_value(), 6);
   EXPECT_EQ(gap.facts().fields().at("checks").list_value().values_size(), 2);
   EXPECT_EQ(gap.facts().fields().at("from").string_value(), "2023-11-14T22:14:20Z");
-  EXPECT_EQ(gap.facts().fields().at("to").string_value(), "2023-11-14T22:15:20Z");  // second resolution
+  EXPECT_EQ(gap.facts().fields().at("to").string_value(),
+            "2023-11-14T22:15:20Z");  // second resolution
   EXPECT_EQ(records[1].evidence.check_id(), "access.sshd");
   EXPECT_EQ(records[3].evidence.check_id(), "agent.health");
   EXPECT_EQ(records[3].evidence.verdict(), v1::PASS);

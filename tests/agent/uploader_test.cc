@@ -22,17 +22,19 @@ class ScriptedStore final : public v1::EvidenceIngest::Service {
  public:
   uint64_t durable_seq = 0;
   std::string durable_digest = std::string(32, '\0');
-  uint64_t ack_every = 1;       // ack after every Nth record (and at the end)
-  uint64_t ack_bonus = 0;       // added to each ack: a lying store
-  uint64_t hang_up_after = 0;   // end the stream with an error after N records (0: never)
+  uint64_t ack_every = 1;      // ack after every Nth record (and at the end)
+  uint64_t ack_bonus = 0;      // added to each ack: a lying store
+  uint64_t hang_up_after = 0;  // end the stream with an error after N records (0: never)
 
   std::vector<uint64_t> received;  // seqs, in arrival order
   uint64_t max_unacked = 0;        // the most records in flight at once
 
-  grpc::Status Upload(grpc::ServerContext*,
-                      grpc::ServerReaderWriter<v1::UploadResponse, v1::UploadRequest>* stream) override {
+  grpc::Status Upload(
+      grpc::ServerContext*,
+      grpc::ServerReaderWriter<v1::UploadResponse, v1::UploadRequest>* stream) override {
     v1::UploadRequest req;
-    if (!stream->Read(&req) || !req.has_hello()) return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "hello");
+    if (!stream->Read(&req) || !req.has_hello())
+      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "hello");
     v1::UploadResponse hello_ack;
     hello_ack.mutable_hello_ack()->set_durable_seq(durable_seq);
     hello_ack.mutable_hello_ack()->set_durable_digest(durable_digest);
@@ -172,8 +174,7 @@ TEST_F(UploaderTest, RefusesToDeleteOnAnAckForWhatWasNotSent) {
   liar.ack_bonus = 100;
   auto result = Drain(&liar);
   ASSERT_FALSE(result.ok());
-  EXPECT_NE(result.status().message().find("acked seq 101 but only seq "),
-            std::string::npos)
+  EXPECT_NE(result.status().message().find("acked seq 101 but only seq "), std::string::npos)
       << result.status().message();
   EXPECT_EQ(Depth(), 4u);
 }

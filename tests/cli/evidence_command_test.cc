@@ -74,18 +74,24 @@ TEST(VerifyStoredEvidenceTest, FollowsTheAgentsKeyRotations) {
     return s;
   };
   v1::Evidence parsed;
-  EXPECT_EQ(VerifyStoredEvidence(with_proof(Stored(third, agent, third.public_key().KeyId(), 10)), &parsed), "");
-  EXPECT_EQ(VerifyStoredEvidence(with_proof(Stored(second, agent, second.public_key().KeyId(), 7)), &parsed), "");
-  EXPECT_NE(VerifyStoredEvidence(with_proof(Stored(second, agent, second.public_key().KeyId(), 11)), &parsed)
+  EXPECT_EQ(VerifyStoredEvidence(with_proof(Stored(third, agent, third.public_key().KeyId(), 10)),
+                                 &parsed),
+            "");
+  EXPECT_EQ(VerifyStoredEvidence(with_proof(Stored(second, agent, second.public_key().KeyId(), 7)),
+                                 &parsed),
+            "");
+  EXPECT_NE(VerifyStoredEvidence(with_proof(Stored(second, agent, second.public_key().KeyId(), 11)),
+                                 &parsed)
                 .find("after it was rotated out at seq 9"),
             std::string::npos);
   EXPECT_NE(VerifyStoredEvidence(with_proof(Stored(first, agent, agent, 6)), &parsed)
                 .find("after it was rotated out at seq 5"),
             std::string::npos);
   EXPECT_EQ(VerifyStoredEvidence(with_proof(Stored(first, agent, agent, 5)), &parsed), "");
-  EXPECT_NE(VerifyStoredEvidence(with_proof(Stored(third, agent, third.public_key().KeyId(), 8)), &parsed)
-                .find("before the agent handed over to it at seq 9"),
-            std::string::npos);
+  EXPECT_NE(
+      VerifyStoredEvidence(with_proof(Stored(third, agent, third.public_key().KeyId(), 8)), &parsed)
+          .find("before the agent handed over to it at seq 9"),
+      std::string::npos);
   // Without the proof, or with a forged one, a later key is not the agent's.
   EXPECT_NE(VerifyStoredEvidence(Stored(third, agent, third.public_key().KeyId(), 10), &parsed),
             "");

@@ -25,7 +25,8 @@ class VerifyTest : public ::testing::Test {
     context.host.hostname = "h";
     agent::ChainSigner signer(context.agent_id, {});
     for (int i = 0; i < 5; ++i) {
-      auto record = signer.Sign(agent::BuildLifecycle(context, "test", {{"i", i}}, 1'700'000'000'000'000 + i), key_);
+      auto record = signer.Sign(
+          agent::BuildLifecycle(context, "test", {{"i", i}}, 1'700'000'000'000'000 + i), key_);
       ASSERT_TRUE(record.ok());
       v1::Envelope env;
       env.ParseFromString(record->envelope);
@@ -61,7 +62,8 @@ class VerifyTest : public ::testing::Test {
   // A line with its payload (or signature) bytes changed by `change`.
   std::string Altered(size_t index, bool signature, size_t byte, unsigned char mask) {
     auto env = evidence::FromDsseJson(lines_[index]);
-    std::string& bytes = signature ? *env->mutable_signatures(0)->mutable_sig() : *env->mutable_payload();
+    std::string& bytes =
+        signature ? *env->mutable_signatures(0)->mutable_sig() : *env->mutable_payload();
     bytes[byte] = static_cast<char>(static_cast<unsigned char>(bytes[byte]) ^ mask);
     return evidence::ToDsseJson(*env);
   }
@@ -143,8 +145,9 @@ TEST_F(VerifyTest, AnotherSignedRecordAtAHeldSeqIsAFork) {
   std::vector<std::string> lines = lines_;
   lines.push_back(evidence::ToDsseJson(env));  // a second seq 1
   EXPECT_EQ(Verify(lines), 1);
-  EXPECT_EQ(Problems(), (std::vector<std::string>{
-                            "line 6 seq 1: fork: another record at this seq was seen before"}));
+  EXPECT_EQ(
+      Problems(),
+      (std::vector<std::string>{"line 6 seq 1: fork: another record at this seq was seen before"}));
 }
 
 TEST_F(VerifyTest, AValidlySignedRecordWithTheWrongPrevDigestBreaksTheChain) {
@@ -177,9 +180,9 @@ TEST_F(VerifyTest, GarbageIsMalformed) {
   lines.push_back("{\"payload\": 12}");
   lines.push_back("not json at all");
   EXPECT_EQ(Verify(lines), 1);
-  EXPECT_EQ(Problems(), (std::vector<std::string>{
-                            "line 6 seq ?: malformed: missing string field 'payload'",
-                            "line 7 seq ?: malformed: not valid JSON"}));
+  EXPECT_EQ(Problems(),
+            (std::vector<std::string>{"line 6 seq ?: malformed: missing string field 'payload'",
+                                      "line 7 seq ?: malformed: not valid JSON"}));
 }
 
 TEST_F(VerifyTest, UsageErrorsExitTwo) {

@@ -10,8 +10,8 @@ namespace shoko::controls {
 namespace {
 
 TEST(ControlRefTest, Grammar) {
-  for (const char* ok : {"ismap:8.2", "ismap:5.6.1", "nist80053r5:AC-6(2)", "ismap-legacy:9.2.3.11.PB",
-                         "cis-debian12:5.1.20", "iso27002:8.2"}) {
+  for (const char* ok : {"ismap:8.2", "ismap:5.6.1", "nist80053r5:AC-6(2)",
+                         "ismap-legacy:9.2.3.11.PB", "cis-debian12:5.1.20", "iso27002:8.2"}) {
     EXPECT_TRUE(IsValidControlRef(ok)) << ok;
   }
   for (const char* bad : {"", "ismap", "ismap:", ":8.2", "ISMAP:8.2", "ismap 8.2", "ismap:8.2 ",
@@ -46,8 +46,8 @@ TEST(MappingTest, BuiltInMappingIsValidAndMapsTheSkeletonCheck) {
 }
 
 TEST(MappingTest, ErrorsNameFileAndLine) {
-  auto bad_ref = Mapping::Parse("version: x\nchecks:\n  a.b:\n    - ismap:8.2\n    - 'ismap 8.2'\n",
-                                "m.yaml");
+  auto bad_ref =
+      Mapping::Parse("version: x\nchecks:\n  a.b:\n    - ismap:8.2\n    - 'ismap 8.2'\n", "m.yaml");
   ASSERT_FALSE(bad_ref.ok());
   EXPECT_EQ(bad_ref.status().message().rfind("m.yaml:5: ", 0), 0u) << bad_ref.status().message();
 

@@ -44,7 +44,8 @@ TEST(ChainTest, ParseEvidenceChecksRequiredFields) {
   EXPECT_EQ(mutate([](v1::Evidence& e) { e.set_key_id("short"); }),
             "key_id is not 64 lowercase hex digits");
   EXPECT_EQ(mutate([](v1::Evidence& e) { e.set_seq(0); }), "seq must start at 1");
-  EXPECT_EQ(mutate([](v1::Evidence& e) { e.set_prev_digest("x"); }), "prev_digest must be 32 bytes");
+  EXPECT_EQ(mutate([](v1::Evidence& e) { e.set_prev_digest("x"); }),
+            "prev_digest must be 32 bytes");
   EXPECT_EQ(mutate([](v1::Evidence& e) { e.clear_check_id(); }), "check_id is empty");
   EXPECT_EQ(mutate([](v1::Evidence& e) { e.mutable_collected_at()->set_seconds(INT64_MAX); }),
             "collected_at is outside the years 1 to 9999");

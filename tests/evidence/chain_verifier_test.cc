@@ -43,7 +43,8 @@ std::vector<std::string> Describe(const VerifyReport& report) {
   std::vector<std::string> out;
   for (size_t i = 0; i < report.findings.size(); ++i) {
     if (!report.findings[i]) continue;
-    out.push_back(std::to_string(i + 1) + ": " + std::string(ProblemName(report.findings[i]->problem)));
+    out.push_back(std::to_string(i + 1) + ": " +
+                  std::string(ProblemName(report.findings[i]->problem)));
   }
   return out;
 }
@@ -75,9 +76,9 @@ TEST(ChainVerifierTest, ARotatedOutKeyCannotRewriteHistory) {
   chain.Add(k3);       // 9-10: records under the forged key
   chain.Add(k3);
   auto report = VerifyChains(chain.inputs, {k1.public_key()});
-  EXPECT_EQ(Describe(report), (std::vector<std::string>{"5: unknown-key", "6: unknown-key",
-                                                        "7: unknown-key", "8: unknown-key",
-                                                        "9: unknown-key", "10: unknown-key"}));
+  EXPECT_EQ(Describe(report),
+            (std::vector<std::string>{"5: unknown-key", "6: unknown-key", "7: unknown-key",
+                                      "8: unknown-key", "9: unknown-key", "10: unknown-key"}));
   EXPECT_NE(report.findings[4]->detail.find("rotated out at seq 4"), std::string::npos);
 }
 

@@ -28,11 +28,13 @@ TEST(Ed25519Test, Rfc8032Vectors) {
   } vectors[] = {
       {"9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
        "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a", "",
-       "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b"
+       "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf"
+       "9b"
        "46bd25bf5f0595bbe24655141438e7a100b"},
       {"4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb",
        "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c", "72",
-       "92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da085ac1e43e15996e458f3613d0f11"
+       "92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da085ac1e43e15996e458f3613d0f"
+       "11"
        "d8c387b2eaeb4302aeeb00d291612bb0c00"},
   };
   for (const Vector& v : vectors) {
@@ -49,7 +51,8 @@ TEST(Ed25519Test, Rfc8032Vectors) {
 
 TEST(Ed25519Test, SharedRfc8032File) {
   std::string path = testing::SharedVectorPath("ed25519/rfc8032.json");
-  if (path.empty()) GTEST_SKIP() << "../shared/vectors is absent; skipping the shared RFC 8032 file";
+  if (path.empty())
+    GTEST_SKIP() << "../shared/vectors is absent; skipping the shared RFC 8032 file";
   auto doc = nlohmann::json::parse(testing::ReadFileOrEmpty(path));
   ASSERT_FALSE(doc["vectors"].empty());
   for (const auto& v : doc["vectors"]) {

@@ -68,7 +68,8 @@ TEST(KeysTest, NeverReplacesAnIdentityWhosePrivateKeyIsMissing) {
 
 TEST(KeysTest, GarbageKeyFileIsAnErrorThatQuotesNothing) {
   TempDir dir;
-  std::string key = dir.Write("agent.key", "-----BEGIN PRIVATE KEY-----\nc2VjcmV0\n-----END PRIVATE KEY-----\n");
+  std::string key =
+      dir.Write("agent.key", "-----BEGIN PRIVATE KEY-----\nc2VjcmV0\n-----END PRIVATE KEY-----\n");
   ASSERT_EQ(::chmod(key.c_str(), 0600), 0);
   auto loaded = LoadOrCreateKeyPair(dir.path());
   ASSERT_FALSE(loaded.ok());

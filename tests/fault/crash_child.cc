@@ -47,9 +47,11 @@ int main(int argc, char** argv) {
     checks[0].observation.facts = {{"start", start}, {"sweep", sweep}};
     checks[1].observation.check_id = "fault.subject.rule";
     checks[1].observation.observation_check_id = "fault.subject";
-    checks[1].observation.verdict = sweep % 2 ? collectors::Verdict::kPass : collectors::Verdict::kFail;
+    checks[1].observation.verdict =
+        sweep % 2 ? collectors::Verdict::kPass : collectors::Verdict::kFail;
     checks[1].observation.facts = {{"sweep", sweep}};
-    auto stats = recorder.RecordSweep(checks, identity->key, 1'700'000'000'000'000 + int64_t(sweep));
+    auto stats =
+        recorder.RecordSweep(checks, identity->key, 1'700'000'000'000'000 + int64_t(sweep));
     if (!stats.ok()) {
       std::fprintf(stderr, "crash child: %s\n", stats.status().ToString().c_str());
       return 1;

@@ -63,8 +63,8 @@ TEST(CrashTest, KilledRecorderNeverLosesOrForksItsChain) {
     auto code = (*child)->Stop(SIGKILL, std::chrono::seconds(30));
     ASSERT_TRUE(code.ok());
     if (*code != -1) {
-      FAIL() << "the child exited by itself (" << *code << "): "
-             << testing::ReadFileOrEmpty(dir.Path("child.err"));
+      FAIL() << "the child exited by itself (" << *code
+             << "): " << testing::ReadFileOrEmpty(dir.Path("child.err"));
     }
 
     if (!key) {

@@ -33,7 +33,8 @@ class StoreProcess {
     EXPECT_TRUE(proc.ok()) << proc.status().ToString();
     proc_ = std::move(proc).value();
     auto line = proc_->WaitForLine("listening on ", kStartTimeout);
-    EXPECT_TRUE(line.ok()) << line.status().ToString() << "\n" << testing::ReadFileOrEmpty(stderr_path_);
+    EXPECT_TRUE(line.ok()) << line.status().ToString() << "\n"
+                           << testing::ReadFileOrEmpty(stderr_path_);
     if (line.ok()) address_ = line->substr(std::string("listening on ").size());
   }
   const std::string& address() const { return address_; }
@@ -104,13 +105,15 @@ TEST(EndToEndTest, RecordTravelsFromAgentToStoreToAuditor) {
   EXPECT_EQ(r["seq"], 3);
   EXPECT_EQ(r["facts"]["permitrootlogin"], "no");
   // The record is the agent's: its id is the key_id of the key it made.
-  auto pub = evidence::PublicKey::FromPem(testing::ReadFileOrEmpty(dir.Path("agent-state/agent.pub")));
+  auto pub =
+      evidence::PublicKey::FromPem(testing::ReadFileOrEmpty(dir.Path("agent-state/agent.pub")));
   ASSERT_TRUE(pub.ok());
   EXPECT_EQ(r["agent_id"], pub->KeyId());
 
   CommandResult table = RunCommand({SHOKOCTL_BIN, "evidence", "--store", store.address()});
   ASSERT_EQ(table.exit_code, 0) << table.err;
-  EXPECT_NE(table.out.find("5 record(s), 5 with a valid signature"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("5 record(s), 5 with a valid signature"), std::string::npos)
+      << table.out;
   EXPECT_NE(table.out.find("agent.lifecycle.start"), std::string::npos);
   EXPECT_NE(table.out.find("access.sshd.permit_root_login"), std::string::npos);
 
@@ -175,10 +178,11 @@ TEST(EndToEndTest, DaemonUploadsEachSweepAndStopsOnSigterm) {
 TEST(EndToEndTest, ASecondStoreCannotTakeABusyPort) {
   TempDir dir;
   StoreProcess store(dir);
-  CommandResult second = RunCommand({SHOKO_STORE_BIN, "serve", "--listen", store.address(),
-                                     "--db", dir.Path("second.db"), "--insecure-loopback"});
+  CommandResult second = RunCommand({SHOKO_STORE_BIN, "serve", "--listen", store.address(), "--db",
+                                     dir.Path("second.db"), "--insecure-loopback"});
   EXPECT_EQ(second.exit_code, 2) << second.err;
-  EXPECT_NE(second.err.find("cannot listen on " + store.address()), std::string::npos) << second.err;
+  EXPECT_NE(second.err.find("cannot listen on " + store.address()), std::string::npos)
+      << second.err;
   EXPECT_TRUE(second.out.empty()) << second.out;
   EXPECT_EQ(store.Stop(), 0);
 }
@@ -223,10 +227,9 @@ TEST(EndToEndTest, AnAgentThatLostItsChainHeadRefusesToFork) {
 TEST(EndToEndTest, OfflineCollectionVerifiesAndImports) {
   TempDir dir;
   const std::string state = dir.Path("offline-state");
-  std::vector<std::string> collect = {SHOKO_AGENT_BIN, "collect",   "--once",
-                                      "--sign",        "--state-dir", state,
-                                      "--format",      "dsse",        "--root",
-                                      FixturePath("debian12-sshd")};
+  std::vector<std::string> collect = {
+      SHOKO_AGENT_BIN, "collect",  "--once", "--sign", "--state-dir",
+      state,           "--format", "dsse",   "--root", FixturePath("debian12-sshd")};
   CommandResult first = RunCommand(collect);
   ASSERT_EQ(first.exit_code, 0) << first.err;
   CommandResult second = RunCommand(collect);
@@ -250,7 +253,8 @@ TEST(EndToEndTest, OfflineCollectionVerifiesAndImports) {
   CommandResult tampered =
       RunCommand({SHOKOCTL_BIN, "verify", "--key", pub, dir.Write("cut.jsonl", cut)});
   EXPECT_EQ(tampered.exit_code, 1);
-  EXPECT_NE(tampered.out.find("line 1 seq 2: gap: seq 1 missing"), std::string::npos) << tampered.out;
+  EXPECT_NE(tampered.out.find("line 1 seq 2: gap: seq 1 missing"), std::string::npos)
+      << tampered.out;
 
   StoreProcess store(dir);
   CommandResult imported =
@@ -259,7 +263,8 @@ TEST(EndToEndTest, OfflineCollectionVerifiesAndImports) {
   EXPECT_NE(imported.out.find("sent 6 record(s) (0 already held), the store holds through seq 6"),
             std::string::npos)
       << imported.out;
-  CommandResult again = RunCommand({SHOKOCTL_BIN, "import", "--store", store.address(), file1, file2});
+  CommandResult again =
+      RunCommand({SHOKOCTL_BIN, "import", "--store", store.address(), file1, file2});
   ASSERT_EQ(again.exit_code, 0) << again.err;
   EXPECT_NE(again.out.find("sent 6 record(s) (6 already held), the store holds through seq 6"),
             std::string::npos)
@@ -272,8 +277,8 @@ TEST(EndToEndTest, OfflineCollectionVerifiesAndImports) {
   // The offline chain continues across runs and a later file imports alone.
   CommandResult third = RunCommand(collect);
   ASSERT_EQ(third.exit_code, 0);
-  CommandResult later = RunCommand({SHOKOCTL_BIN, "import", "--store", store.address(),
-                                    dir.Write("day3.jsonl", third.out)});
+  CommandResult later = RunCommand(
+      {SHOKOCTL_BIN, "import", "--store", store.address(), dir.Write("day3.jsonl", third.out)});
   EXPECT_EQ(later.exit_code, 0) << later.err;
   EXPECT_NE(later.out.find("sent 3 record(s) (0 already held), the store holds through seq 9"),
             std::string::npos)
@@ -285,8 +290,9 @@ TEST(EndToEndTest, OfflineKeysRotateAndForksAreRefused) {
   TempDir dir;
   const std::string state = dir.Path("offline");
   auto collect = [&] {
-    CommandResult r = RunCommand({SHOKO_AGENT_BIN, "collect", "--once", "--sign", "--state-dir",
-                                  state, "--format", "dsse", "--root", FixturePath("sshd-defaults")});
+    CommandResult r =
+        RunCommand({SHOKO_AGENT_BIN, "collect", "--once", "--sign", "--state-dir", state,
+                    "--format", "dsse", "--root", FixturePath("sshd-defaults")});
     EXPECT_EQ(r.exit_code, 0) << r.err;
     return r.out;
   };
@@ -298,7 +304,8 @@ TEST(EndToEndTest, OfflineKeysRotateAndForksAreRefused) {
   const std::string rotation = dir.Write("rotation.jsonl", rotate.out);
   const std::string saved_head = testing::ReadFileOrEmpty(state + "/chain.head");
   const std::string day2 = dir.Write("2.jsonl", collect());
-  CommandResult verify = RunCommand({SHOKOCTL_BIN, "verify", "--key", first_key, day1, rotation, day2});
+  CommandResult verify =
+      RunCommand({SHOKOCTL_BIN, "verify", "--key", first_key, day1, rotation, day2});
   EXPECT_EQ(verify.exit_code, 0) << verify.out;
   EXPECT_NE(verify.out.find("7 record(s) in 3 file(s) from 1 agent(s): 7 valid"), std::string::npos)
       << verify.out;
@@ -329,9 +336,9 @@ TEST(EndToEndTest, AFullOutboxNeverLocksTheAgentOut) {
   TempDir dir;
   const std::string dead = DeadAddress();
   auto config_for = [&](const std::string& address) {
-    return dir.Write("agent.yaml", "state_dir: " + dir.Path("agent-state") + "\nroot: " +
-                                       FixturePath("debian12-sshd") + "\nstore:\n  address: " +
-                                       address +
+    return dir.Write("agent.yaml", "state_dir: " + dir.Path("agent-state") +
+                                       "\nroot: " + FixturePath("debian12-sshd") +
+                                       "\nstore:\n  address: " + address +
                                        "\n  insecure_loopback: true\n  connect_timeout: 1s\n"
                                        "outbox:\n  max_records: 3\n");
   };
@@ -370,7 +377,9 @@ TEST(EndToEndTest, ARotatedKeyKeepsTheAgentAndItsChain) {
   ASSERT_EQ(rotate.exit_code, 0) << rotate.err;
   EXPECT_NE(rotate.err.find("rotated the signing key"), std::string::npos);
   EXPECT_EQ(testing::ReadFileOrEmpty(dir.Path("agent-state/agent.id")), agent_id);
-  EXPECT_FALSE(testing::ReadFileOrEmpty(dir.Path("agent-state/keys/" + agent_id.substr(0, 64) + ".pub")).empty());
+  EXPECT_FALSE(
+      testing::ReadFileOrEmpty(dir.Path("agent-state/keys/" + agent_id.substr(0, 64) + ".pub"))
+          .empty());
   CommandResult after = RunCommand({SHOKO_AGENT_BIN, "run", "--once", "--config", config});
   ASSERT_EQ(after.exit_code, 0) << after.err;
   CommandResult query =
@@ -426,26 +435,35 @@ TEST(EndToEndTest, BadInputGivesOneLineAndTheRightExitCode) {
   std::string good = AgentConfig(dir, dead, "/");
   std::string bad_root = dir.Write("badroot.yaml", "root: " + dir.Path("no-such-root") + "\n");
   const BadRun cases[] = {
-      {{SHOKO_AGENT_BIN, "run", "--once", "--config", dir.Path("missing.yaml")}, 2,
+      {{SHOKO_AGENT_BIN, "run", "--once", "--config", dir.Path("missing.yaml")},
+       2,
        dir.Path("missing.yaml") + ": No such file or directory"},
-      {{SHOKO_AGENT_BIN, "run", "--once", "--config", malformed}, 2,
+      {{SHOKO_AGENT_BIN, "run", "--once", "--config", malformed},
+       2,
        malformed + ":2: unknown key 'adress' in store"},
       {{SHOKO_AGENT_BIN, "collect", "--once", "--bogus"}, 2, "--bogus"},
-      {{SHOKO_AGENT_BIN, "collect", "--once", "--root", dir.Path("no-such-root")}, 2,
+      {{SHOKO_AGENT_BIN, "collect", "--once", "--root", dir.Path("no-such-root")},
+       2,
        "root directory " + dir.Path("no-such-root") + ": No such file or directory"},
       {{SHOKO_AGENT_BIN, "collect", "--once", "--config", bad_root}, 2, "no-such-root"},
-      {{SHOKO_AGENT_BIN, "collect", "--once", "--collector", "nope"}, 2, "unknown collector 'nope'"},
+      {{SHOKO_AGENT_BIN, "collect", "--once", "--collector", "nope"},
+       2,
+       "unknown collector 'nope'"},
       {{SHOKO_AGENT_BIN, "collect"}, 2, "collect needs --once"},
       {{SHOKO_AGENT_BIN, "collect", "--once", "--format", "xml"}, 2, "--format"},
       {{SHOKO_AGENT_BIN}, 2, "subcommand"},
       {{SHOKO_STORE_BIN, "serve", "--listen", "0.0.0.0:0", "--insecure-loopback", "--db",
-        dir.Path("s.db")}, 2, "plaintext is allowed only on a loopback address, not '0.0.0.0'"},
-      {{SHOKO_STORE_BIN, "serve", "--listen", "127.0.0.1:0", "--db", dir.Path("s.db")}, 2,
+        dir.Path("s.db")},
+       2,
+       "plaintext is allowed only on a loopback address, not '0.0.0.0'"},
+      {{SHOKO_STORE_BIN, "serve", "--listen", "127.0.0.1:0", "--db", dir.Path("s.db")},
+       2,
        "--insecure-loopback"},
       {{SHOKO_STORE_BIN, "serve", "--config", dir.Path("missing.yaml")}, 2, "missing.yaml"},
       {{SHOKOCTL_BIN, "evidence", "--store", dead}, 3, "store " + dead},
       {{SHOKOCTL_BIN, "evidence", "--store", "10.0.0.1:7443"}, 2, "loopback"},
-      {{SHOKOCTL_BIN, "evidence", "--store", dead, "--control", "ismap 8.2"}, 2,
+      {{SHOKOCTL_BIN, "evidence", "--store", dead, "--control", "ismap 8.2"},
+       2,
        "'ismap 8.2' is not a control ref"},
   };
   for (const BadRun& c : cases) {
@@ -465,13 +483,14 @@ TEST(EndToEndTest, BadInputGivesOneLineAndTheRightExitCode) {
 }
 
 TEST(EndToEndTest, CollectPrintsJsonLinesWithoutSigning) {
-  CommandResult r = RunCommand(
-      {SHOKO_AGENT_BIN, "collect", "--once", "--root", FixturePath("sshd-match"), "--collector", "access"});
+  CommandResult r = RunCommand({SHOKO_AGENT_BIN, "collect", "--once", "--root",
+                                FixturePath("sshd-match"), "--collector", "access"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto lines = JsonLines(r.out);
   ASSERT_EQ(lines.size(), 2u);  // unsigned collection has no lifecycle or health records
   for (const auto& line : lines) {
-    for (const char* field : {"check_id", "collector", "controls", "verdict", "facts", "artifacts", "message"}) {
+    for (const char* field :
+         {"check_id", "collector", "controls", "verdict", "facts", "artifacts", "message"}) {
       EXPECT_TRUE(line.contains(field)) << field;
     }
   }

@@ -45,7 +45,8 @@ TEST(RootedEnvTest, SymlinksAndDotDotNeverLeaveTheRoot) {
   // An absolute target, and a relative one climbing far above the root: both
   // must land on the fixture's /etc/passwd, never the host's.
   ASSERT_EQ(::symlink("/etc/passwd", dir.Path("root/etc/ssh/absolute").c_str()), 0);
-  ASSERT_EQ(::symlink("../../../../../../../../etc/passwd", dir.Path("root/etc/ssh/climb").c_str()), 0);
+  ASSERT_EQ(::symlink("../../../../../../../../etc/passwd", dir.Path("root/etc/ssh/climb").c_str()),
+            0);
   auto env = NewRootedEnv(dir.Path("root"));
   ASSERT_TRUE(env.ok());
   for (const char* path : {"/etc/ssh/absolute", "/etc/ssh/climb", "/../../etc/passwd"}) {

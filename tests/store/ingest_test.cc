@@ -1,6 +1,4 @@
 // The store's ingest rules, against a real gRPC server in this process.
-#include "store/ingest_service.h"
-
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
@@ -9,6 +7,7 @@
 #include "evidence/keys.h"
 #include "evidence/rotation.h"
 #include "shoko/v1/ingest.grpc.pb.h"
+#include "store/ingest_service.h"
 #include "tests/support/temp_dir.h"
 
 namespace shoko::store {
@@ -31,8 +30,8 @@ class IngestTest : public ::testing::Test {
   void TearDown() override { server_->Shutdown(); }
 
   // A signed record `seq` of `key`'s chain with the given prev digest.
-  static v1::Envelope Record(const evidence::SigningKey& key, uint64_t seq,
-                             const std::string& prev, const std::string& agent_id = "") {
+  static v1::Envelope Record(const evidence::SigningKey& key, uint64_t seq, const std::string& prev,
+                             const std::string& agent_id = "") {
     v1::Evidence ev;
     ev.set_agent_id(agent_id.empty() ? key.public_key().KeyId() : agent_id);
     ev.set_key_id(key.public_key().KeyId());
@@ -107,11 +106,14 @@ TEST_F(IngestTest, AcceptsAChainAndResumesFromTheDurableHead) {
   EXPECT_EQ(second.hello_seq, 3u);
   EXPECT_EQ(second.last_ack, 5u);
   int stored = 0;
-  ASSERT_TRUE(ledger_->List({}, [&](const LedgerRecord& r) {
-    EXPECT_EQ(r.received_at_us, 42);
-    ++stored;
-    return true;
-  }).ok());
+  ASSERT_TRUE(ledger_
+                  ->List({},
+                         [&](const LedgerRecord& r) {
+                           EXPECT_EQ(r.received_at_us, 42);
+                           ++stored;
+                           return true;
+                         })
+                  .ok());
   EXPECT_EQ(stored, 5);
 }
 
@@ -200,17 +202,20 @@ TEST_F(IngestTest, FollowsAKeyRotation) {
   ASSERT_TRUE(rotated.status.ok()) << rotated.status.error_message();
   EXPECT_EQ(rotated.last_ack, 4u);
   // The old key signs nothing after the rotation; a Hello may name the new key.
-  Outcome stale = Upload(new_key, {Record(old_key, 5, evidence::RecordDigest(four.payload()))}, 1,
-                         agent);
+  Outcome stale =
+      Upload(new_key, {Record(old_key, 5, evidence::RecordDigest(four.payload()))}, 1, agent);
   EXPECT_EQ(stale.status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_NE(stale.status.error_message().find("may sign only seq 1 to 3"), std::string::npos)
       << stale.status.error_message();
   // And the audit view hands out the key each record was verified with.
   std::vector<std::string> keys;
-  ASSERT_TRUE(ledger_->List({}, [&](const LedgerRecord& r) {
-    keys.push_back(evidence::PublicKey::FromRaw(r.public_key)->KeyId());
-    return true;
-  }).ok());
+  ASSERT_TRUE(ledger_
+                  ->List({},
+                         [&](const LedgerRecord& r) {
+                           keys.push_back(evidence::PublicKey::FromRaw(r.public_key)->KeyId());
+                           return true;
+                         })
+                  .ok());
   EXPECT_EQ(keys, (std::vector<std::string>{agent, agent, agent, new_key.public_key().KeyId()}));
 }
 

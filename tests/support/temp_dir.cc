@@ -38,7 +38,9 @@ std::string ReadFileOrEmpty(const std::string& path) {
   return ss.str();
 }
 
-std::string FixturePath(const std::string& name) { return std::string(SHOKO_FIXTURES_DIR) + "/" + name; }
+std::string FixturePath(const std::string& name) {
+  return std::string(SHOKO_FIXTURES_DIR) + "/" + name;
+}
 
 std::string SharedVectorPath(const std::string& name) {
   std::string path = std::string(SHOKO_SHARED_VECTORS_DIR) + "/" + name;

@@ -42,9 +42,8 @@ TEST(SshdConfigTest, DropInIncludedBeforeMainFileWins) {
   auto env = EnvFor("debian12-sshd");
   auto config = LoadSshdConfig(*env);
   ASSERT_TRUE(config.ok()) << config.status().ToString();
-  EXPECT_EQ(config->files, (std::vector<std::string>{
-                               "/etc/ssh/sshd_config",
-                               "/etc/ssh/sshd_config.d/50-hardening.conf"}));
+  EXPECT_EQ(config->files, (std::vector<std::string>{"/etc/ssh/sshd_config",
+                                                     "/etc/ssh/sshd_config.d/50-hardening.conf"}));
   EXPECT_EQ(config->effective["permitrootlogin"], "no");
   EXPECT_EQ(config->effective["x11forwarding"], "no");  // the drop-in came first
   EXPECT_EQ(config->effective["logingracetime"], "60");
