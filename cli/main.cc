@@ -4,6 +4,7 @@
 
 #include "cli/evidence_command.h"
 #include "cli/import_command.h"
+#include "cli/pki_command.h"
 #include "cli/verify_command.h"
 #include "shoko/version.h"
 
@@ -57,6 +58,30 @@ int Main(int argc, char** argv) {
       ->allow_extra_args(false);  // one value per occurrence: positionals stay positional
   import->add_option("files", import_request.files, "DSSE JSON-lines files.")->type_name("FILE");
 
+  CLI::App* pki = app.add_subcommand("pki", "The deployment's certificate authority (design §5).");
+  pki->require_subcommand(1);
+  PkiInit pki_init;
+  CLI::App* init = pki->add_subcommand("init", "Create the CA: DIR/ca.crt and DIR/ca.key.");
+  init->add_option("--dir", pki_init.dir, "Where the CA lives.")->required()->type_name("DIR");
+  init->add_option("--name", pki_init.name, "The CA's name.")->type_name("NAME");
+  init->add_option("--days", pki_init.days, "Validity in days.")->type_name("N");
+  PkiIssue pki_issue;
+  CLI::App* issue = pki->add_subcommand(
+      "issue", "Issue a certificate and key: DIR/NAME.crt, DIR/NAME.key, named shoko://ROLE/NAME.");
+  issue->add_option("--dir", pki_issue.dir, "The CA's directory.")->required()->type_name("DIR");
+  issue->add_option("--role", pki_issue.role, "store, agent, auditor, admin or importer.")
+      ->required()
+      ->type_name("ROLE");
+  issue->add_option("--name", pki_issue.name, "The holder (an agent: its agent_id).")
+      ->required()
+      ->type_name("NAME");
+  issue->add_option("--host", pki_issue.hosts,
+                    "A name or address clients dial the store by (repeatable; default: localhost, "
+                    "127.0.0.1, ::1).")
+      ->type_name("HOST")
+      ->allow_extra_args(false);
+  issue->add_option("--days", pki_issue.days, "Validity in days (default 397).")->type_name("N");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -64,6 +89,8 @@ int Main(int argc, char** argv) {
     std::cerr << "shokoctl: usage: " << e.what() << " (see --help)" << std::endl;
     return 2;
   }
+  if (init->parsed()) return RunPkiInit(pki_init, std::cout, std::cerr);
+  if (issue->parsed()) return RunPkiIssue(pki_issue, std::cout, std::cerr);
   if (verify->parsed()) return RunVerify(verify_keys, verify_files, std::cout, std::cerr);
   if (import->parsed()) return RunImport(import_request, std::cout, std::cerr);
   return RunEvidence(query, std::cout, std::cerr);
