@@ -11,28 +11,38 @@ namespace {
 
 // The `store` section: where to upload, and how.
 Status ReadStore(const controls::YamlDoc& doc, const YAML::Node& store, AgentConfig* c) {
-  SHOKO_RETURN_IF_ERROR(doc.CheckMap(
-      store, "store", {"address", "insecure_loopback", "connect_timeout", "upload_timeout"}));
+  SHOKO_RETURN_IF_ERROR(doc.CheckMap(store, "store",
+                                     {"address", "insecure_loopback", "ca", "cert", "key",
+                                      "connect_timeout", "upload_timeout"}));
   if (!store["address"]) return doc.ErrorAt(store, "store: missing 'address'");
   auto address = doc.String(store["address"], "store.address");
   if (!address.ok()) return address.status();
   auto hp = platform::ParseHostPort(*address);
   if (!hp.ok()) return doc.ErrorAt(store["address"], "store.address: " + hp.status().message());
   c->store_address = *address;
-  // TLS arrives with the transport work; until then plaintext is the only
-  // transport, and only to this machine, and only when the operator says so.
-  bool insecure = false;
+  // TLS with the deployment's CA, or plaintext, which is only for a store on
+  // this machine and only when the operator says so.
+  for (auto [key, out] : {std::pair{"ca", &c->store_ca}, std::pair{"cert", &c->store_cert},
+                          std::pair{"key", &c->store_key}}) {
+    if (!store[key]) continue;
+    auto v = doc.String(store[key], std::string("store.") + key);
+    if (!v.ok()) return v.status();
+    *out = *v;
+  }
   if (store["insecure_loopback"]) {
     auto b = doc.Bool(store["insecure_loopback"], "store.insecure_loopback");
     if (!b.ok()) return b.status();
-    insecure = *b;
+    c->store_insecure_loopback = *b;
   }
-  if (!insecure) {
-    return doc.ErrorAt(store,
-                       "store: TLS is not available in this version; set "
-                       "'insecure_loopback: true' to use plaintext to a loopback store");
-  }
-  if (!platform::IsLoopbackHost(hp->host)) {
+  if (!c->store_insecure_loopback) {
+    if (c->store_ca.empty()) {
+      return doc.ErrorAt(store,
+                         "store: 'ca' (the deployment CA certificate) is required, or "
+                         "'insecure_loopback: true' for plaintext to a loopback store");
+    }
+  } else if (!c->store_ca.empty() || !c->store_cert.empty() || !c->store_key.empty()) {
+    return doc.ErrorAt(store, "store: choose TLS (ca, cert, key) or insecure_loopback, not both");
+  } else if (!platform::IsLoopbackHost(hp->host)) {
     return doc.ErrorAt(store["address"],
                        "store.address: plaintext is allowed only to a "
                        "loopback address, not '" +

@@ -18,6 +18,10 @@ struct AgentConfig {
   // The store, HOST:PORT; empty when the config has no `store` section (enough
   // for `collect`, not for `run`). Until TLS lands, plaintext and loopback only.
   std::string store_address;
+  // TLS to the store: the deployment CA, and this agent's certificate and key
+  // (default: STATE_DIR/tls.crt and tls.key, which `enroll` writes).
+  std::string store_ca, store_cert, store_key;
+  bool store_insecure_loopback = false;  // plaintext, loopback only
   std::chrono::seconds connect_timeout{10};
   // Time allowed for one upload of the backlog, acks included.
   std::chrono::seconds upload_timeout{60};

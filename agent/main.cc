@@ -27,6 +27,7 @@
 #include "evidence/keys.h"
 #include "evidence/rotation.h"
 #include "platform/env.h"
+#include "platform/grpc_tls.h"
 #include "platform/host_identity.h"
 #include "platform/local_files.h"
 #include "shoko/version.h"
@@ -166,6 +167,14 @@ std::string ConfigDigest(const AgentConfig& config, const SweepSetup& setup) {
   return evidence::HexEncode(evidence::Sha256(material));
 }
 
+// The TLS files for the store, nothing for plaintext to a loopback store.
+std::optional<platform::TlsFiles> StoreTls(const AgentConfig& config) {
+  if (config.store_insecure_loopback) return std::nullopt;
+  return platform::TlsFiles{config.store_ca,
+                            config.store_cert.empty() ? config.state_dir + "/tls.crt" : config.store_cert,
+                            config.store_key.empty() ? config.state_dir + "/tls.key" : config.store_key};
+}
+
 // What `run` and `rotate-key` share: the config, the locked state directory,
 // the identity and the outbox.
 struct AgentState {
@@ -269,6 +278,14 @@ int Run(const std::string& config_path, bool once) {
   Recorder recorder(MakeContext(state), &outbox);
   const platform::Env& env = *state.setup.env;
 
+  // Everything that can be wrong with the config is found before any record.
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(16 << 20);
+  args.SetMaxSendMessageSize(16 << 20);
+  auto channel = platform::OpenChannel(config.store_address, StoreTls(config), args);
+  if (!channel.ok()) return Fail(kExitUsage, channel.status());
+  auto first_key = FirstPublicKey(config.state_dir, *state.identity);
+  if (!first_key.ok()) return Fail(kExitUsage, first_key.status());
   if (Status s = ReportRecovery(state, recorder); !s.ok()) return Fail(kExitInternal, s);
   const std::string config_digest = ConfigDigest(config, state.setup);
   auto start =
@@ -297,14 +314,7 @@ int Run(const std::string& config_path, bool once) {
     return Fail(kExitInternal, s);
   }
 
-  grpc::ChannelArguments args;
-  args.SetMaxReceiveMessageSize(16 << 20);
-  args.SetMaxSendMessageSize(16 << 20);
-  auto channel =
-      grpc::CreateCustomChannel(config.store_address, grpc::InsecureChannelCredentials(), args);
-  auto first_key = FirstPublicKey(config.state_dir, *state.identity);
-  if (!first_key.ok()) return Fail(kExitUsage, first_key.status());
-  Uploader uploader(channel, config.store_address, *first_key, state.identity->agent_id, &outbox);
+  Uploader uploader(*channel, config.store_address, *first_key, state.identity->agent_id, &outbox);
   UploadOptions options;
   options.connect_timeout = config.connect_timeout;
   options.upload_timeout = config.upload_timeout;

@@ -150,16 +150,13 @@ int RunEvidence(const EvidenceQuery& query, std::ostream& out, std::ostream& err
         << "' is not a control ref (framework:id, e.g. ismap:8.2)\n";
     return 2;
   }
-  auto address = ResolveStoreAddress(query.store);
-  if (!address.ok()) {
-    err << "shokoctl: " << address.status().message() << "\n";
-    return 2;
-  }
-  auto channel = ConnectToStore(*address);
+  std::string address_text;
+  auto channel = ConnectToStore(query.connection, &address_text);
   if (!channel.ok()) {
     err << "shokoctl: " << channel.status().message() << "\n";
     return 2;
   }
+  const std::string* address = &address_text;
   auto stub = v1::AuditQuery::NewStub(*channel);
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));

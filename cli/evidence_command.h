@@ -5,12 +5,13 @@
 #include <ostream>
 #include <string>
 
+#include "cli/store_client.h"
 #include "shoko/v1/audit.pb.h"
 
 namespace shoko::cli {
 
 struct EvidenceQuery {
-  std::string store;    // --store, may be empty (see ResolveStoreAddress)
+  StoreFlags connection;  // see ConnectToStore
   std::string control;  // --control REF
   std::string agent;    // --agent ID (or a prefix)
   std::string format = "table";

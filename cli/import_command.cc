@@ -109,14 +109,9 @@ int RunImport(const ImportRequest& request, std::ostream& out, std::ostream& err
     err << "shokoctl: import needs at least one FILE\n";
     return 2;
   }
-  auto address = ResolveStoreAddress(request.store);
-  if (!address.ok()) {
-    err << "shokoctl: " << address.status().message() << "\n";
-    return 2;
-  }
   auto keys = LoadPublicKeys(request.key_files);
   if (!keys.ok()) {
-    err << "shokoctl: --key " << keys.status().message() << "\n";
+    err << "shokoctl: --agent-key " << keys.status().message() << "\n";
     return 2;
   }
   auto records = ReadDsseFiles(request.files);
@@ -155,11 +150,13 @@ int RunImport(const ImportRequest& request, std::ostream& out, std::ostream& err
     err << "shokoctl: nothing was imported: fix or remove the records above\n";
     return 1;
   }
-  auto channel = ConnectToStore(*address);
+  std::string address_text;
+  auto channel = ConnectToStore(request.connection, &address_text);
   if (!channel.ok()) {
     err << "shokoctl: " << channel.status().message() << "\n";
     return 2;
   }
+  const std::string* address = &address_text;
   auto stub = v1::EvidenceIngest::NewStub(*channel);
   int worst = 0;
   for (const auto& [agent_id, batch] : agents) {

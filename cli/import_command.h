@@ -8,10 +8,12 @@
 #include <string>
 #include <vector>
 
+#include "cli/store_client.h"
+
 namespace shoko::cli {
 
 struct ImportRequest {
-  std::string store;                   // --store (see ResolveStoreAddress)
+  StoreFlags connection;               // see ConnectToStore
   std::vector<std::string> key_files;  // --key: agents' public keys (optional)
   std::vector<std::string> files;
 };

@@ -5,6 +5,7 @@
 #include "cli/evidence_command.h"
 #include "cli/import_command.h"
 #include "cli/pki_command.h"
+#include "cli/store_client.h"
 #include "cli/verify_command.h"
 #include "shoko/version.h"
 
@@ -19,10 +20,7 @@ int Main(int argc, char** argv) {
   EvidenceQuery query;
   CLI::App* evidence = app.add_subcommand(
       "evidence", "List stored evidence records, verifying each signature locally.");
-  evidence
-      ->add_option("--store", query.store,
-                   "Store HOST:PORT (default: $SHOKO_STORE, then ~/.config/shoko/shokoctl.yaml).")
-      ->type_name("HOST:PORT");
+  AddStoreFlags(evidence, &query.connection);
   evidence
       ->add_option("--control", query.control,
                    "Only records mapped to this control ref or one below it (e.g. ismap:8.2).")
@@ -46,14 +44,11 @@ int Main(int argc, char** argv) {
   ImportRequest import_request;
   CLI::App* import = app.add_subcommand(
       "import", "Send files collected offline to a store, which verifies them like a live upload.");
-  import
-      ->add_option("--store", import_request.store,
-                   "Store HOST:PORT (default: $SHOKO_STORE, then ~/.config/shoko/shokoctl.yaml).")
-      ->type_name("HOST:PORT");
+  AddStoreFlags(import, &import_request.connection);
   import
       ->add_option(
-          "--key", import_request.key_files,
-          "An agent's public key (PEM); repeatable (default: each agent's declared first key).")
+          "--agent-key", import_request.key_files,
+          "An agent's first public key (PEM); repeatable (default: each agent's declared first key).")
       ->type_name("PUB")
       ->allow_extra_args(false);  // one value per occurrence: positionals stay positional
   import->add_option("files", import_request.files, "DSSE JSON-lines files.")->type_name("FILE");

@@ -1,57 +1,69 @@
 #include "cli/store_client.h"
 
+#include <CLI/CLI.hpp>
 #include <cstdlib>
 
 #include "controls/yaml_doc.h"
+#include "platform/grpc_tls.h"
 #include "platform/net_address.h"
 
 namespace shoko::cli {
 
-Result<std::string> ResolveStoreAddress(const std::string& flag_value) {
-  std::string address = flag_value;
+void AddStoreFlags(CLI::App* command, StoreFlags* flags) {
+  command
+      ->add_option("--store", flags->store,
+                   "Store HOST:PORT (default: $SHOKO_STORE, then ~/.config/shoko/shokoctl.yaml).")
+      ->type_name("HOST:PORT");
+  command->add_option("--ca", flags->ca, "The deployment CA certificate (PEM).")->type_name("FILE");
+  command->add_option("--cert", flags->cert, "Your certificate (PEM).")->type_name("FILE");
+  command->add_option("--key", flags->key, "Your private key (PEM).")->type_name("FILE");
+}
+
+Result<std::shared_ptr<grpc::Channel>> ConnectToStore(const StoreFlags& flags,
+                                                      std::string* address) {
+  StoreFlags resolved = flags;
   std::string origin = "--store";
-  if (address.empty()) {
+  if (resolved.store.empty()) {
     if (const char* env = std::getenv("SHOKO_STORE"); env != nullptr && *env != '\0') {
-      address = env;
+      resolved.store = env;
       origin = "SHOKO_STORE";
     }
   }
-  if (address.empty()) {
-    const char* home = std::getenv("HOME");
-    std::string path = std::string(home ? home : "") + "/.config/shoko/shokoctl.yaml";
-    auto doc = controls::YamlDoc::Load(path);
-    if (doc.ok()) {
-      SHOKO_RETURN_IF_ERROR(doc->CheckMap(doc->root(), "shokoctl config", {"store"}));
-      if (doc->root()["store"]) {
-        auto v = doc->String(doc->root()["store"], "store");
-        if (!v.ok()) return v.status();
-        address = *v;
-        origin = doc->Where(doc->root()["store"]);
-      }
-    } else if (!doc.status().IsNotFound()) {
-      return doc.status();
+  const char* home = std::getenv("HOME");
+  const std::string path = std::string(home ? home : "") + "/.config/shoko/shokoctl.yaml";
+  auto doc = controls::YamlDoc::Load(path);
+  if (doc.ok()) {
+    SHOKO_RETURN_IF_ERROR(doc->CheckMap(doc->root(), "shokoctl config", {"store", "ca", "cert", "key"}));
+    for (auto [key, out] : {std::pair{"store", &resolved.store}, std::pair{"ca", &resolved.ca},
+                            std::pair{"cert", &resolved.cert}, std::pair{"key", &resolved.key}}) {
+      if (!out->empty() || !doc->root()[key]) continue;
+      auto v = doc->String(doc->root()[key], key);
+      if (!v.ok()) return v.status();
+      *out = *v;
+      if (std::string_view(key) == "store") origin = doc->Where(doc->root()[key]);
     }
+  } else if (!doc.status().IsNotFound()) {
+    return doc.status();
   }
-  if (address.empty()) {
+  if (resolved.store.empty()) {
     return Status::InvalidArgument(
         "no store given: use --store HOST:PORT, set SHOKO_STORE, or put 'store: HOST:PORT' in "
         "~/.config/shoko/shokoctl.yaml");
   }
-  auto hp = platform::ParseHostPort(address);
+  auto hp = platform::ParseHostPort(resolved.store);
   if (!hp.ok()) return hp.status().WithContext(origin);
-  if (!platform::IsLoopbackHost(hp->host)) {
-    return Status::InvalidArgument(origin +
-                                   ": TLS is not available in this version, and "
-                                   "plaintext is allowed only to a loopback store, not '" +
-                                   hp->host + "'");
+  std::optional<platform::TlsFiles> tls;
+  if (!resolved.ca.empty()) {
+    tls = platform::TlsFiles{resolved.ca, resolved.cert, resolved.key};
+  } else if (!resolved.cert.empty() || !resolved.key.empty()) {
+    return Status::InvalidArgument("--cert and --key need --ca, the deployment CA certificate");
   }
-  return address;
-}
-
-Result<std::shared_ptr<grpc::Channel>> ConnectToStore(const std::string& address) {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(64 << 20);
-  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+  auto channel = platform::OpenChannel(resolved.store, tls, args);
+  if (!channel.ok()) return channel.status().WithContext(origin + " " + resolved.store);
+  *address = resolved.store;
+  return channel;
 }
 
 }  // namespace shoko::cli

@@ -1,5 +1,8 @@
-// How shokoctl finds and reaches its store (design §7): --store, else
-// $SHOKO_STORE, else the `store` key of ~/.config/shoko/shokoctl.yaml.
+// How shokoctl finds and reaches its store (design §7): the address from
+// --store, else $SHOKO_STORE, else the `store` key of
+// ~/.config/shoko/shokoctl.yaml; the credentials from --ca/--cert/--key, else
+// the same file's `ca`, `cert` and `key`. Without a CA, plaintext, and only to
+// a loopback store.
 #ifndef SHOKO_CLI_STORE_CLIENT_H_
 #define SHOKO_CLI_STORE_CLIENT_H_
 
@@ -10,14 +13,24 @@
 
 #include "platform/status.h"
 
+namespace CLI {
+class App;
+}
+
 namespace shoko::cli {
 
-// The store address to use; InvalidArgument when none is configured or it is
-// malformed, naming where it came from.
-Result<std::string> ResolveStoreAddress(const std::string& flag_value);
+// The connection flags every store-facing subcommand takes.
+struct StoreFlags {
+  std::string store;
+  std::string ca, cert, key;
+};
+// Adds --store, --ca, --cert and --key to `command`.
+void AddStoreFlags(CLI::App* command, StoreFlags* flags);
 
-// A channel to `address`. Plaintext until TLS lands, so loopback only.
-Result<std::shared_ptr<grpc::Channel>> ConnectToStore(const std::string& address);
+// A channel to the store, or a usage error (exit 2) naming what is missing or
+// malformed and where it came from.
+Result<std::shared_ptr<grpc::Channel>> ConnectToStore(const StoreFlags& flags,
+                                                      std::string* address);
 
 }  // namespace shoko::cli
 

@@ -2,13 +2,26 @@
 
 #include <map>
 
+#include <iostream>
+
 #include "controls/control_ref.h"
+#include "platform/grpc_tls.h"
 
 namespace shoko::store {
 
 grpc::Status AuditService::ListEvidence(grpc::ServerContext* context,
                                         const v1::ListEvidenceRequest* request,
                                         grpc::ServerWriter<v1::StoredEvidence>* writer) {
+  if (require_identity_) {
+    auto peer = platform::PeerIdentityOf(*context);
+    if (!peer || (peer->role != "auditor" && peer->role != "admin")) {
+      std::cerr << "shoko-store: refused ListEvidence from " << context->peer() << " ("
+                << (peer ? peer->role + " " + peer->name : std::string("no certificate"))
+                << "): only auditors and admins read evidence" << std::endl;
+      return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
+                          "only auditors and admins read evidence");
+    }
+  }
   if (!request->control_ref().empty() && !controls::IsValidControlRef(request->control_ref())) {
     return grpc::Status(
         grpc::StatusCode::INVALID_ARGUMENT,

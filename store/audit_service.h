@@ -9,13 +9,16 @@ namespace shoko::store {
 
 class AuditService final : public v1::AuditQuery::Service {
  public:
-  explicit AuditService(Ledger* ledger) : ledger_(ledger) {}
+  // With `require_identity` (TLS), only auditors and admins may read.
+  explicit AuditService(Ledger* ledger, bool require_identity = false)
+      : ledger_(ledger), require_identity_(require_identity) {}
 
   grpc::Status ListEvidence(grpc::ServerContext* context, const v1::ListEvidenceRequest* request,
                             grpc::ServerWriter<v1::StoredEvidence>* writer) override;
 
  private:
   Ledger* ledger_;
+  const bool require_identity_;
 };
 
 }  // namespace shoko::store

@@ -9,9 +9,13 @@ Result<StoreConfig> LoadStoreConfig(const std::string& path) {
   auto doc = controls::YamlDoc::Load(path);
   if (!doc.ok()) return doc.status();
   const YAML::Node& root = doc->root();
-  SHOKO_RETURN_IF_ERROR(doc->CheckMap(root, "store config", {"listen", "db", "insecure_loopback"}));
+  SHOKO_RETURN_IF_ERROR(doc->CheckMap(
+      root, "store config",
+      {"listen", "db", "insecure_loopback", "tls_cert", "tls_key", "tls_ca"}));
   StoreConfig c;
-  for (auto [key, out] : {std::pair{"listen", &c.listen}, std::pair{"db", &c.db}}) {
+  for (auto [key, out] : {std::pair{"listen", &c.listen}, std::pair{"db", &c.db},
+                          std::pair{"tls_cert", &c.tls_cert}, std::pair{"tls_key", &c.tls_key},
+                          std::pair{"tls_ca", &c.tls_ca}}) {
     if (!root[key]) continue;
     auto v = doc->String(root[key], key);
     if (!v.ok()) return v.status();
@@ -33,10 +37,17 @@ Result<StoreConfig> LoadStoreConfig(const std::string& path) {
 Status ValidateStoreConfig(const StoreConfig& config) {
   auto hp = platform::ParseHostPort(config.listen);
   if (!hp.ok()) return hp.status().WithContext("listen");
+  const int tls_files = !config.tls_cert.empty() + !config.tls_key.empty() + !config.tls_ca.empty();
+  if (config.insecure_loopback && tls_files > 0) {
+    return Status::InvalidArgument("choose TLS (tls_cert, tls_key, tls_ca) or insecure_loopback, not both");
+  }
   if (!config.insecure_loopback) {
-    return Status::InvalidArgument(
-        "TLS listeners are not available in this version: pass --insecure-loopback (or set "
-        "insecure_loopback: true) to serve plaintext on a loopback address");
+    if (tls_files != 3) {
+      return Status::InvalidArgument(
+          "the store needs tls_cert, tls_key and tls_ca (see shokoctl pki), or "
+          "--insecure-loopback to serve plaintext on a loopback address");
+    }
+    return Status::OK();
   }
   if (!platform::IsLoopbackHost(hp->host)) {
     return Status::InvalidArgument("plaintext is allowed only on a loopback address, not '" +

@@ -11,16 +11,19 @@ namespace shoko::store {
 struct StoreConfig {
   std::string listen = "127.0.0.1:7443";  // HOST:PORT; port 0 picks a free one
   std::string db = "/var/lib/shoko-store/store.db";
-  // Plaintext gRPC, allowed only on a loopback address (TLS arrives later).
+  // Plaintext gRPC, allowed only on a loopback address, for development.
   bool insecure_loopback = false;
+  // TLS: the store's certificate and key, and the deployment CA that client
+  // certificates must come from. All three, or insecure_loopback.
+  std::string tls_cert, tls_key, tls_ca;
 };
 
 // Loads `path` over the defaults. Unknown keys and bad values are
 // InvalidArgument naming the file and line; a missing file is NotFound.
 Result<StoreConfig> LoadStoreConfig(const std::string& path);
 
-// Checks the combination: the listen address parses, and plaintext is asked
-// for explicitly and only on loopback.
+// Checks the combination: the listen address parses; TLS files are complete,
+// or plaintext is asked for explicitly and only on loopback, never both.
 Status ValidateStoreConfig(const StoreConfig& config);
 
 }  // namespace shoko::store

@@ -6,6 +6,7 @@
 #include "evidence/envelope.h"
 #include "evidence/keys.h"
 #include "evidence/rotation.h"
+#include "platform/grpc_tls.h"
 
 namespace shoko::store {
 namespace {
@@ -72,11 +73,33 @@ grpc::Status IngestService::Upload(
     key = *parsed;
   }
   const std::string& agent_id = hello.agent_id();
+  // Who is calling: with TLS, the certificate decides what the stream may do.
+  std::optional<platform::PeerIdentity> peer;
+  if (require_identity_) {
+    peer = platform::PeerIdentityOf(*ctx);
+    if (!peer) {
+      return Refuse(ctx, agent_id, grpc::StatusCode::UNAUTHENTICATED,
+                    "uploads need a client certificate from the deployment CA");
+    }
+    if (peer->role == "agent" && peer->name != agent_id) {
+      return Refuse(ctx, agent_id, grpc::StatusCode::PERMISSION_DENIED,
+                    "the certificate of agent " + peer->name + " cannot upload for agent " + agent_id);
+    }
+    if (peer->role != "agent" && peer->role != "importer") {
+      return Refuse(ctx, agent_id, grpc::StatusCode::PERMISSION_DENIED,
+                    "role " + peer->role + " (" + peer->name + ") may not upload evidence");
+    }
+  }
   auto agent = ledger_->FindAgent(agent_id);
   if (!agent.ok()) return FromStatus(ctx, agent_id, agent.status());
   if (!*agent) {
-    // Until enrollment exists, an agent is accepted on first contact only with
-    // its first key, whose key_id is by definition its agent_id (design §3).
+    // A new agent is registered on first contact only from its first key,
+    // whose key_id is by definition its agent_id (design §3); with TLS only on
+    // its own certificate, never by an importer.
+    if (peer && peer->role != "agent") {
+      return Refuse(ctx, agent_id, grpc::StatusCode::PERMISSION_DENIED,
+                    "unknown agent: an importer may send only agents the store already knows");
+    }
     if (!key || agent_id != hello.key_id()) {
       return Refuse(ctx, agent_id, grpc::StatusCode::PERMISSION_DENIED,
                     "unknown agent: a new agent must present its first key (key_id = agent_id)");

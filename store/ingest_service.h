@@ -11,9 +11,12 @@ namespace shoko::store {
 
 class IngestService final : public v1::EvidenceIngest::Service {
  public:
-  // `now_us` is the store's clock for received times.
-  IngestService(Ledger* ledger, std::function<int64_t()> now_us)
-      : ledger_(ledger), now_us_(std::move(now_us)) {}
+  // `now_us` is the store's clock for received times. With
+  // `require_identity` (TLS), a caller must be the agent its certificate names
+  // (shoko://agent/AGENT_ID) or an importer; without it (loopback plaintext,
+  // for development) anyone may upload.
+  IngestService(Ledger* ledger, std::function<int64_t()> now_us, bool require_identity = false)
+      : ledger_(ledger), now_us_(std::move(now_us)), require_identity_(require_identity) {}
 
   // Hello → HelloAck with the durable head; then for each envelope: verify the
   // signature with the agent's key, parse, check the chain, commit, ack.
@@ -25,6 +28,7 @@ class IngestService final : public v1::EvidenceIngest::Service {
  private:
   Ledger* ledger_;
   std::function<int64_t()> now_us_;
+  const bool require_identity_;
 };
 
 }  // namespace shoko::store

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <iostream>
 
+#include "platform/grpc_tls.h"
 #include "platform/local_files.h"
 #include "shoko/version.h"
 #include "store/audit_service.h"
@@ -32,6 +33,7 @@ struct ServeFlags {
   std::string listen;
   std::string db;
   bool insecure_loopback = false;
+  std::string tls_cert, tls_key, tls_ca;
 };
 
 int Serve(const ServeFlags& flags) {
@@ -55,6 +57,9 @@ int Serve(const ServeFlags& flags) {
   if (!flags.listen.empty()) config.listen = flags.listen;
   if (!flags.db.empty()) config.db = flags.db;
   if (flags.insecure_loopback) config.insecure_loopback = true;
+  if (!flags.tls_cert.empty()) config.tls_cert = flags.tls_cert;
+  if (!flags.tls_key.empty()) config.tls_key = flags.tls_key;
+  if (!flags.tls_ca.empty()) config.tls_ca = flags.tls_ca;
   if (Status s = ValidateStoreConfig(config); !s.ok()) {
     Log("error: " + s.message());
     return kExitUsage;
@@ -71,12 +76,23 @@ int Serve(const ServeFlags& flags) {
     Log("error: " + ledger.status().message());
     return ledger.status().code() == Status::Code::kInternal ? kExitInternal : kExitUsage;
   }
-  IngestService ingest(ledger->get(), NowMicros);
-  AuditService audit(ledger->get());
+  std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials();
+  if (!config.insecure_loopback) {
+    auto tls = platform::ServerTlsCredentials({config.tls_ca, config.tls_cert, config.tls_key});
+    if (!tls.ok()) {
+      Log("error: " + tls.status().message());
+      return kExitUsage;
+    }
+    credentials = *tls;
+  }
+  // With TLS every call is checked against its caller's certificate.
+  const bool require_identity = !config.insecure_loopback;
+  IngestService ingest(ledger->get(), NowMicros, require_identity);
+  AuditService audit(ledger->get(), require_identity);
 
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(config.listen, grpc::InsecureServerCredentials(), &port);
+  builder.AddListeningPort(config.listen, credentials, &port);
   builder.SetMaxReceiveMessageSize(16 << 20);
   // gRPC turns SO_REUSEPORT on by default, which lets a second store bind the
   // same port and split uploads between two databases.
@@ -93,7 +109,8 @@ int Serve(const ServeFlags& flags) {
   // The one line on stdout: scripts and tests wait for it to know the store is up.
   std::cout << "listening on " << host << ":" << port << std::endl;
   Log("serving " + config.db + " on " + host + ":" + std::to_string(port) +
-      " (plaintext, loopback only)");
+      (require_identity ? " (TLS, client certificates from " + config.tls_ca + ")"
+                        : " (plaintext, loopback only)"));
 
   int sig = 0;
   sigwait(&stop_signals, &sig);
@@ -120,6 +137,9 @@ int Main(int argc, char** argv) {
       ->type_name("FILE");
   serve->add_flag("--insecure-loopback", flags.insecure_loopback,
                   "Serve plaintext gRPC; allowed only on a loopback address.");
+  serve->add_option("--tls-cert", flags.tls_cert, "The store's certificate (PEM).")->type_name("FILE");
+  serve->add_option("--tls-key", flags.tls_key, "The store's private key (PEM).")->type_name("FILE");
+  serve->add_option("--tls-ca", flags.tls_ca, "The deployment CA certificate (PEM).")->type_name("FILE");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

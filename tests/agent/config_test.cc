@@ -66,8 +66,10 @@ TEST(AgentConfigTest, BadConfigsNameFileLineAndField) {
       {"store:\n  address: 10.1.2.3:7443\n  insecure_loopback: true\n",
        "2: store.address: plaintext is allowed only to a loopback address, not '10.1.2.3'"},
       {"store:\n  address: 127.0.0.1:7443\n",
-       "2: store: TLS is not available in this version; set 'insecure_loopback: true' to use "
-       "plaintext to a loopback store"},
+       "2: store: 'ca' (the deployment CA certificate) is required, or 'insecure_loopback: true' "
+       "for plaintext to a loopback store"},
+      {"store:\n  address: 127.0.0.1:7443\n  insecure_loopback: true\n  ca: /ca.crt\n",
+       "2: store: choose TLS (ca, cert, key) or insecure_loopback, not both"},
       {"store:\n  address: 127.0.0.1:7443\n  insecure_loopback: yes please\n",
        "3: store.insecure_loopback: expected true or false"},
       {"collectors: access\n", "1: collectors: expected a list of names"},
