@@ -367,6 +367,28 @@ int Run(const std::string& config_path, bool once) {
   return kExitOk;
 }
 
+// `identity`: the agent's id, making its first key (and an empty chain) if
+// needed, so that an operator can have its certificate issued before it runs.
+int PrintIdentity(const std::string& config_path) {
+  auto loaded = LoadAgentConfig(config_path);
+  if (!loaded.ok()) return Fail(kExitUsage, loaded.status());
+  const AgentConfig& config = *loaded;
+  if (Status s = platform::MakeDirs(config.state_dir, 0700); !s.ok()) {
+    return Fail(kExitUsage, s.WithContext("state_dir"));
+  }
+  auto lock = platform::FileLock::Acquire(config.state_dir + "/agent.lock");
+  if (!lock.ok()) return Fail(kExitUsage, lock.status());
+  auto identity = LoadIdentity(config.state_dir);
+  if (!identity.ok()) return Fail(kExitUsage, identity.status());
+  if (identity->created) {
+    Status s = SaveChainState(config.state_dir + "/chain.head",
+                              {identity->agent_id, {{}, identity->key.public_key().KeyId()}});
+    if (!s.ok()) return Fail(kExitInternal, s);
+  }
+  std::cout << identity->agent_id << std::endl;
+  return kExitOk;
+}
+
 int RotateKey(const std::string& config_path) {
   auto opened = OpenAgentState(config_path);
   if (std::holds_alternative<int>(opened)) return std::get<int>(opened);
@@ -579,6 +601,13 @@ int Main(int argc, char** argv) {
   run->add_option("--config", run_config, "Agent config file.")->required()->type_name("FILE");
   run->add_flag("--once", run_once, "One sweep: collect, upload, wait for the acks, exit.");
 
+  std::string identity_config;
+  CLI::App* identity_cmd = app.add_subcommand(
+      "identity", "Print the agent_id (making the agent's first key if it has none).");
+  identity_cmd->add_option("--config", identity_config, "Agent config file.")
+      ->required()
+      ->type_name("FILE");
+
   std::string rotate_config, rotate_state_dir;
   CLI::App* rotate = app.add_subcommand(
       "rotate-key",
@@ -601,6 +630,7 @@ int Main(int argc, char** argv) {
     return kExitUsage;
   }
   if (collect->parsed()) return Collect(collect_flags);
+  if (identity_cmd->parsed()) return PrintIdentity(identity_config);
   if (rotate->parsed()) {
     return rotate_config.empty() ? RotateOfflineKey(rotate_state_dir) : RotateKey(rotate_config);
   }

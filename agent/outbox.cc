@@ -126,6 +126,10 @@ Result<std::unique_ptr<Outbox>> Outbox::Open(const std::string& state_dir,
   if (!position.ok()) return position.status();
   if (*position) {
     outbox->position_ = **position;
+  } else if (saved && saved->position.head.seq == 0) {
+    // An identity made before the first record (`identity`, `enroll`): the
+    // chain is known to be empty, so nothing can have been lost.
+    outbox->position_ = saved->position;
   } else if (saved) {
     outbox->position_ = saved->position;
     if (!recovery) {

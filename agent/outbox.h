@@ -83,7 +83,8 @@ class Outbox {
 
   // Where the chain stands: the last record ever appended, acked or not.
   ChainPosition Position() const;
-  // True when neither an outbox nor chain.head existed: a chain starts at seq 1.
+  // True when neither an outbox nor chain.head existed: where the chain
+  // stands is unknown unless the identity is new too.
   bool IsNew() const { return is_new_; }
   const std::optional<OutboxRecovery>& recovery() const { return recovery_; }
 

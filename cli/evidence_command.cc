@@ -176,6 +176,9 @@ int RunEvidence(const EvidenceQuery& query, std::ostream& out, std::ostream& err
       case grpc::StatusCode::DEADLINE_EXCEEDED:
         return 3;
       case grpc::StatusCode::INVALID_ARGUMENT:
+      // Credentials that may not read are a configuration error.
+      case grpc::StatusCode::PERMISSION_DENIED:
+      case grpc::StatusCode::UNAUTHENTICATED:
         return 2;
       default:
         return 4;

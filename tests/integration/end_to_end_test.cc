@@ -9,6 +9,7 @@
 
 #include "evidence/keys.h"
 #include "tests/support/subprocess.h"
+#include "tests/integration/processes.h"
 #include "tests/support/temp_dir.h"
 
 namespace shoko {
@@ -19,67 +20,6 @@ using testing::FixturePath;
 using testing::RunCommand;
 using testing::Subprocess;
 using testing::TempDir;
-
-constexpr auto kStartTimeout = std::chrono::seconds(30);
-
-// A shoko-store process serving a database in `dir`.
-class StoreProcess {
- public:
-  explicit StoreProcess(const TempDir& dir, const std::string& listen = "127.0.0.1:0")
-      : stderr_path_(dir.Path("store.err")) {
-    auto proc = Subprocess::Start({SHOKO_STORE_BIN, "serve", "--listen", listen, "--db",
-                                   dir.Path("store/store.db"), "--insecure-loopback"},
-                                  stderr_path_);
-    EXPECT_TRUE(proc.ok()) << proc.status().ToString();
-    proc_ = std::move(proc).value();
-    auto line = proc_->WaitForLine("listening on ", kStartTimeout);
-    EXPECT_TRUE(line.ok()) << line.status().ToString() << "\n"
-                           << testing::ReadFileOrEmpty(stderr_path_);
-    if (line.ok()) address_ = line->substr(std::string("listening on ").size());
-  }
-  const std::string& address() const { return address_; }
-  int Stop() {
-    auto code = proc_->Stop(SIGTERM, std::chrono::seconds(30));
-    EXPECT_TRUE(code.ok()) << code.status().ToString();
-    return code.ok() ? *code : -1;
-  }
-  std::string Log() const { return testing::ReadFileOrEmpty(stderr_path_); }
-
- private:
-  std::string stderr_path_;
-  std::unique_ptr<Subprocess> proc_;
-  std::string address_;
-};
-
-std::string AgentConfig(const TempDir& dir, const std::string& store, const std::string& root) {
-  return dir.Write("agent.yaml", "state_dir: " + dir.Path("agent-state") + "\nroot: " + root +
-                                     "\nstore:\n  address: " + store +
-                                     "\n  insecure_loopback: true\n  connect_timeout: 2s\n"
-                                     "labels:\n  service: demo-service\n");
-}
-
-std::vector<nlohmann::json> JsonLines(const std::string& text) {
-  std::vector<nlohmann::json> out;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) out.push_back(nlohmann::json::parse(line));
-  return out;
-}
-
-int Lines(const std::string& text) {
-  int n = 0;
-  for (char c : text) n += c == '\n';
-  return n;
-}
-
-// An address where nothing listens: a store's, after it stopped.
-std::string DeadAddress() {
-  TempDir scratch;
-  StoreProcess gone(scratch);
-  std::string address = gone.address();
-  EXPECT_EQ(gone.Stop(), 0);
-  return address;
-}
 
 TEST(EndToEndTest, RecordTravelsFromAgentToStoreToAuditor) {
   TempDir dir;

@@ -1,0 +1,153 @@
+// mTLS end to end (design §5): a store with certificates from the deployment
+// CA, an agent and an auditor with theirs, and every impostor turned away.
+#include <gtest/gtest.h>
+
+#include "tests/integration/processes.h"
+#include "tests/support/subprocess.h"
+#include "tests/support/temp_dir.h"
+
+namespace shoko {
+namespace {
+
+using testing::CommandResult;
+using testing::FixturePath;
+using testing::RunCommand;
+using testing::TempDir;
+
+class TlsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    pki_ = dir_.Path("pki");
+    ASSERT_EQ(RunCommand({SHOKOCTL_BIN, "pki", "init", "--dir", pki_}).exit_code, 0);
+    Issue("store", "store1");
+    Issue("auditor", "alice");
+    Issue("admin", "ops");
+    store_ = std::make_unique<StoreProcess>(
+        dir_, "127.0.0.1:0",
+        std::vector<std::string>{"--tls-cert", pki_ + "/store1.crt", "--tls-key",
+                                 pki_ + "/store1.key", "--tls-ca", pki_ + "/ca.crt"});
+    ASSERT_FALSE(store_->address().empty());
+  }
+  void TearDown() override {
+    if (store_) {
+      EXPECT_EQ(store_->Stop(), 0);
+    }
+  }
+
+  void Issue(const std::string& role, const std::string& name) {
+    CommandResult r = RunCommand(
+        {SHOKOCTL_BIN, "pki", "issue", "--dir", pki_, "--role", role, "--name", name});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+
+  // An agent with its own state dir and a certificate naming `cert_agent`
+  // (its own agent_id when empty). Returns its config path.
+  std::string Agent(const std::string& name, std::string* agent_id,
+                    const std::string& cert_agent = "") {
+    const std::string state = dir_.Path(name);
+    std::string config =
+        dir_.Write(name + ".yaml", "state_dir: " + state + "\nroot: " + FixturePath("debian12-sshd") +
+                                       "\nstore:\n  address: " + store_->address() +
+                                       "\n  ca: " + pki_ + "/ca.crt\n  connect_timeout: 2s\n");
+    CommandResult id = RunCommand({SHOKO_AGENT_BIN, "identity", "--config", config});
+    EXPECT_EQ(id.exit_code, 0) << id.err;
+    *agent_id = id.out.substr(0, 64);
+    const std::string certified = cert_agent.empty() ? *agent_id : cert_agent;
+    if (cert_agent.empty()) Issue("agent", certified);
+    dir_.Write(name + "/tls.crt", testing::ReadFileOrEmpty(pki_ + "/" + certified + ".crt"));
+    dir_.Write(name + "/tls.key", testing::ReadFileOrEmpty(pki_ + "/" + certified + ".key"));
+    return config;
+  }
+
+  CommandResult Evidence(std::vector<std::string> credentials) {
+    std::vector<std::string> argv = {SHOKOCTL_BIN, "evidence", "--store", store_->address(),
+                                     "--format", "jsonl"};
+    argv.insert(argv.end(), credentials.begin(), credentials.end());
+    return RunCommand(argv);
+  }
+
+  std::vector<std::string> As(const std::string& who) {
+    return {"--ca", pki_ + "/ca.crt", "--cert", pki_ + "/" + who + ".crt", "--key",
+            pki_ + "/" + who + ".key"};
+  }
+
+  TempDir dir_;
+  std::string pki_;
+  std::unique_ptr<StoreProcess> store_;
+};
+
+TEST_F(TlsTest, AnEnrolledAgentUploadsAndAnAuditorReads) {
+  std::string agent_id;
+  std::string config = Agent("host-a", &agent_id);
+  CommandResult run = RunCommand({SHOKO_AGENT_BIN, "run", "--once", "--config", config});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  for (const char* who : {"alice", "ops"}) {
+    CommandResult query = Evidence(As(who));
+    ASSERT_EQ(query.exit_code, 0) << who << ": " << query.err;
+    auto records = JsonLines(query.out);
+    ASSERT_EQ(records.size(), 5u) << who;
+    for (const auto& r : records) {
+      EXPECT_EQ(r["agent_id"], agent_id);
+      EXPECT_EQ(r["signature"], "valid");
+    }
+  }
+}
+
+TEST_F(TlsTest, EveryImpostorIsTurnedAwayWithItsReason) {
+  std::string a, b;
+  std::string config_a = Agent("host-a", &a);
+  ASSERT_EQ(RunCommand({SHOKO_AGENT_BIN, "run", "--once", "--config", config_a}).exit_code, 0);
+
+  // Host B presents host A's certificate.
+  std::string config_b = Agent("host-b", &b, a);
+  CommandResult stolen = RunCommand({SHOKO_AGENT_BIN, "run", "--once", "--config", config_b});
+  EXPECT_EQ(stolen.exit_code, 1) << stolen.err;
+  EXPECT_NE(stolen.err.find("the certificate of agent " + a + " cannot upload for agent " + b),
+            std::string::npos)
+      << stolen.err;
+
+  // An agent's certificate cannot read evidence; no certificate cannot either.
+  CommandResult agent_reads = Evidence({"--ca", pki_ + "/ca.crt", "--cert", pki_ + "/" + a + ".crt",
+                                        "--key", pki_ + "/" + a + ".key"});
+  EXPECT_EQ(agent_reads.exit_code, 2);
+  EXPECT_NE(agent_reads.err.find("only auditors and admins read evidence"), std::string::npos)
+      << agent_reads.err;
+  CommandResult anonymous = Evidence({"--ca", pki_ + "/ca.crt"});
+  EXPECT_EQ(anonymous.exit_code, 2);
+  EXPECT_NE(anonymous.err.find("only auditors and admins read evidence"), std::string::npos);
+
+  // A certificate from another CA does not even get a TLS session.
+  const std::string other = dir_.Path("other-pki");
+  ASSERT_EQ(RunCommand({SHOKOCTL_BIN, "pki", "init", "--dir", other}).exit_code, 0);
+  ASSERT_EQ(RunCommand({SHOKOCTL_BIN, "pki", "issue", "--dir", other, "--role", "auditor",
+                        "--name", "mallory"})
+                .exit_code,
+            0);
+  CommandResult foreign = Evidence({"--ca", pki_ + "/ca.crt", "--cert", other + "/mallory.crt",
+                                    "--key", other + "/mallory.key"});
+  EXPECT_NE(foreign.exit_code, 0);
+  EXPECT_EQ(JsonLines(foreign.out).size(), 0u);
+
+  // Plaintext to a TLS listener fails cleanly, in bounded time.
+  CommandResult plaintext = Evidence({});
+  EXPECT_EQ(plaintext.exit_code, 3) << plaintext.err;
+  EXPECT_EQ(Lines(plaintext.err), 1) << plaintext.err;
+
+  EXPECT_NE(store_->Log().find("cannot upload for agent " + b), std::string::npos);
+  EXPECT_NE(store_->Log().find("refused ListEvidence"), std::string::npos);
+}
+
+TEST(TlsStoreTest, TheStoreRefusesHalfATlsConfiguration) {
+  TempDir dir;
+  CommandResult r = RunCommand({SHOKO_STORE_BIN, "serve", "--listen", "127.0.0.1:0", "--db",
+                                dir.Path("s.db"), "--tls-cert", dir.Path("missing.crt")});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("needs tls_cert, tls_key and tls_ca"), std::string::npos) << r.err;
+  CommandResult both = RunCommand({SHOKO_STORE_BIN, "serve", "--listen", "127.0.0.1:0", "--db",
+                                   dir.Path("s.db"), "--insecure-loopback", "--tls-ca", dir.Path("x")});
+  EXPECT_EQ(both.exit_code, 2);
+  EXPECT_NE(both.err.find("not both"), std::string::npos) << both.err;
+}
+
+}  // namespace
+}  // namespace shoko
