@@ -1,6 +1,5 @@
 #include "cli/pki_command.h"
 
-#include <arpa/inet.h>
 #include <unistd.h>
 
 #include "platform/local_files.h"
@@ -14,52 +13,7 @@ bool IsName(const std::string& s) {
              std::string::npos;
 }
 
-bool IsIp(const std::string& s) {
-  unsigned char buf[16];
-  return inet_pton(AF_INET, s.c_str(), buf) == 1 || inet_pton(AF_INET6, s.c_str(), buf) == 1;
-}
-
 }  // namespace
-
-Result<platform::CertificateSpec> SpecFor(const std::string& role, const std::string& name,
-                                          const std::vector<std::string>& hosts, int days) {
-  bool known = false;
-  for (const char* r : kRoles) known = known || role == r;
-  if (!known) {
-    return Status::InvalidArgument("--role: '" + role +
-                                   "' is not one of store, agent, auditor, admin, importer");
-  }
-  if (role == "agent") {
-    if (name.size() != 64 || name.find_first_not_of("0123456789abcdef") != std::string::npos) {
-      return Status::InvalidArgument("--name: an agent's certificate names its agent_id (64 hex digits)");
-    }
-  } else if (!IsName(name)) {
-    return Status::InvalidArgument("--name: '" + name + "' must be 1-64 of A-Z a-z 0-9 . _ -");
-  }
-  if (days < 1 || days > 3650) return Status::InvalidArgument("--days: must be 1 to 3650");
-  platform::CertificateSpec spec;
-  spec.common_name = role + ":" + name;
-  spec.uris = {"shoko://" + role + "/" + name};
-  spec.days = days;
-  spec.client = role != "store";
-  spec.server = role == "store";
-  if (role == "store") {
-    std::vector<std::string> names = hosts;
-    if (names.empty()) names = {"localhost", "127.0.0.1", "::1"};
-    for (const std::string& h : names) {
-      if (IsIp(h)) {
-        spec.ips.push_back(h);
-      } else if (IsName(h)) {
-        spec.dns.push_back(h);
-      } else {
-        return Status::InvalidArgument("--host: '" + h + "' is neither an IP address nor a host name");
-      }
-    }
-  } else if (!hosts.empty()) {
-    return Status::InvalidArgument("--host applies to the store's certificate only");
-  }
-  return spec;
-}
 
 int RunPkiInit(const PkiInit& request, std::ostream& out, std::ostream& err) {
   if (request.dir.empty()) {
@@ -95,7 +49,7 @@ int RunPkiInit(const PkiInit& request, std::ostream& out, std::ostream& err) {
 }
 
 int RunPkiIssue(const PkiIssue& request, std::ostream& out, std::ostream& err) {
-  auto spec = SpecFor(request.role, request.name, request.hosts, request.days);
+  auto spec = platform::IdentitySpec(request.role, request.name, request.hosts, request.days);
   if (!spec.ok()) {
     err << "shokoctl: " << spec.status().message() << "\n";
     return 2;

@@ -11,16 +11,6 @@
 
 namespace shoko::cli {
 
-// The roles of design §5 and the store's own server certificate.
-inline constexpr const char* kRoles[] = {"store", "agent", "auditor", "admin", "importer"};
-
-// The certificate spec for a holder: its URI SAN shoko://ROLE/NAME, its uses,
-// and for the store the host names clients will dial. InvalidArgument for an
-// unknown role or a name outside [A-Za-z0-9._-] (an agent's name is its
-// 64-hex agent_id).
-Result<platform::CertificateSpec> SpecFor(const std::string& role, const std::string& name,
-                                          const std::vector<std::string>& hosts, int days);
-
 struct PkiInit {
   std::string dir;
   std::string name = "shoko-ca";

@@ -60,6 +60,16 @@ class CertificateAuthority {
   std::string cert_pem_;
 };
 
+// The roles of design §5, and the store's own server certificate.
+inline constexpr const char* kRoles[] = {"store", "agent", "auditor", "admin", "importer"};
+
+// The certificate spec for a holder: its URI SAN shoko://ROLE/NAME, its uses,
+// and for the store the host names clients will dial (default localhost,
+// 127.0.0.1, ::1). InvalidArgument for an unknown role or a name outside
+// [A-Za-z0-9._-] (an agent's name is its 64-hex agent_id).
+Result<CertificateSpec> IdentitySpec(const std::string& role, const std::string& name,
+                                     const std::vector<std::string>& hosts, int days);
+
 // A new ECDSA P-256 key (PKCS#8 PEM) and a PKCS#10 request for it.
 Result<KeyAndCertificate> NewKeyAndRequest(const std::string& common_name);  // cert_pem = CSR
 

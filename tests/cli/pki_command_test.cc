@@ -90,7 +90,7 @@ TEST_F(PkiTest, CertificatesFromRequestsCarryOnlyWhatTheCaDecides) {
   auto ca = platform::CertificateAuthority::Load(testing::ReadFileOrEmpty(Path("ca.crt")),
                                                  testing::ReadFileOrEmpty(Path("ca.key")));
   ASSERT_TRUE(ca.ok());
-  auto spec = SpecFor("agent", std::string(64, 'b'), {}, 5);
+  auto spec = platform::IdentitySpec("agent", std::string(64, 'b'), {}, 5);
   ASSERT_TRUE(spec.ok());
   auto cert = ca->IssueForRequest(request->cert_pem, *spec);
   ASSERT_TRUE(cert.ok()) << cert.status().ToString();
