@@ -18,6 +18,9 @@ namespace shoko::evidence {
 
 inline constexpr std::string_view kEvidencePayloadType =
     "application/vnd.shoko.evidence.v1+protobuf";
+// What an agent signs with its evidence key at enrollment: DSSE PAE of this
+// type and the body token "\n" csr_pem, proving it holds the key it registers.
+inline constexpr std::string_view kEnrollmentProofType = "application/vnd.shoko.enrollment.v1";
 
 // The DSSE pre-authentication encoding of (type, body).
 std::string Pae(std::string_view payload_type, std::string_view payload);

@@ -11,11 +11,12 @@ Result<StoreConfig> LoadStoreConfig(const std::string& path) {
   const YAML::Node& root = doc->root();
   SHOKO_RETURN_IF_ERROR(doc->CheckMap(
       root, "store config",
-      {"listen", "db", "insecure_loopback", "tls_cert", "tls_key", "tls_ca"}));
+      {"listen", "db", "insecure_loopback", "tls_cert", "tls_key", "tls_ca", "tls_ca_key",
+       "agent_cert_days"}));
   StoreConfig c;
   for (auto [key, out] : {std::pair{"listen", &c.listen}, std::pair{"db", &c.db},
                           std::pair{"tls_cert", &c.tls_cert}, std::pair{"tls_key", &c.tls_key},
-                          std::pair{"tls_ca", &c.tls_ca}}) {
+                          std::pair{"tls_ca", &c.tls_ca}, std::pair{"tls_ca_key", &c.tls_ca_key}}) {
     if (!root[key]) continue;
     auto v = doc->String(root[key], key);
     if (!v.ok()) return v.status();
@@ -25,6 +26,12 @@ Result<StoreConfig> LoadStoreConfig(const std::string& path) {
   if (root["listen"]) {
     auto hp = platform::ParseHostPort(c.listen);
     if (!hp.ok()) return doc->ErrorAt(root["listen"], "listen: " + hp.status().message());
+  }
+  if (root["agent_cert_days"]) {
+    auto n = doc->Count(root["agent_cert_days"], "agent_cert_days");
+    if (!n.ok()) return n.status();
+    if (*n > 825) return doc->ErrorAt(root["agent_cert_days"], "agent_cert_days: at most 825");
+    c.agent_cert_days = static_cast<int>(*n);
   }
   if (root["insecure_loopback"]) {
     auto b = doc->Bool(root["insecure_loopback"], "insecure_loopback");
@@ -48,6 +55,9 @@ Status ValidateStoreConfig(const StoreConfig& config) {
           "--insecure-loopback to serve plaintext on a loopback address");
     }
     return Status::OK();
+  }
+  if (!config.tls_ca_key.empty()) {
+    return Status::InvalidArgument("tls_ca_key (enrollment) needs TLS, not insecure_loopback");
   }
   if (!platform::IsLoopbackHost(hp->host)) {
     return Status::InvalidArgument("plaintext is allowed only on a loopback address, not '" +

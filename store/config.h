@@ -16,6 +16,10 @@ struct StoreConfig {
   // TLS: the store's certificate and key, and the deployment CA that client
   // certificates must come from. All three, or insecure_loopback.
   std::string tls_cert, tls_key, tls_ca;
+  // The CA's key, which lets the store enroll agents and renew their
+  // certificates (valid agent_cert_days). Without it, enrollment is off.
+  std::string tls_ca_key;
+  int agent_cert_days = 90;
 };
 
 // Loads `path` over the defaults. Unknown keys and bad values are

@@ -114,6 +114,11 @@ grpc::Status IngestService::Upload(
     if (!agent.ok()) return FromStatus(ctx, agent_id, agent.status());
     if (!*agent) return FromStatus(ctx, agent_id, s.ok() ? Status::Internal("agent vanished") : s);
   }
+  if ((*agent)->state != "active") {
+    return Refuse(ctx, agent_id, grpc::StatusCode::PERMISSION_DENIED,
+                  "agent is " + (*agent)->state +
+                      ((*agent)->state_reason.empty() ? "" : " (" + (*agent)->state_reason + ")"));
+  }
   // A known agent may present a key it has not handed over to yet (the
   // rotation record is in this upload); each record is checked against the
   // key that may sign its seq.

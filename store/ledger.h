@@ -28,11 +28,14 @@ struct AgentKey {
   uint64_t until_seq = UINT64_MAX;  // the rotation record's seq once rotated out
 };
 
-// An agent the store knows: its keys and its durable chain head.
+// An agent the store knows: its keys, its durable chain head, and whether it
+// may still upload ("active", "revoked", "retired").
 struct AgentEntry {
   std::string agent_id;
   std::vector<AgentKey> keys;  // oldest first
   evidence::ChainHead head;
+  std::string state = "active";
+  std::string state_reason;
   // The key with `key_id`, if the agent has one.
   const AgentKey* Key(const std::string& key_id) const;
 };
@@ -80,6 +83,18 @@ class Ledger {
   // The serialized envelopes of the agent's accepted records with the
   // key-rotation check_id, in seq order.
   virtual Result<std::vector<std::string>> RotationEnvelopes(const std::string& agent_id) = 0;
+  // Marks a known agent "active", "revoked" or "retired" (NotFound if unknown).
+  virtual Status SetAgentState(const std::string& agent_id, const std::string& state,
+                               const std::string& reason, int64_t now_us) = 0;
+  // Keeps a bootstrap token (by its SHA-256 only) until `expires_at_us`.
+  virtual Status AddEnrollmentToken(const std::string& token_sha256, int64_t expires_at_us,
+                                    const std::string& note, const std::string& created_by,
+                                    int64_t now_us) = 0;
+  // Uses a token once, for `agent_id`, and in the same transaction registers
+  // the agent with `public_key` if it is new. PermissionDenied for an unknown,
+  // expired or used token, or a known agent with another key or not active.
+  virtual Status Enroll(const std::string& token_sha256, const std::string& agent_id,
+                        const std::string& public_key, int64_t now_us) = 0;
   // Every gap recorded for `agent_id` (all agents when empty), oldest first.
   virtual Result<std::vector<ChainGap>> Gaps(const std::string& agent_id) = 0;
   // The record digest stored at (agent, seq), if any.

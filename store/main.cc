@@ -9,7 +9,10 @@
 #include "platform/grpc_tls.h"
 #include "platform/local_files.h"
 #include "shoko/version.h"
+#include "platform/x509.h"
+#include "store/admin_service.h"
 #include "store/audit_service.h"
+#include "store/enrollment_service.h"
 #include "store/config.h"
 #include "store/ingest_service.h"
 #include "store/ledger.h"
@@ -33,7 +36,7 @@ struct ServeFlags {
   std::string listen;
   std::string db;
   bool insecure_loopback = false;
-  std::string tls_cert, tls_key, tls_ca;
+  std::string tls_cert, tls_key, tls_ca, tls_ca_key;
 };
 
 int Serve(const ServeFlags& flags) {
@@ -60,6 +63,7 @@ int Serve(const ServeFlags& flags) {
   if (!flags.tls_cert.empty()) config.tls_cert = flags.tls_cert;
   if (!flags.tls_key.empty()) config.tls_key = flags.tls_key;
   if (!flags.tls_ca.empty()) config.tls_ca = flags.tls_ca;
+  if (!flags.tls_ca_key.empty()) config.tls_ca_key = flags.tls_ca_key;
   if (Status s = ValidateStoreConfig(config); !s.ok()) {
     Log("error: " + s.message());
     return kExitUsage;
@@ -89,6 +93,22 @@ int Serve(const ServeFlags& flags) {
   const bool require_identity = !config.insecure_loopback;
   IngestService ingest(ledger->get(), NowMicros, require_identity);
   AuditService audit(ledger->get(), require_identity);
+  AdminService admin(ledger->get(), NowMicros, require_identity);
+  std::optional<platform::CertificateAuthority> enrollment_ca;
+  if (!config.tls_ca_key.empty()) {
+    auto ca_pem = platform::ReadLocalFile(config.tls_ca, 1 << 20);
+    auto key_pem = platform::ReadLocalFile(config.tls_ca_key, 1 << 20);
+    auto ca = ca_pem.ok() && key_pem.ok()
+                  ? platform::CertificateAuthority::Load(*ca_pem, *key_pem)
+                  : Result<platform::CertificateAuthority>(!ca_pem.ok() ? ca_pem.status() : key_pem.status());
+    if (!ca.ok()) {
+      Log("error: tls_ca_key: " + ca.status().message());
+      return kExitUsage;
+    }
+    enrollment_ca.emplace(std::move(ca).value());
+  }
+  EnrollmentService enrollment(ledger->get(), std::move(enrollment_ca), config.agent_cert_days,
+                               NowMicros);
 
   grpc::ServerBuilder builder;
   int port = 0;
@@ -99,6 +119,8 @@ int Serve(const ServeFlags& flags) {
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.RegisterService(&ingest);
   builder.RegisterService(&audit);
+  builder.RegisterService(&admin);
+  builder.RegisterService(&enrollment);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (!server || port == 0) {
     Log("error: cannot listen on " + config.listen +
@@ -140,6 +162,9 @@ int Main(int argc, char** argv) {
   serve->add_option("--tls-cert", flags.tls_cert, "The store's certificate (PEM).")->type_name("FILE");
   serve->add_option("--tls-key", flags.tls_key, "The store's private key (PEM).")->type_name("FILE");
   serve->add_option("--tls-ca", flags.tls_ca, "The deployment CA certificate (PEM).")->type_name("FILE");
+  serve->add_option("--tls-ca-key", flags.tls_ca_key,
+                    "The CA's key: lets the store enroll agents and renew their certificates.")
+      ->type_name("FILE");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

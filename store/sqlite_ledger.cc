@@ -69,11 +69,27 @@ CREATE TABLE chain_gaps (
 );
 )sql";
 
+// v3: agents can be revoked or retired; enrollment tokens (kept as hashes).
+constexpr std::string_view kSchemaV3 = R"sql(
+ALTER TABLE agents ADD COLUMN state TEXT NOT NULL DEFAULT 'active';
+ALTER TABLE agents ADD COLUMN state_reason TEXT NOT NULL DEFAULT '';
+ALTER TABLE agents ADD COLUMN state_changed_at_us INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE enrollment_tokens (
+  token_sha256  BLOB PRIMARY KEY,
+  created_at_us INTEGER NOT NULL,
+  expires_at_us INTEGER NOT NULL,
+  note          TEXT NOT NULL,
+  created_by    TEXT NOT NULL,
+  used_at_us    INTEGER,
+  used_by       TEXT
+);
+)sql";
+
 class SqliteLedger final : public Ledger {
  public:
   explicit SqliteLedger(std::unique_ptr<platform::SqliteDb> db) : db_(std::move(db)) {}
 
-  Status Migrate() { return db_->Migrate("ledger", {kSchemaV1, kSchemaV2}); }
+  Status Migrate() { return db_->Migrate("ledger", {kSchemaV1, kSchemaV2, kSchemaV3}); }
 
   Result<std::optional<AgentEntry>> FindAgent(const std::string& agent_id) override {
     std::lock_guard<std::mutex> lock(mu_);
@@ -83,22 +99,76 @@ class SqliteLedger final : public Ledger {
   Status RegisterAgent(const std::string& agent_id, const std::string& public_key,
                        int64_t now_us) override {
     std::lock_guard<std::mutex> lock(mu_);
-    auto key = evidence::PublicKey::FromRaw(public_key);
-    if (!key.ok()) return key.status();
     platform::SqliteTransaction tx(db_.get());
     SHOKO_RETURN_IF_ERROR(tx.Begin());
-    auto stmt = db_->Prepare(
-        "INSERT INTO agents (agent_id, public_key, registered_at_us, head_seq, head_digest) "
-        "VALUES (?, ?, ?, 0, ?)");
-    if (!stmt.ok()) return stmt.status();
-    stmt->BindText(1, agent_id)
-        .BindBlob(2, public_key)
-        .Bind(3, now_us)
-        .BindBlob(4, evidence::ChainHead().digest);
-    SHOKO_RETURN_IF_ERROR(stmt->Run());
-    SHOKO_RETURN_IF_ERROR(InsertKey(agent_id, *key, 1));
+    SHOKO_RETURN_IF_ERROR(RegisterLocked(agent_id, public_key, now_us));
     return tx.Commit();
   }
+
+  Status SetAgentState(const std::string& agent_id, const std::string& state,
+                       const std::string& reason, int64_t now_us) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto stmt = db_->Prepare(
+        "UPDATE agents SET state = ?, state_reason = ?, state_changed_at_us = ? WHERE agent_id = ?");
+    if (!stmt.ok()) return stmt.status();
+    stmt->BindText(1, state).BindText(2, reason).Bind(3, now_us).BindText(4, agent_id);
+    SHOKO_RETURN_IF_ERROR(stmt->Run());
+    auto changed = db_->Prepare("SELECT changes()");
+    if (!changed.ok()) return changed.status();
+    auto row = changed->Step();
+    if (!row.ok()) return row.status();
+    if (changed->Int64(0) == 0) return Status::NotFound("agent " + agent_id + " is not known to this store");
+    return Status::OK();
+  }
+
+  Status AddEnrollmentToken(const std::string& token_sha256, int64_t expires_at_us,
+                            const std::string& note, const std::string& created_by,
+                            int64_t now_us) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto stmt = db_->Prepare(
+        "INSERT INTO enrollment_tokens (token_sha256, created_at_us, expires_at_us, note, created_by) "
+        "VALUES (?, ?, ?, ?, ?)");
+    if (!stmt.ok()) return stmt.status();
+    stmt->BindBlob(1, token_sha256).Bind(2, now_us).Bind(3, expires_at_us).BindText(4, note)
+        .BindText(5, created_by);
+    return stmt->Run();
+  }
+
+  Status Enroll(const std::string& token_sha256, const std::string& agent_id,
+                const std::string& public_key, int64_t now_us) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    platform::SqliteTransaction tx(db_.get());
+    SHOKO_RETURN_IF_ERROR(tx.Begin());
+    auto token = db_->Prepare(
+        "SELECT expires_at_us, used_at_us FROM enrollment_tokens WHERE token_sha256 = ?");
+    if (!token.ok()) return token.status();
+    token->BindBlob(1, token_sha256);
+    auto row = token->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return Status::PermissionDenied("unknown enrollment token");
+    if (!token->IsNull(1)) return Status::PermissionDenied("enrollment token already used");
+    if (token->Int64(0) < now_us) return Status::PermissionDenied("enrollment token expired");
+    auto agent = FindAgentLocked(agent_id);
+    if (!agent.ok()) return agent.status();
+    if (*agent) {
+      const AgentKey* first = (*agent)->Key(agent_id);
+      if (first == nullptr || first->public_key != public_key) {
+        return Status::PermissionDenied("agent " + agent_id + " is registered with another key");
+      }
+      if ((*agent)->state != "active") {
+        return Status::PermissionDenied("agent " + agent_id + " is " + (*agent)->state);
+      }
+    } else {
+      SHOKO_RETURN_IF_ERROR(RegisterLocked(agent_id, public_key, now_us));
+    }
+    auto use = db_->Prepare(
+        "UPDATE enrollment_tokens SET used_at_us = ?, used_by = ? WHERE token_sha256 = ?");
+    if (!use.ok()) return use.status();
+    use->Bind(1, now_us).BindText(2, agent_id).BindBlob(3, token_sha256);
+    SHOKO_RETURN_IF_ERROR(use->Run());
+    return tx.Commit();
+  }
+
 
   Status Append(const LedgerRecord& record, const v1::Evidence& ev,
                 const std::optional<evidence::PublicKey>& next_key) override {
@@ -275,6 +345,22 @@ class SqliteLedger final : public Ledger {
   }
 
  private:
+  Status RegisterLocked(const std::string& agent_id, const std::string& public_key, int64_t now_us) {
+    auto key = evidence::PublicKey::FromRaw(public_key);
+    if (!key.ok()) return key.status();
+    auto stmt = db_->Prepare(
+        "INSERT INTO agents (agent_id, public_key, registered_at_us, head_seq, head_digest) "
+        "VALUES (?, ?, ?, 0, ?)");
+    if (!stmt.ok()) return stmt.status();
+    stmt->BindText(1, agent_id)
+        .BindBlob(2, public_key)
+        .Bind(3, now_us)
+        .BindBlob(4, evidence::ChainHead().digest);
+    SHOKO_RETURN_IF_ERROR(stmt->Run());
+    return InsertKey(agent_id, *key, 1);
+  }
+
+
   Status InsertKey(const std::string& agent_id, const evidence::PublicKey& key, uint64_t from_seq) {
     auto stmt = db_->Prepare(
         "INSERT INTO agent_keys (agent_id, key_id, public_key, from_seq) VALUES (?, ?, ?, ?)");
@@ -287,7 +373,8 @@ class SqliteLedger final : public Ledger {
   }
 
   Result<std::optional<AgentEntry>> FindAgentLocked(const std::string& agent_id) {
-    auto stmt = db_->Prepare("SELECT head_seq, head_digest FROM agents WHERE agent_id = ?");
+    auto stmt = db_->Prepare(
+        "SELECT head_seq, head_digest, state, state_reason FROM agents WHERE agent_id = ?");
     if (!stmt.ok()) return stmt.status();
     stmt->BindText(1, agent_id);
     auto row = stmt->Step();
@@ -297,6 +384,8 @@ class SqliteLedger final : public Ledger {
     a.agent_id = agent_id;
     a.head.seq = static_cast<uint64_t>(stmt->Int64(0));
     a.head.digest = stmt->Blob(1);
+    a.state = stmt->Text(2);
+    a.state_reason = stmt->Text(3);
     auto keys = db_->Prepare(
         "SELECT key_id, public_key, from_seq, until_seq FROM agent_keys WHERE agent_id = ? "
         "ORDER BY from_seq");
