@@ -14,6 +14,7 @@
 
 #include "agent/chain_state.h"
 #include "agent/config.h"
+#include "agent/enrollment.h"
 #include "agent/identity.h"
 #include "agent/outbox.h"
 #include "agent/output.h"
@@ -30,6 +31,7 @@
 #include "platform/grpc_tls.h"
 #include "platform/host_identity.h"
 #include "platform/local_files.h"
+#include "platform/text_table.h"
 #include "shoko/version.h"
 
 namespace shoko::agent {
@@ -314,12 +316,31 @@ int Run(const std::string& config_path, bool once) {
     return Fail(kExitInternal, s);
   }
 
-  Uploader uploader(*channel, config.store_address, *first_key, state.identity->agent_id, &outbox);
+  std::shared_ptr<grpc::Channel> store_channel = *channel;
+  auto uploader = std::make_unique<Uploader>(store_channel, config.store_address, *first_key,
+                                             state.identity->agent_id, &outbox);
+  const std::optional<platform::TlsFiles> tls = StoreTls(config);
   UploadOptions options;
   options.connect_timeout = config.connect_timeout;
   options.upload_timeout = config.upload_timeout;
   auto upload = [&]() -> Status {
-    auto uploaded = uploader.Drain(options);
+    // An enrolled agent renews its certificate before it runs out, then
+    // reconnects with the new one.
+    if (tls) {
+      auto renewed = RenewIfDue(store_channel, {tls->cert, tls->key}, env.NowMicros());
+      if (!renewed.ok()) {
+        Log("certificate renewal failed: " + renewed.status().message());
+      } else if (*renewed) {
+        Log("renewed the TLS certificate " + tls->cert);
+        auto fresh = platform::OpenChannel(config.store_address, tls, args);
+        if (fresh.ok()) {
+          store_channel = *fresh;
+          uploader = std::make_unique<Uploader>(store_channel, config.store_address, *first_key,
+                                                state.identity->agent_id, &outbox);
+        }
+      }
+    }
+    auto uploaded = uploader->Drain(options);
     if (uploaded.ok()) {
       Log("store acknowledged " + std::to_string(*uploaded) + " record(s)");
       return Status::OK();
@@ -369,6 +390,58 @@ int Run(const std::string& config_path, bool once) {
 
 // `identity`: the agent's id, making its first key (and an empty chain) if
 // needed, so that an operator can have its certificate issued before it runs.
+// `enroll`: a TLS certificate for this agent, in exchange for a one-time token.
+struct EnrollFlags {
+  std::string config, state_dir, store, ca, token;
+};
+
+int EnrollAgent(const EnrollFlags& flags) {
+  AgentConfig config;
+  if (!flags.config.empty()) {
+    auto loaded = LoadAgentConfig(flags.config);
+    if (!loaded.ok()) return Fail(kExitUsage, loaded.status());
+    config = std::move(loaded).value();
+  }
+  if (!flags.state_dir.empty()) config.state_dir = flags.state_dir;
+  if (!flags.store.empty()) config.store_address = flags.store;
+  if (!flags.ca.empty()) config.store_ca = flags.ca;
+  if (config.store_address.empty() || config.store_ca.empty()) {
+    return Fail(kExitUsage, Status::InvalidArgument(
+                                "enroll needs the store (--store or the config's store.address) "
+                                "and the deployment CA (--ca or store.ca)"));
+  }
+  if (Status s = platform::MakeDirs(config.state_dir, 0700); !s.ok()) {
+    return Fail(kExitUsage, s.WithContext("state_dir"));
+  }
+  auto lock = platform::FileLock::Acquire(config.state_dir + "/agent.lock");
+  if (!lock.ok()) return Fail(kExitUsage, lock.status());
+  auto identity = LoadIdentity(config.state_dir);
+  if (!identity.ok()) return Fail(kExitUsage, identity.status());
+  if (identity->created) {
+    Status s = SaveChainState(config.state_dir + "/chain.head",
+                              {identity->agent_id, {{}, identity->key.public_key().KeyId()}});
+    if (!s.ok()) return Fail(kExitInternal, s);
+  }
+  // Server-authenticated TLS: the agent has no certificate yet.
+  grpc::ChannelArguments args;
+  auto channel = platform::OpenChannel(config.store_address,
+                                       platform::TlsFiles{config.store_ca, "", ""}, args);
+  if (!channel.ok()) return Fail(kExitUsage, channel.status());
+  config.store_insecure_loopback = false;
+  const platform::TlsFiles paths = *StoreTls(config);
+  auto not_after = Enroll(*channel, identity->key, flags.token, {paths.cert, paths.key});
+  if (!not_after.ok()) {
+    int code = not_after.status().code() == Status::Code::kUnavailable          ? kExitUnreachable
+               : not_after.status().code() == Status::Code::kPermissionDenied ? kExitUsage
+                                                                              : kExitInternal;
+    return Fail(code, not_after.status());
+  }
+  Log("enrolled agent " + identity->agent_id + " with " + config.store_address +
+      "; certificate " + paths.cert + " valid until " + platform::FormatRfc3339(*not_after));
+  std::cout << identity->agent_id << std::endl;
+  return kExitOk;
+}
+
 int PrintIdentity(const std::string& config_path) {
   auto loaded = LoadAgentConfig(config_path);
   if (!loaded.ok()) return Fail(kExitUsage, loaded.status());
@@ -601,6 +674,19 @@ int Main(int argc, char** argv) {
   run->add_option("--config", run_config, "Agent config file.")->required()->type_name("FILE");
   run->add_flag("--once", run_once, "One sweep: collect, upload, wait for the acks, exit.");
 
+  EnrollFlags enroll_flags;
+  CLI::App* enroll = app.add_subcommand(
+      "enroll", "Get this agent's TLS certificate from the store with a one-time token.");
+  enroll->add_option("--token", enroll_flags.token, "From `shokoctl enroll create`.")
+      ->required()
+      ->type_name("TOKEN");
+  enroll->add_option("--config", enroll_flags.config, "Agent config (state_dir, store, ca).")
+      ->type_name("FILE");
+  enroll->add_option("--state-dir", enroll_flags.state_dir, "Overrides the config's state_dir.")
+      ->type_name("DIR");
+  enroll->add_option("--store", enroll_flags.store, "The store, HOST:PORT.")->type_name("HOST:PORT");
+  enroll->add_option("--ca", enroll_flags.ca, "The deployment CA certificate.")->type_name("FILE");
+
   std::string identity_config;
   CLI::App* identity_cmd = app.add_subcommand(
       "identity", "Print the agent_id (making the agent's first key if it has none).");
@@ -631,6 +717,7 @@ int Main(int argc, char** argv) {
   }
   if (collect->parsed()) return Collect(collect_flags);
   if (identity_cmd->parsed()) return PrintIdentity(identity_config);
+  if (enroll->parsed()) return EnrollAgent(enroll_flags);
   if (rotate->parsed()) {
     return rotate_config.empty() ? RotateOfflineKey(rotate_state_dir) : RotateKey(rotate_config);
   }

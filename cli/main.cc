@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "cli/admin_command.h"
 #include "cli/evidence_command.h"
 #include "cli/import_command.h"
 #include "cli/pki_command.h"
@@ -77,12 +78,47 @@ int Main(int argc, char** argv) {
       ->allow_extra_args(false);
   issue->add_option("--days", pki_issue.days, "Validity in days (default 397).")->type_name("N");
 
+  EnrollCreate enroll_create;
+  CLI::App* enroll = app.add_subcommand("enroll", "Bootstrap tokens for agent enrollment (admins).");
+  enroll->require_subcommand(1);
+  CLI::App* create = enroll->add_subcommand(
+      "create", "Print a one-time token for `shoko-agent enroll --token`.");
+  AddStoreFlags(create, &enroll_create.connection);
+  create->add_option("--ttl", enroll_create.ttl, "How long the token is valid (default 1h).")
+      ->type_name("DURATION");
+  create->add_option("--note", enroll_create.note, "What the token is for (logged).")
+      ->type_name("TEXT");
+
+  AgentAction agent_action;
+  CLI::App* agent = app.add_subcommand("agent", "Register, revoke or retire agents (admins).");
+  agent->require_subcommand(1);
+  CLI::App* reg = agent->add_subcommand(
+      "register", "Register the key of an agent that collects offline, for `shokoctl import`.");
+  AddStoreFlags(reg, &agent_action.connection);
+  reg->add_option("--pub", agent_action.pub_file, "The agent's first public key (PEM).")
+      ->required()
+      ->type_name("FILE");
+  CLI::App* revoke = agent->add_subcommand(
+      "revoke", "Refuse the agent's uploads and renewals from its next stream on.");
+  CLI::App* retire = agent->add_subcommand(
+      "retire", "A decommissioned host: keep its evidence, accept no more.");
+  for (CLI::App* c : {revoke, retire}) {
+    AddStoreFlags(c, &agent_action.connection);
+    c->add_option("agent_id", agent_action.agent_id, "The agent's id.")->required()->type_name("AGENT_ID");
+    c->add_option("--reason", agent_action.reason, "Why (logged).")->type_name("TEXT");
+  }
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);
     std::cerr << "shokoctl: usage: " << e.what() << " (see --help)" << std::endl;
     return 2;
+  }
+  if (create->parsed()) return RunEnrollCreate(enroll_create, std::cout, std::cerr);
+  if (reg->parsed() || revoke->parsed() || retire->parsed()) {
+    agent_action.action = reg->parsed() ? "register" : revoke->parsed() ? "revoke" : "retire";
+    return RunAgentAction(agent_action, std::cout, std::cerr);
   }
   if (init->parsed()) return RunPkiInit(pki_init, std::cout, std::cerr);
   if (issue->parsed()) return RunPkiIssue(pki_issue, std::cout, std::cerr);

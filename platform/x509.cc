@@ -251,6 +251,9 @@ Result<CertificateInfo> InspectCertificate(const std::string& cert_pem) {
   if (ASN1_TIME_to_tm(X509_get0_notAfter(cert.get()), &tm) == 1) {
     info.not_after_us = static_cast<int64_t>(timegm(&tm)) * 1000000;
   }
+  if (ASN1_TIME_to_tm(X509_get0_notBefore(cert.get()), &tm) == 1) {
+    info.not_before_us = static_cast<int64_t>(timegm(&tm)) * 1000000;
+  }
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   X509_digest(cert.get(), EVP_sha256(), md, &len);

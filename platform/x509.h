@@ -78,6 +78,7 @@ struct CertificateInfo {
   std::string common_name;
   std::vector<std::string> uris;
   std::string serial;       // lowercase hex
+  int64_t not_before_us = 0;
   int64_t not_after_us = 0;
   std::string sha256;       // lowercase hex fingerprint of the DER
 };

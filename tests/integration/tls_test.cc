@@ -22,10 +22,12 @@ class TlsTest : public ::testing::Test {
     Issue("store", "store1");
     Issue("auditor", "alice");
     Issue("admin", "ops");
+    Issue("importer", "courier");
     store_ = std::make_unique<StoreProcess>(
         dir_, "127.0.0.1:0",
         std::vector<std::string>{"--tls-cert", pki_ + "/store1.crt", "--tls-key",
-                                 pki_ + "/store1.key", "--tls-ca", pki_ + "/ca.crt"});
+                                 pki_ + "/store1.key", "--tls-ca", pki_ + "/ca.crt",
+                                 "--tls-ca-key", pki_ + "/ca.key"});
     ASSERT_FALSE(store_->address().empty());
   }
   void TearDown() override {
@@ -135,6 +137,82 @@ TEST_F(TlsTest, EveryImpostorIsTurnedAwayWithItsReason) {
 
   EXPECT_NE(store_->Log().find("cannot upload for agent " + b), std::string::npos);
   EXPECT_NE(store_->Log().find("refused ListEvidence"), std::string::npos);
+}
+
+TEST_F(TlsTest, EnrollmentRevocationAndOfflineRegistration) {
+  auto admin = [&](std::vector<std::string> args) {
+    std::vector<std::string> argv = {SHOKOCTL_BIN};
+    argv.insert(argv.end(), args.begin(), args.end());
+    for (const std::string& a : std::vector<std::string>{"--store", store_->address()}) argv.push_back(a);
+    for (const std::string& a : As("ops")) argv.push_back(a);
+    return RunCommand(argv);
+  };
+  CommandResult token = admin({"enroll", "create", "--ttl", "10m", "--note", "host-c"});
+  ASSERT_EQ(token.exit_code, 0) << token.err;
+  const std::string t = token.out.substr(0, token.out.find('\n'));
+  // Only admins make tokens.
+  std::vector<std::string> as_alice = {SHOKOCTL_BIN, "enroll", "create", "--store", store_->address()};
+  for (const std::string& a : As("alice")) as_alice.push_back(a);
+  CommandResult refused = RunCommand(as_alice);
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_NE(refused.err.find("admins only"), std::string::npos) << refused.err;
+
+  auto config_for = [&](const std::string& name) {
+    return dir_.Write(name + ".yaml", "state_dir: " + dir_.Path(name) + "\nroot: " +
+                                          FixturePath("debian12-sshd") + "\nstore:\n  address: " +
+                                          store_->address() + "\n  ca: " + pki_ + "/ca.crt\n");
+  };
+  const std::string config = config_for("host-c");
+  CommandResult enrolled = RunCommand({SHOKO_AGENT_BIN, "enroll", "--config", config, "--token", t});
+  ASSERT_EQ(enrolled.exit_code, 0) << enrolled.err;
+  const std::string agent_id = enrolled.out.substr(0, 64);
+  ASSERT_EQ(RunCommand({SHOKO_AGENT_BIN, "run", "--once", "--config", config}).exit_code, 0);
+  CommandResult reused =
+      RunCommand({SHOKO_AGENT_BIN, "enroll", "--config", config_for("host-d"), "--token", t});
+  EXPECT_EQ(reused.exit_code, 2);
+  EXPECT_NE(reused.err.find("enrollment token already used"), std::string::npos) << reused.err;
+
+  // Revocation takes effect on the agent's next stream, without a restart.
+  CommandResult revoke = admin({"agent", "revoke", agent_id, "--reason", "compromised"});
+  ASSERT_EQ(revoke.exit_code, 0) << revoke.err;
+  EXPECT_EQ(revoke.out, "agent " + agent_id + ": revoked\n");
+  CommandResult after = RunCommand({SHOKO_AGENT_BIN, "run", "--once", "--config", config});
+  EXPECT_EQ(after.exit_code, 1);
+  EXPECT_NE(after.err.find("agent is revoked (compromised)"), std::string::npos) << after.err;
+
+  // An offline agent's files: an importer may send them once an admin has
+  // registered the agent's key, and not after the agent is retired.
+  const std::string offline = dir_.Path("offline");
+  auto collect = [&] {
+    CommandResult r = RunCommand({SHOKO_AGENT_BIN, "collect", "--once", "--sign", "--state-dir",
+                                  offline, "--format", "dsse", "--root", FixturePath("sshd-defaults")});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return r.out;
+  };
+  const std::string day1 = dir_.Write("day1.jsonl", collect());
+  const std::string offline_id = testing::ReadFileOrEmpty(offline + "/agent.id").substr(0, 64);
+  auto import = [&](const std::string& file) {
+    std::vector<std::string> argv = {SHOKOCTL_BIN, "import", "--store", store_->address()};
+    for (const std::string& a : As("courier")) argv.push_back(a);
+    argv.push_back(file);
+    return RunCommand(argv);
+  };
+  CommandResult unregistered = import(day1);
+  EXPECT_EQ(unregistered.exit_code, 1);
+  EXPECT_NE(unregistered.err.find("an importer may send only agents the store already knows"),
+            std::string::npos)
+      << unregistered.err;
+  CommandResult reg = admin({"agent", "register", "--pub", offline + "/keys/" + offline_id + ".pub"});
+  ASSERT_EQ(reg.exit_code, 0) << reg.err;
+  CommandResult imported = import(day1);
+  EXPECT_EQ(imported.exit_code, 0) << imported.err;
+  ASSERT_EQ(admin({"agent", "retire", offline_id, "--reason", "decommissioned"}).exit_code, 0);
+  CommandResult late = import(dir_.Write("day2.jsonl", collect()));
+  EXPECT_EQ(late.exit_code, 1);
+  EXPECT_NE(late.err.find("agent is retired (decommissioned)"), std::string::npos) << late.err;
+  // Its evidence stays readable.
+  CommandResult kept = Evidence(As("alice"));
+  EXPECT_NE(kept.out.find(offline_id), std::string::npos);
 }
 
 TEST(TlsStoreTest, TheStoreRefusesHalfATlsConfiguration) {
