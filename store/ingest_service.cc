@@ -1,6 +1,11 @@
 #include "store/ingest_service.h"
 
+#include <condition_variable>
+#include <deque>
 #include <iostream>
+#include <memory>
+#include <mutex>
+#include <thread>
 
 #include "evidence/chain.h"
 #include "evidence/envelope.h"
@@ -134,48 +139,121 @@ grpc::Status IngestService::Upload(
   answer.mutable_hello_ack()->set_durable_digest(head.digest);
   if (!stream->Write(answer)) return grpc::Status::OK;
 
+  // Records are verified here and committed by the committer together with
+  // other streams' records; acks go out on their own thread as they become
+  // durable, so reading, verifying and committing overlap.
+  struct Pending {
+    uint64_t ack_seq = 0;
+    bool done = false;
+    Status status;
+  };
+  struct Shared {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::deque<std::shared_ptr<Pending>> pending;
+    bool input_done = false;
+    Status failure;
+  };
+  auto shared = std::make_shared<Shared>();
+  std::thread acker([shared, stream, ctx] {
+    for (;;) {
+      std::shared_ptr<Pending> p;
+      {
+        std::unique_lock<std::mutex> lock(shared->mu);
+        shared->cv.wait(lock, [&] {
+          return (!shared->pending.empty() && shared->pending.front()->done) ||
+                 (shared->input_done && shared->pending.empty());
+        });
+        if (shared->pending.empty()) return;
+        p = shared->pending.front();
+        shared->pending.pop_front();
+      }
+      shared->cv.notify_all();  // the reader may be waiting for room
+      if (!p->status.ok()) {
+        {
+          std::lock_guard<std::mutex> lock(shared->mu);
+          if (shared->failure.ok()) shared->failure = p->status;
+        }
+        ctx->TryCancel();  // wake the reader; the client sees the stream end
+        return;
+      }
+      v1::UploadResponse ack;
+      ack.mutable_ack()->set_acked_seq(p->ack_seq);
+      if (!stream->Write(ack)) return;
+    }
+  });
+  // Ends the stream: waits until every accepted record is durable and acked.
+  auto finish = [&](grpc::Status result) {
+    {
+      std::lock_guard<std::mutex> lock(shared->mu);
+      shared->input_done = true;
+    }
+    shared->cv.notify_all();
+    acker.join();
+    std::lock_guard<std::mutex> lock(shared->mu);
+    if (!shared->failure.ok()) {
+      std::cerr << "shoko-store: upload from agent " << agent_id
+                << " ended on a failed commit: " << shared->failure.message() << std::endl;
+      return grpc::Status(grpc::StatusCode::ABORTED, "store: " + shared->failure.message());
+    }
+    return result;
+  };
+  auto enqueue = [&](uint64_t ack_seq, bool done) {
+    auto p = std::make_shared<Pending>();
+    p->ack_seq = ack_seq;
+    p->done = done;
+    std::unique_lock<std::mutex> lock(shared->mu);
+    // A client that does not wait for acks is held back, not buffered.
+    shared->cv.wait(lock, [&] { return shared->pending.size() < 4096; });
+    shared->pending.push_back(p);
+    lock.unlock();
+    shared->cv.notify_all();
+    return p;
+  };
+
   while (stream->Read(&req)) {
     if (!req.has_envelope()) {
-      return Refuse(ctx, agent_id, grpc::StatusCode::INVALID_ARGUMENT,
-                    "expected an envelope after the Hello");
+      return finish(Refuse(ctx, agent_id, grpc::StatusCode::INVALID_ARGUMENT,
+                           "expected an envelope after the Hello"));
     }
     const v1::Envelope& envelope = req.envelope();
     const std::string after = "record after seq " + std::to_string(head.seq) + ": ";
     if (envelope.signatures_size() != 1) {
-      return Refuse(ctx, agent_id, grpc::StatusCode::INVALID_ARGUMENT,
-                    after + "evidence envelope must carry exactly one signature, has " +
-                        std::to_string(envelope.signatures_size()));
+      return finish(Refuse(ctx, agent_id, grpc::StatusCode::INVALID_ARGUMENT,
+                           after + "evidence envelope must carry exactly one signature, has " +
+                               std::to_string(envelope.signatures_size())));
     }
     const AgentKey* signer = (*agent)->Key(envelope.signatures(0).keyid());
     if (signer == nullptr) {
-      return Refuse(ctx, agent_id, grpc::StatusCode::PERMISSION_DENIED,
-                    after + "signed by a key that is not registered for this agent");
+      return finish(Refuse(ctx, agent_id, grpc::StatusCode::PERMISSION_DENIED,
+                           after + "signed by a key that is not registered for this agent"));
     }
     auto signer_key = evidence::PublicKey::FromRaw(signer->public_key);
-    if (!signer_key.ok()) return FromStatus(ctx, agent_id, signer_key.status());
+    if (!signer_key.ok()) return finish(FromStatus(ctx, agent_id, signer_key.status()));
     // The signature is checked before anything reads the payload.
     Status verified = evidence::VerifyEvidenceEnvelope(envelope, *signer_key);
     if (!verified.ok()) {
-      return Refuse(ctx, agent_id, grpc::StatusCode::INVALID_ARGUMENT, after + verified.message());
+      return finish(
+          Refuse(ctx, agent_id, grpc::StatusCode::INVALID_ARGUMENT, after + verified.message()));
     }
     auto ev = evidence::ParseEvidence(envelope.payload());
     if (!ev.ok()) {
-      return Refuse(ctx, agent_id, grpc::StatusCode::INVALID_ARGUMENT,
-                    after + ev.status().message());
+      return finish(Refuse(ctx, agent_id, grpc::StatusCode::INVALID_ARGUMENT,
+                           after + ev.status().message()));
     }
     const uint64_t seq = ev->seq();
     const std::string where = "seq " + std::to_string(seq) + ": ";
     if (ev->agent_id() != agent_id || ev->key_id() != signer->key_id) {
-      return Refuse(ctx, agent_id, grpc::StatusCode::PERMISSION_DENIED,
-                    where + "record names agent " + ev->agent_id() + " and key " + ev->key_id() +
-                        ", not this stream's agent and its signing key");
+      return finish(Refuse(ctx, agent_id, grpc::StatusCode::PERMISSION_DENIED,
+                           where + "record names agent " + ev->agent_id() + " and key " +
+                               ev->key_id() + ", not this stream's agent and its signing key"));
     }
     if (seq < signer->from_seq || seq > signer->until_seq) {
-      return Refuse(ctx, agent_id, grpc::StatusCode::PERMISSION_DENIED,
-                    where + "key " + signer->key_id + " may sign only seq " +
-                        std::to_string(signer->from_seq) + " to " +
-                        (signer->until_seq == UINT64_MAX ? std::string("now")
-                                                         : std::to_string(signer->until_seq)));
+      return finish(Refuse(ctx, agent_id, grpc::StatusCode::PERMISSION_DENIED,
+                           where + "key " + signer->key_id + " may sign only seq " +
+                               std::to_string(signer->from_seq) + " to " +
+                               (signer->until_seq == UINT64_MAX ? std::string("now")
+                                                                : std::to_string(signer->until_seq))));
     }
     const std::string digest = evidence::RecordDigest(envelope.payload());
     const evidence::Link link = evidence::Classify(head, *ev);
@@ -185,61 +263,63 @@ grpc::Status IngestService::Upload(
                   << seq - 1 << " never arrived; kept as a gap" << std::endl;
         [[fallthrough]];
       case evidence::Link::kNext: {
-        LedgerRecord record;
-        record.agent_id = agent_id;
-        record.seq = seq;
-        record.record_digest = digest;
-        if (!envelope.SerializeToString(&record.envelope)) {
-          return FromStatus(ctx, agent_id, Status::Internal("cannot serialize envelope"));
+        LedgerAppend append;
+        append.record.agent_id = agent_id;
+        append.record.seq = seq;
+        append.record.record_digest = digest;
+        if (!envelope.SerializeToString(&append.record.envelope)) {
+          return finish(FromStatus(ctx, agent_id, Status::Internal("cannot serialize envelope")));
         }
-        record.received_at_us = now_us_();
-        std::optional<evidence::PublicKey> next_key = evidence::RotationTarget(*ev);
-        Status s = ledger_->Append(record, *ev, next_key);
-        if (!s.ok()) {
-          if (s.code() == Status::Code::kInvalidArgument) {
-            // Another stream for this agent moved the head meanwhile.
-            return Refuse(ctx, agent_id, grpc::StatusCode::ABORTED, where + s.message());
+        append.record.received_at_us = now_us_();
+        append.next_key = evidence::RotationTarget(*ev);
+        if (append.next_key) {
+          // Later records of this upload may already use the new key; the
+          // ledger checks the same windows again as it commits.
+          std::cerr << "shoko-store: agent " << agent_id << " rotates its key to "
+                    << append.next_key->KeyId() << " from seq " << seq + 1 << std::endl;
+          for (AgentKey& k : (*agent)->keys) {
+            if (k.key_id == signer->key_id) k.until_seq = seq;
           }
-          return FromStatus(ctx, agent_id, s);
+          (*agent)->keys.push_back(
+              {append.next_key->KeyId(), append.next_key->raw(), seq + 1, UINT64_MAX});
         }
+        append.evidence = std::move(ev).value();
         head.seq = seq;
         head.digest = digest;
-        if (next_key) {
-          std::cerr << "shoko-store: agent " << agent_id << " rotated its key to "
-                    << next_key->KeyId() << " from seq " << seq + 1 << std::endl;
-          agent = ledger_->FindAgent(agent_id);
-          if (!agent.ok() || !*agent) {
-            return FromStatus(ctx, agent_id,
-                              agent.ok() ? Status::Internal("agent vanished") : agent.status());
+        auto p = enqueue(seq, false);
+        committer_->Submit(std::move(append), [shared, p](Status s) {
+          {
+            std::lock_guard<std::mutex> lock(shared->mu);
+            p->status = std::move(s);
+            p->done = true;
           }
-        }
+          shared->cv.notify_all();
+        });
         break;
       }
       case evidence::Link::kAlreadyHeld: {
         auto held = ledger_->DigestAt(agent_id, seq);
-        if (!held.ok()) return FromStatus(ctx, agent_id, held.status());
+        if (!held.ok()) return finish(FromStatus(ctx, agent_id, held.status()));
         if (!*held) {
-          return Refuse(ctx, agent_id, grpc::StatusCode::FAILED_PRECONDITION,
-                        where +
-                            "falls in a gap the store recorded; a chain cannot be filled in "
-                            "behind its head");
+          return finish(Refuse(ctx, agent_id, grpc::StatusCode::FAILED_PRECONDITION,
+                               where +
+                                   "falls in a gap the store recorded; a chain cannot be filled "
+                                   "in behind its head"));
         }
         if (**held != digest) {
-          return Refuse(ctx, agent_id, grpc::StatusCode::ALREADY_EXISTS,
-                        where + "fork: the store holds another record at this seq");
+          return finish(Refuse(ctx, agent_id, grpc::StatusCode::ALREADY_EXISTS,
+                               where + "fork: the store holds another record at this seq"));
         }
-        break;  // a resend of what the store holds: ack again
+        enqueue(head.seq, true);  // a resend of what the store holds: ack again
+        break;
       }
       case evidence::Link::kBrokenChain:
-        return Refuse(ctx, agent_id, grpc::StatusCode::INVALID_ARGUMENT,
-                      where + "broken chain: prev_digest is not the digest of seq " +
-                          std::to_string(head.seq));
+        return finish(Refuse(ctx, agent_id, grpc::StatusCode::INVALID_ARGUMENT,
+                             where + "broken chain: prev_digest is not the digest of seq " +
+                                 std::to_string(head.seq)));
     }
-    v1::UploadResponse ack;
-    ack.mutable_ack()->set_acked_seq(head.seq);
-    if (!stream->Write(ack)) return grpc::Status::OK;
   }
-  return grpc::Status::OK;
+  return finish(grpc::Status::OK);
 }
 
 }  // namespace shoko::store

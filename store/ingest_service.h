@@ -5,6 +5,7 @@
 #include <functional>
 
 #include "shoko/v1/ingest.grpc.pb.h"
+#include "store/committer.h"
 #include "store/ledger.h"
 
 namespace shoko::store {
@@ -16,7 +17,10 @@ class IngestService final : public v1::EvidenceIngest::Service {
   // (shoko://agent/AGENT_ID) or an importer; without it (loopback plaintext,
   // for development) anyone may upload.
   IngestService(Ledger* ledger, std::function<int64_t()> now_us, bool require_identity = false)
-      : ledger_(ledger), now_us_(std::move(now_us)), require_identity_(require_identity) {}
+      : ledger_(ledger),
+        now_us_(std::move(now_us)),
+        require_identity_(require_identity),
+        committer_(std::make_unique<Committer>(ledger)) {}
 
   // Hello → HelloAck with the durable head; then for each envelope: verify the
   // signature with the agent's key, parse, check the chain, commit, ack.
@@ -29,6 +33,7 @@ class IngestService final : public v1::EvidenceIngest::Service {
   Ledger* ledger_;
   std::function<int64_t()> now_us_;
   const bool require_identity_;
+  std::unique_ptr<Committer> committer_;  // group commit across every stream
 };
 
 }  // namespace shoko::store

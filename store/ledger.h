@@ -58,6 +58,13 @@ struct LedgerRecord {
   std::string public_key;  // the key it was verified with
 };
 
+// One record to append, as Append takes it.
+struct LedgerAppend {
+  LedgerRecord record;
+  v1::Evidence evidence;
+  std::optional<evidence::PublicKey> next_key;
+};
+
 struct EvidenceFilter {
   std::string control_ref;  // empty: any; else the ref or any ref below it
   std::string agent_id;     // empty: any; else an agent_id or a prefix of one
@@ -80,6 +87,10 @@ class Ledger {
   // from the next one.
   virtual Status Append(const LedgerRecord& record, const v1::Evidence& evidence,
                         const std::optional<evidence::PublicKey>& next_key) = 0;
+  // Appends in order in one durable transaction (group commit): each append
+  // succeeds or fails on its own, as Append would; the whole fails only when
+  // the transaction does.
+  virtual Result<std::vector<Status>> AppendBatch(const std::vector<LedgerAppend>& appends) = 0;
   // The serialized envelopes of the agent's accepted records with the
   // key-rotation check_id, in seq order.
   virtual Result<std::vector<std::string>> RotationEnvelopes(const std::string& agent_id) = 0;

@@ -172,9 +172,34 @@ class SqliteLedger final : public Ledger {
 
   Status Append(const LedgerRecord& record, const v1::Evidence& ev,
                 const std::optional<evidence::PublicKey>& next_key) override {
+    std::vector<LedgerAppend> one;
+    one.push_back({record, ev, next_key});
+    auto results = AppendBatch(one);
+    if (!results.ok()) return results.status();
+    return results->front();
+  }
+
+  Result<std::vector<Status>> AppendBatch(const std::vector<LedgerAppend>& appends) override {
     std::lock_guard<std::mutex> lock(mu_);
     platform::SqliteTransaction tx(db_.get());
     SHOKO_RETURN_IF_ERROR(tx.Begin());
+    std::vector<Status> results;
+    results.reserve(appends.size());
+    for (const LedgerAppend& a : appends) {
+      // A savepoint per record: one that does not fit is undone alone.
+      SHOKO_RETURN_IF_ERROR(db_->Exec("SAVEPOINT one_record"));
+      Status s = AppendLocked(a.record, a.evidence, a.next_key);
+      if (!s.ok()) SHOKO_RETURN_IF_ERROR(db_->Exec("ROLLBACK TO one_record"));
+      SHOKO_RETURN_IF_ERROR(db_->Exec("RELEASE one_record"));
+      results.push_back(std::move(s));
+    }
+    SHOKO_RETURN_IF_ERROR(tx.Commit());
+    return results;
+  }
+
+ private:
+  Status AppendLocked(const LedgerRecord& record, const v1::Evidence& ev,
+                      const std::optional<evidence::PublicKey>& next_key) {
     auto agent = FindAgentLocked(record.agent_id);
     if (!agent.ok()) return agent.status();
     if (!*agent) return Status::NotFound("agent " + record.agent_id + " is not registered");
@@ -246,8 +271,10 @@ class SqliteLedger final : public Ledger {
         .BindBlob(2, record.record_digest)
         .BindText(3, record.agent_id);
     SHOKO_RETURN_IF_ERROR(head->Run());
-    return tx.Commit();
+    return Status::OK();
   }
+
+ public:
 
   Result<std::optional<std::string>> DigestAt(const std::string& agent_id, uint64_t seq) override {
     std::lock_guard<std::mutex> lock(mu_);
