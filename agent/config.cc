@@ -13,7 +13,8 @@ namespace {
 Status ReadStore(const controls::YamlDoc& doc, const YAML::Node& store, AgentConfig* c) {
   SHOKO_RETURN_IF_ERROR(doc.CheckMap(store, "store",
                                      {"address", "insecure_loopback", "ca", "cert", "key",
-                                      "connect_timeout", "upload_timeout"}));
+                                      "connect_timeout", "upload_timeout", "retry_initial",
+                                      "retry_max", "drain_rate"}));
   if (!store["address"]) return doc.ErrorAt(store, "store: missing 'address'");
   auto address = doc.String(store["address"], "store.address");
   if (!address.ok()) return address.status();
@@ -48,11 +49,22 @@ Status ReadStore(const controls::YamlDoc& doc, const YAML::Node& store, AgentCon
                        "loopback address, not '" +
                            hp->host + "'");
   }
-  for (const char* key : {"connect_timeout", "upload_timeout"}) {
+  for (auto [key, out] : {std::pair{"connect_timeout", &c->connect_timeout},
+                          std::pair{"upload_timeout", &c->upload_timeout},
+                          std::pair{"retry_initial", &c->retry_initial},
+                          std::pair{"retry_max", &c->retry_max}}) {
     if (!store[key]) continue;
     auto d = doc.Duration(store[key], std::string("store.") + key);
     if (!d.ok()) return d.status();
-    (std::string_view(key) == "connect_timeout" ? c->connect_timeout : c->upload_timeout) = *d;
+    *out = *d;
+  }
+  if (c->retry_max < c->retry_initial) {
+    return doc.ErrorAt(store, "store: retry_max must not be less than retry_initial");
+  }
+  if (store["drain_rate"]) {
+    auto n = doc.Count(store["drain_rate"], "store.drain_rate");
+    if (!n.ok()) return n.status();
+    c->drain_rate = *n;
   }
   return Status::OK();
 }

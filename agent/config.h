@@ -25,6 +25,13 @@ struct AgentConfig {
   std::chrono::seconds connect_timeout{10};
   // Time allowed for one upload of the backlog, acks included.
   std::chrono::seconds upload_timeout{60};
+  // After a failed upload, retry after a random delay of up to retry_initial,
+  // doubling each time up to retry_max ("full jitter"), so that a fleet coming
+  // back does not arrive all at once.
+  std::chrono::seconds retry_initial{1};
+  std::chrono::seconds retry_max{300};
+  // At most this many records a second when draining a backlog (0: no limit).
+  uint64_t drain_rate = 0;
   // How often the daemon collects.
   std::chrono::seconds interval{3600};
   // The longest a check may go without a fresh record (refresh_seconds).

@@ -10,6 +10,7 @@
 #include <iostream>
 #include <map>
 #include <optional>
+#include <random>
 #include <variant>
 
 #include "agent/chain_state.h"
@@ -169,12 +170,25 @@ std::string ConfigDigest(const AgentConfig& config, const SweepSetup& setup) {
   return evidence::HexEncode(evidence::Sha256(material));
 }
 
+// How the agent talks to the store: gzip (evidence compresses well), keepalive
+// pings so that a dead link is noticed, bounded messages.
+grpc::ChannelArguments UploadChannelArguments() {
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(16 << 20);
+  args.SetMaxSendMessageSize(16 << 20);
+  args.SetCompressionAlgorithm(GRPC_COMPRESS_GZIP);
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
+  return args;
+}
+
 // The TLS files for the store, nothing for plaintext to a loopback store.
 std::optional<platform::TlsFiles> StoreTls(const AgentConfig& config) {
   if (config.store_insecure_loopback) return std::nullopt;
-  return platform::TlsFiles{config.store_ca,
-                            config.store_cert.empty() ? config.state_dir + "/tls.crt" : config.store_cert,
-                            config.store_key.empty() ? config.state_dir + "/tls.key" : config.store_key};
+  return platform::TlsFiles{
+      config.store_ca,
+      config.store_cert.empty() ? config.state_dir + "/tls.crt" : config.store_cert,
+      config.store_key.empty() ? config.state_dir + "/tls.key" : config.store_key};
 }
 
 // What `run` and `rotate-key` share: the config, the locked state directory,
@@ -281,9 +295,7 @@ int Run(const std::string& config_path, bool once) {
   const platform::Env& env = *state.setup.env;
 
   // Everything that can be wrong with the config is found before any record.
-  grpc::ChannelArguments args;
-  args.SetMaxReceiveMessageSize(16 << 20);
-  args.SetMaxSendMessageSize(16 << 20);
+  grpc::ChannelArguments args = UploadChannelArguments();
   auto channel = platform::OpenChannel(config.store_address, StoreTls(config), args);
   if (!channel.ok()) return Fail(kExitUsage, channel.status());
   auto first_key = FirstPublicKey(config.state_dir, *state.identity);
@@ -323,6 +335,7 @@ int Run(const std::string& config_path, bool once) {
   UploadOptions options;
   options.connect_timeout = config.connect_timeout;
   options.upload_timeout = config.upload_timeout;
+  options.max_records_per_second = config.drain_rate;
   auto upload = [&]() -> Status {
     // An enrolled agent renews its certificate before it runs out, then
     // reconnects with the new one.
@@ -355,22 +368,44 @@ int Run(const std::string& config_path, bool once) {
       std::to_string(state.setup.collectors.size()) + " collector(s), store " +
       config.store_address);
   std::string stop_reason = "once";
+  std::mt19937_64 jitter(std::random_device{}());
+  auto next_sweep = std::chrono::steady_clock::now();
+  int failures = 0;  // uploads failed in a row
   for (;;) {
-    auto checks =
-        RunSweep(env, state.setup.collectors, state.setup.mapping(), state.setup.baseline());
-    auto stats = recorder.RecordSweep(checks, key, env.NowMicros());
-    if (!stats.ok()) return Fail(kExitInternal, stats.status().WithContext("recording"));
-    Log("recorded " + std::to_string(stats->recorded) + " record(s) through seq " +
-        std::to_string(outbox.Position().head.seq) + " (" + std::to_string(stats->unchanged) +
-        " check(s) unchanged)");
-    if (stats->not_recorded > 0) {
-      Log("WARNING: outbox full (" + std::to_string(outbox.Depth()) + " records, " +
-          std::to_string(outbox.Bytes()) + " bytes): " + std::to_string(stats->not_recorded) +
-          " observation(s) not recorded; a GAP record will say so once there is room");
+    // Between sweeps only retries happen: the sweep's records wait in the outbox.
+    if (once || std::chrono::steady_clock::now() >= next_sweep) {
+      next_sweep = std::chrono::steady_clock::now() + config.interval;
+      auto checks =
+          RunSweep(env, state.setup.collectors, state.setup.mapping(), state.setup.baseline());
+      auto stats = recorder.RecordSweep(checks, key, env.NowMicros());
+      if (!stats.ok()) return Fail(kExitInternal, stats.status().WithContext("recording"));
+      Log("recorded " + std::to_string(stats->recorded) + " record(s) through seq " +
+          std::to_string(outbox.Position().head.seq) + " (" + std::to_string(stats->unchanged) +
+          " check(s) unchanged)");
+      if (stats->not_recorded > 0) {
+        Log("WARNING: outbox full (" + std::to_string(outbox.Depth()) + " records, " +
+            std::to_string(outbox.Bytes()) + " bytes): " + std::to_string(stats->not_recorded) +
+            " observation(s) not recorded; a GAP record will say so once there is room");
+      }
+      if (once) break;
     }
-    if (once) break;
-    (void)upload();
-    timespec wait{static_cast<time_t>(config.interval.count()), 0};
+    // After a failure, retry after a random delay up to retry_initial·2^n
+    // (capped at retry_max): full jitter, so a fleet does not return at once.
+    auto wake = next_sweep;
+    if (upload().ok()) {
+      failures = 0;
+    } else {
+      const auto ceiling = std::min<std::chrono::milliseconds>(
+          config.retry_max, config.retry_initial * (int64_t{1} << std::min(failures, 20)));
+      ++failures;
+      std::uniform_int_distribution<int64_t> pick(0, ceiling.count());
+      wake = std::min(wake,
+                      std::chrono::steady_clock::now() + std::chrono::milliseconds(pick(jitter)));
+    }
+    auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(
+        std::max(wake - std::chrono::steady_clock::now(), std::chrono::steady_clock::duration(0)));
+    timespec wait{static_cast<time_t>(left.count() / 1000000000),
+                  static_cast<long>(left.count() % 1000000000)};
     int sig = sigtimedwait(&stop_signals, nullptr, &wait);
     if (sig > 0) {
       Log("stopping on signal " + std::to_string(sig));
@@ -431,13 +466,13 @@ int EnrollAgent(const EnrollFlags& flags) {
   const platform::TlsFiles paths = *StoreTls(config);
   auto not_after = Enroll(*channel, identity->key, flags.token, {paths.cert, paths.key});
   if (!not_after.ok()) {
-    int code = not_after.status().code() == Status::Code::kUnavailable          ? kExitUnreachable
+    int code = not_after.status().code() == Status::Code::kUnavailable        ? kExitUnreachable
                : not_after.status().code() == Status::Code::kPermissionDenied ? kExitUsage
                                                                               : kExitInternal;
     return Fail(code, not_after.status());
   }
-  Log("enrolled agent " + identity->agent_id + " with " + config.store_address +
-      "; certificate " + paths.cert + " valid until " + platform::FormatRfc3339(*not_after));
+  Log("enrolled agent " + identity->agent_id + " with " + config.store_address + "; certificate " +
+      paths.cert + " valid until " + platform::FormatRfc3339(*not_after));
   std::cout << identity->agent_id << std::endl;
   return kExitOk;
 }
@@ -684,7 +719,8 @@ int Main(int argc, char** argv) {
       ->type_name("FILE");
   enroll->add_option("--state-dir", enroll_flags.state_dir, "Overrides the config's state_dir.")
       ->type_name("DIR");
-  enroll->add_option("--store", enroll_flags.store, "The store, HOST:PORT.")->type_name("HOST:PORT");
+  enroll->add_option("--store", enroll_flags.store, "The store, HOST:PORT.")
+      ->type_name("HOST:PORT");
   enroll->add_option("--ca", enroll_flags.ca, "The deployment CA certificate.")->type_name("FILE");
 
   std::string identity_config;

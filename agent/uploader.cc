@@ -17,6 +17,7 @@ Status FromGrpc(const grpc::Status& status, const std::string& peer) {
       return Status::OK();
     case grpc::StatusCode::UNAVAILABLE:
     case grpc::StatusCode::DEADLINE_EXCEEDED:
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:  // the store pushes back: retry later
       return Status::Unavailable(msg);
     case grpc::StatusCode::INVALID_ARGUMENT:
     case grpc::StatusCode::FAILED_PRECONDITION:
@@ -125,6 +126,10 @@ Result<uint64_t> Uploader::Drain(const UploadOptions& options) {
 
   Status write_status;
   uint64_t cursor = durable;
+  // Draining a backlog at a bounded rate keeps a fleet that comes back after
+  // an outage from overwhelming the store.
+  const auto pace_start = std::chrono::steady_clock::now();
+  uint64_t paced = 0;
   for (;;) {
     auto batch = outbox_->ReadAfter(cursor, options.window);
     if (!batch.ok()) {
@@ -149,6 +154,11 @@ Result<uint64_t> Uploader::Drain(const UploadOptions& options) {
           break;
         }
         sent = record.seq;  // before the write: its ack may arrive at once
+      }
+      if (options.max_records_per_second > 0) {
+        std::this_thread::sleep_until(
+            pace_start + std::chrono::microseconds(paced * 1000000 / options.max_records_per_second));
+        ++paced;
       }
       if (!stream->Write(req)) {
         broken = true;

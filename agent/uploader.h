@@ -17,6 +17,7 @@ struct UploadOptions {
   std::chrono::milliseconds connect_timeout{10000};
   std::chrono::milliseconds upload_timeout{60000};
   size_t window = 64;  // records sent but not yet acked
+  uint64_t max_records_per_second = 0;  // 0: as fast as the store acks
 };
 
 class Uploader {

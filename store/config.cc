@@ -12,7 +12,7 @@ Result<StoreConfig> LoadStoreConfig(const std::string& path) {
   SHOKO_RETURN_IF_ERROR(doc->CheckMap(
       root, "store config",
       {"listen", "db", "insecure_loopback", "tls_cert", "tls_key", "tls_ca", "tls_ca_key",
-       "agent_cert_days"}));
+       "agent_cert_days", "max_upload_streams"}));
   StoreConfig c;
   for (auto [key, out] : {std::pair{"listen", &c.listen}, std::pair{"db", &c.db},
                           std::pair{"tls_cert", &c.tls_cert}, std::pair{"tls_key", &c.tls_key},
@@ -32,6 +32,11 @@ Result<StoreConfig> LoadStoreConfig(const std::string& path) {
     if (!n.ok()) return n.status();
     if (*n > 825) return doc->ErrorAt(root["agent_cert_days"], "agent_cert_days: at most 825");
     c.agent_cert_days = static_cast<int>(*n);
+  }
+  if (root["max_upload_streams"]) {
+    auto n = doc->Count(root["max_upload_streams"], "max_upload_streams");
+    if (!n.ok()) return n.status();
+    c.max_upload_streams = static_cast<int>(std::min<uint64_t>(*n, 1 << 20));
   }
   if (root["insecure_loopback"]) {
     auto b = doc->Bool(root["insecure_loopback"], "insecure_loopback");

@@ -20,6 +20,8 @@ struct StoreConfig {
   // certificates (valid agent_cert_days). Without it, enrollment is off.
   std::string tls_ca_key;
   int agent_cert_days = 90;
+  // Concurrent uploads beyond this get RESOURCE_EXHAUSTED (retry later).
+  int max_upload_streams = 1024;
 };
 
 // Loads `path` over the defaults. Unknown keys and bad values are

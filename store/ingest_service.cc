@@ -45,6 +45,16 @@ grpc::Status FromStatus(grpc::ServerContext* ctx, const std::string& agent, cons
 grpc::Status IngestService::Upload(
     grpc::ServerContext* ctx,
     grpc::ServerReaderWriter<v1::UploadResponse, v1::UploadRequest>* stream) {
+  // Backpressure: a store at its limit asks agents to come back later.
+  struct Slot {
+    std::atomic<int>& count;
+    ~Slot() { --count; }
+  } slot{streams_};
+  if (++streams_ > max_streams_) {
+    return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                        "store busy: " + std::to_string(max_streams_) +
+                            " uploads in progress; retry later");
+  }
   v1::UploadRequest req;
   if (!stream->Read(&req)) return grpc::Status::OK;  // the client left before saying anything
   if (!req.has_hello()) {

@@ -2,6 +2,7 @@
 #ifndef SHOKO_STORE_INGEST_SERVICE_H_
 #define SHOKO_STORE_INGEST_SERVICE_H_
 
+#include <atomic>
 #include <functional>
 
 #include "shoko/v1/ingest.grpc.pb.h"
@@ -16,10 +17,14 @@ class IngestService final : public v1::EvidenceIngest::Service {
   // `require_identity` (TLS), a caller must be the agent its certificate names
   // (shoko://agent/AGENT_ID) or an importer; without it (loopback plaintext,
   // for development) anyone may upload.
-  IngestService(Ledger* ledger, std::function<int64_t()> now_us, bool require_identity = false)
+  // Beyond `max_streams` concurrent uploads the store answers
+  // RESOURCE_EXHAUSTED, which agents treat as backpressure and retry later.
+  IngestService(Ledger* ledger, std::function<int64_t()> now_us, bool require_identity = false,
+                int max_streams = 1024)
       : ledger_(ledger),
         now_us_(std::move(now_us)),
         require_identity_(require_identity),
+        max_streams_(max_streams),
         committer_(std::make_unique<Committer>(ledger)) {}
 
   // Hello → HelloAck with the durable head; then for each envelope: verify the
@@ -33,6 +38,8 @@ class IngestService final : public v1::EvidenceIngest::Service {
   Ledger* ledger_;
   std::function<int64_t()> now_us_;
   const bool require_identity_;
+  const int max_streams_;
+  std::atomic<int> streams_{0};
   std::unique_ptr<Committer> committer_;  // group commit across every stream
 };
 

@@ -91,7 +91,7 @@ int Serve(const ServeFlags& flags) {
   }
   // With TLS every call is checked against its caller's certificate.
   const bool require_identity = !config.insecure_loopback;
-  IngestService ingest(ledger->get(), NowMicros, require_identity);
+  IngestService ingest(ledger->get(), NowMicros, require_identity, config.max_upload_streams);
   AuditService audit(ledger->get(), require_identity);
   AdminService admin(ledger->get(), NowMicros, require_identity);
   std::optional<platform::CertificateAuthority> enrollment_ca;
@@ -114,6 +114,10 @@ int Serve(const ServeFlags& flags) {
   int port = 0;
   builder.AddListeningPort(config.listen, credentials, &port);
   builder.SetMaxReceiveMessageSize(16 << 20);
+  // Keepalive: notice dead peers, and allow the agents' 30 s pings.
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 60000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20000);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 20000);
   // gRPC turns SO_REUSEPORT on by default, which lets a second store bind the
   // same port and split uploads between two databases.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);

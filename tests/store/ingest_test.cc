@@ -219,6 +219,38 @@ TEST_F(IngestTest, FollowsAKeyRotation) {
   EXPECT_EQ(keys, (std::vector<std::string>{agent, agent, agent, new_key.public_key().KeyId()}));
 }
 
+TEST(IngestLimitTest, BeyondItsStreamLimitTheStorePushesBack) {
+  TempDir dir;
+  auto ledger = OpenSqliteLedger(dir.Path("store.db"));
+  ASSERT_TRUE(ledger.ok());
+  IngestService service(ledger->get(), [] { return int64_t{1}; }, false, /*max_streams=*/1);
+  grpc::ServerBuilder builder;
+  builder.RegisterService(&service);
+  auto server = builder.BuildAndStart();
+  auto stub = v1::EvidenceIngest::NewStub(server->InProcessChannel(grpc::ChannelArguments()));
+  auto key = *evidence::SigningKey::Generate();
+  v1::UploadRequest hello;
+  hello.mutable_hello()->set_protocol_version(1);
+  hello.mutable_hello()->set_agent_id(key.public_key().KeyId());
+  hello.mutable_hello()->set_key_id(key.public_key().KeyId());
+  hello.mutable_hello()->set_public_key(key.public_key().raw());
+  grpc::ClientContext first_ctx;
+  auto first = stub->Upload(&first_ctx);
+  ASSERT_TRUE(first->Write(hello));
+  v1::UploadResponse resp;
+  ASSERT_TRUE(first->Read(&resp));  // the first stream is open and answered
+  grpc::ClientContext second_ctx;
+  auto second = stub->Upload(&second_ctx);
+  second->Write(hello);
+  second->WritesDone();
+  grpc::Status busy = second->Finish();
+  EXPECT_EQ(busy.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_NE(busy.error_message().find("store busy"), std::string::npos);
+  first->WritesDone();
+  EXPECT_TRUE(first->Finish().ok());
+  server->Shutdown();
+}
+
 TEST_F(IngestTest, RejectsImpostorsAndOtherProtocols) {
   auto key = *evidence::SigningKey::Generate();
   ASSERT_TRUE(Upload(key, Chain(key, 1)).status.ok());
