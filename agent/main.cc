@@ -179,6 +179,9 @@ grpc::ChannelArguments UploadChannelArguments() {
   args.SetCompressionAlgorithm(GRPC_COMPRESS_GZIP);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
+  // A peer that accepts the connection but never completes the handshake
+  // costs at most this long per attempt.
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 5000);
   return args;
 }
 

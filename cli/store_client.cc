@@ -60,6 +60,9 @@ Result<std::shared_ptr<grpc::Channel>> ConnectToStore(const StoreFlags& flags,
   }
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(64 << 20);
+  // A peer that accepts the connection but never completes the handshake
+  // costs at most this long.
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 5000);
   auto channel = platform::OpenChannel(resolved.store, tls, args);
   if (!channel.ok()) return channel.status().WithContext(origin + " " + resolved.store);
   *address = resolved.store;

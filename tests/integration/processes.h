@@ -21,21 +21,37 @@ inline constexpr auto kStartTimeout = std::chrono::seconds(30);
 // or with `tls_args` (--tls-cert … --tls-ca …) instead.
 class StoreProcess {
  public:
+  // With `watch_log`, the store's log (stderr) is what WaitForLog reads, and
+  // its stdout goes to the file Log() shows.
   explicit StoreProcess(const testing::TempDir& dir, const std::string& listen = "127.0.0.1:0",
-                        std::vector<std::string> tls_args = {})
+                        std::vector<std::string> tls_args = {}, bool watch_log = false)
       : stderr_path_(dir.Path("store.err")) {
     std::vector<std::string> argv = {SHOKO_STORE_BIN, "serve", "--listen", listen, "--db",
                                      dir.Path("store/store.db")};
     if (tls_args.empty()) tls_args = {"--insecure-loopback"};
     argv.insert(argv.end(), tls_args.begin(), tls_args.end());
-    auto proc = testing::Subprocess::Start(argv, stderr_path_);
+    auto proc = testing::Subprocess::Start(
+        argv, stderr_path_,
+        watch_log ? testing::Subprocess::Watch::kStderr : testing::Subprocess::Watch::kStdout);
     EXPECT_TRUE(proc.ok()) << proc.status().ToString();
     proc_ = std::move(proc).value();
+    if (watch_log) {
+      // "shoko-store: serving DB on HOST:PORT (…)"
+      auto line = proc_->WaitForLine("shoko-store: serving ", kStartTimeout);
+      EXPECT_TRUE(line.ok()) << line.status().ToString();
+      if (line.ok()) {
+        size_t on = line->rfind(" on ");
+        address_ = line->substr(on + 4, line->find(' ', on + 4) - on - 4);
+      }
+      return;
+    }
     auto line = proc_->WaitForLine("listening on ", kStartTimeout);
     EXPECT_TRUE(line.ok()) << line.status().ToString() << "\n"
                            << testing::ReadFileOrEmpty(stderr_path_);
     if (line.ok()) address_ = line->substr(std::string("listening on ").size());
   }
+  // With watch_log: waits for a log line starting with `prefix`.
+  bool WaitForLog(const std::string& prefix) { return proc_->WaitForLine(prefix, kStartTimeout).ok(); }
   const std::string& address() const { return address_; }
   int Stop() {
     auto code = proc_->Stop(SIGTERM, std::chrono::seconds(30));
