@@ -106,6 +106,13 @@ class Ledger {
   // expired or used token, or a known agent with another key or not active.
   virtual Status Enroll(const std::string& token_sha256, const std::string& agent_id,
                         const std::string& public_key, int64_t now_us) = 0;
+  // Keeps evidence of an incident (a fork: another signed record at a held
+  // seq), with the refused envelope, so that auditors can see it.
+  virtual Status RecordIncident(const std::string& agent_id, uint64_t seq, const std::string& kind,
+                                const std::string& envelope, const std::string& detail,
+                                int64_t now_us) = 0;
+  // Incidents of `agent_id` (all when empty): kind, seq and detail, oldest first.
+  virtual Result<std::vector<std::string>> Incidents(const std::string& agent_id) = 0;
   // Every gap recorded for `agent_id` (all agents when empty), oldest first.
   virtual Result<std::vector<ChainGap>> Gaps(const std::string& agent_id) = 0;
   // The record digest stored at (agent, seq), if any.

@@ -85,11 +85,24 @@ CREATE TABLE enrollment_tokens (
 );
 )sql";
 
+// v4: incidents (forks) are kept with the refused envelope.
+constexpr std::string_view kSchemaV4 = R"sql(
+CREATE TABLE incidents (
+  id             INTEGER PRIMARY KEY,
+  agent_id       TEXT NOT NULL,
+  seq            INTEGER NOT NULL,
+  kind           TEXT NOT NULL,
+  envelope       BLOB NOT NULL,
+  detail         TEXT NOT NULL,
+  detected_at_us INTEGER NOT NULL
+);
+)sql";
+
 class SqliteLedger final : public Ledger {
  public:
   explicit SqliteLedger(std::unique_ptr<platform::SqliteDb> db) : db_(std::move(db)) {}
 
-  Status Migrate() { return db_->Migrate("ledger", {kSchemaV1, kSchemaV2, kSchemaV3}); }
+  Status Migrate() { return db_->Migrate("ledger", {kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4}); }
 
   Result<std::optional<AgentEntry>> FindAgent(const std::string& agent_id) override {
     std::lock_guard<std::mutex> lock(mu_);
@@ -351,6 +364,34 @@ class SqliteLedger final : public Ledger {
       if (!row.ok()) return row.status();
       if (!*row) return out;
       out.push_back(stmt->Blob(0));
+    }
+  }
+
+  Status RecordIncident(const std::string& agent_id, uint64_t seq, const std::string& kind,
+                        const std::string& envelope, const std::string& detail,
+                        int64_t now_us) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto stmt = db_->Prepare(
+        "INSERT INTO incidents (agent_id, seq, kind, envelope, detail, detected_at_us) "
+        "VALUES (?, ?, ?, ?, ?, ?)");
+    if (!stmt.ok()) return stmt.status();
+    stmt->BindText(1, agent_id).Bind(2, static_cast<int64_t>(seq)).BindText(3, kind)
+        .BindBlob(4, envelope).BindText(5, detail).Bind(6, now_us);
+    return stmt->Run();
+  }
+
+  Result<std::vector<std::string>> Incidents(const std::string& agent_id) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto stmt = db_->Prepare(
+        "SELECT kind, seq, detail FROM incidents WHERE ?1 = '' OR agent_id = ?1 ORDER BY id");
+    if (!stmt.ok()) return stmt.status();
+    stmt->BindText(1, agent_id);
+    std::vector<std::string> out;
+    for (;;) {
+      auto row = stmt->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) return out;
+      out.push_back(stmt->Text(0) + " seq " + std::to_string(stmt->Int64(1)) + ": " + stmt->Text(2));
     }
   }
 

@@ -139,6 +139,10 @@ TEST_F(IngestTest, RejectsAForkAndBrokenChainKeepsAGap) {
   Outcome fork = Upload(key, {other_two});
   EXPECT_EQ(fork.status.error_code(), grpc::StatusCode::ALREADY_EXISTS);
   EXPECT_NE(fork.status.error_message().find("seq 2: fork"), std::string::npos);
+  auto incidents = ledger_->Incidents(key.public_key().KeyId());
+  ASSERT_TRUE(incidents.ok());
+  ASSERT_EQ(incidents->size(), 1u);
+  EXPECT_EQ(incidents->front().rfind("fork seq 2: another validly signed record", 0), 0u);
 
   Outcome broken = Upload(key, {Record(key, 3, std::string(32, 'z'))});
   EXPECT_EQ(broken.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
