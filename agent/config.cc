@@ -11,10 +11,10 @@ namespace {
 
 // The `store` section: where to upload, and how.
 Status ReadStore(const controls::YamlDoc& doc, const YAML::Node& store, AgentConfig* c) {
-  SHOKO_RETURN_IF_ERROR(doc.CheckMap(store, "store",
-                                     {"address", "insecure_loopback", "ca", "cert", "key",
-                                      "connect_timeout", "upload_timeout", "retry_initial",
-                                      "retry_max", "drain_rate"}));
+  SHOKO_RETURN_IF_ERROR(
+      doc.CheckMap(store, "store",
+                   {"address", "insecure_loopback", "ca", "cert", "key", "connect_timeout",
+                    "upload_timeout", "retry_initial", "retry_max", "drain_rate"}));
   if (!store["address"]) return doc.ErrorAt(store, "store: missing 'address'");
   auto address = doc.String(store["address"], "store.address");
   if (!address.ok()) return address.status();
@@ -49,10 +49,10 @@ Status ReadStore(const controls::YamlDoc& doc, const YAML::Node& store, AgentCon
                        "loopback address, not '" +
                            hp->host + "'");
   }
-  for (auto [key, out] : {std::pair{"connect_timeout", &c->connect_timeout},
-                          std::pair{"upload_timeout", &c->upload_timeout},
-                          std::pair{"retry_initial", &c->retry_initial},
-                          std::pair{"retry_max", &c->retry_max}}) {
+  for (auto [key, out] :
+       {std::pair{"connect_timeout", &c->connect_timeout},
+        std::pair{"upload_timeout", &c->upload_timeout},
+        std::pair{"retry_initial", &c->retry_initial}, std::pair{"retry_max", &c->retry_max}}) {
     if (!store[key]) continue;
     auto d = doc.Duration(store[key], std::string("store.") + key);
     if (!d.ok()) return d.status();

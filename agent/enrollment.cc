@@ -51,8 +51,8 @@ Result<int64_t> Enroll(const std::shared_ptr<grpc::Channel>& channel,
   req.set_token(token);
   req.set_evidence_public_key(evidence_key.public_key().raw());
   req.set_csr_pem(request->cert_pem);
-  auto proof =
-      evidence_key.Sign(evidence::Pae(evidence::kEnrollmentProofType, token + "\n" + request->cert_pem));
+  auto proof = evidence_key.Sign(
+      evidence::Pae(evidence::kEnrollmentProofType, token + "\n" + request->cert_pem));
   if (!proof.ok()) return proof.status();
   req.set_proof(*proof);
   auto stub = v1::Enrollment::NewStub(channel);

@@ -157,7 +157,8 @@ Result<uint64_t> Uploader::Drain(const UploadOptions& options) {
       }
       if (options.max_records_per_second > 0) {
         std::this_thread::sleep_until(
-            pace_start + std::chrono::microseconds(paced * 1000000 / options.max_records_per_second));
+            pace_start +
+            std::chrono::microseconds(paced * 1000000 / options.max_records_per_second));
         ++paced;
       }
       if (!stream->Write(req)) {

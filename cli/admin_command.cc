@@ -63,7 +63,8 @@ int RunAgentAction(const AgentAction& request, std::ostream& out, std::ostream& 
   std::string public_key;
   if (request.action == "register") {
     auto pem = platform::ReadLocalFile(request.pub_file, 64 * 1024);
-    auto key = pem.ok() ? evidence::PublicKey::FromPem(*pem) : Result<evidence::PublicKey>(pem.status());
+    auto key =
+        pem.ok() ? evidence::PublicKey::FromPem(*pem) : Result<evidence::PublicKey>(pem.status());
     if (!key.ok()) {
       err << "shokoctl: --pub " << request.pub_file << ": " << key.status().message() << "\n";
       return 2;

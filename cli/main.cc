@@ -47,9 +47,9 @@ int Main(int argc, char** argv) {
       "import", "Send files collected offline to a store, which verifies them like a live upload.");
   AddStoreFlags(import, &import_request.connection);
   import
-      ->add_option(
-          "--agent-key", import_request.key_files,
-          "An agent's first public key (PEM); repeatable (default: each agent's declared first key).")
+      ->add_option("--agent-key", import_request.key_files,
+                   "An agent's first public key (PEM); repeatable (default: each agent's declared "
+                   "first key).")
       ->type_name("PUB")
       ->allow_extra_args(false);  // one value per occurrence: positionals stay positional
   import->add_option("files", import_request.files, "DSSE JSON-lines files.")->type_name("FILE");
@@ -71,18 +71,20 @@ int Main(int argc, char** argv) {
   issue->add_option("--name", pki_issue.name, "The holder (an agent: its agent_id).")
       ->required()
       ->type_name("NAME");
-  issue->add_option("--host", pki_issue.hosts,
-                    "A name or address clients dial the store by (repeatable; default: localhost, "
-                    "127.0.0.1, ::1).")
+  issue
+      ->add_option("--host", pki_issue.hosts,
+                   "A name or address clients dial the store by (repeatable; default: localhost, "
+                   "127.0.0.1, ::1).")
       ->type_name("HOST")
       ->allow_extra_args(false);
   issue->add_option("--days", pki_issue.days, "Validity in days (default 397).")->type_name("N");
 
   EnrollCreate enroll_create;
-  CLI::App* enroll = app.add_subcommand("enroll", "Bootstrap tokens for agent enrollment (admins).");
+  CLI::App* enroll =
+      app.add_subcommand("enroll", "Bootstrap tokens for agent enrollment (admins).");
   enroll->require_subcommand(1);
-  CLI::App* create = enroll->add_subcommand(
-      "create", "Print a one-time token for `shoko-agent enroll --token`.");
+  CLI::App* create =
+      enroll->add_subcommand("create", "Print a one-time token for `shoko-agent enroll --token`.");
   AddStoreFlags(create, &enroll_create.connection);
   create->add_option("--ttl", enroll_create.ttl, "How long the token is valid (default 1h).")
       ->type_name("DURATION");
@@ -100,11 +102,13 @@ int Main(int argc, char** argv) {
       ->type_name("FILE");
   CLI::App* revoke = agent->add_subcommand(
       "revoke", "Refuse the agent's uploads and renewals from its next stream on.");
-  CLI::App* retire = agent->add_subcommand(
-      "retire", "A decommissioned host: keep its evidence, accept no more.");
+  CLI::App* retire =
+      agent->add_subcommand("retire", "A decommissioned host: keep its evidence, accept no more.");
   for (CLI::App* c : {revoke, retire}) {
     AddStoreFlags(c, &agent_action.connection);
-    c->add_option("agent_id", agent_action.agent_id, "The agent's id.")->required()->type_name("AGENT_ID");
+    c->add_option("agent_id", agent_action.agent_id, "The agent's id.")
+        ->required()
+        ->type_name("AGENT_ID");
     c->add_option("--reason", agent_action.reason, "Why (logged).")->type_name("TEXT");
   }
 

@@ -44,7 +44,8 @@ int RunPkiInit(const PkiInit& request, std::ostream& out, std::ostream& err) {
     err << "shokoctl: " << s.message() << "\n";
     return 4;
   }
-  out << "CA '" << request.name << "' written to " << cert << " and " << key << " (keep the key offline)\n";
+  out << "CA '" << request.name << "' written to " << cert << " and " << key
+      << " (keep the key offline)\n";
   return 0;
 }
 

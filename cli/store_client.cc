@@ -33,7 +33,8 @@ Result<std::shared_ptr<grpc::Channel>> ConnectToStore(const StoreFlags& flags,
   const std::string path = std::string(home ? home : "") + "/.config/shoko/shokoctl.yaml";
   auto doc = controls::YamlDoc::Load(path);
   if (doc.ok()) {
-    SHOKO_RETURN_IF_ERROR(doc->CheckMap(doc->root(), "shokoctl config", {"store", "ca", "cert", "key"}));
+    SHOKO_RETURN_IF_ERROR(
+        doc->CheckMap(doc->root(), "shokoctl config", {"store", "ca", "cert", "key"}));
     for (auto [key, out] : {std::pair{"store", &resolved.store}, std::pair{"ca", &resolved.ca},
                             std::pair{"cert", &resolved.cert}, std::pair{"key", &resolved.key}}) {
       if (!out->empty() || !doc->root()[key]) continue;

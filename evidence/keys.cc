@@ -77,7 +77,13 @@ Result<PublicKey> PublicKey::FromPem(std::string_view pem) {
   return PublicKey(std::move(raw).value());
 }
 
-PublicKey::PublicKey(std::string raw) : raw_(std::move(raw)), key_id_(HexEncode(Sha256(raw_))) {}
+PublicKey::PublicKey(std::string raw)
+    : raw_(std::move(raw)),
+      key_id_(HexEncode(Sha256(raw_))),
+      pkey_(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr,
+                                        reinterpret_cast<const unsigned char*>(raw_.data()),
+                                        raw_.size()),
+            EVP_PKEY_free) {}
 
 std::string PublicKey::ToPem() const {
   PkeyPtr pkey(EVP_PKEY_new_raw_public_key(
@@ -88,12 +94,10 @@ std::string PublicKey::ToPem() const {
 }
 
 bool PublicKey::Verify(std::string_view message, std::string_view sig) const {
-  PkeyPtr pkey(EVP_PKEY_new_raw_public_key(
-      EVP_PKEY_ED25519, nullptr, reinterpret_cast<const unsigned char*>(raw_.data()), raw_.size()));
   MdCtxPtr ctx(EVP_MD_CTX_new());
-  if (!pkey || !ctx) return false;
+  if (!pkey_ || !ctx) return false;
   bool ok =
-      EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, pkey.get()) == 1 &&
+      EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, pkey_.get()) == 1 &&
       EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(sig.data()), sig.size(),
                        reinterpret_cast<const unsigned char*>(message.data()), message.size()) == 1;
   ERR_clear_error();

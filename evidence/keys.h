@@ -31,6 +31,9 @@ class PublicKey {
   explicit PublicKey(std::string raw);
   std::string raw_;
   std::string key_id_;
+  // OpenSSL's form of the key, made once: building it costs about as much as
+  // a verification. Immutable, so copies and threads share it.
+  std::shared_ptr<EVP_PKEY> pkey_;
 };
 
 // An Ed25519 private key. Never printed, logged or sent anywhere.

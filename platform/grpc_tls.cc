@@ -63,8 +63,7 @@ Result<std::shared_ptr<grpc::ServerCredentials>> ServerTlsCredentials(const TlsF
   if (Status s = VerifyCertificate(*cert, *ca); !s.ok()) {
     return s.WithContext("tls_cert " + files.cert + " is not from tls_ca " + files.ca);
   }
-  grpc::SslServerCredentialsOptions options(
-      GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY);
+  grpc::SslServerCredentialsOptions options(GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY);
   options.pem_root_certs = *ca;
   options.pem_key_cert_pairs.push_back({*key, *cert});
   return grpc::SslServerCredentials(options);

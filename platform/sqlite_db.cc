@@ -82,7 +82,10 @@ Result<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path) {
   return db;
 }
 
-SqliteDb::~SqliteDb() { sqlite3_close(db_); }
+SqliteDb::~SqliteDb() {
+  cached_.clear();  // finalize before closing
+  sqlite3_close(db_);
+}
 
 Status SqliteDb::Exec(std::string_view sql) {
   char* err = nullptr;
@@ -106,6 +109,17 @@ Result<SqliteStatement> SqliteDb::Prepare(std::string_view sql) {
     return Error("prepare");
   }
   return SqliteStatement(this, stmt);
+}
+
+Result<SqliteDb::Cached> SqliteDb::PrepareCached(const std::string& sql) {
+  auto it = cached_.find(sql);
+  if (it == cached_.end()) {
+    auto stmt = Prepare(sql);
+    if (!stmt.ok()) return stmt.status();
+    it = cached_.emplace(sql, std::make_unique<SqliteStatement>(std::move(stmt).value())).first;
+  }
+  it->second->Reset();
+  return Cached(it->second.get());
 }
 
 Result<int64_t> SqliteDb::UserVersion() {

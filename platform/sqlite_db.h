@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -62,6 +63,26 @@ class SqliteDb {
   // Runs one or more statements that return no rows.
   Status Exec(std::string_view sql);
   Result<SqliteStatement> Prepare(std::string_view sql);
+
+  // A statement prepared once per connection and reused, for hot paths. The
+  // handle resets it (and its bindings) when it goes out of scope. Not
+  // thread-safe: callers serialize use of the connection themselves.
+  class Cached {
+   public:
+    explicit Cached(SqliteStatement* s) : s_(s) {}
+    Cached(Cached&& o) noexcept : s_(o.s_) { o.s_ = nullptr; }
+    Cached(const Cached&) = delete;
+    Cached& operator=(const Cached&) = delete;
+    ~Cached() {
+      if (s_) s_->Reset();
+    }
+    SqliteStatement* operator->() const { return s_; }
+    SqliteStatement& operator*() const { return *s_; }
+
+   private:
+    SqliteStatement* s_;
+  };
+  Result<Cached> PrepareCached(const std::string& sql);
   // PRAGMA user_version, the schema version of shoko's migrations.
   Result<int64_t> UserVersion();
   // Brings the schema to version migrations.size(): migrations[i] takes it
@@ -77,6 +98,7 @@ class SqliteDb {
   SqliteDb(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
   sqlite3* db_;
   std::string path_;
+  std::map<std::string, std::unique_ptr<SqliteStatement>> cached_;
 };
 
 // BEGIN IMMEDIATE … COMMIT; rolls back when destroyed uncommitted.

@@ -97,24 +97,31 @@ Result<Ptr<X509>> Build(EVP_PKEY* subject_key, const CertificateSpec& spec, X509
   X509_time_adj_ex(X509_getm_notAfter(cert.get()), spec.days, 0, nullptr);
   X509_NAME* name = X509_get_subject_name(cert.get());
   X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
-                             reinterpret_cast<const unsigned char*>(spec.common_name.c_str()), -1, -1, 0);
+                             reinterpret_cast<const unsigned char*>(spec.common_name.c_str()), -1,
+                             -1, 0);
   X509_set_issuer_name(cert.get(), issuer ? X509_get_subject_name(issuer) : name);
   X509_set_pubkey(cert.get(), subject_key);
   X509* signer = issuer ? issuer : cert.get();
   if (is_ca) {
-    SHOKO_RETURN_IF_ERROR(AddExtension(cert.get(), signer, NID_basic_constraints, "critical,CA:TRUE,pathlen:0"));
-    SHOKO_RETURN_IF_ERROR(AddExtension(cert.get(), signer, NID_key_usage, "critical,keyCertSign,cRLSign"));
+    SHOKO_RETURN_IF_ERROR(
+        AddExtension(cert.get(), signer, NID_basic_constraints, "critical,CA:TRUE,pathlen:0"));
+    SHOKO_RETURN_IF_ERROR(
+        AddExtension(cert.get(), signer, NID_key_usage, "critical,keyCertSign,cRLSign"));
   } else {
-    SHOKO_RETURN_IF_ERROR(AddExtension(cert.get(), signer, NID_basic_constraints, "critical,CA:FALSE"));
-    SHOKO_RETURN_IF_ERROR(AddExtension(cert.get(), signer, NID_key_usage, "critical,digitalSignature"));
+    SHOKO_RETURN_IF_ERROR(
+        AddExtension(cert.get(), signer, NID_basic_constraints, "critical,CA:FALSE"));
+    SHOKO_RETURN_IF_ERROR(
+        AddExtension(cert.get(), signer, NID_key_usage, "critical,digitalSignature"));
     std::string eku;
     if (spec.server) eku += "serverAuth";
     if (spec.client) eku += std::string(eku.empty() ? "" : ",") + "clientAuth";
-    if (!eku.empty()) SHOKO_RETURN_IF_ERROR(AddExtension(cert.get(), signer, NID_ext_key_usage, eku));
+    if (!eku.empty())
+      SHOKO_RETURN_IF_ERROR(AddExtension(cert.get(), signer, NID_ext_key_usage, eku));
   }
   SHOKO_RETURN_IF_ERROR(AddExtension(cert.get(), signer, NID_subject_key_identifier, "hash"));
   if (issuer) {
-    SHOKO_RETURN_IF_ERROR(AddExtension(cert.get(), signer, NID_authority_key_identifier, "keyid:always"));
+    SHOKO_RETURN_IF_ERROR(
+        AddExtension(cert.get(), signer, NID_authority_key_identifier, "keyid:always"));
   }
   std::string san;
   for (const std::string& u : spec.uris) {
@@ -129,7 +136,8 @@ Result<Ptr<X509>> Build(EVP_PKEY* subject_key, const CertificateSpec& spec, X509
     SHOKO_RETURN_IF_ERROR(CheckSanValue(ip));
     san += (san.empty() ? "" : ",") + std::string("IP:") + ip;
   }
-  if (!san.empty()) SHOKO_RETURN_IF_ERROR(AddExtension(cert.get(), signer, NID_subject_alt_name, san));
+  if (!san.empty())
+    SHOKO_RETURN_IF_ERROR(AddExtension(cert.get(), signer, NID_subject_alt_name, san));
   if (X509_sign(cert.get(), issuer_key, EVP_sha256()) == 0) {
     return Status::Internal(SslError("sign certificate"));
   }
@@ -213,7 +221,8 @@ Result<KeyAndCertificate> NewKeyAndRequest(const std::string& common_name) {
   X509_REQ_set_version(req.get(), 0);
   X509_NAME* name = X509_REQ_get_subject_name(req.get());
   X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
-                             reinterpret_cast<const unsigned char*>(common_name.c_str()), -1, -1, 0);
+                             reinterpret_cast<const unsigned char*>(common_name.c_str()), -1, -1,
+                             0);
   X509_REQ_set_pubkey(req.get(), key.get());
   if (X509_REQ_sign(req.get(), key.get(), EVP_sha256()) == 0) {
     return Status::Internal(SslError("sign request"));
@@ -300,7 +309,7 @@ bool IsIp(const std::string& s) {
 }  // namespace
 
 Result<CertificateSpec> IdentitySpec(const std::string& role, const std::string& name,
-                                          const std::vector<std::string>& hosts, int days) {
+                                     const std::vector<std::string>& hosts, int days) {
   bool known = false;
   for (const char* r : kRoles) known = known || role == r;
   if (!known) {
@@ -309,7 +318,8 @@ Result<CertificateSpec> IdentitySpec(const std::string& role, const std::string&
   }
   if (role == "agent") {
     if (name.size() != 64 || name.find_first_not_of("0123456789abcdef") != std::string::npos) {
-      return Status::InvalidArgument("--name: an agent's certificate names its agent_id (64 hex digits)");
+      return Status::InvalidArgument(
+          "--name: an agent's certificate names its agent_id (64 hex digits)");
     }
   } else if (!IsName(name)) {
     return Status::InvalidArgument("--name: '" + name + "' must be 1-64 of A-Z a-z 0-9 . _ -");
@@ -330,7 +340,8 @@ Result<CertificateSpec> IdentitySpec(const std::string& role, const std::string&
       } else if (IsName(h)) {
         spec.dns.push_back(h);
       } else {
-        return Status::InvalidArgument("--host: '" + h + "' is neither an IP address nor a host name");
+        return Status::InvalidArgument("--host: '" + h +
+                                       "' is neither an IP address nor a host name");
       }
     }
   } else if (!hosts.empty()) {
@@ -338,6 +349,5 @@ Result<CertificateSpec> IdentitySpec(const std::string& role, const std::string&
   }
   return spec;
 }
-
 
 }  // namespace shoko::platform

@@ -26,7 +26,7 @@ struct CertificateSpec {
 
 // A private key and certificate, PEM.
 struct KeyAndCertificate {
-  std::string key_pem;   // PKCS#8
+  std::string key_pem;  // PKCS#8
   std::string cert_pem;
 };
 
@@ -51,7 +51,8 @@ class CertificateAuthority {
   // A certificate for the key in a PKCS#10 request, after checking the
   // request's own signature. Only `spec` decides names and uses: nothing the
   // request asks for is copied.
-  Result<std::string> IssueForRequest(const std::string& csr_pem, const CertificateSpec& spec) const;
+  Result<std::string> IssueForRequest(const std::string& csr_pem,
+                                      const CertificateSpec& spec) const;
 
  private:
   struct State;
@@ -77,10 +78,10 @@ Result<KeyAndCertificate> NewKeyAndRequest(const std::string& common_name);  // 
 struct CertificateInfo {
   std::string common_name;
   std::vector<std::string> uris;
-  std::string serial;       // lowercase hex
+  std::string serial;  // lowercase hex
   int64_t not_before_us = 0;
   int64_t not_after_us = 0;
-  std::string sha256;       // lowercase hex fingerprint of the DER
+  std::string sha256;  // lowercase hex fingerprint of the DER
 };
 Result<CertificateInfo> InspectCertificate(const std::string& cert_pem);
 

@@ -21,7 +21,8 @@ grpc::Status AdminService::Authorize(grpc::ServerContext* ctx, const char* what,
     std::cerr << "shoko-store: refused " << what << " from " << ctx->peer() << " ("
               << (peer ? peer->role + " " + peer->name : std::string("no certificate"))
               << "): admins only" << std::endl;
-    return grpc::Status(grpc::StatusCode::PERMISSION_DENIED, std::string(what) + " is for admins only");
+    return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
+                        std::string(what) + " is for admins only");
   }
   *admin = peer->name;
   return grpc::Status::OK;
@@ -45,10 +46,11 @@ grpc::Status AdminService::CreateEnrollmentToken(grpc::ServerContext* ctx,
   const int64_t now = now_us_();
   const int64_t expires = now + ttl * 1000000;
   // Only the token's hash is stored: a copy of the database enrolls nobody.
-  Status s = ledger_->AddEnrollmentToken(evidence::Sha256(token), expires, request->note(), admin, now);
+  Status s =
+      ledger_->AddEnrollmentToken(evidence::Sha256(token), expires, request->note(), admin, now);
   if (!s.ok()) return grpc::Status(grpc::StatusCode::INTERNAL, s.message());
-  std::cerr << "shoko-store: admin " << admin << " created an enrollment token ("
-            << request->note() << "), valid " << ttl << " s" << std::endl;
+  std::cerr << "shoko-store: admin " << admin << " created an enrollment token (" << request->note()
+            << "), valid " << ttl << " s" << std::endl;
   response->set_token(token);
   response->set_expires_at_us(expires);
   return grpc::Status::OK;
@@ -88,12 +90,14 @@ grpc::Status AdminService::SetState(grpc::ServerContext* ctx, const v1::AgentSta
   return grpc::Status::OK;
 }
 
-grpc::Status AdminService::RevokeAgent(grpc::ServerContext* ctx, const v1::AgentStateRequest* request,
+grpc::Status AdminService::RevokeAgent(grpc::ServerContext* ctx,
+                                       const v1::AgentStateRequest* request,
                                        v1::AgentState* response) {
   return SetState(ctx, request, "revoked", response);
 }
 
-grpc::Status AdminService::RetireAgent(grpc::ServerContext* ctx, const v1::AgentStateRequest* request,
+grpc::Status AdminService::RetireAgent(grpc::ServerContext* ctx,
+                                       const v1::AgentStateRequest* request,
                                        v1::AgentState* response) {
   return SetState(ctx, request, "retired", response);
 }

@@ -1,8 +1,7 @@
 #include "store/audit_service.h"
 
-#include <map>
-
 #include <iostream>
+#include <map>
 
 #include "controls/control_ref.h"
 #include "platform/grpc_tls.h"

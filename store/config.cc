@@ -9,10 +9,10 @@ Result<StoreConfig> LoadStoreConfig(const std::string& path) {
   auto doc = controls::YamlDoc::Load(path);
   if (!doc.ok()) return doc.status();
   const YAML::Node& root = doc->root();
-  SHOKO_RETURN_IF_ERROR(doc->CheckMap(
-      root, "store config",
-      {"listen", "db", "insecure_loopback", "tls_cert", "tls_key", "tls_ca", "tls_ca_key",
-       "agent_cert_days", "max_upload_streams"}));
+  SHOKO_RETURN_IF_ERROR(
+      doc->CheckMap(root, "store config",
+                    {"listen", "db", "insecure_loopback", "tls_cert", "tls_key", "tls_ca",
+                     "tls_ca_key", "agent_cert_days", "max_upload_streams"}));
   StoreConfig c;
   for (auto [key, out] : {std::pair{"listen", &c.listen}, std::pair{"db", &c.db},
                           std::pair{"tls_cert", &c.tls_cert}, std::pair{"tls_key", &c.tls_key},
@@ -51,7 +51,8 @@ Status ValidateStoreConfig(const StoreConfig& config) {
   if (!hp.ok()) return hp.status().WithContext("listen");
   const int tls_files = !config.tls_cert.empty() + !config.tls_key.empty() + !config.tls_ca.empty();
   if (config.insecure_loopback && tls_files > 0) {
-    return Status::InvalidArgument("choose TLS (tls_cert, tls_key, tls_ca) or insecure_loopback, not both");
+    return Status::InvalidArgument(
+        "choose TLS (tls_cert, tls_key, tls_ca) or insecure_loopback, not both");
   }
   if (!config.insecure_loopback) {
     if (tls_files != 3) {

@@ -15,7 +15,8 @@ grpc::Status Refuse(grpc::ServerContext* ctx, const std::string& what, grpc::Sta
   for (char& c : why) {
     if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
   }
-  std::cerr << "shoko-store: refused " << what << " from " << ctx->peer() << ": " << why << std::endl;
+  std::cerr << "shoko-store: refused " << what << " from " << ctx->peer() << ": " << why
+            << std::endl;
   return grpc::Status(code, why);
 }
 
@@ -52,11 +53,13 @@ grpc::Status EnrollmentService::Enroll(grpc::ServerContext* ctx, const v1::Enrol
                   "the proof does not verify under the evidence key presented");
   }
   const std::string agent_id = key->KeyId();
-  Status enrolled = ledger_->Enroll(evidence::Sha256(request->token()), agent_id, key->raw(), now_us_());
+  Status enrolled =
+      ledger_->Enroll(evidence::Sha256(request->token()), agent_id, key->raw(), now_us_());
   if (!enrolled.ok()) {
     return Refuse(ctx, "enrollment of agent " + agent_id,
-                  enrolled.code() == Status::Code::kPermissionDenied ? grpc::StatusCode::PERMISSION_DENIED
-                                                                     : grpc::StatusCode::INTERNAL,
+                  enrolled.code() == Status::Code::kPermissionDenied
+                      ? grpc::StatusCode::PERMISSION_DENIED
+                      : grpc::StatusCode::INTERNAL,
                   enrolled.message());
   }
   grpc::Status issued = Issue(agent_id, request->csr_pem(), response);

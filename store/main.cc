@@ -8,12 +8,12 @@
 
 #include "platform/grpc_tls.h"
 #include "platform/local_files.h"
-#include "shoko/version.h"
 #include "platform/x509.h"
+#include "shoko/version.h"
 #include "store/admin_service.h"
 #include "store/audit_service.h"
-#include "store/enrollment_service.h"
 #include "store/config.h"
+#include "store/enrollment_service.h"
 #include "store/ingest_service.h"
 #include "store/ledger.h"
 
@@ -98,9 +98,9 @@ int Serve(const ServeFlags& flags) {
   if (!config.tls_ca_key.empty()) {
     auto ca_pem = platform::ReadLocalFile(config.tls_ca, 1 << 20);
     auto key_pem = platform::ReadLocalFile(config.tls_ca_key, 1 << 20);
-    auto ca = ca_pem.ok() && key_pem.ok()
-                  ? platform::CertificateAuthority::Load(*ca_pem, *key_pem)
-                  : Result<platform::CertificateAuthority>(!ca_pem.ok() ? ca_pem.status() : key_pem.status());
+    auto ca = ca_pem.ok() && key_pem.ok() ? platform::CertificateAuthority::Load(*ca_pem, *key_pem)
+                                          : Result<platform::CertificateAuthority>(
+                                                !ca_pem.ok() ? ca_pem.status() : key_pem.status());
     if (!ca.ok()) {
       Log("error: tls_ca_key: " + ca.status().message());
       return kExitUsage;
@@ -163,11 +163,15 @@ int Main(int argc, char** argv) {
       ->type_name("FILE");
   serve->add_flag("--insecure-loopback", flags.insecure_loopback,
                   "Serve plaintext gRPC; allowed only on a loopback address.");
-  serve->add_option("--tls-cert", flags.tls_cert, "The store's certificate (PEM).")->type_name("FILE");
-  serve->add_option("--tls-key", flags.tls_key, "The store's private key (PEM).")->type_name("FILE");
-  serve->add_option("--tls-ca", flags.tls_ca, "The deployment CA certificate (PEM).")->type_name("FILE");
-  serve->add_option("--tls-ca-key", flags.tls_ca_key,
-                    "The CA's key: lets the store enroll agents and renew their certificates.")
+  serve->add_option("--tls-cert", flags.tls_cert, "The store's certificate (PEM).")
+      ->type_name("FILE");
+  serve->add_option("--tls-key", flags.tls_key, "The store's private key (PEM).")
+      ->type_name("FILE");
+  serve->add_option("--tls-ca", flags.tls_ca, "The deployment CA certificate (PEM).")
+      ->type_name("FILE");
+  serve
+      ->add_option("--tls-ca-key", flags.tls_ca_key,
+                   "The CA's key: lets the store enroll agents and renew their certificates.")
       ->type_name("FILE");
   try {
     app.parse(argc, argv);

@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <cstdint>
+#include <map>
 #include <mutex>
 #include <vector>
 
@@ -122,7 +123,8 @@ class SqliteLedger final : public Ledger {
                        const std::string& reason, int64_t now_us) override {
     std::lock_guard<std::mutex> lock(mu_);
     auto stmt = db_->Prepare(
-        "UPDATE agents SET state = ?, state_reason = ?, state_changed_at_us = ? WHERE agent_id = ?");
+        "UPDATE agents SET state = ?, state_reason = ?, state_changed_at_us = ? WHERE agent_id = "
+        "?");
     if (!stmt.ok()) return stmt.status();
     stmt->BindText(1, state).BindText(2, reason).Bind(3, now_us).BindText(4, agent_id);
     SHOKO_RETURN_IF_ERROR(stmt->Run());
@@ -130,7 +132,8 @@ class SqliteLedger final : public Ledger {
     if (!changed.ok()) return changed.status();
     auto row = changed->Step();
     if (!row.ok()) return row.status();
-    if (changed->Int64(0) == 0) return Status::NotFound("agent " + agent_id + " is not known to this store");
+    if (changed->Int64(0) == 0)
+      return Status::NotFound("agent " + agent_id + " is not known to this store");
     return Status::OK();
   }
 
@@ -139,10 +142,14 @@ class SqliteLedger final : public Ledger {
                             int64_t now_us) override {
     std::lock_guard<std::mutex> lock(mu_);
     auto stmt = db_->Prepare(
-        "INSERT INTO enrollment_tokens (token_sha256, created_at_us, expires_at_us, note, created_by) "
+        "INSERT INTO enrollment_tokens (token_sha256, created_at_us, expires_at_us, note, "
+        "created_by) "
         "VALUES (?, ?, ?, ?, ?)");
     if (!stmt.ok()) return stmt.status();
-    stmt->BindBlob(1, token_sha256).Bind(2, now_us).Bind(3, expires_at_us).BindText(4, note)
+    stmt->BindBlob(1, token_sha256)
+        .Bind(2, now_us)
+        .Bind(3, expires_at_us)
+        .BindText(4, note)
         .BindText(5, created_by);
     return stmt->Run();
   }
@@ -182,7 +189,6 @@ class SqliteLedger final : public Ledger {
     return tx.Commit();
   }
 
-
   Status Append(const LedgerRecord& record, const v1::Evidence& ev,
                 const std::optional<evidence::PublicKey>& next_key) override {
     std::vector<LedgerAppend> one;
@@ -198,10 +204,11 @@ class SqliteLedger final : public Ledger {
     SHOKO_RETURN_IF_ERROR(tx.Begin());
     std::vector<Status> results;
     results.reserve(appends.size());
+    std::map<std::string, AgentEntry> agents;  // read once per batch, kept current
     for (const LedgerAppend& a : appends) {
       // A savepoint per record: one that does not fit is undone alone.
       SHOKO_RETURN_IF_ERROR(db_->Exec("SAVEPOINT one_record"));
-      Status s = AppendLocked(a.record, a.evidence, a.next_key);
+      Status s = AppendLocked(a.record, a.evidence, a.next_key, &agents);
       if (!s.ok()) SHOKO_RETURN_IF_ERROR(db_->Exec("ROLLBACK TO one_record"));
       SHOKO_RETURN_IF_ERROR(db_->Exec("RELEASE one_record"));
       results.push_back(std::move(s));
@@ -211,51 +218,62 @@ class SqliteLedger final : public Ledger {
   }
 
  private:
+  // `agents`: the batch's view of the agents it touches; updated only when an
+  // append succeeds, so a record undone by its savepoint leaves it as it was.
   Status AppendLocked(const LedgerRecord& record, const v1::Evidence& ev,
-                      const std::optional<evidence::PublicKey>& next_key) {
-    auto agent = FindAgentLocked(record.agent_id);
-    if (!agent.ok()) return agent.status();
-    if (!*agent) return Status::NotFound("agent " + record.agent_id + " is not registered");
+                      const std::optional<evidence::PublicKey>& next_key,
+                      std::map<std::string, AgentEntry>* agents) {
+    auto entry = agents->find(record.agent_id);
+    if (entry == agents->end()) {
+      auto found = FindAgentLocked(record.agent_id);
+      if (!found.ok()) return found.status();
+      if (!*found) return Status::NotFound("agent " + record.agent_id + " is not registered");
+      entry = agents->emplace(record.agent_id, std::move(**found)).first;
+    }
+    AgentEntry* agent_entry = &entry->second;
     // The signing key's window, checked where no other stream can move it.
-    const AgentKey* signer = (*agent)->Key(ev.key_id());
+    const AgentKey* signer = agent_entry->Key(ev.key_id());
     if (signer == nullptr || ev.seq() < signer->from_seq || ev.seq() > signer->until_seq) {
       return Status::InvalidArgument("seq " + std::to_string(ev.seq()) +
                                      " is not in the window of key " + ev.key_id());
     }
-    const evidence::Link link = evidence::Classify((*agent)->head, ev);
+    const evidence::Link link = evidence::Classify(agent_entry->head, ev);
     if (link != evidence::Link::kNext && link != evidence::Link::kGap) {
       return Status::InvalidArgument("seq " + std::to_string(ev.seq()) +
                                      " does not continue the chain at seq " +
-                                     std::to_string((*agent)->head.seq));
+                                     std::to_string(agent_entry->head.seq));
     }
     if (link == evidence::Link::kGap) {
-      auto gap = db_->Prepare(
+      auto gap = db_->PrepareCached(
           "INSERT INTO chain_gaps (agent_id, first_seq, last_seq, detected_at_us) VALUES (?, ?, ?, "
           "?)");
       if (!gap.ok()) return gap.status();
-      gap->BindText(1, record.agent_id)
-          .Bind(2, static_cast<int64_t>((*agent)->head.seq + 1))
+      (*gap)
+          ->BindText(1, record.agent_id)
+          .Bind(2, static_cast<int64_t>(agent_entry->head.seq + 1))
           .Bind(3, static_cast<int64_t>(ev.seq() - 1))
           .Bind(4, record.received_at_us);
-      SHOKO_RETURN_IF_ERROR(gap->Run());
+      SHOKO_RETURN_IF_ERROR((*gap)->Run());
     }
     if (next_key) {
-      auto retire =
-          db_->Prepare("UPDATE agent_keys SET until_seq = ? WHERE agent_id = ? AND key_id = ?");
+      auto retire = db_->PrepareCached(
+          "UPDATE agent_keys SET until_seq = ? WHERE agent_id = ? AND key_id = ?");
       if (!retire.ok()) return retire.status();
-      retire->Bind(1, static_cast<int64_t>(ev.seq()))
+      (*retire)
+          ->Bind(1, static_cast<int64_t>(ev.seq()))
           .BindText(2, record.agent_id)
           .BindText(3, ev.key_id());
-      SHOKO_RETURN_IF_ERROR(retire->Run());
+      SHOKO_RETURN_IF_ERROR((*retire)->Run());
       SHOKO_RETURN_IF_ERROR(InsertKey(record.agent_id, *next_key, ev.seq() + 1));
     }
-    auto insert = db_->Prepare(
+    auto insert = db_->PrepareCached(
         "INSERT INTO evidence (agent_id, seq, record_digest, envelope, check_id, verdict, "
         "collected_at_us, received_at_us, key_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!insert.ok()) return insert.status();
     const int64_t collected_us =
         ev.collected_at().seconds() * 1000000 + ev.collected_at().nanos() / 1000;
-    insert->BindText(1, record.agent_id)
+    (*insert)
+        ->BindText(1, record.agent_id)
         .Bind(2, static_cast<int64_t>(record.seq))
         .BindBlob(3, record.record_digest)
         .BindBlob(4, record.envelope)
@@ -264,31 +282,39 @@ class SqliteLedger final : public Ledger {
         .Bind(7, collected_us)
         .Bind(8, record.received_at_us)
         .BindText(9, ev.key_id());
-    SHOKO_RETURN_IF_ERROR(insert->Run());
-    auto id = db_->Prepare("SELECT last_insert_rowid()");
+    SHOKO_RETURN_IF_ERROR((*insert)->Run());
+    auto id = db_->PrepareCached("SELECT last_insert_rowid()");
     if (!id.ok()) return id.status();
-    auto row = id->Step();
+    auto row = (*id)->Step();
     if (!row.ok()) return row.status();
-    const int64_t evidence_id = id->Int64(0);
-    auto ref = db_->Prepare(
+    const int64_t evidence_id = (*id)->Int64(0);
+    auto ref = db_->PrepareCached(
         "INSERT OR IGNORE INTO evidence_controls (control_ref, evidence_id) VALUES (?, ?)");
     if (!ref.ok()) return ref.status();
     for (const std::string& control : ev.controls()) {
-      ref->Reset();
-      ref->BindText(1, control).Bind(2, evidence_id);
-      SHOKO_RETURN_IF_ERROR(ref->Run());
+      (*ref)->Reset();
+      (*ref)->BindText(1, control).Bind(2, evidence_id);
+      SHOKO_RETURN_IF_ERROR((*ref)->Run());
     }
-    auto head = db_->Prepare("UPDATE agents SET head_seq = ?, head_digest = ? WHERE agent_id = ?");
+    auto head =
+        db_->PrepareCached("UPDATE agents SET head_seq = ?, head_digest = ? WHERE agent_id = ?");
     if (!head.ok()) return head.status();
-    head->Bind(1, static_cast<int64_t>(record.seq))
+    (*head)
+        ->Bind(1, static_cast<int64_t>(record.seq))
         .BindBlob(2, record.record_digest)
         .BindText(3, record.agent_id);
-    SHOKO_RETURN_IF_ERROR(head->Run());
+    SHOKO_RETURN_IF_ERROR((*head)->Run());
+    agent_entry->head = {record.seq, record.record_digest};
+    if (next_key) {
+      for (AgentKey& k : agent_entry->keys) {
+        if (k.key_id == ev.key_id()) k.until_seq = ev.seq();
+      }
+      agent_entry->keys.push_back({next_key->KeyId(), next_key->raw(), ev.seq() + 1, UINT64_MAX});
+    }
     return Status::OK();
   }
 
  public:
-
   Result<std::optional<std::string>> DigestAt(const std::string& agent_id, uint64_t seq) override {
     std::lock_guard<std::mutex> lock(mu_);
     auto stmt = db_->Prepare("SELECT record_digest FROM evidence WHERE agent_id = ? AND seq = ?");
@@ -375,8 +401,12 @@ class SqliteLedger final : public Ledger {
         "INSERT INTO incidents (agent_id, seq, kind, envelope, detail, detected_at_us) "
         "VALUES (?, ?, ?, ?, ?, ?)");
     if (!stmt.ok()) return stmt.status();
-    stmt->BindText(1, agent_id).Bind(2, static_cast<int64_t>(seq)).BindText(3, kind)
-        .BindBlob(4, envelope).BindText(5, detail).Bind(6, now_us);
+    stmt->BindText(1, agent_id)
+        .Bind(2, static_cast<int64_t>(seq))
+        .BindText(3, kind)
+        .BindBlob(4, envelope)
+        .BindText(5, detail)
+        .Bind(6, now_us);
     return stmt->Run();
   }
 
@@ -391,7 +421,8 @@ class SqliteLedger final : public Ledger {
       auto row = stmt->Step();
       if (!row.ok()) return row.status();
       if (!*row) return out;
-      out.push_back(stmt->Text(0) + " seq " + std::to_string(stmt->Int64(1)) + ": " + stmt->Text(2));
+      out.push_back(stmt->Text(0) + " seq " + std::to_string(stmt->Int64(1)) + ": " +
+                    stmt->Text(2));
     }
   }
 
@@ -413,7 +444,8 @@ class SqliteLedger final : public Ledger {
   }
 
  private:
-  Status RegisterLocked(const std::string& agent_id, const std::string& public_key, int64_t now_us) {
+  Status RegisterLocked(const std::string& agent_id, const std::string& public_key,
+                        int64_t now_us) {
     auto key = evidence::PublicKey::FromRaw(public_key);
     if (!key.ok()) return key.status();
     auto stmt = db_->Prepare(
@@ -428,7 +460,6 @@ class SqliteLedger final : public Ledger {
     return InsertKey(agent_id, *key, 1);
   }
 
-
   Status InsertKey(const std::string& agent_id, const evidence::PublicKey& key, uint64_t from_seq) {
     auto stmt = db_->Prepare(
         "INSERT INTO agent_keys (agent_id, key_id, public_key, from_seq) VALUES (?, ?, ?, ?)");
@@ -441,33 +472,33 @@ class SqliteLedger final : public Ledger {
   }
 
   Result<std::optional<AgentEntry>> FindAgentLocked(const std::string& agent_id) {
-    auto stmt = db_->Prepare(
+    auto stmt = db_->PrepareCached(
         "SELECT head_seq, head_digest, state, state_reason FROM agents WHERE agent_id = ?");
     if (!stmt.ok()) return stmt.status();
-    stmt->BindText(1, agent_id);
-    auto row = stmt->Step();
+    (*stmt)->BindText(1, agent_id);
+    auto row = (*stmt)->Step();
     if (!row.ok()) return row.status();
     if (!*row) return std::optional<AgentEntry>();
     AgentEntry a;
     a.agent_id = agent_id;
-    a.head.seq = static_cast<uint64_t>(stmt->Int64(0));
-    a.head.digest = stmt->Blob(1);
-    a.state = stmt->Text(2);
-    a.state_reason = stmt->Text(3);
-    auto keys = db_->Prepare(
+    a.head.seq = static_cast<uint64_t>((*stmt)->Int64(0));
+    a.head.digest = (*stmt)->Blob(1);
+    a.state = (*stmt)->Text(2);
+    a.state_reason = (*stmt)->Text(3);
+    auto keys = db_->PrepareCached(
         "SELECT key_id, public_key, from_seq, until_seq FROM agent_keys WHERE agent_id = ? "
         "ORDER BY from_seq");
     if (!keys.ok()) return keys.status();
-    keys->BindText(1, agent_id);
+    (*keys)->BindText(1, agent_id);
     for (;;) {
-      auto key_row = keys->Step();
+      auto key_row = (*keys)->Step();
       if (!key_row.ok()) return key_row.status();
       if (!*key_row) break;
       AgentKey k;
-      k.key_id = keys->Text(0);
-      k.public_key = keys->Blob(1);
-      k.from_seq = static_cast<uint64_t>(keys->Int64(2));
-      if (!keys->IsNull(3)) k.until_seq = static_cast<uint64_t>(keys->Int64(3));
+      k.key_id = (*keys)->Text(0);
+      k.public_key = (*keys)->Blob(1);
+      k.from_seq = static_cast<uint64_t>((*keys)->Int64(2));
+      if (!(*keys)->IsNull(3)) k.until_seq = static_cast<uint64_t>((*keys)->Int64(3));
       a.keys.push_back(std::move(k));
     }
     return std::optional<AgentEntry>(std::move(a));

@@ -8,8 +8,8 @@
 #include <sstream>
 
 #include "evidence/keys.h"
-#include "tests/support/subprocess.h"
 #include "tests/integration/processes.h"
+#include "tests/support/subprocess.h"
 #include "tests/support/temp_dir.h"
 
 namespace shoko {

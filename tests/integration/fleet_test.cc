@@ -29,17 +29,21 @@ TEST(FleetTest, TwoHundredAgentsAtOnceEachChainWholeAndStoredOnce) {
   std::map<std::string, evidence::ChainHead> heads;
   std::map<std::string, int> counts;
   bool intact = true;
-  ASSERT_TRUE((*ledger)->List({}, [&](const store::LedgerRecord& r) {
-    v1::Envelope env;
-    env.ParseFromString(r.envelope);
-    auto ev = evidence::ParseEvidence(env.payload());
-    evidence::ChainHead& head = heads[r.agent_id];
-    // Records of one agent come back in the order they were accepted.
-    if (!ev.ok() || evidence::Classify(head, *ev) != evidence::Link::kNext) intact = false;
-    head = {ev->seq(), evidence::RecordDigest(env.payload())};
-    ++counts[r.agent_id];
-    return true;
-  }).ok());
+  ASSERT_TRUE((*ledger)
+                  ->List({},
+                         [&](const store::LedgerRecord& r) {
+                           v1::Envelope env;
+                           env.ParseFromString(r.envelope);
+                           auto ev = evidence::ParseEvidence(env.payload());
+                           evidence::ChainHead& head = heads[r.agent_id];
+                           // Records of one agent come back in the order they were accepted.
+                           if (!ev.ok() || evidence::Classify(head, *ev) != evidence::Link::kNext)
+                             intact = false;
+                           head = {ev->seq(), evidence::RecordDigest(env.payload())};
+                           ++counts[r.agent_id];
+                           return true;
+                         })
+                  .ok());
   EXPECT_TRUE(intact);
   ASSERT_EQ(counts.size(), static_cast<size_t>(kAgents));
   for (const auto& [agent, n] : counts) EXPECT_EQ(n, kRecords) << agent;

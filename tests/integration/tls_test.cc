@@ -26,8 +26,8 @@ class TlsTest : public ::testing::Test {
     store_ = std::make_unique<StoreProcess>(
         dir_, "127.0.0.1:0",
         std::vector<std::string>{"--tls-cert", pki_ + "/store1.crt", "--tls-key",
-                                 pki_ + "/store1.key", "--tls-ca", pki_ + "/ca.crt",
-                                 "--tls-ca-key", pki_ + "/ca.key"});
+                                 pki_ + "/store1.key", "--tls-ca", pki_ + "/ca.crt", "--tls-ca-key",
+                                 pki_ + "/ca.key"});
     ASSERT_FALSE(store_->address().empty());
   }
   void TearDown() override {
@@ -37,8 +37,8 @@ class TlsTest : public ::testing::Test {
   }
 
   void Issue(const std::string& role, const std::string& name) {
-    CommandResult r = RunCommand(
-        {SHOKOCTL_BIN, "pki", "issue", "--dir", pki_, "--role", role, "--name", name});
+    CommandResult r =
+        RunCommand({SHOKOCTL_BIN, "pki", "issue", "--dir", pki_, "--role", role, "--name", name});
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
 
@@ -47,10 +47,10 @@ class TlsTest : public ::testing::Test {
   std::string Agent(const std::string& name, std::string* agent_id,
                     const std::string& cert_agent = "") {
     const std::string state = dir_.Path(name);
-    std::string config =
-        dir_.Write(name + ".yaml", "state_dir: " + state + "\nroot: " + FixturePath("debian12-sshd") +
-                                       "\nstore:\n  address: " + store_->address() +
-                                       "\n  ca: " + pki_ + "/ca.crt\n  connect_timeout: 2s\n");
+    std::string config = dir_.Write(
+        name + ".yaml", "state_dir: " + state + "\nroot: " + FixturePath("debian12-sshd") +
+                            "\nstore:\n  address: " + store_->address() + "\n  ca: " + pki_ +
+                            "/ca.crt\n  connect_timeout: 2s\n");
     CommandResult id = RunCommand({SHOKO_AGENT_BIN, "identity", "--config", config});
     EXPECT_EQ(id.exit_code, 0) << id.err;
     *agent_id = id.out.substr(0, 64);
@@ -62,15 +62,15 @@ class TlsTest : public ::testing::Test {
   }
 
   CommandResult Evidence(std::vector<std::string> credentials) {
-    std::vector<std::string> argv = {SHOKOCTL_BIN, "evidence", "--store", store_->address(),
-                                     "--format", "jsonl"};
+    std::vector<std::string> argv = {SHOKOCTL_BIN,      "evidence", "--store",
+                                     store_->address(), "--format", "jsonl"};
     argv.insert(argv.end(), credentials.begin(), credentials.end());
     return RunCommand(argv);
   }
 
   std::vector<std::string> As(const std::string& who) {
-    return {"--ca", pki_ + "/ca.crt", "--cert", pki_ + "/" + who + ".crt", "--key",
-            pki_ + "/" + who + ".key"};
+    return {"--ca",  pki_ + "/ca.crt",         "--cert", pki_ + "/" + who + ".crt",
+            "--key", pki_ + "/" + who + ".key"};
   }
 
   TempDir dir_;
@@ -121,8 +121,8 @@ TEST_F(TlsTest, EveryImpostorIsTurnedAwayWithItsReason) {
   // A certificate from another CA does not even get a TLS session.
   const std::string other = dir_.Path("other-pki");
   ASSERT_EQ(RunCommand({SHOKOCTL_BIN, "pki", "init", "--dir", other}).exit_code, 0);
-  ASSERT_EQ(RunCommand({SHOKOCTL_BIN, "pki", "issue", "--dir", other, "--role", "auditor",
-                        "--name", "mallory"})
+  ASSERT_EQ(RunCommand({SHOKOCTL_BIN, "pki", "issue", "--dir", other, "--role", "auditor", "--name",
+                        "mallory"})
                 .exit_code,
             0);
   CommandResult foreign = Evidence({"--ca", pki_ + "/ca.crt", "--cert", other + "/mallory.crt",
@@ -143,7 +143,8 @@ TEST_F(TlsTest, EnrollmentRevocationAndOfflineRegistration) {
   auto admin = [&](std::vector<std::string> args) {
     std::vector<std::string> argv = {SHOKOCTL_BIN};
     argv.insert(argv.end(), args.begin(), args.end());
-    for (const std::string& a : std::vector<std::string>{"--store", store_->address()}) argv.push_back(a);
+    for (const std::string& a : std::vector<std::string>{"--store", store_->address()})
+      argv.push_back(a);
     for (const std::string& a : As("ops")) argv.push_back(a);
     return RunCommand(argv);
   };
@@ -151,19 +152,22 @@ TEST_F(TlsTest, EnrollmentRevocationAndOfflineRegistration) {
   ASSERT_EQ(token.exit_code, 0) << token.err;
   const std::string t = token.out.substr(0, token.out.find('\n'));
   // Only admins make tokens.
-  std::vector<std::string> as_alice = {SHOKOCTL_BIN, "enroll", "create", "--store", store_->address()};
+  std::vector<std::string> as_alice = {SHOKOCTL_BIN, "enroll", "create", "--store",
+                                       store_->address()};
   for (const std::string& a : As("alice")) as_alice.push_back(a);
   CommandResult refused = RunCommand(as_alice);
   EXPECT_EQ(refused.exit_code, 2);
   EXPECT_NE(refused.err.find("admins only"), std::string::npos) << refused.err;
 
   auto config_for = [&](const std::string& name) {
-    return dir_.Write(name + ".yaml", "state_dir: " + dir_.Path(name) + "\nroot: " +
-                                          FixturePath("debian12-sshd") + "\nstore:\n  address: " +
-                                          store_->address() + "\n  ca: " + pki_ + "/ca.crt\n");
+    return dir_.Write(name + ".yaml", "state_dir: " + dir_.Path(name) +
+                                          "\nroot: " + FixturePath("debian12-sshd") +
+                                          "\nstore:\n  address: " + store_->address() +
+                                          "\n  ca: " + pki_ + "/ca.crt\n");
   };
   const std::string config = config_for("host-c");
-  CommandResult enrolled = RunCommand({SHOKO_AGENT_BIN, "enroll", "--config", config, "--token", t});
+  CommandResult enrolled =
+      RunCommand({SHOKO_AGENT_BIN, "enroll", "--config", config, "--token", t});
   ASSERT_EQ(enrolled.exit_code, 0) << enrolled.err;
   const std::string agent_id = enrolled.out.substr(0, 64);
   ASSERT_EQ(RunCommand({SHOKO_AGENT_BIN, "run", "--once", "--config", config}).exit_code, 0);
@@ -184,8 +188,9 @@ TEST_F(TlsTest, EnrollmentRevocationAndOfflineRegistration) {
   // registered the agent's key, and not after the agent is retired.
   const std::string offline = dir_.Path("offline");
   auto collect = [&] {
-    CommandResult r = RunCommand({SHOKO_AGENT_BIN, "collect", "--once", "--sign", "--state-dir",
-                                  offline, "--format", "dsse", "--root", FixturePath("sshd-defaults")});
+    CommandResult r =
+        RunCommand({SHOKO_AGENT_BIN, "collect", "--once", "--sign", "--state-dir", offline,
+                    "--format", "dsse", "--root", FixturePath("sshd-defaults")});
     EXPECT_EQ(r.exit_code, 0) << r.err;
     return r.out;
   };
@@ -202,7 +207,8 @@ TEST_F(TlsTest, EnrollmentRevocationAndOfflineRegistration) {
   EXPECT_NE(unregistered.err.find("an importer may send only agents the store already knows"),
             std::string::npos)
       << unregistered.err;
-  CommandResult reg = admin({"agent", "register", "--pub", offline + "/keys/" + offline_id + ".pub"});
+  CommandResult reg =
+      admin({"agent", "register", "--pub", offline + "/keys/" + offline_id + ".pub"});
   ASSERT_EQ(reg.exit_code, 0) << reg.err;
   CommandResult imported = import(day1);
   EXPECT_EQ(imported.exit_code, 0) << imported.err;
@@ -221,8 +227,9 @@ TEST(TlsStoreTest, TheStoreRefusesHalfATlsConfiguration) {
                                 dir.Path("s.db"), "--tls-cert", dir.Path("missing.crt")});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("needs tls_cert, tls_key and tls_ca"), std::string::npos) << r.err;
-  CommandResult both = RunCommand({SHOKO_STORE_BIN, "serve", "--listen", "127.0.0.1:0", "--db",
-                                   dir.Path("s.db"), "--insecure-loopback", "--tls-ca", dir.Path("x")});
+  CommandResult both =
+      RunCommand({SHOKO_STORE_BIN, "serve", "--listen", "127.0.0.1:0", "--db", dir.Path("s.db"),
+                  "--insecure-loopback", "--tls-ca", dir.Path("x")});
   EXPECT_EQ(both.exit_code, 2);
   EXPECT_NE(both.err.find("not both"), std::string::npos) << both.err;
 }

@@ -68,13 +68,15 @@ class FakePeer {
 };
 
 TEST(TransportTest, APeerThatSpeaksGarbageOrNothingFailsCleanlyInBoundedTime) {
-  for (const std::string& reply : {std::string("HTTP/1.1 400 Bad Request\r\n\r\nnot grpc"), std::string()}) {
+  for (const std::string& reply :
+       {std::string("HTTP/1.1 400 Bad Request\r\n\r\nnot grpc"), std::string()}) {
     FakePeer peer(reply);
     TempDir dir;
-    std::string config = dir.Write(
-        "agent.yaml", "state_dir: " + dir.Path("state") + "\nroot: " + FixturePath("sshd-defaults") +
-                          "\nstore:\n  address: " + peer.address() +
-                          "\n  insecure_loopback: true\n  connect_timeout: 2s\n  upload_timeout: 5s\n");
+    std::string config =
+        dir.Write("agent.yaml",
+                  "state_dir: " + dir.Path("state") + "\nroot: " + FixturePath("sshd-defaults") +
+                      "\nstore:\n  address: " + peer.address() +
+                      "\n  insecure_loopback: true\n  connect_timeout: 2s\n  upload_timeout: 5s\n");
     auto started = std::chrono::steady_clock::now();
     CommandResult r = RunCommand({SHOKO_AGENT_BIN, "run", "--once", "--config", config},
                                  std::chrono::seconds(60));
@@ -82,8 +84,8 @@ TEST(TransportTest, APeerThatSpeaksGarbageOrNothingFailsCleanlyInBoundedTime) {
     EXPECT_EQ(r.exit_code, 3) << (reply.empty() ? "silent" : "garbage") << ": " << r.err;
     EXPECT_NE(r.err.find("record(s) kept in the outbox"), std::string::npos) << r.err;
     EXPECT_LT(took, std::chrono::seconds(20)) << "bounded by connect_timeout + upload_timeout";
-    CommandResult query = RunCommand({SHOKOCTL_BIN, "evidence", "--store", peer.address()},
-                                     std::chrono::seconds(60));
+    CommandResult query =
+        RunCommand({SHOKOCTL_BIN, "evidence", "--store", peer.address()}, std::chrono::seconds(60));
     EXPECT_EQ(query.exit_code, 3) << query.err;
     EXPECT_EQ(Lines(query.err), 1) << query.err;
   }
@@ -97,8 +99,8 @@ TEST(TransportTest, TheDaemonRetriesWithBackoffUntilTheStoreIsBack) {
                         "\ninterval: 1h\nstore:\n  address: " + address +
                         "\n  insecure_loopback: true\n  connect_timeout: 1s\n  retry_initial: 1s\n"
                         "  retry_max: 2s\n");
-  auto agent = Subprocess::Start({SHOKO_AGENT_BIN, "run", "--config", config}, dir.Path("agent.out"),
-                                 Subprocess::Watch::kStderr);
+  auto agent = Subprocess::Start({SHOKO_AGENT_BIN, "run", "--config", config},
+                                 dir.Path("agent.out"), Subprocess::Watch::kStderr);
   ASSERT_TRUE(agent.ok());
   ASSERT_TRUE((*agent)->WaitForLine("shoko-agent: upload failed", kStartTimeout).ok());
   // The store comes up on the address the agent keeps trying; with an hour
@@ -133,8 +135,8 @@ TEST(TransportTest, AStoreKilledMidStreamStoresEveryRecordExactlyOnce) {
                         "\ninterval: 1h\nstore:\n  address: " + address +
                         "\n  insecure_loopback: true\n  connect_timeout: 1s\n  retry_initial: 1s\n"
                         "  retry_max: 1s\n  drain_rate: 400\n");
-  auto agent = Subprocess::Start({SHOKO_AGENT_BIN, "run", "--config", config}, dir.Path("agent.out"),
-                                 Subprocess::Watch::kStderr);
+  auto agent = Subprocess::Start({SHOKO_AGENT_BIN, "run", "--config", config},
+                                 dir.Path("agent.out"), Subprocess::Watch::kStderr);
   ASSERT_TRUE(agent.ok());
   // The store registers the agent as its upload begins; at 400 records a
   // second the upload then lasts seconds: kill the store in the middle of it.
@@ -142,17 +144,21 @@ TEST(TransportTest, AStoreKilledMidStreamStoresEveryRecordExactlyOnce) {
   store.reset();  // its destructor SIGKILLs the process
   store = std::make_unique<StoreProcess>(dir, address);
   auto acked = (*agent)->WaitForLine("shoko-agent: store acknowledged", std::chrono::seconds(60));
-  ASSERT_TRUE(acked.ok()) << acked.status().ToString() << testing::ReadFileOrEmpty(dir.Path("agent.out"));
+  ASSERT_TRUE(acked.ok()) << acked.status().ToString()
+                          << testing::ReadFileOrEmpty(dir.Path("agent.out"));
   EXPECT_EQ(*(*agent)->Stop(SIGTERM, std::chrono::seconds(30)), 0);
   EXPECT_EQ(store->Stop(), 0);
 
   auto ledger = store::OpenSqliteLedger(dir.Path("store/store.db"));
   ASSERT_TRUE(ledger.ok());
   std::vector<uint64_t> seqs;
-  ASSERT_TRUE((*ledger)->List({}, [&](const store::LedgerRecord& r) {
-    seqs.push_back(r.seq);
-    return true;
-  }).ok());
+  ASSERT_TRUE((*ledger)
+                  ->List({},
+                         [&](const store::LedgerRecord& r) {
+                           seqs.push_back(r.seq);
+                           return true;
+                         })
+                  .ok());
   ASSERT_GT(seqs.size(), 1000u);
   std::sort(seqs.begin(), seqs.end());
   for (size_t i = 0; i < seqs.size(); ++i) ASSERT_EQ(seqs[i], i + 1) << "each seq exactly once";

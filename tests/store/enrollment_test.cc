@@ -1,13 +1,12 @@
 // Enrollment and renewal over real TLS on loopback, with the store's clock in
 // the test's hands.
-#include "store/enrollment_service.h"
+#include "agent/enrollment.h"
 
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
 #include <atomic>
 
-#include "agent/enrollment.h"
 #include "evidence/encoding.h"
 #include "evidence/envelope.h"
 #include "platform/grpc_tls.h"
@@ -15,6 +14,7 @@
 #include "platform/x509.h"
 #include "shoko/v1/admin.grpc.pb.h"
 #include "store/admin_service.h"
+#include "store/enrollment_service.h"
 #include "tests/support/temp_dir.h"
 
 namespace shoko::store {
@@ -36,10 +36,12 @@ class EnrollmentTest : public ::testing::Test {
     ASSERT_TRUE(ledger.ok());
     ledger_ = std::move(ledger).value();
     auto now = [this] { return now_us_.load(); };
-    enrollment_ = std::make_unique<EnrollmentService>(ledger_.get(), std::move(ca).value(), 30, now);
+    enrollment_ =
+        std::make_unique<EnrollmentService>(ledger_.get(), std::move(ca).value(), 30, now);
     admin_ = std::make_unique<AdminService>(ledger_.get(), now, /*require_identity=*/false);
-    auto creds = platform::ServerTlsCredentials(
-        {ca_file_, dir_.Write("s.crt", store_cert->cert_pem), dir_.Write("s.key", store_cert->key_pem)});
+    auto creds =
+        platform::ServerTlsCredentials({ca_file_, dir_.Write("s.crt", store_cert->cert_pem),
+                                        dir_.Write("s.key", store_cert->key_pem)});
     ASSERT_TRUE(creds.ok()) << creds.status().ToString();
     grpc::ServerBuilder builder;
     int port = 0;
@@ -51,7 +53,8 @@ class EnrollmentTest : public ::testing::Test {
   }
   void TearDown() override { server_->Shutdown(); }
 
-  std::shared_ptr<grpc::Channel> Channel(const std::string& cert = "", const std::string& key = "") {
+  std::shared_ptr<grpc::Channel> Channel(const std::string& cert = "",
+                                         const std::string& key = "") {
     return *platform::OpenChannel(address_, platform::TlsFiles{ca_file_, cert, key},
                                   grpc::ChannelArguments());
   }
@@ -105,7 +108,8 @@ TEST_F(EnrollmentTest, ExpiredUnknownAndForgedAreRefused) {
   auto expired = agent::Enroll(Channel(), key, token, {dir_.Path("a.crt"), dir_.Path("a.key")});
   ASSERT_FALSE(expired.ok());
   EXPECT_NE(expired.status().message().find("enrollment token expired"), std::string::npos);
-  auto unknown = agent::Enroll(Channel(), key, "shk1_nonsense", {dir_.Path("a.crt"), dir_.Path("a.key")});
+  auto unknown =
+      agent::Enroll(Channel(), key, "shk1_nonsense", {dir_.Path("a.crt"), dir_.Path("a.key")});
   ASSERT_FALSE(unknown.ok());
   EXPECT_NE(unknown.status().message().find("unknown enrollment token"), std::string::npos);
   // A proof by another key than the one registered.
@@ -115,7 +119,8 @@ TEST_F(EnrollmentTest, ExpiredUnknownAndForgedAreRefused) {
   req.set_evidence_public_key(key.public_key().raw());
   req.set_csr_pem(request->cert_pem);
   auto thief = *evidence::SigningKey::Generate();
-  req.set_proof(*thief.Sign(evidence::Pae(evidence::kEnrollmentProofType, req.token() + "\n" + req.csr_pem())));
+  req.set_proof(*thief.Sign(
+      evidence::Pae(evidence::kEnrollmentProofType, req.token() + "\n" + req.csr_pem())));
   v1::EnrollResponse resp;
   grpc::ClientContext ctx;
   grpc::Status s = v1::Enrollment::NewStub(Channel())->Enroll(&ctx, req, &resp);
@@ -140,7 +145,8 @@ TEST_F(EnrollmentTest, RenewalHappensOnlyWhenDueAndNeedsAnActiveAgent) {
   auto renewed = platform::InspectCertificate(testing::ReadFileOrEmpty(paths.cert));
   EXPECT_EQ(renewed->uris, std::vector<std::string>{"shoko://agent/" + key.public_key().KeyId()});
   // Revoked agents renew nothing.
-  ASSERT_TRUE(ledger_->SetAgentState(key.public_key().KeyId(), "revoked", "lost laptop", now_us_).ok());
+  ASSERT_TRUE(
+      ledger_->SetAgentState(key.public_key().KeyId(), "revoked", "lost laptop", now_us_).ok());
   auto refused = agent::RenewIfDue(Channel(paths.cert, paths.key), paths, *not_after);
   ASSERT_FALSE(refused.ok());
   EXPECT_NE(refused.status().message().find("agent is revoked"), std::string::npos);

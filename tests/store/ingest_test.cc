@@ -227,7 +227,8 @@ TEST(IngestLimitTest, BeyondItsStreamLimitTheStorePushesBack) {
   TempDir dir;
   auto ledger = OpenSqliteLedger(dir.Path("store.db"));
   ASSERT_TRUE(ledger.ok());
-  IngestService service(ledger->get(), [] { return int64_t{1}; }, false, /*max_streams=*/1);
+  IngestService service(
+      ledger->get(), [] { return int64_t{1}; }, false, /*max_streams=*/1);
   grpc::ServerBuilder builder;
   builder.RegisterService(&service);
   auto server = builder.BuildAndStart();

@@ -1,15 +1,20 @@
 // A load generator: N agents, each with a chain of M pre-signed records,
-// uploading at once over N concurrent streams to a real store. Used by the
+// uploading at once over N concurrent streams to a real store, each keeping at
+// most --window records unacked as the agent's uploader does. Used by the
 // 200-agent test and by the ingest benchmark. Prints one line:
 //   agents=N records=M seconds=S records_per_second=R generator_cpu_seconds=C
+//   ack_p50_ms=P ack_p99_ms=Q
 #include <grpcpp/grpcpp.h>
 #include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <optional>
+#include <condition_variable>
 #include <cstdio>
+#include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -54,8 +59,11 @@ double CpuSeconds() {
   return u.ru_utime.tv_sec + u.ru_stime.tv_sec + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
 
-// One agent's upload: writes everything, reads acks until the last is acked.
-bool Upload(v1::EvidenceIngest::Stub& stub, const Agent& agent, std::string* error) {
+// One agent's upload, as an agent does it: at most `window` records unacked.
+// Appends each record's send→ack latency (microseconds) to `latencies`.
+bool Upload(v1::EvidenceIngest::Stub& stub, const Agent& agent, size_t window,
+            std::vector<int64_t>* latencies, std::string* error) {
+  using Clock = std::chrono::steady_clock;
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::minutes(10));
   auto stream = stub.Upload(&ctx);
@@ -70,23 +78,45 @@ bool Upload(v1::EvidenceIngest::Stub& stub, const Agent& agent, std::string* err
     return false;
   }
   const uint64_t last = agent.records.size();
-  std::atomic<uint64_t> acked{0};
+  std::vector<Clock::time_point> sent(last + 1);
+  std::mutex mu;
+  std::condition_variable cv;
+  uint64_t acked = 0;
+  bool closed = false;
   std::thread reader([&] {
     v1::UploadResponse r;
     while (stream->Read(&r)) {
-      if (r.has_ack()) acked = r.ack().acked_seq();
+      if (!r.has_ack()) continue;
+      const auto now = Clock::now();
+      std::lock_guard<std::mutex> lock(mu);
+      for (uint64_t s = acked + 1; s <= r.ack().acked_seq() && s <= last; ++s) {
+        latencies->push_back(
+            std::chrono::duration_cast<std::chrono::microseconds>(now - sent[s]).count());
+      }
+      acked = std::max(acked, r.ack().acked_seq());
+      cv.notify_all();
     }
+    std::lock_guard<std::mutex> lock(mu);
+    closed = true;
+    cv.notify_all();
   });
-  for (const v1::Envelope& e : agent.records) {
+  for (uint64_t seq = 1; seq <= last; ++seq) {
+    {
+      std::unique_lock<std::mutex> lock(mu);
+      cv.wait(lock, [&] { return closed || seq - acked <= window; });
+      if (closed) break;
+      sent[seq] = Clock::now();
+    }
     v1::UploadRequest req;
-    *req.mutable_envelope() = e;
+    *req.mutable_envelope() = agent.records[seq - 1];
     if (!stream->Write(req)) break;
   }
   stream->WritesDone();
   reader.join();
   grpc::Status s = stream->Finish();
   if (!s.ok() || acked != last) {
-    *error = s.ok() ? "acked " + std::to_string(acked) + " of " + std::to_string(last) : s.error_message();
+    *error = s.ok() ? "acked " + std::to_string(acked) + " of " + std::to_string(last)
+                    : s.error_message();
     return false;
   }
   return true;
@@ -98,7 +128,9 @@ int main(int argc, char** argv) {
   CLI::App app{"shoko_load_agents: many agents uploading pre-signed chains at once"};
   std::string store;
   int agents = 200, records = 1000;
+  size_t window = 64;
   app.add_option("--store", store)->required();
+  app.add_option("--window", window, "Records unacked at once per agent, as the agent's uploader.");
   app.add_option("--agents", agents);
   app.add_option("--records", records);
   CLI11_PARSE(app, argc, argv);
@@ -123,18 +155,30 @@ int main(int argc, char** argv) {
   const auto start = std::chrono::steady_clock::now();
   std::atomic<int> failed{0};
   std::vector<std::thread> uploads;
-  for (const std::optional<Agent>& a : fleet) {
-    uploads.emplace_back([&, ptr = &*a] {
+  std::vector<std::vector<int64_t>> latencies(fleet.size());
+  for (size_t i = 0; i < fleet.size(); ++i) {
+    uploads.emplace_back([&, i] {
       std::string error;
-      if (!Upload(*stub, *ptr, &error)) {
+      if (!Upload(*stub, *fleet[i], window, &latencies[i], &error)) {
         if (failed++ == 0) std::fprintf(stderr, "upload failed: %s\n", error.c_str());
       }
     });
   }
   for (auto& u : uploads) u.join();
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::vector<int64_t> all;
+  for (auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
+  std::sort(all.begin(), all.end());
+  auto pct = [&](double p) {
+    return all.empty()
+               ? 0.0
+               : all[std::min(all.size() - 1, static_cast<size_t>(p * all.size()))] / 1000.0;
+  };
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const double total = static_cast<double>(agents) * records;
-  std::printf("agents=%d records=%d seconds=%.3f records_per_second=%.0f generator_cpu_seconds=%.3f\n",
-              agents, records, seconds, total / seconds, CpuSeconds() - cpu_before);
+  std::printf(
+      "agents=%d records=%d seconds=%.3f records_per_second=%.0f generator_cpu_seconds=%.3f "
+      "ack_p50_ms=%.1f ack_p99_ms=%.1f\n",
+      agents, records, seconds, total / seconds, CpuSeconds() - cpu_before, pct(0.50), pct(0.99));
   return failed == 0 ? 0 : 1;
 }
