@@ -127,6 +127,10 @@ class Ledger {
 
 // The SQLite ledger at `path` (created when absent; WAL, synchronous=FULL).
 Result<std::unique_ptr<Ledger>> OpenSqliteLedger(const std::string& path);
+// The PostgreSQL ledger at `url` (postgresql://…), its schema migrated.
+Result<std::unique_ptr<Ledger>> OpenPostgresLedger(const std::string& url);
+// PostgreSQL for a postgresql:// or postgres:// URL, else SQLite at the path.
+Result<std::unique_ptr<Ledger>> OpenLedger(const std::string& db);
 
 }  // namespace shoko::store
 

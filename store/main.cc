@@ -69,16 +69,20 @@ int Serve(const ServeFlags& flags) {
     return kExitUsage;
   }
 
-  if (size_t slash = config.db.rfind('/'); slash != std::string::npos && slash > 0) {
+  const bool postgres =
+      config.db.rfind("postgresql://", 0) == 0 || config.db.rfind("postgres://", 0) == 0;
+  if (size_t slash = config.db.rfind('/'); !postgres && slash != std::string::npos && slash > 0) {
     if (Status s = platform::MakeDirs(config.db.substr(0, slash), 0700); !s.ok()) {
       Log("error: db: " + s.message());
       return kExitUsage;
     }
   }
-  auto ledger = OpenSqliteLedger(config.db);
+  auto ledger = OpenLedger(config.db);
   if (!ledger.ok()) {
     Log("error: " + ledger.status().message());
-    return ledger.status().code() == Status::Code::kInternal ? kExitInternal : kExitUsage;
+    return ledger.status().code() == Status::Code::kUnavailable ? 3
+           : ledger.status().code() == Status::Code::kInternal  ? kExitInternal
+                                                                : kExitUsage;
   }
   std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials();
   if (!config.insecure_loopback) {
@@ -134,7 +138,8 @@ int Serve(const ServeFlags& flags) {
   std::string host = config.listen.substr(0, config.listen.rfind(':'));
   // The one line on stdout: scripts and tests wait for it to know the store is up.
   std::cout << "listening on " << host << ":" << port << std::endl;
-  Log("serving " + config.db + " on " + host + ":" + std::to_string(port) +
+  Log("serving " + std::string(postgres ? "a PostgreSQL ledger" : config.db) + " on " + host + ":" +
+      std::to_string(port) +
       (require_identity ? " (TLS, client certificates from " + config.tls_ca + ")"
                         : " (plaintext, loopback only)"));
 

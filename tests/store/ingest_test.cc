@@ -9,16 +9,19 @@
 #include "shoko/v1/ingest.grpc.pb.h"
 #include "store/ingest_service.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_ledger.h"
 
 namespace shoko::store {
 namespace {
 
 using testing::TempDir;
 
-class IngestTest : public ::testing::Test {
+class IngestTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    auto ledger = OpenSqliteLedger(dir_.Path("store.db"));
+    db_ = std::make_unique<testing::TestLedgerDb>(GetParam(), dir_.path());
+    if (!db_->skip_reason().empty()) GTEST_SKIP() << db_->skip_reason();
+    auto ledger = OpenLedger(db_->db());
     ASSERT_TRUE(ledger.ok());
     ledger_ = std::move(ledger).value();
     service_ = std::make_unique<IngestService>(ledger_.get(), [] { return int64_t{42}; });
@@ -27,7 +30,11 @@ class IngestTest : public ::testing::Test {
     server_ = builder.BuildAndStart();
     stub_ = v1::EvidenceIngest::NewStub(server_->InProcessChannel(grpc::ChannelArguments()));
   }
-  void TearDown() override { server_->Shutdown(); }
+  void TearDown() override {
+    if (server_) server_->Shutdown();
+    service_.reset();  // its committer, then the ledger, before the database goes
+    ledger_.reset();
+  }
 
   // A signed record `seq` of `key`'s chain with the given prev digest.
   static v1::Envelope Record(const evidence::SigningKey& key, uint64_t seq, const std::string& prev,
@@ -87,13 +94,14 @@ class IngestTest : public ::testing::Test {
   }
 
   TempDir dir_;
+  std::unique_ptr<testing::TestLedgerDb> db_;
   std::unique_ptr<Ledger> ledger_;
   std::unique_ptr<IngestService> service_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<v1::EvidenceIngest::Stub> stub_;
 };
 
-TEST_F(IngestTest, AcceptsAChainAndResumesFromTheDurableHead) {
+TEST_P(IngestTest, AcceptsAChainAndResumesFromTheDurableHead) {
   auto key = *evidence::SigningKey::Generate();
   auto chain = Chain(key, 5);
   Outcome first = Upload(key, {chain[0], chain[1], chain[2]});
@@ -117,7 +125,7 @@ TEST_F(IngestTest, AcceptsAChainAndResumesFromTheDurableHead) {
   EXPECT_EQ(stored, 5);
 }
 
-TEST_F(IngestTest, RejectsAForgedSignature) {
+TEST_P(IngestTest, RejectsAForgedSignature) {
   auto key = *evidence::SigningKey::Generate();
   auto chain = Chain(key, 1);
   (*chain[0].mutable_signatures(0)->mutable_sig())[0] ^= 1;
@@ -126,7 +134,7 @@ TEST_F(IngestTest, RejectsAForgedSignature) {
   EXPECT_NE(out.status.error_message().find("bad signature"), std::string::npos);
 }
 
-TEST_F(IngestTest, RejectsAForkAndBrokenChainKeepsAGap) {
+TEST_P(IngestTest, RejectsAForkAndBrokenChainKeepsAGap) {
   auto key = *evidence::SigningKey::Generate();
   auto chain = Chain(key, 3);
   ASSERT_TRUE(Upload(key, {chain[0], chain[1]}).status.ok());
@@ -160,7 +168,7 @@ TEST_F(IngestTest, RejectsAForkAndBrokenChainKeepsAGap) {
   EXPECT_EQ((*gaps)[0].last_seq, 4u);
 }
 
-TEST_F(IngestTest, RejectsEnvelopesThatBreakShokosRules) {
+TEST_P(IngestTest, RejectsEnvelopesThatBreakShokosRules) {
   auto key = *evidence::SigningKey::Generate();
   auto chain = Chain(key, 1);
 
@@ -185,7 +193,7 @@ TEST_F(IngestTest, RejectsEnvelopesThatBreakShokosRules) {
   EXPECT_EQ(Upload(key, chain).last_ack, 1u);  // the honest record still goes in
 }
 
-TEST_F(IngestTest, FollowsAKeyRotation) {
+TEST_P(IngestTest, FollowsAKeyRotation) {
   auto old_key = *evidence::SigningKey::Generate();
   auto new_key = *evidence::SigningKey::Generate();
   const std::string agent = old_key.public_key().KeyId();
@@ -256,7 +264,7 @@ TEST(IngestLimitTest, BeyondItsStreamLimitTheStorePushesBack) {
   server->Shutdown();
 }
 
-TEST_F(IngestTest, RejectsImpostorsAndOtherProtocols) {
+TEST_P(IngestTest, RejectsImpostorsAndOtherProtocols) {
   auto key = *evidence::SigningKey::Generate();
   ASSERT_TRUE(Upload(key, Chain(key, 1)).status.ok());
 
@@ -287,6 +295,9 @@ TEST_F(IngestTest, RejectsImpostorsAndOtherProtocols) {
   EXPECT_EQ(future.status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_NE(future.status.error_message().find("protocol version 2"), std::string::npos);
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, IngestTest, ::testing::ValuesIn(testing::LedgerBackends()),
+                         [](const auto& param) { return param.param; });
 
 }  // namespace
 }  // namespace shoko::store

@@ -6,6 +6,7 @@
 #include "evidence/encoding.h"
 #include "platform/sqlite_db.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_ledger.h"
 
 namespace shoko::store {
 namespace {
@@ -49,10 +50,12 @@ std::vector<uint64_t> Seqs(Ledger& ledger, const EvidenceFilter& filter) {
   return seqs;
 }
 
-class LedgerTest : public ::testing::Test {
+class LedgerTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    auto ledger = OpenSqliteLedger(dir_.Path("store.db"));
+    db_ = std::make_unique<testing::TestLedgerDb>(GetParam(), dir_.path());
+    if (!db_->skip_reason().empty()) GTEST_SKIP() << db_->skip_reason();
+    auto ledger = OpenLedger(db_->db());
     ASSERT_TRUE(ledger.ok()) << ledger.status().ToString();
     ledger_ = std::move(ledger).value();
     ASSERT_TRUE(ledger_->RegisterAgent(kAgent, kRawKey, 1).ok());
@@ -67,10 +70,12 @@ class LedgerTest : public ::testing::Test {
     }
   }
   TempDir dir_;
+  std::unique_ptr<testing::TestLedgerDb> db_;
   std::unique_ptr<Ledger> ledger_;
+  void TearDown() override { ledger_.reset(); }  // before the database is dropped
 };
 
-TEST_F(LedgerTest, AppendMovesTheHead) {
+TEST_P(LedgerTest, AppendMovesTheHead) {
   AppendChain({{"ismap:8.2"}, {"ismap:8.5"}});
   auto agent = ledger_->FindAgent(kAgent);
   ASSERT_TRUE(agent.ok() && *agent);
@@ -81,7 +86,7 @@ TEST_F(LedgerTest, AppendMovesTheHead) {
   EXPECT_FALSE(*ledger_->DigestAt(kAgent, 3));
 }
 
-TEST_F(LedgerTest, RefusesReplaysAndBrokenLinksButKeepsGaps) {
+TEST_P(LedgerTest, RefusesReplaysAndBrokenLinksButKeepsGaps) {
   AppendChain({{}});
   Made replay = Make(1, std::string(32, '\0'), {});
   EXPECT_FALSE(ledger_->Append(replay.record, replay.evidence, std::nullopt).ok());
@@ -100,7 +105,7 @@ TEST_F(LedgerTest, RefusesReplaysAndBrokenLinksButKeepsGaps) {
   EXPECT_EQ((*gaps)[0].detected_at_us, 1005);
 }
 
-TEST_F(LedgerTest, RotationHandsOverTheKey) {
+TEST_P(LedgerTest, RotationHandsOverTheKey) {
   AppendChain({{}});
   auto next = *evidence::SigningKey::Generate();
   Made rotation = Make(2, *ledger_->DigestAt(kAgent, 1).value(), {});
@@ -117,11 +122,11 @@ TEST_F(LedgerTest, RotationHandsOverTheKey) {
   EXPECT_EQ(new_key->until_seq, UINT64_MAX);
 }
 
-TEST_F(LedgerTest, RegisteringTwiceFails) {
+TEST_P(LedgerTest, RegisteringTwiceFails) {
   EXPECT_FALSE(ledger_->RegisterAgent(kAgent, kRawKey, 2).ok());
 }
 
-TEST_F(LedgerTest, FiltersByControlAndItsChildrenAndByAgentPrefix) {
+TEST_P(LedgerTest, FiltersByControlAndItsChildrenAndByAgentPrefix) {
   AppendChain({{"ismap:8.2"}, {"ismap:8.21"}, {"ismap:8.2.1", "nist80053r5:AC-6(2)"}, {}});
   EXPECT_EQ(Seqs(*ledger_, {}), (std::vector<uint64_t>{1, 2, 3, 4}));
   EXPECT_EQ(Seqs(*ledger_, {"ismap:8.2", "", 0}), (std::vector<uint64_t>{1, 3}));
@@ -133,7 +138,7 @@ TEST_F(LedgerTest, FiltersByControlAndItsChildrenAndByAgentPrefix) {
   EXPECT_EQ(Seqs(*ledger_, {"", "", 2}), (std::vector<uint64_t>{1, 2}));
 }
 
-TEST_F(LedgerTest, ReadersDoNotHoldTheLedgerWhileTheyWork) {
+TEST_P(LedgerTest, ReadersDoNotHoldTheLedgerWhileTheyWork) {
   AppendChain({{}, {}});
   // Appending from inside the callback would deadlock if List held the lock
   // while a (possibly slow) reader consumed its rows.
@@ -152,7 +157,7 @@ TEST_F(LedgerTest, ReadersDoNotHoldTheLedgerWhileTheyWork) {
   EXPECT_EQ(Seqs(*ledger_, {}).size(), 3u);
 }
 
-TEST_F(LedgerTest, ListsMoreThanOnePage) {
+TEST_P(LedgerTest, ListsMoreThanOnePage) {
   std::vector<std::vector<std::string>> controls(600, std::vector<std::string>{"ismap:8.2"});
   AppendChain(controls);
   EXPECT_EQ(Seqs(*ledger_, {"ismap:8.2", "", 0}).size(), 600u);
@@ -162,25 +167,26 @@ TEST_F(LedgerTest, ListsMoreThanOnePage) {
   for (size_t i = 0; i < all.size(); ++i) EXPECT_EQ(all[i], i + 1);
 }
 
-TEST_F(LedgerTest, EvidenceIsAppendOnly) {
+TEST_P(LedgerTest, EvidenceIsAppendOnly) {
   AppendChain({{}});
-  auto db = platform::SqliteDb::Open(dir_.Path("store.db"));
-  ASSERT_TRUE(db.ok());
-  Status update = (*db)->Exec("UPDATE evidence SET check_id = 'forged'");
+  Status update = db_->ExecRaw("UPDATE evidence SET check_id = 'forged'");
   ASSERT_FALSE(update.ok());
-  EXPECT_NE(update.message().find("append-only"), std::string::npos);
-  EXPECT_FALSE((*db)->Exec("DELETE FROM evidence").ok());
+  EXPECT_NE(update.message().find("append-only"), std::string::npos) << update.message();
+  EXPECT_FALSE(db_->ExecRaw("DELETE FROM evidence").ok());
 }
 
-TEST_F(LedgerTest, ReopensWithItsData) {
+TEST_P(LedgerTest, ReopensWithItsData) {
   AppendChain({{"ismap:8.2"}});
   ledger_.reset();
-  auto again = OpenSqliteLedger(dir_.Path("store.db"));
+  auto again = OpenLedger(db_->db());
   ASSERT_TRUE(again.ok());
   auto agent = (*again)->FindAgent(kAgent);
   ASSERT_TRUE(agent.ok() && *agent);
   EXPECT_EQ((*agent)->head.seq, 1u);
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, LedgerTest, ::testing::ValuesIn(testing::LedgerBackends()),
+                         [](const auto& param) { return param.param; });
 
 }  // namespace
 }  // namespace shoko::store
