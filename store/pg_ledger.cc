@@ -1,7 +1,7 @@
 // The PostgreSQL ledger, for fleets (design §1): the same rules as the SQLite
-// one, through libpq. One connection, serialized by a mutex; an agent's row is
-// locked (SELECT … FOR UPDATE) while its records are appended, so several
-// store processes may share one database.
+// one, through libpq. One connection, serialized by a mutex and re-opened when
+// the server drops it; an agent's row is locked (SELECT … FOR UPDATE) while its
+// records are appended, so several store processes may share one database.
 #include <libpq-fe.h>
 
 #include <algorithm>
@@ -23,6 +23,21 @@ struct Param {
 Param Text(std::string v) { return {std::move(v), false}; }
 Param Int(int64_t v) { return {std::to_string(v), false}; }
 Param Bytes(std::string v) { return {std::move(v), true}; }
+
+// A text[] literal: every element quoted, so no character in it is special.
+std::string TextArray(const google::protobuf::RepeatedPtrField<std::string>& items) {
+  std::string out = "{";
+  for (const std::string& item : items) {
+    if (out.size() > 1) out += ',';
+    out += '"';
+    for (char c : item) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  return out + "}";
+}
 
 // A query's result, every column in binary form.
 class PgResult {
@@ -171,21 +186,32 @@ class PgLedger final : public Ledger {
     return results->front();
   }
 
+  // Group commit in one round trip where it can: records are checked against
+  // the agents' rows (locked, read once per batch), and the writes of those
+  // that pass go out in one libpq pipeline with the COMMIT. Should the server
+  // refuse any of them (it should not: the checks are the constraints), the
+  // batch is redone one record at a time under savepoints.
   Result<std::vector<Status>> AppendBatch(const std::vector<LedgerAppend>& appends) override {
     std::lock_guard<std::mutex> lock(mu_);
     SHOKO_RETURN_IF_ERROR(Exec("BEGIN"));
     std::vector<Status> results;
-    std::map<std::string, AgentEntry> agents;
+    std::vector<Write> writes;
+    std::map<std::string, LockedAgent> agents;
     for (const LedgerAppend& a : appends) {
-      Status s = Exec("SAVEPOINT one_record");
-      if (!s.ok()) return Rollback(s);
-      Status one = AppendLocked(a.record, a.evidence, a.next_key, &agents);
-      s = Exec(one.ok() ? "RELEASE one_record" : "ROLLBACK TO one_record");
-      if (!s.ok()) return Rollback(s);
+      Status one = PlanAppend(a.record, a.evidence, a.next_key, &agents, &writes);
+      if (!one.ok() && one.code() != Status::Code::kInvalidArgument &&
+          one.code() != Status::Code::kNotFound) {
+        return Rollback(one);  // the database failed, not the record
+      }
       results.push_back(std::move(one));
     }
-    SHOKO_RETURN_IF_ERROR(Exec("COMMIT"));
-    return results;
+    PlanHeads(agents, &writes);
+    writes.push_back({"COMMIT", {}});
+    Status sent = Pipeline(writes);
+    if (sent.ok()) return results;
+    PQclear(PQexec(conn_, "ROLLBACK"));
+    if (PQstatus(conn_) != CONNECTION_OK) return sent;
+    return AppendOneByOne(appends);
   }
 
   Result<std::vector<std::string>> RotationEnvelopes(const std::string& agent_id) override {
@@ -358,7 +384,15 @@ class PgLedger final : public Ledger {
     return Status::IOError(msg);
   }
 
+  // A connection the server dropped (restart, failover, idle kill) is
+  // re-opened by the next call; the call that met the drop has already failed
+  // with Unavailable, and its caller (an agent's stream) retries.
+  void ReconnectIfLost() {
+    if (PQstatus(conn_) == CONNECTION_BAD) PQreset(conn_);
+  }
+
   Status Exec(const std::string& sql) {
+    ReconnectIfLost();
     PGresult* r = PQexec(conn_, sql.c_str());
     const ExecStatusType st = PQresultStatus(r);
     Status s = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK ? Status::OK()
@@ -368,6 +402,7 @@ class PgLedger final : public Ledger {
   }
 
   Result<PgResult> Query(const std::string& sql, const std::vector<Param>& params) {
+    ReconnectIfLost();
     std::vector<const char*> values;
     std::vector<int> lengths, formats;
     for (const Param& p : params) {
@@ -440,19 +475,107 @@ class PgLedger final : public Ledger {
     return std::optional<AgentEntry>(std::move(a));
   }
 
-  // As the SQLite ledger's: the chain and key-window checks, then the rows.
-  Status AppendLocked(const LedgerRecord& record, const v1::Evidence& ev,
-                      const std::optional<evidence::PublicKey>& next_key,
-                      std::map<std::string, AgentEntry>* agents) {
+  // An agent's row as a transaction has locked and is changing it.
+  struct LockedAgent {
+    AgentEntry entry;
+    bool moved = false;  // its head must be written back
+  };
+
+  // One statement of a planned transaction.
+  struct Write {
+    std::string sql;
+    std::vector<Param> params;
+  };
+
+  // The slow path: each record under its own savepoint.
+  Result<std::vector<Status>> AppendOneByOne(const std::vector<LedgerAppend>& appends) {
+    SHOKO_RETURN_IF_ERROR(Exec("BEGIN"));
+    std::vector<Status> results;
+    std::map<std::string, LockedAgent> agents;
+    for (const LedgerAppend& a : appends) {
+      if (Status s = Exec("SAVEPOINT one_record"); !s.ok()) return Rollback(s);
+      std::vector<Write> writes;
+      std::map<std::string, LockedAgent> before = agents;
+      Status one = PlanAppend(a.record, a.evidence, a.next_key, &agents, &writes);
+      for (size_t i = 0; one.ok() && i < writes.size(); ++i) {
+        auto r = Query(writes[i].sql, writes[i].params);
+        if (!r.ok()) one = r.status();
+      }
+      if (!one.ok()) agents = std::move(before);
+      if (Status s = Exec(one.ok() ? "RELEASE one_record" : "ROLLBACK TO one_record"); !s.ok())
+        return Rollback(s);
+      results.push_back(std::move(one));
+    }
+    std::vector<Write> heads;
+    PlanHeads(agents, &heads);
+    for (const Write& w : heads) {
+      auto r = Query(w.sql, w.params);
+      if (!r.ok()) return Rollback(r.status());
+    }
+    SHOKO_RETURN_IF_ERROR(Exec("COMMIT"));
+    return results;
+  }
+
+  // Sends `writes` in one pipeline and reads every result: OK only if each
+  // statement succeeded.
+  Status Pipeline(const std::vector<Write>& writes) {
+    if (PQenterPipelineMode(conn_) != 1) return Error("pipeline", nullptr);
+    Status status;
+    size_t sent = 0;
+    for (const Write& w : writes) {
+      std::vector<const char*> values;
+      std::vector<int> lengths, formats;
+      for (const Param& p : w.params) {
+        values.push_back(p.value.data());
+        lengths.push_back(static_cast<int>(p.value.size()));
+        formats.push_back(p.binary ? 1 : 0);
+      }
+      if (PQsendQueryParams(conn_, w.sql.c_str(), static_cast<int>(w.params.size()), nullptr,
+                            values.data(), lengths.data(), formats.data(), 1) != 1) {
+        status = Error("pipeline send", nullptr);
+        break;
+      }
+      ++sent;
+    }
+    if (PQpipelineSync(conn_) != 1 && status.ok()) status = Error("pipeline sync", nullptr);
+    // Each statement's results end with a null; the sync's with its own
+    // PGRES_PIPELINE_SYNC result.
+    for (size_t i = 0; i < sent; ++i) {
+      while (PGresult* r = PQgetResult(conn_)) {
+        const ExecStatusType st = PQresultStatus(r);
+        if (status.ok() && st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+          status = Error(writes[i].sql.substr(0, 40), r);
+        PQclear(r);
+      }
+      if (PQstatus(conn_) != CONNECTION_OK) break;
+    }
+    while (PQstatus(conn_) == CONNECTION_OK) {
+      PGresult* r = PQgetResult(conn_);
+      if (r == nullptr) continue;
+      const bool sync = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+      PQclear(r);
+      if (sync) break;
+    }
+    if (PQexitPipelineMode(conn_) != 1 && status.ok()) status = Error("pipeline end", nullptr);
+    if (PQstatus(conn_) != CONNECTION_OK && status.ok()) status = Error("pipeline", nullptr);
+    return status;
+  }
+
+  // As the SQLite ledger's: the chain and key-window checks against the
+  // agent's row (read and locked on first use in the transaction), then the
+  // rows to write, and the agent as it will be after them.
+  Status PlanAppend(const LedgerRecord& record, const v1::Evidence& ev,
+                    const std::optional<evidence::PublicKey>& next_key,
+                    std::map<std::string, LockedAgent>* agents, std::vector<Write>* writes) {
     auto entry = agents->find(record.agent_id);
     if (entry == agents->end()) {
       // Locked until commit: another store process appends after this one.
       auto found = FindAgentLocked(record.agent_id, true);
       if (!found.ok()) return found.status();
       if (!*found) return Status::NotFound("agent " + record.agent_id + " is not registered");
-      entry = agents->emplace(record.agent_id, std::move(**found)).first;
+      entry = agents->emplace(record.agent_id, LockedAgent{std::move(**found), false}).first;
     }
-    AgentEntry* agent = &entry->second;
+    AgentEntry* agent = &entry->second.entry;
     const AgentKey* signer = agent->Key(ev.key_id());
     if (signer == nullptr || ev.seq() < signer->from_seq || ev.seq() > signer->until_seq) {
       return Status::InvalidArgument("seq " + std::to_string(ev.seq()) +
@@ -465,43 +588,36 @@ class PgLedger final : public Ledger {
                                      std::to_string(agent->head.seq));
     }
     if (link == evidence::Link::kGap) {
-      auto gap = Query(
-          "INSERT INTO chain_gaps (agent_id, first_seq, last_seq, detected_at_us) "
-          "VALUES ($1, $2, $3, $4)",
-          {Text(record.agent_id), Int(static_cast<int64_t>(agent->head.seq + 1)),
-           Int(static_cast<int64_t>(ev.seq() - 1)), Int(record.received_at_us)});
-      if (!gap.ok()) return gap.status();
+      writes->push_back(
+          {"INSERT INTO chain_gaps (agent_id, first_seq, last_seq, detected_at_us) "
+           "VALUES ($1, $2, $3, $4)",
+           {Text(record.agent_id), Int(static_cast<int64_t>(agent->head.seq + 1)),
+            Int(static_cast<int64_t>(ev.seq() - 1)), Int(record.received_at_us)}});
     }
     if (next_key) {
-      auto retire =
-          Query("UPDATE agent_keys SET until_seq = $1 WHERE agent_id = $2 AND key_id = $3",
-                {Int(static_cast<int64_t>(ev.seq())), Text(record.agent_id), Text(ev.key_id())});
-      if (!retire.ok()) return retire.status();
-      SHOKO_RETURN_IF_ERROR(InsertKey(record.agent_id, *next_key, ev.seq() + 1));
+      writes->push_back(
+          {"UPDATE agent_keys SET until_seq = $1 WHERE agent_id = $2 AND key_id = $3",
+           {Int(static_cast<int64_t>(ev.seq())), Text(record.agent_id), Text(ev.key_id())}});
+      writes->push_back(
+          {"INSERT INTO agent_keys (agent_id, key_id, public_key, from_seq) "
+           "VALUES ($1, $2, $3, $4)",
+           {Text(record.agent_id), Text(next_key->KeyId()), Bytes(next_key->raw()),
+            Int(static_cast<int64_t>(ev.seq() + 1))}});
     }
     const int64_t collected_us =
         ev.collected_at().seconds() * 1000000 + ev.collected_at().nanos() / 1000;
-    auto inserted = Query(
-        "INSERT INTO evidence (agent_id, seq, record_digest, envelope, check_id, verdict, "
-        "collected_at_us, received_at_us, key_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
-        "RETURNING id",
-        {Text(record.agent_id), Int(static_cast<int64_t>(record.seq)), Bytes(record.record_digest),
-         Bytes(record.envelope), Text(ev.check_id()), Int(ev.verdict()), Int(collected_us),
-         Int(record.received_at_us), Text(ev.key_id())});
-    if (!inserted.ok()) return inserted.status();
-    const int64_t evidence_id = inserted->Int(0, 0);
-    for (const std::string& control : ev.controls()) {
-      auto ref = Query(
-          "INSERT INTO evidence_controls (control_ref, evidence_id) VALUES ($1, $2) "
-          "ON CONFLICT DO NOTHING",
-          {Text(control), Int(evidence_id)});
-      if (!ref.ok()) return ref.status();
-    }
-    auto head = Query("UPDATE agents SET head_seq = $1, head_digest = $2 WHERE agent_id = $3",
-                      {Int(static_cast<int64_t>(record.seq)), Bytes(record.record_digest),
-                       Text(record.agent_id)});
-    if (!head.ok()) return head.status();
+    // The record and its control refs in one statement.
+    writes->push_back(
+        {"WITH e AS (INSERT INTO evidence (agent_id, seq, record_digest, envelope, check_id, "
+         "verdict, collected_at_us, received_at_us, key_id) "
+         "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id) "
+         "INSERT INTO evidence_controls (control_ref, evidence_id) "
+         "SELECT DISTINCT c, e.id FROM e, unnest($10::text[]) AS c",
+         {Text(record.agent_id), Int(static_cast<int64_t>(record.seq)), Bytes(record.record_digest),
+          Bytes(record.envelope), Text(ev.check_id()), Int(ev.verdict()), Int(collected_us),
+          Int(record.received_at_us), Text(ev.key_id()), Text(TextArray(ev.controls()))}});
     agent->head = {record.seq, record.record_digest};
+    entry->second.moved = true;
     if (next_key) {
       for (AgentKey& k : agent->keys) {
         if (k.key_id == ev.key_id()) k.until_seq = ev.seq();
@@ -509,6 +625,17 @@ class PgLedger final : public Ledger {
       agent->keys.push_back({next_key->KeyId(), next_key->raw(), ev.seq() + 1, UINT64_MAX});
     }
     return Status::OK();
+  }
+
+  // One head update per agent whose chain moved in the batch.
+  static void PlanHeads(const std::map<std::string, LockedAgent>& agents,
+                        std::vector<Write>* writes) {
+    for (const auto& [id, agent] : agents) {
+      if (!agent.moved) continue;
+      const evidence::ChainHead& head = agent.entry.head;
+      writes->push_back({"UPDATE agents SET head_seq = $1, head_digest = $2 WHERE agent_id = $3",
+                         {Int(static_cast<int64_t>(head.seq)), Bytes(head.digest), Text(id)}});
+    }
   }
 
   std::mutex mu_;

@@ -9,14 +9,20 @@
 #include "tests/integration/processes.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_ledger.h"
 
 namespace shoko {
 namespace {
 
-TEST(FleetTest, TwoHundredAgentsAtOnceEachChainWholeAndStoredOnce) {
+class FleetTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(FleetTest, TwoHundredAgentsAtOnceEachChainWholeAndStoredOnce) {
   constexpr int kAgents = 200, kRecords = 1000;
   testing::TempDir dir;
-  StoreProcess store(dir);
+  testing::TestLedgerDb db(GetParam(), dir.Path("store"));
+  if (!db.skip_reason().empty()) GTEST_SKIP() << db.skip_reason();
+  ASSERT_EQ(db.error(), "");
+  StoreProcess store(dir, "127.0.0.1:0", {}, false, db.db());
   auto load = testing::RunCommand({SHOKO_LOAD_AGENTS_BIN, "--store", store.address(), "--agents",
                                    std::to_string(kAgents), "--records", std::to_string(kRecords)},
                                   std::chrono::minutes(15));
@@ -24,7 +30,7 @@ TEST(FleetTest, TwoHundredAgentsAtOnceEachChainWholeAndStoredOnce) {
   std::printf("%s", load.out.c_str());
   ASSERT_EQ(store.Stop(), 0);
 
-  auto ledger = store::OpenSqliteLedger(dir.Path("store/store.db"));
+  auto ledger = store::OpenLedger(db.db());
   ASSERT_TRUE(ledger.ok());
   std::map<std::string, evidence::ChainHead> heads;
   std::map<std::string, int> counts;
@@ -51,6 +57,9 @@ TEST(FleetTest, TwoHundredAgentsAtOnceEachChainWholeAndStoredOnce) {
   ASSERT_TRUE(gaps.ok());
   EXPECT_TRUE(gaps->empty());
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, FleetTest, ::testing::ValuesIn(testing::LedgerBackends()),
+                         [](const auto& param) { return param.param; });
 
 }  // namespace
 }  // namespace shoko

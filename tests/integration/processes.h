@@ -17,17 +17,19 @@ namespace shoko {
 
 inline constexpr auto kStartTimeout = std::chrono::seconds(30);
 
-// A shoko-store process serving a database in `dir`: plaintext on loopback,
-// or with `tls_args` (--tls-cert … --tls-ca …) instead.
+// A shoko-store process serving `db` (by default a SQLite file in `dir`):
+// plaintext on loopback, or with `tls_args` (--tls-cert … --tls-ca …) instead.
 class StoreProcess {
  public:
   // With `watch_log`, the store's log (stderr) is what WaitForLog reads, and
   // its stdout goes to the file Log() shows.
   explicit StoreProcess(const testing::TempDir& dir, const std::string& listen = "127.0.0.1:0",
-                        std::vector<std::string> tls_args = {}, bool watch_log = false)
+                        std::vector<std::string> tls_args = {}, bool watch_log = false,
+                        const std::string& db = "")
       : stderr_path_(dir.Path("store.err")) {
-    std::vector<std::string> argv = {SHOKO_STORE_BIN, "serve", "--listen", listen, "--db",
-                                     dir.Path("store/store.db")};
+    std::vector<std::string> argv = {SHOKO_STORE_BIN, "serve",
+                                     "--listen",      listen,
+                                     "--db",          db.empty() ? dir.Path("store/store.db") : db};
     if (tls_args.empty()) tls_args = {"--insecure-loopback"};
     argv.insert(argv.end(), tls_args.begin(), tls_args.end());
     auto proc = testing::Subprocess::Start(
@@ -51,7 +53,9 @@ class StoreProcess {
     if (line.ok()) address_ = line->substr(std::string("listening on ").size());
   }
   // With watch_log: waits for a log line starting with `prefix`.
-  bool WaitForLog(const std::string& prefix) { return proc_->WaitForLine(prefix, kStartTimeout).ok(); }
+  bool WaitForLog(const std::string& prefix) {
+    return proc_->WaitForLine(prefix, kStartTimeout).ok();
+  }
   const std::string& address() const { return address_; }
   int Stop() {
     auto code = proc_->Stop(SIGTERM, std::chrono::seconds(30));

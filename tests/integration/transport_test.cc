@@ -15,6 +15,7 @@
 #include "tests/integration/processes.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_ledger.h"
 
 namespace shoko {
 namespace {
@@ -112,8 +113,13 @@ TEST(TransportTest, TheDaemonRetriesWithBackoffUntilTheStoreIsBack) {
   EXPECT_EQ(store.Stop(), 0);
 }
 
-TEST(TransportTest, AStoreKilledMidStreamStoresEveryRecordExactlyOnce) {
+class KilledStoreTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(KilledStoreTest, AStoreKilledMidStreamStoresEveryRecordExactlyOnce) {
   TempDir dir;
+  testing::TestLedgerDb db(GetParam(), dir.Path("store"));
+  if (!db.skip_reason().empty()) GTEST_SKIP() << db.skip_reason();
+  ASSERT_EQ(db.error(), "");
   const std::string state = dir.Path("state");
   // A backlog of records made as fast as the recorder can, by the crash
   // test's child, killed after 600 sweeps' worth (about 1200 records).
@@ -128,7 +134,7 @@ TEST(TransportTest, AStoreKilledMidStreamStoresEveryRecordExactlyOnce) {
   (*child)->Stop(SIGKILL, std::chrono::seconds(30));
 
   auto store = std::make_unique<StoreProcess>(dir, "127.0.0.1:0", std::vector<std::string>{},
-                                              /*watch_log=*/true);
+                                              /*watch_log=*/true, db.db());
   const std::string address = store->address();
   std::string config = dir.Write(
       "agent.yaml", "state_dir: " + state + "\nroot: " + FixturePath("sshd-defaults") +
@@ -142,14 +148,14 @@ TEST(TransportTest, AStoreKilledMidStreamStoresEveryRecordExactlyOnce) {
   // second the upload then lasts seconds: kill the store in the middle of it.
   ASSERT_TRUE(store->WaitForLog("shoko-store: registered new agent"));
   store.reset();  // its destructor SIGKILLs the process
-  store = std::make_unique<StoreProcess>(dir, address);
+  store = std::make_unique<StoreProcess>(dir, address, std::vector<std::string>{}, false, db.db());
   auto acked = (*agent)->WaitForLine("shoko-agent: store acknowledged", std::chrono::seconds(60));
   ASSERT_TRUE(acked.ok()) << acked.status().ToString()
                           << testing::ReadFileOrEmpty(dir.Path("agent.out"));
   EXPECT_EQ(*(*agent)->Stop(SIGTERM, std::chrono::seconds(30)), 0);
   EXPECT_EQ(store->Stop(), 0);
 
-  auto ledger = store::OpenSqliteLedger(dir.Path("store/store.db"));
+  auto ledger = store::OpenLedger(db.db());
   ASSERT_TRUE(ledger.ok());
   std::vector<uint64_t> seqs;
   ASSERT_TRUE((*ledger)
@@ -166,6 +172,9 @@ TEST(TransportTest, AStoreKilledMidStreamStoresEveryRecordExactlyOnce) {
   ASSERT_TRUE(gaps.ok());
   EXPECT_TRUE(gaps->empty());
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, KilledStoreTest, ::testing::ValuesIn(testing::LedgerBackends()),
+                         [](const auto& param) { return param.param; });
 
 }  // namespace
 }  // namespace shoko

@@ -16,6 +16,7 @@
 #include "store/admin_service.h"
 #include "store/enrollment_service.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_ledger.h"
 
 namespace shoko::store {
 namespace {
@@ -24,15 +25,18 @@ using testing::TempDir;
 
 constexpr int64_t kDay = int64_t{86400} * 1000000;
 
-class EnrollmentTest : public ::testing::Test {
+class EnrollmentTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
+    db_ = std::make_unique<testing::TestLedgerDb>(GetParam(), dir_.path());
+    if (!db_->skip_reason().empty()) GTEST_SKIP() << db_->skip_reason();
+    ASSERT_EQ(db_->error(), "");
     auto ca = platform::CertificateAuthority::Create("test-ca", 30);
     ASSERT_TRUE(ca.ok());
     auto store_cert = ca->IssueWithNewKey(*platform::IdentitySpec("store", "s", {}, 30));
     ASSERT_TRUE(store_cert.ok());
     ca_file_ = dir_.Write("ca.crt", ca->cert_pem());
-    auto ledger = OpenSqliteLedger(dir_.Path("store.db"));
+    auto ledger = OpenLedger(db_->db());
     ASSERT_TRUE(ledger.ok());
     ledger_ = std::move(ledger).value();
     auto now = [this] { return now_us_.load(); };
@@ -51,7 +55,9 @@ class EnrollmentTest : public ::testing::Test {
     server_ = builder.BuildAndStart();
     address_ = "127.0.0.1:" + std::to_string(port);
   }
-  void TearDown() override { server_->Shutdown(); }
+  void TearDown() override {
+    if (server_) server_->Shutdown();
+  }
 
   std::shared_ptr<grpc::Channel> Channel(const std::string& cert = "",
                                          const std::string& key = "") {
@@ -69,6 +75,7 @@ class EnrollmentTest : public ::testing::Test {
   }
 
   TempDir dir_;
+  std::unique_ptr<testing::TestLedgerDb> db_;
   std::string ca_file_;
   std::atomic<int64_t> now_us_{1'800'000'000'000'000};
   std::unique_ptr<Ledger> ledger_;
@@ -78,7 +85,7 @@ class EnrollmentTest : public ::testing::Test {
   std::string address_;
 };
 
-TEST_F(EnrollmentTest, ATokenBuysOneCertificateNamingTheAgent) {
+TEST_P(EnrollmentTest, ATokenBuysOneCertificateNamingTheAgent) {
   auto key = *evidence::SigningKey::Generate();
   const agent::TlsPaths paths{dir_.Path("agent/tls.crt"), dir_.Path("agent/tls.key")};
   ASSERT_TRUE(platform::MakeDirs(dir_.Path("agent"), 0700).ok());
@@ -101,7 +108,7 @@ TEST_F(EnrollmentTest, ATokenBuysOneCertificateNamingTheAgent) {
   EXPECT_NE(reused.status().message().find("enrollment token already used"), std::string::npos);
 }
 
-TEST_F(EnrollmentTest, ExpiredUnknownAndForgedAreRefused) {
+TEST_P(EnrollmentTest, ExpiredUnknownAndForgedAreRefused) {
   auto key = *evidence::SigningKey::Generate();
   const std::string token = Token(60);
   now_us_ += 61 * 1000000;
@@ -128,7 +135,7 @@ TEST_F(EnrollmentTest, ExpiredUnknownAndForgedAreRefused) {
   EXPECT_FALSE(*ledger_->FindAgent(key.public_key().KeyId()));
 }
 
-TEST_F(EnrollmentTest, RenewalHappensOnlyWhenDueAndNeedsAnActiveAgent) {
+TEST_P(EnrollmentTest, RenewalHappensOnlyWhenDueAndNeedsAnActiveAgent) {
   auto key = *evidence::SigningKey::Generate();
   const agent::TlsPaths paths{dir_.Path("tls.crt"), dir_.Path("tls.key")};
   auto not_after = agent::Enroll(Channel(), key, Token(), paths);
@@ -151,6 +158,9 @@ TEST_F(EnrollmentTest, RenewalHappensOnlyWhenDueAndNeedsAnActiveAgent) {
   ASSERT_FALSE(refused.ok());
   EXPECT_NE(refused.status().message().find("agent is revoked"), std::string::npos);
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, EnrollmentTest, ::testing::ValuesIn(testing::LedgerBackends()),
+                         [](const auto& param) { return param.param; });
 
 }  // namespace
 }  // namespace shoko::store

@@ -21,6 +21,7 @@ class IngestTest : public ::testing::TestWithParam<std::string> {
   void SetUp() override {
     db_ = std::make_unique<testing::TestLedgerDb>(GetParam(), dir_.path());
     if (!db_->skip_reason().empty()) GTEST_SKIP() << db_->skip_reason();
+    ASSERT_EQ(db_->error(), "");
     auto ledger = OpenLedger(db_->db());
     ASSERT_TRUE(ledger.ok());
     ledger_ = std::move(ledger).value();

@@ -55,6 +55,7 @@ class LedgerTest : public ::testing::TestWithParam<std::string> {
   void SetUp() override {
     db_ = std::make_unique<testing::TestLedgerDb>(GetParam(), dir_.path());
     if (!db_->skip_reason().empty()) GTEST_SKIP() << db_->skip_reason();
+    ASSERT_EQ(db_->error(), "");
     auto ledger = OpenLedger(db_->db());
     ASSERT_TRUE(ledger.ok()) << ledger.status().ToString();
     ledger_ = std::move(ledger).value();
@@ -183,6 +184,45 @@ TEST_P(LedgerTest, ReopensWithItsData) {
   auto agent = (*again)->FindAgent(kAgent);
   ASSERT_TRUE(agent.ok() && *agent);
   EXPECT_EQ((*agent)->head.seq, 1u);
+}
+
+TEST_P(LedgerTest, ABatchKeepsItsGoodRecordsWhenTheDatabaseRefusesOne) {
+  // A row the ledger did not write takes seq 2's place, so the database
+  // refuses seq 2 although the chain checks pass; seq 1 must still land.
+  ASSERT_TRUE(db_->ExecRaw("INSERT INTO evidence (agent_id, seq, record_digest, envelope, "
+                           "check_id, verdict, collected_at_us, received_at_us, key_id) VALUES ('" +
+                           kAgent + "', 2, 'd', 'e', 'c', 0, 0, 0, '" + KeyIdOf(kRawKey) + "')")
+                  .ok());
+  Made one = Make(1, std::string(32, '\0'), {"ismap:8.2"});
+  Made two = Make(2, one.record.record_digest, {"ismap:8.2"});
+  auto results = ledger_->AppendBatch(
+      {{one.record, one.evidence, std::nullopt}, {two.record, two.evidence, std::nullopt}});
+  ASSERT_TRUE(results.ok()) << results.status().ToString();
+  ASSERT_EQ(results->size(), 2u);
+  EXPECT_TRUE((*results)[0].ok()) << (*results)[0].ToString();
+  EXPECT_FALSE((*results)[1].ok());
+  EXPECT_EQ(Seqs(*ledger_, {"ismap:8.2", "", 0}), (std::vector<uint64_t>{1}));
+  auto agent = ledger_->FindAgent(kAgent);
+  ASSERT_TRUE(agent.ok() && *agent);
+  EXPECT_EQ((*agent)->head.seq, 1u);
+}
+
+// PostgreSQL only: a server that drops the store's connection (restart,
+// failover) costs one failed call, not the store.
+TEST_P(LedgerTest, OutlivesTheServerDroppingItsConnection) {
+  if (GetParam() != "postgres") GTEST_SKIP() << "a SQLite ledger has no connection to lose";
+  AppendChain({{"ismap:8.2"}});
+  ASSERT_TRUE(db_->ExecRaw("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                           "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+                  .ok());
+  auto first = ledger_->FindAgent(kAgent);
+  if (!first.ok()) {
+    EXPECT_EQ(first.status().code(), Status::Code::kUnavailable) << first.status().ToString();
+  }
+  Made next = Make(2, *ledger_->DigestAt(kAgent, 1).value(), {});
+  Status appended = ledger_->Append(next.record, next.evidence, std::nullopt);
+  EXPECT_TRUE(appended.ok()) << appended.ToString();
+  EXPECT_EQ(Seqs(*ledger_, {}), (std::vector<uint64_t>{1, 2}));
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, LedgerTest, ::testing::ValuesIn(testing::LedgerBackends()),

@@ -18,20 +18,23 @@ std::vector<std::string> LedgerBackends();
 class TestLedgerDb {
  public:
   // `dir` holds the SQLite file. For PostgreSQL, skip_reason() says why the
-  // test cannot run when no cluster is configured.
+  // test cannot run when no cluster is configured, error() why a configured
+  // one failed.
   TestLedgerDb(const std::string& backend, const std::string& dir);
   ~TestLedgerDb();
   TestLedgerDb(const TestLedgerDb&) = delete;
   TestLedgerDb& operator=(const TestLedgerDb&) = delete;
 
   const std::string& skip_reason() const { return skip_; }
+  // Why a configured PostgreSQL cluster could not be used ("" if it could).
+  const std::string& error() const { return error_; }
   // What OpenLedger and `shoko-store --db` take.
   const std::string& db() const { return db_; }
   // Runs raw SQL against the database (to try what the ledger forbids).
   Status ExecRaw(const std::string& sql) const;
 
  private:
-  std::string backend_, db_, skip_, name_, admin_url_;
+  std::string backend_, db_, skip_, error_, name_, admin_url_;
 };
 
 }  // namespace shoko::testing
