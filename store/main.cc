@@ -164,8 +164,11 @@ int Main(int argc, char** argv) {
   serve->add_option("--config", flags.config, "Store config file (YAML).")->type_name("FILE");
   serve->add_option("--listen", flags.listen, "HOST:PORT to listen on (overrides the config).")
       ->type_name("HOST:PORT");
-  serve->add_option("--db", flags.db, "SQLite database file (overrides the config).")
-      ->type_name("FILE");
+  serve
+      ->add_option("--db", flags.db,
+                   "SQLite database file, or postgresql://… URL (overrides the config).")
+      ->type_name("FILE|URL")
+      ->check([](const std::string& v) { return v.empty() ? "must not be empty" : ""; });
   serve->add_flag("--insecure-loopback", flags.insecure_loopback,
                   "Serve plaintext gRPC; allowed only on a loopback address.");
   serve->add_option("--tls-cert", flags.tls_cert, "The store's certificate (PEM).")

@@ -649,14 +649,26 @@ Result<std::unique_ptr<Ledger>> OpenPostgresLedger(const std::string& url) {
   PGconn* conn = PQconnectdb(url.c_str());
   // Name the database in messages without the password a URL may carry.
   std::string where = "postgresql database";
-  if (conn != nullptr && PQstatus(conn) == CONNECTION_OK) {
-    where = std::string("postgresql ") + PQdb(conn) + "@" + (PQhost(conn) ? PQhost(conn) : "");
+  if (conn != nullptr && PQdb(conn) != nullptr) {
+    const char* host = PQhost(conn);
+    const char* port = PQport(conn);
+    where = std::string("postgresql ") + PQdb(conn) + "@" + (host ? host : "") +
+            (port && *port ? std::string(":") + port : "");
   }
   if (conn == nullptr || PQstatus(conn) != CONNECTION_OK) {
     std::string msg = conn ? PQerrorMessage(conn) : "out of memory";
-    while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+    // libpq's messages span lines; a log line should not.
+    std::string flat;
+    for (char c : msg) {
+      if (c == '\n') {
+        flat += "; ";
+      } else if (c != '\t') {
+        flat += c;
+      }
+    }
+    while (!flat.empty() && (flat.back() == ' ' || flat.back() == ';')) flat.pop_back();
     PQfinish(conn);
-    return Status::Unavailable("cannot connect to " + where + ": " + msg);
+    return Status::Unavailable("cannot connect to " + where + ": " + flat);
   }
   auto ledger = std::make_unique<PgLedger>(conn, where);
   SHOKO_RETURN_IF_ERROR(ledger->Migrate());

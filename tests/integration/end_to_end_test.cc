@@ -400,6 +400,12 @@ TEST(EndToEndTest, BadInputGivesOneLineAndTheRightExitCode) {
        2,
        "--insecure-loopback"},
       {{SHOKO_STORE_BIN, "serve", "--config", dir.Path("missing.yaml")}, 2, "missing.yaml"},
+      {{SHOKO_STORE_BIN, "serve", "--insecure-loopback", "--db", ""}, 2, "--db: must not be empty"},
+      // The password stays out of the message; where it failed does not.
+      {{SHOKO_STORE_BIN, "serve", "--insecure-loopback", "--db",
+        "postgresql://shoko:hunter2@" + dead + "/shoko"},
+       3,
+       "cannot connect to postgresql shoko@" + dead + ": "},
       {{SHOKOCTL_BIN, "evidence", "--store", dead}, 3, "store " + dead},
       {{SHOKOCTL_BIN, "evidence", "--store", "10.0.0.1:7443"}, 2, "loopback"},
       {{SHOKOCTL_BIN, "evidence", "--store", dead, "--control", "ismap 8.2"},
@@ -414,6 +420,7 @@ TEST(EndToEndTest, BadInputGivesOneLineAndTheRightExitCode) {
     EXPECT_EQ(Lines(r.err), 1) << cmd << "\n" << r.err;
     EXPECT_NE(r.err.find(c.message), std::string::npos) << cmd << "\n" << r.err;
     EXPECT_TRUE(r.out.empty()) << cmd << "\n" << r.out;
+    EXPECT_EQ(r.err.find("hunter2"), std::string::npos) << cmd << "\n" << r.err;
   }
   // A store that is not listening: one line from the failed upload, exit 3,
   // and the records stay in the outbox for the next run.
