@@ -139,6 +139,25 @@ TEST_F(TlsTest, EveryImpostorIsTurnedAwayWithItsReason) {
   EXPECT_NE(store_->Log().find("refused ListEvidence"), std::string::npos);
 }
 
+// gRPC 1.51 offers TLS 1.2 as well; the store must not (design §5). OpenSSL's
+// own client is the judge: TLS 1.3 with a valid certificate gets a session,
+// TLS 1.2 with the same certificate does not.
+TEST_F(TlsTest, TheListenerSpeaksOnlyTls13) {
+  auto handshake = [&](const char* version) {
+    return RunCommand({"openssl", "s_client", "-connect", store_->address(), version, "-CAfile",
+                       pki_ + "/ca.crt", "-cert", pki_ + "/alice.crt", "-key", pki_ + "/alice.key",
+                       "-verify_return_error", "-brief"},
+                      std::chrono::seconds(20));
+  };
+  // s_client exits 1 either way: gRPC hangs up on a peer that sends no HTTP/2.
+  CommandResult tls13 = handshake("-tls1_3");
+  EXPECT_NE(tls13.err.find("CONNECTION ESTABLISHED"), std::string::npos) << tls13.err;
+  EXPECT_NE(tls13.err.find("Protocol version: TLSv1.3"), std::string::npos) << tls13.err;
+  CommandResult tls12 = handshake("-tls1_2");
+  EXPECT_NE(tls12.exit_code, 0);
+  EXPECT_EQ(tls12.err.find("CONNECTION ESTABLISHED"), std::string::npos) << tls12.err;
+}
+
 TEST_F(TlsTest, EnrollmentRevocationAndOfflineRegistration) {
   auto admin = [&](std::vector<std::string> args) {
     std::vector<std::string> argv = {SHOKOCTL_BIN};
