@@ -4,7 +4,6 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
-
 #include "platform/local_files.h"
 #include "platform/net_address.h"
 #include "platform/x509.h"
