@@ -16,6 +16,7 @@
 #include "agent/chain_state.h"
 #include "agent/config.h"
 #include "agent/enrollment.h"
+#include "agent/helper_process.h"
 #include "agent/identity.h"
 #include "agent/outbox.h"
 #include "agent/output.h"
@@ -371,6 +372,16 @@ int Run(const std::string& config_path, bool once) {
       std::to_string(state.setup.collectors.size()) + " collector(s), store " +
       config.store_address);
   std::string stop_reason = "once";
+  // Collectors' memory between sweeps (first-seen times, cached answers).
+  const std::string memory_path = config.state_dir + "/sweep-memory.json";
+  collectors::SweepMemory memory;
+  if (auto loaded = LoadSweepMemory(memory_path); loaded.ok()) {
+    memory = std::move(loaded).value();
+  } else {
+    Log("WARNING: " + loaded.status().message() + "; starting with an empty sweep memory");
+  }
+  nlohmann::json memory_saved = memory.All();
+  ChildHelperRunner helpers;
   std::mt19937_64 jitter(std::random_device{}());
   auto next_sweep = std::chrono::steady_clock::now();
   int failures = 0;  // uploads failed in a row
@@ -378,8 +389,14 @@ int Run(const std::string& config_path, bool once) {
     // Between sweeps only retries happen: the sweep's records wait in the outbox.
     if (once || std::chrono::steady_clock::now() >= next_sweep) {
       next_sweep = std::chrono::steady_clock::now() + config.interval;
-      auto checks =
-          RunSweep(env, state.setup.collectors, state.setup.mapping(), state.setup.baseline());
+      auto checks = RunSweep(env, state.setup.collectors, state.setup.mapping(),
+                             state.setup.baseline(), &memory, &helpers);
+      if (memory.All() != memory_saved) {
+        if (Status s = SaveSweepMemory(memory_path, memory); !s.ok()) {
+          Log("WARNING: cannot keep the sweep memory: " + s.message());
+        }
+        memory_saved = memory.All();
+      }
       auto stats = recorder.RecordSweep(checks, key, env.NowMicros());
       if (!stats.ok()) return Fail(kExitInternal, stats.status().WithContext("recording"));
       Log("recorded " + std::to_string(stats->recorded) + " record(s) through seq " +
@@ -747,6 +764,14 @@ int Main(int argc, char** argv) {
       ->excludes(rotate_config_opt);
   rotate->require_option(1);
 
+  // Internal: the daemon re-executes itself to run a collector's heavy helper
+  // (agent/helper_process.h), so it is left out of --help.
+  std::string helper_name, helper_root = "/";
+  CLI::App* helper = app.add_subcommand("helper", "");
+  helper->add_option("name", helper_name)->required();
+  helper->add_option("--root", helper_root);
+  helper->group("");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -754,6 +779,7 @@ int Main(int argc, char** argv) {
     Log(std::string("usage: ") + e.what() + " (see --help)");
     return kExitUsage;
   }
+  if (helper->parsed()) return RunHelperCommand(helper_name, helper_root);
   if (collect->parsed()) return Collect(collect_flags);
   if (identity_cmd->parsed()) return PrintIdentity(identity_config);
   if (enroll->parsed()) return EnrollAgent(enroll_flags);

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <exception>
 
+#include "platform/local_files.h"
+
 namespace shoko::agent {
 
 Result<std::vector<std::string>> SelectCollectors(const std::vector<std::string>& selectors) {
@@ -27,9 +29,12 @@ Result<std::vector<std::string>> SelectCollectors(const std::vector<std::string>
 std::vector<CollectedCheck> RunSweep(const platform::Env& env,
                                      const std::vector<std::string>& collector_names,
                                      const controls::Mapping& mapping,
-                                     const controls::Baseline& baseline) {
+                                     const controls::Baseline& baseline,
+                                     collectors::SweepMemory* memory,
+                                     const collectors::HelperRunner* helpers) {
   const auto& registry = collectors::CollectorRegistry::Global();
-  collectors::CollectContext ctx{env, baseline};
+  collectors::SweepMemory scratch;
+  collectors::CollectContext ctx{env, baseline, memory != nullptr ? memory : &scratch, helpers};
   std::vector<CollectedCheck> out;
   for (const std::string& name : collector_names) {
     std::vector<collectors::Observation> observations;
@@ -48,6 +53,25 @@ std::vector<CollectedCheck> RunSweep(const platform::Env& env,
     }
   }
   return out;
+}
+
+Result<collectors::SweepMemory> LoadSweepMemory(const std::string& path) {
+  collectors::SweepMemory memory;
+  auto text = platform::ReadLocalFile(path, 256u << 20);
+  if (!text.ok()) {
+    if (text.status().IsNotFound()) return memory;
+    return text.status().WithContext("sweep memory");
+  }
+  nlohmann::json doc = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
+  if (!doc.is_object()) {
+    return Status::Corruption(path + ": not a JSON object (sweep memory)");
+  }
+  memory.Replace(std::move(doc));
+  return memory;
+}
+
+Status SaveSweepMemory(const std::string& path, const collectors::SweepMemory& memory) {
+  return platform::WriteFileAtomic(path, memory.All().dump(), 0600);
 }
 
 }  // namespace shoko::agent

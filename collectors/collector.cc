@@ -58,6 +58,35 @@ std::unique_ptr<Collector> CollectorRegistry::Create(std::string_view name) cons
   return nullptr;
 }
 
+Result<Artifact> ArtifactOf(const platform::Env& env, const std::string& path,
+                            std::string_view content) {
+  auto info = env.Stat(path);
+  if (!info.ok()) return info.status();
+  Artifact a;
+  a.path = path;
+  a.size = info->size;
+  a.mode = info->mode;
+  a.uid = info->uid;
+  a.gid = info->gid;
+  a.mtime_us = info->mtime_us;
+  unsigned char md[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(content.data()), content.size(), md);
+  a.sha256.assign(reinterpret_cast<const char*>(md), sizeof md);
+  return a;
+}
+
+std::string Sha256Hex(std::string_view data) {
+  unsigned char md[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), md);
+  static const char kHex[] = "0123456789abcdef";
+  std::string hex;
+  for (unsigned char c : md) {
+    hex += kHex[c >> 4];
+    hex += kHex[c & 15];
+  }
+  return hex;
+}
+
 Result<Artifact> ArtifactOf(const platform::Env& env, const std::string& path) {
   auto info = env.Stat(path);
   if (!info.ok()) return info.status();

@@ -50,9 +50,43 @@ struct Observation {
   nlohmann::json expected;
 };
 
+// What collectors carry from one sweep to the next, one JSON object per
+// collector: when a pending update was first seen, the last answer of an
+// expensive lookup and what it was computed from. The agent keeps it in its
+// state directory; `collect --once` starts from an empty one.
+class SweepMemory {
+ public:
+  // The collector's object, created empty on first use.
+  nlohmann::json& For(const std::string& collector) {
+    nlohmann::json& slot = state_[collector];
+    if (!slot.is_object()) slot = nlohmann::json::object();
+    return slot;
+  }
+  const nlohmann::json& All() const { return state_; }
+  void Replace(nlohmann::json all) {
+    state_ = all.is_object() ? std::move(all) : nlohmann::json::object();
+  }
+
+ private:
+  nlohmann::json state_ = nlohmann::json::object();
+};
+
+// Runs a registered helper (collectors/helper.h) for a root directory and
+// returns what it printed. The agent runs helpers in a short-lived child
+// process, so that their memory goes back to the OS when they end.
+class HelperRunner {
+ public:
+  virtual ~HelperRunner() = default;
+  virtual Result<std::string> Run(const std::string& helper, const std::string& root) const = 0;
+};
+
 struct CollectContext {
   const platform::Env& env;
   const controls::Baseline& baseline;
+  // Never null during a sweep (RunSweep supplies an empty one when needed).
+  SweepMemory* memory = nullptr;
+  // Null: helpers run in this process.
+  const HelperRunner* helpers = nullptr;
 };
 
 class Collector {
@@ -86,6 +120,12 @@ class CollectorRegistry {
 // The metadata of `path` and the SHA-256 of its content, read through `env`.
 // A file that cannot be read still yields what stat says, with an empty digest.
 Result<Artifact> ArtifactOf(const platform::Env& env, const std::string& path);
+// The same for a file whose content the caller has already read.
+Result<Artifact> ArtifactOf(const platform::Env& env, const std::string& path,
+                            std::string_view content);
+
+// Lowercase hex SHA-256 of `data`.
+std::string Sha256Hex(std::string_view data);
 
 }  // namespace shoko::collectors
 

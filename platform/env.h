@@ -62,6 +62,10 @@ class Env {
 
   // True when the root is the real "/": live files such as /proc describe this host.
   virtual bool IsHostRoot() const = 0;
+
+  // The directory this Env is rooted at ("/" for the host), for the few readers
+  // that must be handed a path rather than file contents (libapt-pkg).
+  virtual const std::string& RootDir() const = 0;
 };
 
 // An Env for the real operating system rooted at `root` (a directory). Fails

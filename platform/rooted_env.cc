@@ -145,6 +145,7 @@ class RootedEnv final : public Env {
   }
 
   bool IsHostRoot() const override { return root_ == "/"; }
+  const std::string& RootDir() const override { return root_; }
 
   ~RootedEnv() override { ::close(root_fd_); }
 

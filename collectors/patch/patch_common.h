@@ -1,0 +1,33 @@
+// What the patch collectors share: which package manager a root has, and
+// record helpers.
+#ifndef SHOKO_COLLECTORS_PATCH_PATCH_COMMON_H_
+#define SHOKO_COLLECTORS_PATCH_PATCH_COMMON_H_
+
+#include <string>
+
+#include "collectors/collector.h"
+
+namespace shoko::collectors::patch {
+
+// dpkg's status file of a large host is a few MB; refuse absurd ones.
+inline constexpr size_t kMaxDpkgStatusBytes = 256u << 20;
+
+enum class PackageManager { kNone, kDpkg, kRpm };
+
+// kDpkg when /var/lib/dpkg/status exists, kRpm when an rpm database does
+// (/var/lib/rpm or /usr/lib/sysimage/rpm), else kNone.
+PackageManager DetectPackageManager(const platform::Env& env);
+
+// Why a dpkg-only check does not apply to this root.
+std::string NoDpkgReason(const platform::Env& env, PackageManager manager);
+
+// A kError record for `check_id` carrying `status`'s message.
+Observation ErrorRecord(const std::string& check_id, const Status& status);
+
+// A day count from the baseline entry of `check_id` (`key`), or `fallback`.
+double BaselineDays(const controls::Baseline& baseline, const std::string& check_id,
+                    const std::string& key, double fallback);
+
+}  // namespace shoko::collectors::patch
+
+#endif  // SHOKO_COLLECTORS_PATCH_PATCH_COMMON_H_

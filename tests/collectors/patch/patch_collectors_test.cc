@@ -1,0 +1,295 @@
+// The patch family against fixture roots and against this host, with dpkg-query
+// and apt themselves as the judges.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <map>
+#include <set>
+#include <sstream>
+#include <tuple>
+
+#include "collectors/collector.h"
+#include "collectors/helper.h"
+#include "collectors/patch/deb822.h"
+#include "collectors/patch/dpkg_status.h"
+#include "controls/baseline.h"
+#include "platform/env.h"
+#include "tests/support/subprocess.h"
+#include "tests/support/temp_dir.h"
+
+namespace shoko::collectors::patch {
+namespace {
+
+using testing::CommandResult;
+using testing::FixturePath;
+using testing::RunCommand;
+using testing::TempDir;
+
+constexpr int64_t kDay = 86'400'000'000;
+
+std::unique_ptr<platform::Env> EnvAt(const std::string& root) {
+  auto env = platform::NewRootedEnv(root);
+  EXPECT_TRUE(env.ok()) << env.status().ToString();
+  return std::move(env).value();
+}
+
+// Counts the helper runs it passes on to this process.
+class CountingRunner final : public HelperRunner {
+ public:
+  Result<std::string> Run(const std::string& helper, const std::string& root) const override {
+    ++runs;
+    return InProcessHelperRunner().Run(helper, root);
+  }
+  mutable int runs = 0;
+};
+
+Observation CollectOne(const std::string& collector, const platform::Env& env,
+                       SweepMemory* memory = nullptr, const HelperRunner* helpers = nullptr) {
+  auto c = CollectorRegistry::Global().Create(collector);
+  EXPECT_NE(c, nullptr) << collector;
+  if (c == nullptr) return {};
+  auto observations = c->Collect({env, controls::Baseline::BuiltIn(), memory, helpers});
+  EXPECT_EQ(observations.size(), 1u);
+  return observations.empty() ? Observation{} : observations.front();
+}
+
+using Upgrade = std::tuple<std::string, std::string, std::string, std::string>;
+
+// `apt list --upgradable` lines: "name/suites candidate arch [upgradable from: installed]".
+std::set<Upgrade> ParseAptList(const std::string& out) {
+  std::set<Upgrade> upgrades;
+  std::istringstream lines(out);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.find("[upgradable from: ") == std::string::npos) continue;
+    std::istringstream words(line);
+    std::string name_suites, candidate, arch, w1, w2, installed;
+    words >> name_suites >> candidate >> arch >> w1 >> w2 >> installed;
+    installed.pop_back();  // ']'
+    upgrades.emplace(name_suites.substr(0, name_suites.find('/')), arch, installed, candidate);
+  }
+  return upgrades;
+}
+
+std::set<Upgrade> FromFacts(const nlohmann::json& facts) {
+  std::set<Upgrade> upgrades;
+  for (const auto& u : facts["updates"]) {
+    upgrades.emplace(u["name"], u["arch"], u["installed"], u["candidate"]);
+  }
+  return upgrades;
+}
+
+bool HostArchIs(const std::string& arch) {
+  CommandResult r = RunCommand({"dpkg", "--print-architecture"});
+  return r.exit_code == 0 && r.out == arch + "\n";
+}
+
+TEST(Deb822Test, FieldsContinuationsAndErrorsWithLines) {
+  auto stanzas = ParseDeb822(
+      "Package: a\nDescription: x\n more\n .\n end\n\n\n# comment\nPackage: b\r\nVersion: 1\n",
+      "f");
+  ASSERT_TRUE(stanzas.ok()) << stanzas.status().message();
+  ASSERT_EQ(stanzas->size(), 2u);
+  EXPECT_EQ((*stanzas)[0].Get("description"), "x\nmore\n\nend");
+  EXPECT_EQ((*stanzas)[1].line, 9);
+  EXPECT_EQ((*stanzas)[1].Get("Package"), "b");
+  auto bad = ParseDeb822("Package: a\nno colon here\n", "/var/lib/dpkg/status");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().message().rfind("/var/lib/dpkg/status:2: ", 0), 0u)
+      << bad.status().message();
+  EXPECT_FALSE(ParseDeb822(" leading continuation\n", "f").ok());
+  EXPECT_FALSE(ParseDeb822(std::string("Package: a\0b\n", 13), "f").ok());
+}
+
+TEST(DpkgStatusTest, StatesSourcesAndBrokenStanzas) {
+  auto packages = ParseDpkgStatus(
+      "Package: a\nStatus: install ok installed\nVersion: 1\nArchitecture: amd64\n"
+      "Source: a-src (0.9)\n\n"
+      "Package: gone\nStatus: deinstall ok config-files\nVersion: 1\n\n"
+      "Package: half\nStatus: install reinstreq half-installed\nVersion: 2\n",
+      "status");
+  ASSERT_TRUE(packages.ok()) << packages.status().message();
+  ASSERT_EQ(packages->size(), 2u);
+  EXPECT_EQ((*packages)[0].source, "a-src");
+  EXPECT_EQ((*packages)[0].source_version, "0.9");
+  EXPECT_EQ((*packages)[1].state, "half-installed");
+  EXPECT_EQ((*packages)[1].source, "half");
+  auto no_version = ParseDpkgStatus("Package: x\nStatus: install ok installed\n", "status");
+  ASSERT_FALSE(no_version.ok());
+  EXPECT_NE(no_version.status().message().find("status:1: package x"), std::string::npos);
+  EXPECT_FALSE(ParseDpkgStatus("Version: 1\n", "status").ok());
+}
+
+TEST(PatchPackagesTest, FixtureInventory) {
+  auto env = EnvAt(FixturePath("debian12-patch"));
+  Observation obs = CollectOne("patch.packages", *env);
+  ASSERT_EQ(obs.verdict, Verdict::kInfo) << obs.message;
+  EXPECT_EQ(obs.facts["manager"], "dpkg");
+  // 20 stanzas, one of them only config files.
+  EXPECT_EQ(obs.facts["count"], 19);
+  std::map<std::string, nlohmann::json> by_key;
+  for (const auto& p : obs.facts["packages"]) {
+    by_key[p["name"].get<std::string>() + ":" + p["arch"].get<std::string>()] = p;
+  }
+  EXPECT_EQ(by_key.count("removed-pkg:amd64"), 0u);
+  EXPECT_EQ(by_key["half-pkg:amd64"]["state"], "half-installed");
+  EXPECT_EQ(by_key["sec-pkg:amd64"]["source"], "sec-src");
+  EXPECT_EQ(by_key.count("libmulti:i386"), 1u);
+  EXPECT_EQ(by_key["epoch-pkg:amd64"]["version"], "2.0-1");
+  EXPECT_EQ(obs.facts["digest"].get<std::string>().size(), 64u);
+  ASSERT_EQ(obs.artifacts.size(), 1u);
+  EXPECT_EQ(obs.artifacts[0].path, kDpkgStatusPath);
+}
+
+TEST(PatchPackagesTest, ARootWithoutAPackageDatabaseIsNotApplicable) {
+  auto env = EnvAt(FixturePath("no-sshd"));
+  Observation obs = CollectOne("patch.packages", *env);
+  EXPECT_EQ(obs.verdict, Verdict::kNotApplicable);
+  EXPECT_NE(obs.message.find("/var/lib/dpkg/status"), std::string::npos) << obs.message;
+}
+
+TEST(PatchPackagesTest, ABrokenStatusFileIsAnErrorNamingFileAndLine) {
+  TempDir dir;
+  dir.Write("var/lib/dpkg/status",
+            "Package: a\nStatus: install ok installed\nVersion: 1\n\nPackage b\n");
+  auto env = EnvAt(dir.path());
+  Observation obs = CollectOne("patch.packages", *env);
+  EXPECT_EQ(obs.verdict, Verdict::kError);
+  EXPECT_NE(obs.message.find("/var/lib/dpkg/status (in root " + dir.path() + "):5:"),
+            std::string::npos)
+      << obs.message;
+}
+
+// apt itself, pointed at the fixture with the same configuration the agent
+// reads there (APT_CONFIG sets Dir before apt reads its apt.conf.d).
+TEST(PatchPendingUpdatesTest, FixtureAnswerEqualsAptListUpgradable) {
+  if (!HostArchIs("amd64")) GTEST_SKIP() << "the fixture's indexes are for amd64 hosts";
+  const std::string root = FixturePath("debian12-patch");
+  TempDir dir;
+  const std::string apt_config =
+      dir.Write("apt.conf", "Dir \"" + root +
+                                "/\";\nAPT::Architectures { \"amd64\"; \"i386\"; };\n"
+                                "Dir::Cache::pkgcache \"\";\nDir::Cache::srcpkgcache \"\";\n");
+  CommandResult apt =
+      RunCommand({"env", "APT_CONFIG=" + apt_config, "apt", "list", "--upgradable"});
+  ASSERT_EQ(apt.exit_code, 0) << apt.err;
+  std::set<Upgrade> expected = ParseAptList(apt.out);
+
+  auto env = EnvAt(root);
+  Observation obs = CollectOne("patch.pending_updates", *env);
+  ASSERT_NE(obs.verdict, Verdict::kError) << obs.message;
+  EXPECT_EQ(FromFacts(obs.facts), expected);
+  // What the fixture was built to show, so that agreement is not vacuous:
+  // an epoch bump, a backports upgrade, a pin to another release, a phased
+  // update, both halves of a multi-arch pair, a security update.
+  for (const Upgrade& u :
+       std::vector<Upgrade>{{"epoch-pkg", "amd64", "2.0-1", "1:1.0-1"},
+                            {"bpo-pkg", "amd64", "1.0-1~bpo12+1", "1.1-1~bpo12+1"},
+                            {"pinned-pkg", "amd64", "1.0-1", "2.0-1"},
+                            {"phased-pkg", "amd64", "1.0-1", "1.1-1"},
+                            {"libmulti", "i386", "1.0-1", "1.1-1"},
+                            {"sec-pkg", "amd64", "1.0-1", "1.0-1+deb12u1"}}) {
+    EXPECT_EQ(expected.count(u), 1u) << std::get<0>(u);
+  }
+  for (const char* absent : {"unpinned-pkg", "exp-pkg", "negpin-pkg", "bpo-neg", "same-pkg"}) {
+    for (const Upgrade& u : expected) EXPECT_NE(std::get<0>(u), absent);
+  }
+  EXPECT_EQ(obs.facts["security_count"], 1);
+  for (const auto& u : obs.facts["updates"]) {
+    EXPECT_EQ(u["security"], u["name"] == "sec-pkg") << u.dump();
+  }
+}
+
+TEST(PatchPendingUpdatesTest, PendingSinceIsRememberedAndJudgedAgainstTheGracePeriod) {
+  auto env = EnvAt(FixturePath("debian12-patch"));
+  SweepMemory memory;
+  CountingRunner runner;
+  Observation first = CollectOne("patch.pending_updates", *env, &memory, &runner);
+  ASSERT_EQ(first.verdict, Verdict::kPass) << first.message;
+  EXPECT_EQ(runner.runs, 1);
+  const std::string key = "sec-pkg:amd64=1.0-1+deb12u1";
+  ASSERT_TRUE(memory.For("patch.pending_updates")["first_seen"].contains(key));
+
+  // Unchanged inputs: the remembered answer, no helper run, same facts.
+  Observation again = CollectOne("patch.pending_updates", *env, &memory, &runner);
+  EXPECT_EQ(runner.runs, 1);
+  EXPECT_EQ(again.facts, first.facts);
+
+  // Seen 15 days ago, beyond the default 14-day grace period.
+  auto& seen = memory.For("patch.pending_updates")["first_seen"];
+  seen[key] = env->NowMicros() - 15 * kDay;
+  Observation late = CollectOne("patch.pending_updates", *env, &memory, &runner);
+  EXPECT_EQ(late.verdict, Verdict::kFail) << late.message;
+  EXPECT_EQ(late.facts["overdue_security"], nlohmann::json::array({"sec-pkg:amd64"}));
+  EXPECT_EQ(late.expected["security_grace_days"], 14);
+  // A non-security update pending as long is no failure.
+  seen[key] = env->NowMicros() - 13 * kDay;
+  seen["all-pkg:all=1.1-1"] = env->NowMicros() - 400 * kDay;
+  Observation in_grace = CollectOne("patch.pending_updates", *env, &memory, &runner);
+  EXPECT_EQ(in_grace.verdict, Verdict::kPass) << in_grace.message;
+}
+
+TEST(PatchPendingUpdatesTest, AChangedIndexIsReadAgain) {
+  TempDir dir;
+  ASSERT_EQ(RunCommand({"cp", "-a", FixturePath("debian12-patch") + "/.", dir.path()}).exit_code,
+            0);
+  auto env = EnvAt(dir.path());
+  SweepMemory memory;
+  CountingRunner runner;
+  Observation before = CollectOne("patch.pending_updates", *env, &memory, &runner);
+  ASSERT_EQ(runner.runs, 1);
+  const std::string lists = dir.path() + "/var/lib/apt/lists/";
+  // The security suite's index goes away, and with it the security update.
+  ASSERT_EQ(::unlink((lists + "deb.debian.org_debian-security_dists_bookworm-security_main_"
+                              "binary-amd64_Packages.gz")
+                         .c_str()),
+            0);
+  Observation after = CollectOne("patch.pending_updates", *env, &memory, &runner);
+  EXPECT_EQ(runner.runs, 2);
+  EXPECT_EQ(before.facts["security_count"], 1);
+  EXPECT_EQ(after.facts["security_count"], 0);
+  EXPECT_FALSE(
+      memory.For("patch.pending_updates")["first_seen"].contains("sec-pkg:amd64=1.0-1+deb12u1"));
+}
+
+// This host, judged by its own tools.
+TEST(PatchOnThisHostTest, PackagesEqualDpkgQuery) {
+  if (RunCommand({"dpkg-query", "--version"}).exit_code != 0) {
+    GTEST_SKIP() << "not a Debian-family host: no dpkg-query";
+  }
+  CommandResult q = RunCommand(
+      {"dpkg-query", "-W", "-f", "${db:Status-Status} ${Package} ${Architecture} ${Version}\\n"});
+  ASSERT_EQ(q.exit_code, 0) << q.err;
+  std::set<std::tuple<std::string, std::string, std::string>> expected;
+  std::istringstream lines(q.out);
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream w(line);
+    std::string state, name, arch, version;
+    w >> state >> name >> arch >> version;
+    if (state == "not-installed" || state == "config-files") continue;
+    expected.emplace(name, arch, version);
+  }
+  auto env = EnvAt("/");
+  Observation obs = CollectOne("patch.packages", *env);
+  ASSERT_EQ(obs.verdict, Verdict::kInfo) << obs.message;
+  std::set<std::tuple<std::string, std::string, std::string>> ours;
+  for (const auto& p : obs.facts["packages"]) ours.emplace(p["name"], p["arch"], p["version"]);
+  EXPECT_GT(ours.size(), 50u);
+  EXPECT_EQ(ours, expected);
+}
+
+TEST(PatchOnThisHostTest, PendingUpdatesEqualAptListUpgradable) {
+  if (RunCommand({"apt", "--version"}).exit_code != 0) {
+    GTEST_SKIP() << "not a Debian-family host: no apt";
+  }
+  CommandResult apt = RunCommand({"apt", "list", "--upgradable"});
+  ASSERT_EQ(apt.exit_code, 0) << apt.err;
+  auto env = EnvAt("/");
+  Observation obs = CollectOne("patch.pending_updates", *env);
+  ASSERT_NE(obs.verdict, Verdict::kError) << obs.message;
+  EXPECT_EQ(FromFacts(obs.facts), ParseAptList(apt.out));
+  std::cout << "this host: " << obs.facts["count"] << " upgradable, " << obs.facts["security_count"]
+            << " from security suites\n";
+}
+
+}  // namespace
+}  // namespace shoko::collectors::patch
