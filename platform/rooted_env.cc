@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <linux/openat2.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -188,6 +189,14 @@ Result<std::unique_ptr<Env>> NewRootedEnv(const std::string& root) {
   // O_PATH does not check read permission; check it now so the error names the root.
   if (::faccessat(fd.get(), ".", R_OK | X_OK, AT_EACCESS) != 0) {
     return Status::FromErrno("root directory " + normalized, errno);
+  }
+  // Absolute, so that readers handed RootDir() (libapt-pkg) resolve it alike
+  // from any working directory.
+  if (normalized[0] != '/') {
+    char* real = ::realpath(normalized.c_str(), nullptr);
+    if (real == nullptr) return Status::FromErrno("root directory " + normalized, errno);
+    normalized = real;
+    ::free(real);
   }
   return std::unique_ptr<Env>(new RootedEnv(normalized, fd.release()));
 }

@@ -69,6 +69,10 @@ std::string JoinMessages(const std::vector<std::string>& messages) {
 }  // namespace
 
 Result<std::string> AptUpgradableJson(const std::string& root) {
+  if (root.empty() || root[0] != '/') {
+    return Status::InvalidArgument("apt-upgradable: root must be an absolute path, not '" + root +
+                                   "'");
+  }
   // libapt-pkg keeps its configuration in globals: start from a clean one, so
   // that a second call in one process (tests) sees only its own root.
   delete _config;

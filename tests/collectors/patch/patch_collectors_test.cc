@@ -1,6 +1,7 @@
 // The patch family against fixture roots and against this host, with dpkg-query
 // and apt themselves as the judges.
 #include <gtest/gtest.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <map>
@@ -10,8 +11,10 @@
 
 #include "collectors/collector.h"
 #include "collectors/helper.h"
+#include "collectors/patch/apt_conf.h"
 #include "collectors/patch/deb822.h"
 #include "collectors/patch/dpkg_status.h"
+#include "collectors/patch/update_logs.h"
 #include "controls/baseline.h"
 #include "platform/env.h"
 #include "tests/support/subprocess.h"
@@ -159,18 +162,40 @@ TEST(PatchPackagesTest, ABrokenStatusFileIsAnErrorNamingFileAndLine) {
       << obs.message;
 }
 
-// apt itself, pointed at the fixture with the same configuration the agent
-// reads there (APT_CONFIG sets Dir before apt reads its apt.conf.d).
+// Runs apt's `ARGS...` on the fixture `root` with the configuration the agent
+// reads there: APT_CONFIG sets Dir before apt reads the root's apt.conf.d, and
+// the architectures are the root's dpkg ones (else apt asks the host's dpkg).
+CommandResult AptOnRoot(const std::string& root, const std::string& archs,
+                        std::vector<std::string> args) {
+  TempDir dir;
+  const std::string apt_config =
+      dir.Write("apt.conf", "Dir \"" + root + "/\";\nAPT::Architectures { " + archs +
+                                " };\nDir::Cache::pkgcache \"\";\nDir::Cache::srcpkgcache \"\";\n");
+  std::vector<std::string> argv = {"env", "APT_CONFIG=" + apt_config};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return RunCommand(argv);
+}
+
+TEST(PatchPendingUpdatesTest, UbuntuFixtureAnswerEqualsAptListUpgradable) {
+  if (!HostArchIs("amd64")) GTEST_SKIP() << "the fixture's indexes are for amd64 hosts";
+  const std::string root = FixturePath("ubuntu2404-patch");
+  CommandResult apt = AptOnRoot(root, "\"amd64\";", {"apt", "list", "--upgradable"});
+  ASSERT_EQ(apt.exit_code, 0) << apt.err;
+  std::set<Upgrade> expected = ParseAptList(apt.out);
+  ASSERT_EQ(expected.size(), 4u) << apt.out;  // lz4 indexes, a phased update
+  auto env = EnvAt(root);
+  Observation obs = CollectOne("patch.pending_updates", *env);
+  ASSERT_NE(obs.verdict, Verdict::kError) << obs.message;
+  EXPECT_EQ(FromFacts(obs.facts), expected);
+  // openssl and libssl3t64 are in noble-security too (Ubuntu: suite, not label).
+  EXPECT_EQ(obs.facts["security_count"], 2);
+}
+
+// apt itself, pointed at the fixture.
 TEST(PatchPendingUpdatesTest, FixtureAnswerEqualsAptListUpgradable) {
   if (!HostArchIs("amd64")) GTEST_SKIP() << "the fixture's indexes are for amd64 hosts";
   const std::string root = FixturePath("debian12-patch");
-  TempDir dir;
-  const std::string apt_config =
-      dir.Write("apt.conf", "Dir \"" + root +
-                                "/\";\nAPT::Architectures { \"amd64\"; \"i386\"; };\n"
-                                "Dir::Cache::pkgcache \"\";\nDir::Cache::srcpkgcache \"\";\n");
-  CommandResult apt =
-      RunCommand({"env", "APT_CONFIG=" + apt_config, "apt", "list", "--upgradable"});
+  CommandResult apt = AptOnRoot(root, "\"amd64\"; \"i386\";", {"apt", "list", "--upgradable"});
   ASSERT_EQ(apt.exit_code, 0) << apt.err;
   std::set<Upgrade> expected = ParseAptList(apt.out);
 
@@ -249,6 +274,118 @@ TEST(PatchPendingUpdatesTest, AChangedIndexIsReadAgain) {
   EXPECT_EQ(after.facts["security_count"], 0);
   EXPECT_FALSE(
       memory.For("patch.pending_updates")["first_seen"].contains("sec-pkg:amd64=1.0-1+deb12u1"));
+}
+
+TEST(AptConfTest, AgreesWithAptConfigDumpOnTheFixture) {
+  const std::string root = FixturePath("debian12-patch");
+  CommandResult dump = AptOnRoot(root, "\"amd64\";", {"apt-config", "dump"});
+  ASSERT_EQ(dump.exit_code, 0) << dump.err;
+  auto env = EnvAt(root);
+  std::vector<std::string> files;
+  auto conf = LoadAptConf(*env, &files);
+  ASSERT_TRUE(conf.ok()) << conf.status().message();
+  // apt skips 50unattended-upgrades.dpkg-old; so must we.
+  EXPECT_EQ(files, (std::vector<std::string>{"/etc/apt/apt.conf.d/20auto-upgrades",
+                                             "/etc/apt/apt.conf.d/50unattended-upgrades"}));
+  for (const char* name :
+       {"APT::Periodic::Update-Package-Lists", "APT::Periodic::Unattended-Upgrade",
+        "Unattended-Upgrade::Automatic-Reboot"}) {
+    const std::string line = std::string(name) + " \"" + conf->Get(name) + "\";\n";
+    EXPECT_NE(dump.out.find(line), std::string::npos) << line << dump.out;
+  }
+  std::string items;
+  for (const std::string& v : conf->List("Unattended-Upgrade::Origins-Pattern")) {
+    items += "Unattended-Upgrade::Origins-Pattern:: \"" + v + "\";\n";
+  }
+  EXPECT_EQ(conf->List("Unattended-Upgrade::Origins-Pattern").size(), 3u);
+  EXPECT_NE(dump.out.find(items), std::string::npos) << items << dump.out;
+}
+
+TEST(AptConfTest, ErrorsNameFileAndLine) {
+  AptConf conf;
+  Status s = conf.Parse("A \"1\";\nB {\n  C \"2\";\n", "f.conf");
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("never closed"), std::string::npos) << s.message();
+  s = AptConf().Parse("A \"1\"\nB \"2\";\n", "f.conf");
+  EXPECT_EQ(s.message().rfind("f.conf:2: expected ';'", 0), 0u) << s.message();
+  EXPECT_FALSE(AptConf().Parse("/* open", "f.conf").ok());
+  EXPECT_FALSE(AptConf().Parse("\"orphan\";", "f.conf").ok());
+}
+
+TEST(PatchRebootRequiredTest, AnOlderRunningKernelOrTheMarkerFails) {
+  auto debian = EnvAt(FixturePath("debian12-patch"));
+  Observation behind = CollectOne("patch.reboot_required", *debian);
+  EXPECT_EQ(behind.verdict, Verdict::kFail) << behind.message;
+  EXPECT_EQ(behind.facts["running"], "6.1.0-25-amd64");
+  EXPECT_EQ(behind.facts["newest_installed"], "6.1.0-26-amd64");
+
+  TempDir dir;
+  ASSERT_EQ(RunCommand({"cp", "-a", FixturePath("ubuntu2404-patch") + "/.", dir.path()}).exit_code,
+            0);
+  auto ubuntu = EnvAt(dir.path());
+  Observation current = CollectOne("patch.reboot_required", *ubuntu);
+  EXPECT_EQ(current.verdict, Verdict::kPass) << current.message;
+  dir.Write("run/reboot-required", "*** System restart required ***\n");
+  dir.Write("run/reboot-required.pkgs", "libc6\nlinux-base\nlibc6\n");
+  Observation marked = CollectOne("patch.reboot_required", *ubuntu);
+  EXPECT_EQ(marked.verdict, Verdict::kFail);
+  EXPECT_EQ(marked.facts["marker"], "*** System restart required ***");
+  EXPECT_EQ(marked.facts["marker_packages"], nlohmann::json::array({"libc6", "linux-base"}));
+}
+
+TEST(PatchRebootRequiredTest, NoKernelPackageIsNotApplicable) {
+  TempDir dir;
+  dir.Write("var/lib/dpkg/status", "Package: a\nStatus: install ok installed\nVersion: 1\n");
+  auto env = EnvAt(dir.path());
+  EXPECT_EQ(CollectOne("patch.reboot_required", *env).verdict, Verdict::kNotApplicable);
+}
+
+TEST(PatchLastUpdateTest, LogsAndStampsAgainstTheBaseline) {
+  TempDir dir;
+  ASSERT_EQ(RunCommand({"cp", "-a", FixturePath("debian12-patch") + "/.", dir.path()}).exit_code,
+            0);
+  // The stamp is fresh (touched now); the last package change is 2026-10-01.
+  const std::string stamp = dir.path() + "/var/lib/apt/periodic/update-success-stamp";
+  ASSERT_EQ(::utimes(stamp.c_str(), nullptr), 0);
+  auto env = EnvAt(dir.path());
+  Observation obs = CollectOne("patch.last_update", *env);
+  // The Remove on 10-02 is no update; dpkg.log's last upgrade is 10-01 too.
+  EXPECT_EQ(obs.facts["last_package_change"]["when_local"], "2026-10-01 06:25:40");
+  EXPECT_EQ(obs.facts["last_package_change"]["what"], "/usr/bin/unattended-upgrade");
+  EXPECT_EQ(obs.facts["index_refreshed"]["from"], "/var/lib/apt/periodic/update-success-stamp");
+  EXPECT_EQ(obs.facts["index_age_days"], 0);
+  auto age = LocalTimeToEpoch("2026-10-01 06:25:40");
+  ASSERT_TRUE(age.has_value());
+  const bool old = (env->NowMicros() / 1'000'000 - *age) > 30 * 86400;
+  EXPECT_EQ(obs.verdict, old ? Verdict::kFail : Verdict::kPass) << obs.message;
+
+  // A later dpkg -i, which apt's history does not know of, counts.
+  dir.Write("var/log/dpkg.log", testing::ReadFileOrEmpty(dir.path() + "/var/log/dpkg.log") +
+                                    "2099-01-01 00:00:00 upgrade x:amd64 1 2\n");
+  Observation later = CollectOne("patch.last_update", *env);
+  EXPECT_EQ(later.facts["last_package_change"]["log"], "/var/log/dpkg.log");
+
+  dir.Write("var/log/apt/history.log", "Start-Date: yesterday\nUpgrade: a (1, 2)\n");
+  Observation broken = CollectOne("patch.last_update", *env);
+  EXPECT_EQ(broken.verdict, Verdict::kError);
+  EXPECT_NE(broken.message.find("history.log (in root " + dir.path() + "):1:"), std::string::npos)
+      << broken.message;
+}
+
+TEST(PatchAutoUpdatesTest, SettingsFromBothFixtures) {
+  auto debian = EnvAt(FixturePath("debian12-patch"));
+  Observation on = CollectOne("patch.auto_updates", *debian);
+  EXPECT_EQ(on.verdict, Verdict::kPass) << on.message;
+  EXPECT_EQ(on.facts["unattended_upgrade"], "1");
+  EXPECT_EQ(on.facts["security_origin"], true);
+
+  auto ubuntu = EnvAt(FixturePath("ubuntu2404-patch"));
+  Observation off = CollectOne("patch.auto_updates", *ubuntu);
+  EXPECT_EQ(off.verdict, Verdict::kFail);
+  EXPECT_EQ(off.facts["unattended_upgrade"], "0");
+  EXPECT_EQ(off.facts["timer_masked"], true);
+  EXPECT_EQ(off.facts["security_origin"], true);  // Allowed-Origins names -security
+  EXPECT_NE(off.message.find("APT::Periodic::Unattended-Upgrade is 0"), std::string::npos);
 }
 
 // This host, judged by its own tools.

@@ -1,0 +1,349 @@
+// patch.reboot_required, patch.last_update and patch.auto_updates: whether
+// installed fixes are running, how fresh the host's knowledge and packages
+// are, and whether security updates install themselves (Debian family).
+#include <algorithm>
+#include <optional>
+
+#include "collectors/collector.h"
+#include "collectors/patch/apt_conf.h"
+#include "collectors/patch/dpkg_status.h"
+#include "collectors/patch/patch_common.h"
+#include "collectors/patch/update_logs.h"
+#include "collectors/patch/version_order.h"
+#include "platform/text_table.h"
+
+namespace shoko::collectors::patch {
+namespace {
+
+constexpr int64_t kMicrosPerDay = 86'400'000'000;
+constexpr size_t kMaxLogBytes = 64u << 20;
+
+std::string Trimmed(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+// Installed dpkg packages, or the observation that says why there are none.
+Result<std::vector<InstalledPackage>> DpkgPackages(const platform::Env& env) {
+  auto text = env.ReadFile(kDpkgStatusPath, kMaxDpkgStatusBytes);
+  if (!text.ok()) return text.status();
+  return ParseDpkgStatus(*text, env.Describe(kDpkgStatusPath));
+}
+
+std::optional<Observation> NotDpkg(const platform::Env& env, const char* check) {
+  PackageManager manager = DetectPackageManager(env);
+  if (manager == PackageManager::kDpkg) return std::nullopt;
+  Observation obs;
+  obs.check_id = check;
+  obs.verdict = Verdict::kNotApplicable;
+  obs.message = NoDpkgReason(env, manager);
+  return obs;
+}
+
+// --- patch.reboot_required -------------------------------------------------
+
+constexpr char kReboot[] = "patch.reboot_required";
+
+// "linux-image-6.1.0-26-amd64" → "6.1.0-26-amd64"; meta packages
+// (linux-image-amd64) name no kernel release and give nothing.
+std::optional<std::string> KernelRelease(const std::string& package) {
+  for (std::string_view prefix : {"linux-image-unsigned-", "linux-image-"}) {
+    if (package.rfind(prefix, 0) == 0) {
+      std::string release = package.substr(prefix.size());
+      if (!release.empty() && release[0] >= '0' && release[0] <= '9') return release;
+      return std::nullopt;
+    }
+  }
+  return std::nullopt;
+}
+
+class RebootRequiredCollector final : public Collector {
+ public:
+  std::vector<Observation> Collect(const CollectContext& ctx) const override {
+    if (auto na = NotDpkg(ctx.env, kReboot)) return {*na};
+    Observation obs;
+    obs.check_id = kReboot;
+    auto packages = DpkgPackages(ctx.env);
+    if (!packages.ok()) return {ErrorRecord(kReboot, packages.status())};
+
+    // Newest installed kernel by package version.
+    const InstalledPackage* newest = nullptr;
+    std::optional<DebVersion> newest_version;
+    std::map<std::string, std::string> installed;  // release → package version
+    for (const InstalledPackage& p : *packages) {
+      auto release = KernelRelease(p.name);
+      if (!release || p.state != "installed") continue;
+      installed[*release] = p.version;
+      auto v = ParseDebVersion(p.version);
+      if (!v.ok()) continue;
+      if (newest == nullptr || CompareDebVersions(*v, *newest_version) > 0) {
+        newest = &p;
+        newest_version = *v;
+      }
+    }
+    auto running_text = ctx.env.ReadFile("/proc/sys/kernel/osrelease", 4096);
+    std::optional<std::string> running;
+    if (running_text.ok()) running = Trimmed(*running_text);
+
+    // The distribution's marker, written by packages' postinst scripts.
+    std::optional<std::string> marker;
+    std::vector<std::string> marker_packages;
+    if (auto m = ctx.env.ReadFile("/run/reboot-required", 65536); m.ok()) {
+      marker = Trimmed(*m);
+      if (auto pkgs = ctx.env.ReadFile("/run/reboot-required.pkgs", 1 << 20); pkgs.ok()) {
+        std::string_view rest = *pkgs;
+        while (!rest.empty()) {
+          size_t nl = rest.find('\n');
+          std::string line = Trimmed(std::string(rest.substr(0, nl)));
+          if (!line.empty() && std::find(marker_packages.begin(), marker_packages.end(), line) ==
+                                   marker_packages.end()) {
+            marker_packages.push_back(line);
+          }
+          rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
+        }
+      }
+    }
+    obs.facts = {{"running", running ? nlohmann::json(*running) : nlohmann::json(nullptr)},
+                 {"newest_installed",
+                  newest ? nlohmann::json(*KernelRelease(newest->name)) : nlohmann::json(nullptr)},
+                 {"installed_kernels", installed},
+                 {"marker", marker ? nlohmann::json(*marker) : nlohmann::json(nullptr)},
+                 {"marker_packages", marker_packages}};
+
+    bool kernel_behind = false;
+    if (newest != nullptr && running) {
+      const std::string newest_release = *KernelRelease(newest->name);
+      if (*running != newest_release) {
+        // Compare package versions when the running kernel is still installed,
+        // else the release strings themselves (6.1.0-25 < 6.1.0-26).
+        auto it = installed.find(*running);
+        auto running_version = ParseDebVersion(it != installed.end() ? it->second : *running);
+        auto newest_cmp = ParseDebVersion(it != installed.end() ? newest->version : newest_release);
+        kernel_behind = !running_version.ok() || !newest_cmp.ok() ||
+                        CompareDebVersions(*running_version, *newest_cmp) < 0;
+      }
+    }
+    if (kernel_behind || marker) {
+      obs.verdict = Verdict::kFail;
+      obs.message = kernel_behind
+                        ? "running kernel " + *running + " is older than the newest installed, " +
+                              *KernelRelease(newest->name)
+                        : "the distribution asks for a reboot (/run/reboot-required)";
+      if (kernel_behind && marker) obs.message += "; /run/reboot-required is present too";
+    } else if (newest == nullptr) {
+      obs.verdict = Verdict::kNotApplicable;
+      obs.message =
+          "no kernel package installed (a container runs its host's kernel) and no "
+          "reboot-required marker";
+    } else if (!running) {
+      obs.verdict = Verdict::kError;
+      obs.message = "cannot read the running kernel: " + running_text.status().message();
+    } else {
+      obs.verdict = Verdict::kPass;
+      obs.message = "running the newest installed kernel, " + *running;
+    }
+    for (const char* path : {kDpkgStatusPath, "/run/reboot-required"}) {
+      if (path != kDpkgStatusPath && !marker) continue;
+      if (auto a = ArtifactOf(ctx.env, path); a.ok()) obs.artifacts.push_back(std::move(a).value());
+    }
+    return {obs};
+  }
+};
+
+// --- patch.last_update -----------------------------------------------------
+
+constexpr char kLastUpdate[] = "patch.last_update";
+
+// The newest modification time among apt's index Release files, or of apt's
+// periodic update stamp when it exists.
+std::optional<std::pair<int64_t, std::string>> IndexRefresh(const platform::Env& env) {
+  for (const char* stamp : {"/var/lib/apt/periodic/update-success-stamp"}) {
+    if (auto info = env.Stat(stamp); info.ok())
+      return std::make_pair(info->mtime_us, std::string(stamp));
+  }
+  std::optional<std::pair<int64_t, std::string>> newest;
+  auto names = env.ListDir("/var/lib/apt/lists");
+  if (!names.ok()) return newest;
+  for (const std::string& n : *names) {
+    if (!n.ends_with("_InRelease") && !n.ends_with("_Release")) continue;
+    const std::string path = "/var/lib/apt/lists/" + n;
+    auto info = env.Stat(path);
+    if (info.ok() && (!newest || info->mtime_us > newest->first)) newest = {info->mtime_us, path};
+  }
+  return newest;
+}
+
+class LastUpdateCollector final : public Collector {
+ public:
+  std::vector<Observation> Collect(const CollectContext& ctx) const override {
+    if (auto na = NotDpkg(ctx.env, kLastUpdate)) return {*na};
+    Observation obs;
+    obs.check_id = kLastUpdate;
+    const int64_t now = ctx.env.NowMicros();
+    const double max_update_days =
+        BaselineDays(ctx.baseline, kLastUpdate, "max_update_age_days", 30);
+    const double max_index_days = BaselineDays(ctx.baseline, kLastUpdate, "max_index_age_days", 30);
+    obs.expected = {{"max_update_age_days", max_update_days},
+                    {"max_index_age_days", max_index_days}};
+
+    // Package changes: apt's history first (it says which command), dpkg's log
+    // as well (dpkg -i leaves no apt history); the later one wins.
+    std::optional<PackageChange> change;
+    std::string change_source;
+    std::vector<std::string> sources;
+    auto consider = [&](std::optional<PackageChange> c, const std::string& path) {
+      if (!c) return;
+      auto t = LocalTimeToEpoch(c->when);
+      if (!change || (t && *t > *LocalTimeToEpoch(change->when))) {
+        change = std::move(c);
+        change_source = path;
+      }
+    };
+    if (auto text = ctx.env.ReadFile("/var/log/apt/history.log", kMaxLogBytes); text.ok()) {
+      auto last = LastAptChange(*text, ctx.env.Describe("/var/log/apt/history.log"));
+      if (!last.ok()) return {ErrorRecord(kLastUpdate, last.status())};
+      consider(*last, "/var/log/apt/history.log");
+      sources.push_back("/var/log/apt/history.log");
+    } else if (!text.status().IsNotFound()) {
+      return {ErrorRecord(kLastUpdate, text.status())};
+    }
+    if (auto text = ctx.env.ReadFile("/var/log/dpkg.log", kMaxLogBytes); text.ok()) {
+      consider(LastDpkgChange(*text), "/var/log/dpkg.log");
+      sources.push_back("/var/log/dpkg.log");
+    } else if (!text.status().IsNotFound()) {
+      return {ErrorRecord(kLastUpdate, text.status())};
+    }
+    auto refresh = IndexRefresh(ctx.env);
+
+    std::optional<double> update_age, index_age;
+    if (change) {
+      update_age = static_cast<double>(now - *LocalTimeToEpoch(change->when) * 1'000'000) /
+                   static_cast<double>(kMicrosPerDay);
+    }
+    if (refresh)
+      index_age = static_cast<double>(now - refresh->first) / static_cast<double>(kMicrosPerDay);
+    auto days = [](std::optional<double> d) {
+      return d ? nlohmann::json(static_cast<int64_t>(*d)) : nlohmann::json(nullptr);
+    };
+    obs.facts = {{"last_package_change", change ? nlohmann::json({{"when_local", change->when},
+                                                                  {"what", change->summary},
+                                                                  {"log", change_source},
+                                                                  {"line", change->line}})
+                                                : nlohmann::json(nullptr)},
+                 {"package_change_age_days", days(update_age)},
+                 {"index_refreshed",
+                  refresh ? nlohmann::json({{"at", platform::FormatRfc3339(refresh->first)},
+                                            {"from", refresh->second}})
+                          : nlohmann::json(nullptr)},
+                 {"index_age_days", days(index_age)},
+                 {"logs_read", sources}};
+
+    std::vector<std::string> problems;
+    if (!change) {
+      problems.push_back("no package change recorded in apt's history or dpkg's log");
+    } else if (*update_age > max_update_days) {
+      problems.push_back("packages last changed " +
+                         std::to_string(static_cast<int64_t>(*update_age)) + " days ago (" +
+                         change->when + ", baseline " + nlohmann::json(max_update_days).dump() +
+                         ")");
+    }
+    if (!refresh) {
+      problems.push_back("apt's package lists were never downloaded");
+    } else if (*index_age > max_index_days) {
+      problems.push_back("package lists last refreshed " +
+                         std::to_string(static_cast<int64_t>(*index_age)) + " days ago (baseline " +
+                         nlohmann::json(max_index_days).dump() + ")");
+    }
+    if (problems.empty()) {
+      obs.verdict = Verdict::kPass;
+      obs.message = "packages changed " + change->when + ", lists refreshed " +
+                    platform::FormatRfc3339(refresh->first);
+    } else {
+      obs.verdict = Verdict::kFail;
+      for (const std::string& p : problems) obs.message += (obs.message.empty() ? "" : "; ") + p;
+    }
+    return {obs};
+  }
+};
+
+// --- patch.auto_updates ----------------------------------------------------
+
+constexpr char kAutoUpdates[] = "patch.auto_updates";
+
+bool IsSecurityOrigin(const std::string& pattern) {
+  return pattern.find("-security") != std::string::npos ||
+         pattern.find("Debian-Security") != std::string::npos;
+}
+
+// A timer unit is masked when /etc/systemd/system/UNIT links to /dev/null.
+bool Masked(const platform::Env& env, const std::string& unit) {
+  auto target = env.ReadLink("/etc/systemd/system/" + unit);
+  return target.ok() && *target == "/dev/null";
+}
+
+class AutoUpdatesCollector final : public Collector {
+ public:
+  std::vector<Observation> Collect(const CollectContext& ctx) const override {
+    if (auto na = NotDpkg(ctx.env, kAutoUpdates)) return {*na};
+    Observation obs;
+    obs.check_id = kAutoUpdates;
+    auto packages = DpkgPackages(ctx.env);
+    if (!packages.ok()) return {ErrorRecord(kAutoUpdates, packages.status())};
+    bool installed = std::any_of(packages->begin(), packages->end(), [](const auto& p) {
+      return p.name == "unattended-upgrades" && p.state == "installed";
+    });
+    std::vector<std::string> files;
+    auto conf = LoadAptConf(ctx.env, &files);
+    if (!conf.ok()) return {ErrorRecord(kAutoUpdates, conf.status())};
+    const std::string update_lists = conf->Get("APT::Periodic::Update-Package-Lists", "0");
+    const std::string unattended = conf->Get("APT::Periodic::Unattended-Upgrade", "0");
+    std::vector<std::string> origins = conf->List("Unattended-Upgrade::Origins-Pattern");
+    std::vector<std::string> allowed = conf->List("Unattended-Upgrade::Allowed-Origins");
+    bool security_origin = std::any_of(origins.begin(), origins.end(), IsSecurityOrigin) ||
+                           std::any_of(allowed.begin(), allowed.end(), IsSecurityOrigin);
+    bool timer_masked =
+        Masked(ctx.env, "apt-daily-upgrade.timer") || Masked(ctx.env, "apt-daily.timer");
+    auto enabled = [](const std::string& v) {
+      // APT::Periodic values are day intervals ("1") or systemd-style "always".
+      return v == "always" ||
+             (!v.empty() && v != "0" && v.find_first_not_of("0123456789") == std::string::npos);
+    };
+    obs.facts = {{"tool", "unattended-upgrades"},
+                 {"installed", installed},
+                 {"update_package_lists", update_lists},
+                 {"unattended_upgrade", unattended},
+                 {"origins_pattern", origins},
+                 {"allowed_origins", allowed},
+                 {"security_origin", security_origin},
+                 {"timer_masked", timer_masked},
+                 {"config_files", files}};
+    for (const std::string& f : files) {
+      if (auto a = ArtifactOf(ctx.env, f); a.ok()) obs.artifacts.push_back(std::move(a).value());
+    }
+    std::vector<std::string> missing;
+    if (!installed) missing.push_back("unattended-upgrades is not installed");
+    if (!enabled(update_lists))
+      missing.push_back("APT::Periodic::Update-Package-Lists is " + update_lists);
+    if (!enabled(unattended))
+      missing.push_back("APT::Periodic::Unattended-Upgrade is " + unattended);
+    if (!security_origin)
+      missing.push_back("no security origin in Unattended-Upgrade::Origins-Pattern");
+    if (timer_masked) missing.push_back("apt's daily timers are masked");
+    if (missing.empty()) {
+      obs.verdict = Verdict::kPass;
+      obs.message = "unattended-upgrades installs security updates automatically";
+    } else {
+      obs.verdict = Verdict::kFail;
+      for (const std::string& m : missing) obs.message += (obs.message.empty() ? "" : "; ") + m;
+    }
+    return {obs};
+  }
+};
+
+}  // namespace
+
+SHOKO_REGISTER_COLLECTOR(kReboot, RebootRequiredCollector);
+SHOKO_REGISTER_COLLECTOR(kLastUpdate, LastUpdateCollector);
+SHOKO_REGISTER_COLLECTOR(kAutoUpdates, AutoUpdatesCollector);
+
+}  // namespace shoko::collectors::patch
