@@ -167,9 +167,10 @@ TEST(EndToEndTest, AnAgentThatLostItsChainHeadRefusesToFork) {
 TEST(EndToEndTest, OfflineCollectionVerifiesAndImports) {
   TempDir dir;
   const std::string state = dir.Path("offline-state");
-  std::vector<std::string> collect = {
-      SHOKO_AGENT_BIN, "collect",  "--once", "--sign", "--state-dir",
-      state,           "--format", "dsse",   "--root", FixturePath("debian12-sshd")};
+  std::vector<std::string> collect = {SHOKO_AGENT_BIN, "collect", "--once",
+                                      "--collector",   "access",  "--sign",
+                                      "--state-dir",   state,     "--format",
+                                      "dsse",          "--root",  FixturePath("debian12-sshd")};
   CommandResult first = RunCommand(collect);
   ASSERT_EQ(first.exit_code, 0) << first.err;
   CommandResult second = RunCommand(collect);
@@ -230,9 +231,9 @@ TEST(EndToEndTest, OfflineKeysRotateAndForksAreRefused) {
   TempDir dir;
   const std::string state = dir.Path("offline");
   auto collect = [&] {
-    CommandResult r =
-        RunCommand({SHOKO_AGENT_BIN, "collect", "--once", "--sign", "--state-dir", state,
-                    "--format", "dsse", "--root", FixturePath("sshd-defaults")});
+    CommandResult r = RunCommand({SHOKO_AGENT_BIN, "collect", "--once", "--collector", "access",
+                                  "--sign", "--state-dir", state, "--format", "dsse", "--root",
+                                  FixturePath("sshd-defaults")});
     EXPECT_EQ(r.exit_code, 0) << r.err;
     return r.out;
   };
@@ -264,8 +265,9 @@ TEST(EndToEndTest, OfflineKeysRotateAndForksAreRefused) {
   // An agent that uploads keeps its own state directory.
   std::string config = AgentConfig(dir, store.address(), FixturePath("sshd-defaults"));
   ASSERT_EQ(RunCommand({SHOKO_AGENT_BIN, "run", "--once", "--config", config}).exit_code, 0);
-  CommandResult mixed = RunCommand({SHOKO_AGENT_BIN, "collect", "--once", "--sign", "--state-dir",
-                                    dir.Path("agent-state"), "--format", "dsse"});
+  CommandResult mixed =
+      RunCommand({SHOKO_AGENT_BIN, "collect", "--once", "--collector", "access", "--sign",
+                  "--state-dir", dir.Path("agent-state"), "--format", "dsse"});
   EXPECT_EQ(mixed.exit_code, 2);
   EXPECT_NE(mixed.err.find("give offline collection a directory of its own"), std::string::npos)
       << mixed.err;
@@ -276,11 +278,11 @@ TEST(EndToEndTest, AFullOutboxNeverLocksTheAgentOut) {
   TempDir dir;
   const std::string dead = DeadAddress();
   auto config_for = [&](const std::string& address) {
-    return dir.Write("agent.yaml", "state_dir: " + dir.Path("agent-state") +
-                                       "\nroot: " + FixturePath("debian12-sshd") +
-                                       "\nstore:\n  address: " + address +
-                                       "\n  insecure_loopback: true\n  connect_timeout: 1s\n"
-                                       "outbox:\n  max_records: 3\n");
+    return dir.Write("agent.yaml",
+                     "state_dir: " + dir.Path("agent-state") + "\ncollectors: [access]\nroot: " +
+                         FixturePath("debian12-sshd") + "\nstore:\n  address: " + address +
+                         "\n  insecure_loopback: true\n  connect_timeout: 1s\n"
+                         "outbox:\n  max_records: 3\n");
   };
   // Lifecycle and health records are taken over the quota, so restarts while
   // the store is away keep failing for the right reason (3), never with a
@@ -444,6 +446,50 @@ TEST(EndToEndTest, CollectPrintsJsonLinesWithoutSigning) {
   EXPECT_EQ(lines[0]["facts"]["match_blocks"][0]["overrides"]["permitrootlogin"], "yes");
   EXPECT_EQ(lines[1]["verdict"], "pass");
   EXPECT_EQ(lines[1]["controls"][0], "ismap:8.2");
+}
+
+}  // namespace
+}  // namespace shoko
+
+namespace shoko {
+namespace {
+
+// The daemon runs apt's lookup in a child (`shoko-agent helper`), remembers
+// when it first saw each update, and re-sends nothing while nothing changed.
+TEST(EndToEndTest, PatchSweepsRememberWhatTheyLearned) {
+  TempDir dir;
+  const std::string root = dir.Path("root");
+  ASSERT_EQ(testing::RunCommand({"cp", "-a", FixturePath("debian12-patch"), root}).exit_code, 0);
+  StoreProcess store(dir);
+  ASSERT_FALSE(store.address().empty());
+  std::string config =
+      dir.Write("agent.yaml", "state_dir: " + dir.Path("agent-state") +
+                                  "\ncollectors: [patch]\nroot: " + root +
+                                  "\nstore:\n  address: " + store.address() +
+                                  "\n  insecure_loopback: true\n  connect_timeout: 2s\n");
+  CommandResult first = RunCommand({SHOKO_AGENT_BIN, "run", "--once", "--config", config});
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  const std::string memory_path = dir.Path("agent-state/sweep-memory.json");
+  auto memory = nlohmann::json::parse(testing::ReadFileOrEmpty(memory_path), nullptr, false);
+  ASSERT_TRUE(memory.is_object()) << memory_path;
+  const auto& seen = memory["patch.pending_updates"]["first_seen"];
+  ASSERT_TRUE(seen.contains("sec-pkg:amd64=1.0-1+deb12u1")) << memory.dump();
+
+  CommandResult second = RunCommand({SHOKO_AGENT_BIN, "run", "--once", "--config", config});
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_NE(second.err.find("(5 check(s) unchanged)"), std::string::npos) << second.err;
+  auto again = nlohmann::json::parse(testing::ReadFileOrEmpty(memory_path), nullptr, false);
+  EXPECT_EQ(again["patch.pending_updates"]["first_seen"], seen);
+
+  CommandResult query = RunCommand({SHOKOCTL_BIN, "evidence", "--store", store.address(),
+                                    "--control", "nist80053r5:SI-2(2)", "--format", "jsonl"});
+  ASSERT_EQ(query.exit_code, 0) << query.err;
+  auto records = JsonLines(query.out);
+  ASSERT_EQ(records.size(), 1u) << query.out;
+  EXPECT_EQ(records[0]["check_id"], "patch.pending_updates");
+  EXPECT_EQ(records[0]["facts"]["count"], 9);
+  EXPECT_EQ(records[0]["signature"], "valid");
+  EXPECT_EQ(store.Stop(), 0) << store.Log();
 }
 
 }  // namespace

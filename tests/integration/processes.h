@@ -73,7 +73,8 @@ class StoreProcess {
 // An agent config for a plaintext loopback store.
 inline std::string AgentConfig(const testing::TempDir& dir, const std::string& store,
                                const std::string& root) {
-  return dir.Write("agent.yaml", "state_dir: " + dir.Path("agent-state") + "\nroot: " + root +
+  return dir.Write("agent.yaml", "state_dir: " + dir.Path("agent-state") +
+                                     "\ncollectors: [access]\nroot: " + root +
                                      "\nstore:\n  address: " + store +
                                      "\n  insecure_loopback: true\n  connect_timeout: 2s\n"
                                      "labels:\n  service: demo-service\n");

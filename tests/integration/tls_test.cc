@@ -48,7 +48,8 @@ class TlsTest : public ::testing::Test {
                     const std::string& cert_agent = "") {
     const std::string state = dir_.Path(name);
     std::string config = dir_.Write(
-        name + ".yaml", "state_dir: " + state + "\nroot: " + FixturePath("debian12-sshd") +
+        name + ".yaml", "state_dir: " + state +
+                            "\ncollectors: [access]\nroot: " + FixturePath("debian12-sshd") +
                             "\nstore:\n  address: " + store_->address() + "\n  ca: " + pki_ +
                             "/ca.crt\n  connect_timeout: 2s\n");
     CommandResult id = RunCommand({SHOKO_AGENT_BIN, "identity", "--config", config});
@@ -179,10 +180,11 @@ TEST_F(TlsTest, EnrollmentRevocationAndOfflineRegistration) {
   EXPECT_NE(refused.err.find("admins only"), std::string::npos) << refused.err;
 
   auto config_for = [&](const std::string& name) {
-    return dir_.Write(name + ".yaml", "state_dir: " + dir_.Path(name) +
-                                          "\nroot: " + FixturePath("debian12-sshd") +
-                                          "\nstore:\n  address: " + store_->address() +
-                                          "\n  ca: " + pki_ + "/ca.crt\n");
+    return dir_.Write(name + ".yaml",
+                      "state_dir: " + dir_.Path(name) +
+                          "\ncollectors: [access]\nroot: " + FixturePath("debian12-sshd") +
+                          "\nstore:\n  address: " + store_->address() + "\n  ca: " + pki_ +
+                          "/ca.crt\n");
   };
   const std::string config = config_for("host-c");
   CommandResult enrolled =
@@ -207,9 +209,9 @@ TEST_F(TlsTest, EnrollmentRevocationAndOfflineRegistration) {
   // registered the agent's key, and not after the agent is retired.
   const std::string offline = dir_.Path("offline");
   auto collect = [&] {
-    CommandResult r =
-        RunCommand({SHOKO_AGENT_BIN, "collect", "--once", "--sign", "--state-dir", offline,
-                    "--format", "dsse", "--root", FixturePath("sshd-defaults")});
+    CommandResult r = RunCommand({SHOKO_AGENT_BIN, "collect", "--once", "--collector", "access",
+                                  "--sign", "--state-dir", offline, "--format", "dsse", "--root",
+                                  FixturePath("sshd-defaults")});
     EXPECT_EQ(r.exit_code, 0) << r.err;
     return r.out;
   };

@@ -75,8 +75,8 @@ TEST(TransportTest, APeerThatSpeaksGarbageOrNothingFailsCleanlyInBoundedTime) {
     TempDir dir;
     std::string config =
         dir.Write("agent.yaml",
-                  "state_dir: " + dir.Path("state") + "\nroot: " + FixturePath("sshd-defaults") +
-                      "\nstore:\n  address: " + peer.address() +
+                  "state_dir: " + dir.Path("state") + "\ncollectors: [access]\nroot: " +
+                      FixturePath("sshd-defaults") + "\nstore:\n  address: " + peer.address() +
                       "\n  insecure_loopback: true\n  connect_timeout: 2s\n  upload_timeout: 5s\n");
     auto started = std::chrono::steady_clock::now();
     CommandResult r = RunCommand({SHOKO_AGENT_BIN, "run", "--once", "--config", config},
@@ -96,7 +96,8 @@ TEST(TransportTest, TheDaemonRetriesWithBackoffUntilTheStoreIsBack) {
   TempDir dir;
   const std::string address = DeadAddress();
   std::string config = dir.Write(
-      "agent.yaml", "state_dir: " + dir.Path("state") + "\nroot: " + FixturePath("sshd-defaults") +
+      "agent.yaml", "state_dir: " + dir.Path("state") +
+                        "\ncollectors: [access]\nroot: " + FixturePath("sshd-defaults") +
                         "\ninterval: 1h\nstore:\n  address: " + address +
                         "\n  insecure_loopback: true\n  connect_timeout: 1s\n  retry_initial: 1s\n"
                         "  retry_max: 2s\n");
@@ -137,7 +138,8 @@ TEST_P(KilledStoreTest, AStoreKilledMidStreamStoresEveryRecordExactlyOnce) {
                                               /*watch_log=*/true, db.db());
   const std::string address = store->address();
   std::string config = dir.Write(
-      "agent.yaml", "state_dir: " + state + "\nroot: " + FixturePath("sshd-defaults") +
+      "agent.yaml", "state_dir: " + state +
+                        "\ncollectors: [access]\nroot: " + FixturePath("sshd-defaults") +
                         "\ninterval: 1h\nstore:\n  address: " + address +
                         "\n  insecure_loopback: true\n  connect_timeout: 1s\n  retry_initial: 1s\n"
                         "  retry_max: 1s\n  drain_rate: 400\n");
