@@ -125,7 +125,29 @@ int Collect(const CollectFlags& flags) {
                 Status::InvalidArgument(
                     "--sign and --format dsse go together (signed records print as DSSE)"));
   }
-  auto checks = RunSweep(*setup->env, setup->collectors, setup->mapping(), setup->baseline());
+  // With a state directory, what collectors learned (first-seen times, apt's
+  // answer) carries over to the next run, as in the daemon.
+  collectors::SweepMemory memory;
+  const std::string memory_path =
+      flags.state_dir.empty() ? "" : flags.state_dir + "/sweep-memory.json";
+  if (!memory_path.empty()) {
+    if (Status s = platform::MakeDirs(flags.state_dir, 0700); !s.ok()) {
+      return Fail(kExitUsage, s.WithContext("--state-dir"));
+    }
+    auto loaded = LoadSweepMemory(memory_path);
+    if (loaded.ok()) {
+      memory = std::move(loaded).value();
+    } else {
+      Log("WARNING: " + loaded.status().message() + "; starting with an empty sweep memory");
+    }
+  }
+  auto checks = RunSweep(*setup->env, setup->collectors, setup->mapping(), setup->baseline(),
+                         &memory, nullptr);
+  if (!memory_path.empty()) {
+    if (Status s = SaveSweepMemory(memory_path, memory); !s.ok()) {
+      Log("WARNING: cannot keep the sweep memory: " + s.message());
+    }
+  }
   if (flags.sign) return CollectSigned(flags, config, *setup, checks);
   if (flags.format == "table") {
     PrintTable(checks, std::cout);
@@ -712,7 +734,8 @@ int Main(int argc, char** argv) {
                     "Sign and chain the records with the key in --state-dir (with --format dsse).");
   collect
       ->add_option("--state-dir", collect_flags.state_dir,
-                   "Where the key pair and chain head live for --sign.")
+                   "Where the key pair and chain head live for --sign, and what collectors "
+                   "remember between runs.")
       ->type_name("DIR");
   collect->add_option("--format", collect_flags.format, "Output format.")
       ->check(CLI::IsMember({"jsonl", "table", "dsse"}))

@@ -22,16 +22,17 @@ class PackagesCollector final : public Collector {
       obs.message = NoDpkgReason(ctx.env, manager);
       return {obs};
     }
-    auto text = ctx.env.ReadFile(kDpkgStatusPath, kMaxDpkgStatusBytes);
-    if (!text.ok()) return {ErrorRecord(kCheck, text.status())};
-    auto packages = ParseDpkgStatus(*text, ctx.env.Describe(kDpkgStatusPath));
-    if (!packages.ok()) return {ErrorRecord(kCheck, packages.status())};
-    std::sort(packages->begin(), packages->end(), [](const auto& a, const auto& b) {
-      return std::tie(a.name, a.arch) < std::tie(b.name, b.arch);
+    auto db = ReadDpkgDatabase(ctx.env);
+    if (!db.ok()) return {ErrorRecord(kCheck, db.status())};
+    std::vector<const InstalledPackage*> packages;
+    for (const InstalledPackage& p : (*db)->packages) packages.push_back(&p);
+    std::sort(packages.begin(), packages.end(), [](const auto* a, const auto* b) {
+      return std::tie(a->name, a->arch) < std::tie(b->name, b->arch);
     });
     nlohmann::json list = nlohmann::json::array();
     std::string canonical;  // what the digest covers: one "name arch version" line each
-    for (const InstalledPackage& p : *packages) {
+    for (const InstalledPackage* pp : packages) {
+      const InstalledPackage& p = *pp;
       nlohmann::json entry = {
           {"name", p.name}, {"version", p.version}, {"arch", p.arch}, {"source", p.source}};
       if (!p.source_version.empty()) entry["source_version"] = p.source_version;
@@ -40,14 +41,12 @@ class PackagesCollector final : public Collector {
       canonical += p.name + ' ' + p.arch + ' ' + p.version + '\n';
     }
     obs.verdict = Verdict::kInfo;
-    obs.message = std::to_string(packages->size()) + " packages installed (dpkg)";
+    obs.message = std::to_string(packages.size()) + " packages installed (dpkg)";
     obs.facts = {{"manager", "dpkg"},
-                 {"count", packages->size()},
+                 {"count", packages.size()},
                  {"digest", Sha256Hex(canonical)},
                  {"packages", std::move(list)}};
-    if (auto a = ArtifactOf(ctx.env, kDpkgStatusPath, *text); a.ok()) {
-      obs.artifacts.push_back(std::move(a).value());
-    }
+    if (!(*db)->artifact.path.empty()) obs.artifacts.push_back((*db)->artifact);
     return {obs};
   }
 };

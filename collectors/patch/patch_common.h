@@ -3,9 +3,12 @@
 #ifndef SHOKO_COLLECTORS_PATCH_PATCH_COMMON_H_
 #define SHOKO_COLLECTORS_PATCH_PATCH_COMMON_H_
 
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "collectors/collector.h"
+#include "collectors/patch/dpkg_status.h"
 
 namespace shoko::collectors::patch {
 
@@ -20,6 +23,16 @@ PackageManager DetectPackageManager(const platform::Env& env);
 
 // Why a dpkg-only check does not apply to this root.
 std::string NoDpkgReason(const platform::Env& env, PackageManager manager);
+
+// The dpkg database as read once: its packages and the status file's artifact.
+struct DpkgSnapshot {
+  std::vector<InstalledPackage> packages;
+  Artifact artifact;
+};
+
+// The dpkg database of `env`'s root. Three checks read it each sweep; it is
+// parsed again only when the status file's size or mtime changes.
+Result<std::shared_ptr<const DpkgSnapshot>> ReadDpkgDatabase(const platform::Env& env);
 
 // A kError record for `check_id` carrying `status`'s message.
 Observation ErrorRecord(const std::string& check_id, const Status& status);

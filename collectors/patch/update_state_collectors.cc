@@ -23,11 +23,10 @@ std::string Trimmed(std::string s) {
   return s;
 }
 
-// Installed dpkg packages, or the observation that says why there are none.
 Result<std::vector<InstalledPackage>> DpkgPackages(const platform::Env& env) {
-  auto text = env.ReadFile(kDpkgStatusPath, kMaxDpkgStatusBytes);
-  if (!text.ok()) return text.status();
-  return ParseDpkgStatus(*text, env.Describe(kDpkgStatusPath));
+  auto db = ReadDpkgDatabase(env);
+  if (!db.ok()) return db.status();
+  return (*db)->packages;
 }
 
 std::optional<Observation> NotDpkg(const platform::Env& env, const char* check) {
@@ -142,9 +141,13 @@ class RebootRequiredCollector final : public Collector {
       obs.verdict = Verdict::kPass;
       obs.message = "running the newest installed kernel, " + *running;
     }
-    for (const char* path : {kDpkgStatusPath, "/run/reboot-required"}) {
-      if (path != kDpkgStatusPath && !marker) continue;
-      if (auto a = ArtifactOf(ctx.env, path); a.ok()) obs.artifacts.push_back(std::move(a).value());
+    if (auto db = ReadDpkgDatabase(ctx.env); db.ok() && !(*db)->artifact.path.empty()) {
+      obs.artifacts.push_back((*db)->artifact);
+    }
+    if (marker) {
+      if (auto a = ArtifactOf(ctx.env, "/run/reboot-required"); a.ok()) {
+        obs.artifacts.push_back(std::move(a).value());
+      }
     }
     return {obs};
   }
