@@ -5,11 +5,63 @@
 #include "collectors/collector.h"
 #include "collectors/patch/dpkg_status.h"
 #include "collectors/patch/patch_common.h"
+#include "collectors/patch/rpm_packages.h"
 
 namespace shoko::collectors::patch {
 namespace {
 
 constexpr char kCheck[] = "patch.packages";
+
+// "openssl-3.0.7-24.el9.src.rpm" → "openssl".
+std::string SourceName(const std::string& source_rpm) {
+  std::string s = source_rpm;
+  for (const char* suffix : {".src.rpm", ".nosrc.rpm"}) {
+    if (s.ends_with(suffix)) s.resize(s.size() - std::string_view(suffix).size());
+  }
+  for (int dash = 0; dash < 2; ++dash) {
+    size_t at = s.rfind('-');
+    if (at == std::string::npos || at == 0) return "";
+    s.resize(at);
+  }
+  return s;
+}
+
+Observation CollectRpm(const CollectContext& ctx) {
+  Observation obs;
+  obs.check_id = kCheck;
+  auto where = FindRpmDatabase(ctx.env);
+  // In sqlite's WAL mode recent changes live in the -wal file.
+  std::string inputs = FileIdentity(ctx.env, where->file) + FileIdentity(ctx.env, where->file + "-wal");
+  auto answer = CachedHelperAnswer(ctx, kCheck, "rpm-packages", inputs);
+  if (!answer.ok()) return ErrorRecord(kCheck, answer.status().WithContext("rpm"));
+  auto packages = ParseRpmPackagesJson(*answer);
+  if (!packages.ok()) {
+    ForgetHelperAnswer(ctx, kCheck);
+    return ErrorRecord(kCheck, packages.status());
+  }
+  std::sort(packages->begin(), packages->end(), [](const RpmPackage& a, const RpmPackage& b) {
+    return std::tie(a.name, a.arch, a.version, a.release) <
+           std::tie(b.name, b.arch, b.version, b.release);
+  });
+  nlohmann::json list = nlohmann::json::array();
+  std::string canonical;
+  for (const RpmPackage& p : *packages) {
+    nlohmann::json entry = {{"name", p.name},       {"version", p.Evr()},
+                            {"arch", p.arch},       {"source", SourceName(p.source_rpm)},
+                            {"source_rpm", p.source_rpm}};
+    list.push_back(std::move(entry));
+    canonical += p.name + ' ' + p.arch + ' ' + p.Evr() + '\n';
+  }
+  obs.verdict = Verdict::kInfo;
+  obs.message = std::to_string(packages->size()) + " packages installed (rpm)";
+  obs.facts = {{"manager", "rpm"},
+               {"database", where->file},
+               {"count", packages->size()},
+               {"digest", Sha256Hex(canonical)},
+               {"packages", std::move(list)}};
+  if (auto a = ArtifactOf(ctx.env, where->file); a.ok()) obs.artifacts.push_back(std::move(a).value());
+  return obs;
+}
 
 class PackagesCollector final : public Collector {
  public:
@@ -17,6 +69,7 @@ class PackagesCollector final : public Collector {
     Observation obs;
     obs.check_id = kCheck;
     PackageManager manager = DetectPackageManager(ctx.env);
+    if (manager == PackageManager::kRpm) return {CollectRpm(ctx)};
     if (manager != PackageManager::kDpkg) {
       obs.verdict = Verdict::kNotApplicable;
       obs.message = NoDpkgReason(ctx.env, manager);

@@ -3,23 +3,50 @@
 #include <map>
 #include <mutex>
 
+#include "collectors/helper.h"
 #include "collectors/patch/dpkg_status.h"
+#include "collectors/patch/rpm_packages.h"
 
 namespace shoko::collectors::patch {
 
 PackageManager DetectPackageManager(const platform::Env& env) {
   if (env.Stat(kDpkgStatusPath).ok()) return PackageManager::kDpkg;
-  for (const char* dir : {"/var/lib/rpm", "/usr/lib/sysimage/rpm"}) {
-    for (const char* db : {"rpmdb.sqlite", "Packages", "Packages.db"}) {
-      if (env.Stat(std::string(dir) + "/" + db).ok()) return PackageManager::kRpm;
-    }
-  }
+  if (FindRpmDatabase(env)) return PackageManager::kRpm;
   return PackageManager::kNone;
+}
+
+std::string FileIdentity(const platform::Env& env, const std::string& path) {
+  auto info = env.Stat(path);
+  if (!info.ok() || info->type != platform::FileInfo::Type::kRegular) return "";
+  return path + ' ' + std::to_string(info->size) + ' ' + std::to_string(info->mtime_us) + '\n';
+}
+
+Result<std::string> CachedHelperAnswer(const CollectContext& ctx, const std::string& check_id,
+                                       const std::string& helper, const std::string& inputs,
+                                       bool* reused) {
+  SweepMemory scratch;
+  nlohmann::json& memory = (ctx.memory != nullptr ? ctx.memory : &scratch)->For(check_id);
+  const std::string digest = Sha256Hex(inputs);
+  if (memory.value("inputs", "") == digest && memory.contains("answer") &&
+      memory["answer"].is_string()) {
+    if (reused != nullptr) *reused = true;
+    return memory["answer"].get<std::string>();
+  }
+  if (reused != nullptr) *reused = false;
+  auto answer = RunHelper(ctx.helpers, helper, ctx.env.RootDir());
+  if (!answer.ok()) return answer.status();
+  memory["inputs"] = digest;
+  memory["answer"] = *answer;
+  return answer;
+}
+
+void ForgetHelperAnswer(const CollectContext& ctx, const std::string& check_id) {
+  if (ctx.memory != nullptr) ctx.memory->For(check_id).erase("answer");
 }
 
 std::string NoDpkgReason(const platform::Env& env, PackageManager manager) {
   if (manager == PackageManager::kRpm) {
-    return "RPM-family host: this agent reads the dpkg database only so far; no RPM inventory";
+    return "RPM-family host: this check reads dpkg's and apt's files only";
   }
   return "no package database: " + env.Describe(kDpkgStatusPath) +
          " does not exist and there is no rpm database";

@@ -34,6 +34,20 @@ struct DpkgSnapshot {
 // parsed again only when the status file's size or mtime changes.
 Result<std::shared_ptr<const DpkgSnapshot>> ReadDpkgDatabase(const platform::Env& env);
 
+// The answer of helper `helper` for the context's root, remembered in the
+// sweep memory under `check_id` with `inputs` (the identity of every file the
+// helper reads): the helper runs only when `inputs` changed since the last
+// answer. `reused` says whether it ran.
+Result<std::string> CachedHelperAnswer(const CollectContext& ctx, const std::string& check_id,
+                                       const std::string& helper, const std::string& inputs,
+                                       bool* reused = nullptr);
+
+// Forgets the remembered answer (it could not be used).
+void ForgetHelperAnswer(const CollectContext& ctx, const std::string& check_id);
+
+// "path size mtime" of `path` when it is a regular file, else "".
+std::string FileIdentity(const platform::Env& env, const std::string& path);
+
 // A kError record for `check_id` carrying `status`'s message.
 Observation ErrorRecord(const std::string& check_id, const Status& status);
 

@@ -80,29 +80,16 @@ class PendingUpdatesCollector final : public Collector {
                     " does not exist, so no candidate versions are known";
       return {obs};
     }
-    SweepMemory scratch;
-    nlohmann::json& memory = (ctx.memory != nullptr ? ctx.memory : &scratch)->For(kCheck);
-    const std::string identity = InputIdentity(ctx.env);
-    const std::string identity_digest = Sha256Hex(identity);
-    std::string answer;
-    bool reused = false;
-    if (memory.value("inputs", "") == identity_digest && memory.contains("answer") &&
-        memory["answer"].is_string()) {
-      answer = memory["answer"].get<std::string>();
-      reused = true;
-    } else {
-      auto computed = RunHelper(ctx.helpers, "apt-upgradable", ctx.env.RootDir());
-      if (!computed.ok()) return {ErrorRecord(kCheck, computed.status().WithContext("apt"))};
-      answer = std::move(computed).value();
-    }
+    auto answer = CachedHelperAnswer(ctx, kCheck, "apt-upgradable", InputIdentity(ctx.env));
+    if (!answer.ok()) return {ErrorRecord(kCheck, answer.status().WithContext("apt"))};
     std::vector<std::string> warnings;
-    auto updates = ParseAptUpgradable(answer, &warnings);
+    auto updates = ParseAptUpgradable(*answer, &warnings);
     if (!updates.ok()) {
-      memory.erase("answer");
+      ForgetHelperAnswer(ctx, kCheck);
       return {ErrorRecord(kCheck, updates.status())};
     }
-    memory["inputs"] = identity_digest;
-    memory["answer"] = answer;
+    SweepMemory scratch;
+    nlohmann::json& memory = (ctx.memory != nullptr ? ctx.memory : &scratch)->For(kCheck);
 
     // When each pending (package, arch, candidate) was first seen; entries no
     // longer pending are forgotten.
@@ -152,7 +139,6 @@ class PendingUpdatesCollector final : public Collector {
       obs.message = std::to_string(updates->size()) + " update(s) pending, " +
                     std::to_string(security) + " security, none beyond the grace period";
     }
-    (void)reused;
     return {obs};
   }
 };
