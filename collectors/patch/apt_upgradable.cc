@@ -151,6 +151,13 @@ Result<std::vector<PendingUpdate>> ParseAptUpgradable(const std::string& json,
         if (s.is_string()) u.suites.push_back(s.get<std::string>());
       }
     }
+    if (e.contains("advisories") && e["advisories"].is_array()) {
+      for (const auto& a : e["advisories"]) {
+        if (a.is_object() && a.contains("id") && a["id"].is_string()) {
+          u.advisories.push_back(a["id"].get<std::string>());
+        }
+      }
+    }
     if (u.name.empty() || u.candidate.empty()) {
       return Status::Corruption("apt-upgradable: entry without name or candidate");
     }

@@ -21,7 +21,8 @@ struct PendingUpdate {
   // The candidate comes from a security suite (suite or codename ending in
   // "-security", or label "Debian-Security").
   bool security = false;
-  std::vector<std::string> suites;  // as `apt list` prints them
+  std::vector<std::string> suites;      // as `apt list` prints them; dnf: repository ids
+  std::vector<std::string> advisories;  // dnf: the advisories the update fixes
 };
 
 // Helper "apt-upgradable" (collectors/helper.h): the upgradable packages of the

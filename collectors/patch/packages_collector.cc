@@ -31,7 +31,8 @@ Observation CollectRpm(const CollectContext& ctx) {
   obs.check_id = kCheck;
   auto where = FindRpmDatabase(ctx.env);
   // In sqlite's WAL mode recent changes live in the -wal file.
-  std::string inputs = FileIdentity(ctx.env, where->file) + FileIdentity(ctx.env, where->file + "-wal");
+  std::string inputs =
+      FileIdentity(ctx.env, where->file) + FileIdentity(ctx.env, where->file + "-wal");
   auto answer = CachedHelperAnswer(ctx, kCheck, "rpm-packages", inputs);
   if (!answer.ok()) return ErrorRecord(kCheck, answer.status().WithContext("rpm"));
   auto packages = ParseRpmPackagesJson(*answer);
@@ -46,8 +47,10 @@ Observation CollectRpm(const CollectContext& ctx) {
   nlohmann::json list = nlohmann::json::array();
   std::string canonical;
   for (const RpmPackage& p : *packages) {
-    nlohmann::json entry = {{"name", p.name},       {"version", p.Evr()},
-                            {"arch", p.arch},       {"source", SourceName(p.source_rpm)},
+    nlohmann::json entry = {{"name", p.name},
+                            {"version", p.Evr()},
+                            {"arch", p.arch},
+                            {"source", SourceName(p.source_rpm)},
                             {"source_rpm", p.source_rpm}};
     list.push_back(std::move(entry));
     canonical += p.name + ' ' + p.arch + ' ' + p.Evr() + '\n';
@@ -59,7 +62,8 @@ Observation CollectRpm(const CollectContext& ctx) {
                {"count", packages->size()},
                {"digest", Sha256Hex(canonical)},
                {"packages", std::move(list)}};
-  if (auto a = ArtifactOf(ctx.env, where->file); a.ok()) obs.artifacts.push_back(std::move(a).value());
+  if (auto a = ArtifactOf(ctx.env, where->file); a.ok())
+    obs.artifacts.push_back(std::move(a).value());
   return obs;
 }
 

@@ -12,8 +12,10 @@
 #include "collectors/collector.h"
 #include "collectors/helper.h"
 #include "collectors/patch/apt_upgradable.h"
+#include "collectors/patch/dnf_metadata.h"
 #include "collectors/patch/dpkg_status.h"
 #include "collectors/patch/patch_common.h"
+#include "collectors/patch/rpm_packages.h"
 #include "platform/text_table.h"
 
 namespace shoko::collectors::patch {
@@ -47,6 +49,47 @@ std::string InputIdentity(const platform::Env& env) {
   return identity;
 }
 
+// The rpm database, dnf's repository definitions and every cached repomd.xml
+// (which pins its primary and updateinfo files by checksum).
+std::string DnfInputIdentity(const platform::Env& env) {
+  std::string identity;
+  if (auto where = FindRpmDatabase(env)) {
+    identity += FileIdentity(env, where->file) + FileIdentity(env, where->file + "-wal");
+  }
+  for (const char* dir : {"/etc/yum.repos.d", "/var/cache/dnf"}) {
+    auto names = env.ListDir(dir);
+    if (!names.ok()) continue;
+    for (const std::string& n : *names) {
+      identity += FileIdentity(env, std::string(dir) + "/" + n);
+      identity += FileIdentity(env, std::string(dir) + "/" + n + "/repodata/repomd.xml");
+    }
+  }
+  return identity;
+}
+
+// Each enabled repository's repomd.xml, which pins its metadata by checksum.
+std::vector<Artifact> RepomdArtifacts(const platform::Env& env) {
+  std::vector<Artifact> artifacts;
+  auto repos = LoadDnfRepos(env);
+  if (!repos.ok()) return artifacts;
+  for (const DnfRepo& r : *repos) {
+    if (!r.enabled || r.cache_dir.empty()) continue;
+    if (auto a = ArtifactOf(env, r.cache_dir + "/repodata/repomd.xml"); a.ok()) {
+      artifacts.push_back(std::move(a).value());
+    }
+  }
+  return artifacts;
+}
+
+bool HasDnfCache(const platform::Env& env) {
+  auto repos = LoadDnfRepos(env);
+  if (!repos.ok()) return true;  // let the helper report the broken file
+  for (const DnfRepo& r : *repos) {
+    if (r.enabled && !r.cache_dir.empty()) return true;
+  }
+  return false;
+}
+
 // Release files pin the index files by hash: they are the artifacts that
 // show which indexes the answer came from (the indexes themselves are MBs).
 std::vector<Artifact> ReleaseArtifacts(const platform::Env& env) {
@@ -69,19 +112,30 @@ class PendingUpdatesCollector final : public Collector {
     Observation obs;
     obs.check_id = kCheck;
     PackageManager manager = DetectPackageManager(ctx.env);
-    if (manager != PackageManager::kDpkg) {
+    std::string tool = "apt";
+    Result<std::string> answer = std::string();
+    if (manager == PackageManager::kRpm) {
+      tool = "dnf";
+      if (!HasDnfCache(ctx.env)) {
+        obs.verdict = Verdict::kNotApplicable;
+        obs.message = "no cached dnf metadata under " + ctx.env.Describe("/var/cache/dnf") +
+                      " for an enabled repository, so no candidate versions are known";
+        return {obs};
+      }
+      answer = CachedHelperAnswer(ctx, kCheck, "dnf-upgradable", DnfInputIdentity(ctx.env));
+    } else if (manager != PackageManager::kDpkg) {
       obs.verdict = Verdict::kNotApplicable;
       obs.message = NoDpkgReason(ctx.env, manager);
       return {obs};
-    }
-    if (!ctx.env.Stat("/var/lib/apt/lists").ok()) {
+    } else if (!ctx.env.Stat("/var/lib/apt/lists").ok()) {
       obs.verdict = Verdict::kNotApplicable;
       obs.message = "dpkg without apt: " + ctx.env.Describe("/var/lib/apt/lists") +
                     " does not exist, so no candidate versions are known";
       return {obs};
+    } else {
+      answer = CachedHelperAnswer(ctx, kCheck, "apt-upgradable", InputIdentity(ctx.env));
     }
-    auto answer = CachedHelperAnswer(ctx, kCheck, "apt-upgradable", InputIdentity(ctx.env));
-    if (!answer.ok()) return {ErrorRecord(kCheck, answer.status().WithContext("apt"))};
+    if (!answer.ok()) return {ErrorRecord(kCheck, answer.status().WithContext(tool))};
     std::vector<std::string> warnings;
     auto updates = ParseAptUpgradable(*answer, &warnings);
     if (!updates.ok()) {
@@ -114,6 +168,7 @@ class PendingUpdatesCollector final : public Collector {
                               {"security", u.security},
                               {"suites", u.suites},
                               {"pending_since", platform::FormatRfc3339(since)}};
+      if (!u.advisories.empty()) entry["advisories"] = u.advisories;
       list.push_back(std::move(entry));
       if (u.security) {
         ++security;
@@ -122,14 +177,14 @@ class PendingUpdatesCollector final : public Collector {
     }
     memory["first_seen"] = std::move(seen);
 
-    obs.facts = {{"manager", "apt"},
+    obs.facts = {{"manager", tool},
                  {"count", updates->size()},
                  {"security_count", security},
                  {"updates", std::move(list)},
                  {"overdue_security", overdue}};
-    if (!warnings.empty()) obs.facts["apt_warnings"] = warnings;
+    if (!warnings.empty()) obs.facts["warnings"] = warnings;
     obs.expected = {{"security_grace_days", grace_days}};
-    obs.artifacts = ReleaseArtifacts(ctx.env);
+    obs.artifacts = tool == "dnf" ? RepomdArtifacts(ctx.env) : ReleaseArtifacts(ctx.env);
     if (!overdue.empty()) {
       obs.verdict = Verdict::kFail;
       obs.message = std::to_string(overdue.size()) + " security update(s) pending longer than " +

@@ -52,7 +52,8 @@ Result<std::string> RpmPackagesJson(const std::string& root) {
   auto where = FindRpmDatabase(**env);
   if (!where) return Status::NotFound("no rpm database under " + root);
   if (where->backend == "ndb") {
-    return Status::NotSupported(where->file + ": rpm's ndb format, which Debian's librpm cannot read");
+    return Status::NotSupported(where->file +
+                                ": rpm's ndb format, which Debian's librpm cannot read");
   }
   rpmlogSetMask(RPMLOG_UPTO(RPMLOG_ERR));
   if (rpmReadConfigFiles(nullptr, nullptr) != 0) {
@@ -82,7 +83,8 @@ Result<std::string> RpmPackagesJson(const std::string& root) {
                         {"arch", Str(headerGetString(h, RPMTAG_ARCH))},
                         {"source_rpm", Str(headerGetString(h, RPMTAG_SOURCERPM))},
                         {"install_time", headerGetNumber(h, RPMTAG_INSTALLTIME)}};
-    if (headerIsEntry(h, RPMTAG_EPOCH)) p["epoch"] = std::to_string(headerGetNumber(h, RPMTAG_EPOCH));
+    if (headerIsEntry(h, RPMTAG_EPOCH))
+      p["epoch"] = std::to_string(headerGetNumber(h, RPMTAG_EPOCH));
     packages.push_back(std::move(p));
   }
   rpmdbFreeIterator(it);

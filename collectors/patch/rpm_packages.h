@@ -19,7 +19,7 @@ struct RpmPackage {
   std::string version;
   std::string release;
   std::string arch;
-  std::string source_rpm;  // e.g. openssl-3.0.7-24.el9.src.rpm
+  std::string source_rpm;    // e.g. openssl-3.0.7-24.el9.src.rpm
   int64_t install_time = 0;  // seconds since the epoch
 
   // "[E:]V-R" as rpm prints it with %{EVR}.

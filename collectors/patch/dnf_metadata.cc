@@ -1,0 +1,445 @@
+#include "collectors/patch/dnf_metadata.h"
+
+#include <expat.h>
+#include <lzma.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include <algorithm>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "collectors/helper.h"
+#include "collectors/patch/rpm_packages.h"
+
+namespace shoko::collectors::patch {
+namespace {
+
+constexpr size_t kMaxRepoFileBytes = 1u << 20;
+constexpr size_t kMaxCompressedBytes = 256u << 20;
+constexpr size_t kMaxMetadataBytes = 1u << 30;
+
+std::string Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+    s.remove_suffix(1);
+  return std::string(s);
+}
+
+// A SAX pass over `xml` with expat; element names without namespace prefixes.
+class Sax {
+ public:
+  std::function<void(const std::string&, const char**)> start;
+  std::function<void(const std::string&, const std::string&)> end;  // name, its text
+
+  Status Run(std::string_view xml, std::string_view file) {
+    XML_Parser p = XML_ParserCreate(nullptr);
+    if (p == nullptr) return Status::Internal("expat: out of memory");
+    XML_SetUserData(p, this);
+    XML_SetElementHandler(p, &Sax::OnStart, &Sax::OnEnd);
+    XML_SetCharacterDataHandler(p, &Sax::OnText);
+    Status status;
+    size_t pos = 0;
+    // Chunks, so that the input size never overflows expat's int length.
+    do {
+      const size_t n = std::min<size_t>(xml.size() - pos, 1u << 24);
+      const bool last = pos + n == xml.size();
+      if (XML_Parse(p, xml.data() + pos, static_cast<int>(n), last) == XML_STATUS_ERROR) {
+        status = Status::Corruption(std::string(file) + ":" +
+                                    std::to_string(XML_GetCurrentLineNumber(p)) + ": " +
+                                    XML_ErrorString(XML_GetErrorCode(p)));
+        break;
+      }
+      pos += n;
+    } while (pos < xml.size());
+    XML_ParserFree(p);
+    return status;
+  }
+
+ private:
+  static std::string Local(const char* name) {
+    std::string n = name;
+    size_t colon = n.rfind(':');
+    return colon == std::string::npos ? n : n.substr(colon + 1);
+  }
+  static void OnStart(void* self, const char* name, const char** attrs) {
+    auto* s = static_cast<Sax*>(self);
+    s->text_.clear();
+    if (s->start) s->start(Local(name), attrs);
+  }
+  static void OnEnd(void* self, const char* name) {
+    auto* s = static_cast<Sax*>(self);
+    if (s->end) s->end(Local(name), s->text_);
+    s->text_.clear();
+  }
+  static void OnText(void* self, const char* text, int len) {
+    auto* s = static_cast<Sax*>(self);
+    if (s->text_.size() < 4096) s->text_.append(text, static_cast<size_t>(len));
+  }
+  std::string text_;
+};
+
+std::string Attr(const char** attrs, std::string_view key) {
+  for (int i = 0; attrs[i] != nullptr; i += 2) {
+    if (key == attrs[i]) return attrs[i + 1];
+  }
+  return "";
+}
+
+RpmEvr EvrFromAttrs(const char** attrs, const char* version_key) {
+  RpmEvr evr;
+  std::string epoch = Attr(attrs, "epoch");
+  if (!epoch.empty()) evr.epoch = epoch;
+  evr.version = Attr(attrs, version_key);
+  evr.release = Attr(attrs, "rel").empty() ? Attr(attrs, "release") : Attr(attrs, "rel");
+  return evr;
+}
+
+std::string EvrText(const RpmEvr& e) {
+  std::string s = e.epoch && *e.epoch != "0" ? *e.epoch + ":" : "";
+  return s + e.version + (e.release ? "-" + *e.release : "");
+}
+
+bool IsHex(std::string_view s) {
+  return std::all_of(s.begin(), s.end(),
+                     [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
+}
+
+}  // namespace
+
+Result<std::vector<DnfRepo>> LoadDnfRepos(const platform::Env& env) {
+  std::vector<DnfRepo> repos;
+  auto names = env.ListDir("/etc/yum.repos.d");
+  if (!names.ok()) {
+    if (names.status().IsNotFound()) return repos;
+    return names.status();
+  }
+  std::vector<std::string> cache_entries;
+  if (auto c = env.ListDir("/var/cache/dnf"); c.ok()) cache_entries = std::move(c).value();
+  for (const std::string& n : *names) {
+    if (!n.ends_with(".repo")) continue;
+    const std::string path = "/etc/yum.repos.d/" + n;
+    auto text = env.ReadFile(path, kMaxRepoFileBytes);
+    if (!text.ok()) return text.status();
+    const std::string where = env.Describe(path);
+    int line_no = 0;
+    std::string_view rest = *text;
+    while (!rest.empty()) {
+      size_t nl = rest.find('\n');
+      std::string line = Trim(rest.substr(0, nl));
+      rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
+      ++line_no;
+      if (line.empty() || line[0] == '#' || line[0] == ';') continue;
+      if (line.front() == '[') {
+        if (line.back() != ']' || line.size() < 3) {
+          return Status::Corruption(where + ":" + std::to_string(line_no) + ": bad section header");
+        }
+        DnfRepo repo;
+        repo.id = Trim(std::string_view(line).substr(1, line.size() - 2));
+        repo.defined_in = path + ":" + std::to_string(line_no);
+        repos.push_back(std::move(repo));
+        continue;
+      }
+      size_t eq = line.find('=');
+      if (eq == std::string::npos) {
+        // dnf's INI parser accepts continuation lines of a multi-line value.
+        if (!repos.empty() && (rest.data() != nullptr)) continue;
+        return Status::Corruption(where + ":" + std::to_string(line_no) +
+                                  ": neither [section] nor key=value");
+      }
+      if (repos.empty()) {
+        return Status::Corruption(where + ":" + std::to_string(line_no) +
+                                  ": key=value before any [repository] section");
+      }
+      std::string key = Trim(std::string_view(line).substr(0, eq));
+      std::string value = Trim(std::string_view(line).substr(eq + 1));
+      if (key == "enabled") {
+        repos.back().enabled =
+            !(value == "0" || value == "false" || value == "False" || value == "no");
+      }
+    }
+  }
+  // dnf 4 caches a repository in ID-HASH (16 hex digits); several can exist
+  // after a baseurl change: the one with the newest repomd.xml counts.
+  for (DnfRepo& repo : repos) {
+    int64_t newest = -1;
+    for (const std::string& e : cache_entries) {
+      if (e.size() != repo.id.size() + 17 || e.compare(0, repo.id.size(), repo.id) != 0 ||
+          e[repo.id.size()] != '-' || !IsHex(std::string_view(e).substr(repo.id.size() + 1))) {
+        continue;
+      }
+      auto info = env.Stat("/var/cache/dnf/" + e + "/repodata/repomd.xml");
+      if (info.ok() && info->mtime_us > newest) {
+        newest = info->mtime_us;
+        repo.cache_dir = "/var/cache/dnf/" + e;
+      }
+    }
+  }
+  return repos;
+}
+
+Result<std::map<std::string, std::string>> ParseRepomd(std::string_view xml,
+                                                       std::string_view file) {
+  std::map<std::string, std::string> locations;
+  std::string type;
+  Sax sax;
+  sax.start = [&](const std::string& name, const char** attrs) {
+    if (name == "data") type = Attr(attrs, "type");
+    if (name == "location" && !type.empty()) locations[type] = Attr(attrs, "href");
+  };
+  sax.end = [&](const std::string& name, const std::string&) {
+    if (name == "data") type.clear();
+  };
+  if (Status s = sax.Run(xml, file); !s.ok()) return s;
+  return locations;
+}
+
+Result<std::vector<RepoPackage>> ParsePrimary(std::string_view xml, std::string_view file,
+                                              const std::function<bool(const std::string&)>& keep) {
+  std::vector<RepoPackage> out;
+  RepoPackage current;
+  bool in_package = false;
+  Sax sax;
+  sax.start = [&](const std::string& name, const char** attrs) {
+    if (name == "package" && !in_package) {
+      in_package = true;
+      current = RepoPackage();
+    } else if (in_package && name == "version" && current.evr.version.empty()) {
+      current.evr = EvrFromAttrs(attrs, "ver");
+    }
+  };
+  sax.end = [&](const std::string& name, const std::string& text) {
+    if (!in_package) return;
+    if (name == "name" && current.name.empty()) current.name = text;
+    if (name == "arch" && current.arch.empty()) current.arch = text;
+    if (name == "package") {
+      in_package = false;
+      if (!current.name.empty() && keep(current.name)) out.push_back(std::move(current));
+    }
+  };
+  if (Status s = sax.Run(xml, file); !s.ok()) return s;
+  return out;
+}
+
+Result<std::vector<Advisory>> ParseUpdateinfo(std::string_view xml, std::string_view file) {
+  std::vector<Advisory> out;
+  bool in_update = false;
+  Sax sax;
+  sax.start = [&](const std::string& name, const char** attrs) {
+    if (name == "update") {
+      in_update = true;
+      out.push_back(Advisory());
+      out.back().type = Attr(attrs, "type");
+    } else if (in_update && name == "package") {
+      RepoPackage p;
+      p.name = Attr(attrs, "name");
+      p.arch = Attr(attrs, "arch");
+      p.evr = EvrFromAttrs(attrs, "version");
+      out.back().packages.push_back(std::move(p));
+    }
+  };
+  sax.end = [&](const std::string& name, const std::string& text) {
+    if (!in_update) return;
+    if (name == "id" && out.back().id.empty()) out.back().id = Trim(text);
+    if (name == "severity") out.back().severity = Trim(text);
+    if (name == "update") in_update = false;
+  };
+  if (Status s = sax.Run(xml, file); !s.ok()) return s;
+  return out;
+}
+
+Result<std::string> DecompressMetadata(std::string_view data, std::string_view file,
+                                       size_t max_bytes) {
+  auto too_big = [&] {
+    return Status::InvalidArgument(std::string(file) + ": decompresses to more than " +
+                                   std::to_string(max_bytes) + " bytes");
+  };
+  auto corrupt = [&](const std::string& why) {
+    return Status::Corruption(std::string(file) + ": " + why);
+  };
+  std::string out;
+  char buf[1 << 16];
+  auto magic = [&](std::string_view m) { return data.substr(0, m.size()) == m; };
+  if (magic("\x1f\x8b")) {
+    z_stream z{};
+    if (inflateInit2(&z, 15 + 32) != Z_OK) return Status::Internal("zlib: cannot start");
+    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+    z.avail_in = static_cast<uInt>(data.size());
+    int rc = Z_OK;
+    while (rc != Z_STREAM_END) {
+      z.next_out = reinterpret_cast<Bytef*>(buf);
+      z.avail_out = sizeof buf;
+      rc = inflate(&z, Z_NO_FLUSH);
+      if (rc != Z_OK && rc != Z_STREAM_END) {
+        inflateEnd(&z);
+        return corrupt(std::string("not valid gzip data (") + (z.msg ? z.msg : "truncated") + ")");
+      }
+      out.append(buf, sizeof buf - z.avail_out);
+      if (out.size() > max_bytes) {
+        inflateEnd(&z);
+        return too_big();
+      }
+      if (rc == Z_OK && z.avail_in == 0 && z.avail_out != 0) {
+        inflateEnd(&z);
+        return corrupt("gzip data ends early");
+      }
+    }
+    inflateEnd(&z);
+    return out;
+  }
+  if (magic("\x28\xb5\x2f\xfd")) {
+    ZSTD_DStream* z = ZSTD_createDStream();
+    ZSTD_inBuffer in{data.data(), data.size(), 0};
+    size_t rc = 1;
+    while (in.pos < in.size) {
+      ZSTD_outBuffer o{buf, sizeof buf, 0};
+      rc = ZSTD_decompressStream(z, &o, &in);
+      if (ZSTD_isError(rc)) {
+        ZSTD_freeDStream(z);
+        return corrupt(std::string("not valid zstd data (") + ZSTD_getErrorName(rc) + ")");
+      }
+      out.append(buf, o.pos);
+      if (out.size() > max_bytes) {
+        ZSTD_freeDStream(z);
+        return too_big();
+      }
+    }
+    ZSTD_freeDStream(z);
+    if (rc != 0) return corrupt("zstd data ends early");
+    return out;
+  }
+  if (magic(std::string_view("\xfd"
+                             "7zXZ\0",
+                             6))) {
+    lzma_stream z = LZMA_STREAM_INIT;
+    if (lzma_stream_decoder(&z, UINT64_MAX, 0) != LZMA_OK)
+      return Status::Internal("xz: cannot start");
+    z.next_in = reinterpret_cast<const uint8_t*>(data.data());
+    z.avail_in = data.size();
+    lzma_ret rc = LZMA_OK;
+    while (rc == LZMA_OK) {
+      z.next_out = reinterpret_cast<uint8_t*>(buf);
+      z.avail_out = sizeof buf;
+      rc = lzma_code(&z, LZMA_FINISH);
+      out.append(buf, sizeof buf - z.avail_out);
+      if (out.size() > max_bytes) {
+        lzma_end(&z);
+        return too_big();
+      }
+    }
+    lzma_end(&z);
+    if (rc != LZMA_STREAM_END) return corrupt("not valid xz data");
+    return out;
+  }
+  if (data.size() > max_bytes) return too_big();
+  return std::string(data);
+}
+
+Result<std::string> DnfUpgradableJson(const std::string& root) {
+  auto env = platform::NewRootedEnv(root);
+  if (!env.ok()) return env.status();
+  auto installed_json = RpmPackagesJson(root);
+  if (!installed_json.ok()) return installed_json.status();
+  auto installed = ParseRpmPackagesJson(*installed_json);
+  if (!installed.ok()) return installed.status();
+  // Newest installed EVR per (name, arch): install-only packages such as
+  // kernel-core are installed side by side.
+  std::map<std::pair<std::string, std::string>, RpmEvr> newest;
+  std::set<std::string> names;
+  for (const RpmPackage& p : *installed) {
+    RpmEvr evr{p.epoch, p.version, p.release};
+    auto key = std::make_pair(p.name, p.arch);
+    auto it = newest.find(key);
+    if (it == newest.end() || CompareRpmEvr(evr, it->second) > 0) newest[key] = evr;
+    names.insert(p.name);
+  }
+  auto repos = LoadDnfRepos(**env);
+  if (!repos.ok()) return repos.status();
+
+  struct Candidate {
+    RpmEvr evr;
+    std::set<std::string> repos;
+  };
+  std::map<std::pair<std::string, std::string>, Candidate> candidates;
+  std::vector<std::pair<std::string, Advisory>> advisories;
+  std::vector<std::string> warnings;
+  for (const DnfRepo& repo : *repos) {
+    if (!repo.enabled) continue;
+    if (repo.cache_dir.empty()) {
+      warnings.push_back("repository " + repo.id + " (" + repo.defined_in +
+                         ") has no cached metadata under /var/cache/dnf");
+      continue;
+    }
+    const std::string repomd_path = repo.cache_dir + "/repodata/repomd.xml";
+    auto repomd_text = (*env)->ReadFile(repomd_path, kMaxRepoFileBytes);
+    if (!repomd_text.ok()) return repomd_text.status();
+    auto locations = ParseRepomd(*repomd_text, (*env)->Describe(repomd_path));
+    if (!locations.ok()) return locations.status();
+    auto read = [&](const std::string& type) -> Result<std::optional<std::string>> {
+      auto it = locations->find(type);
+      if (it == locations->end()) return std::optional<std::string>();
+      const std::string path = repo.cache_dir + "/" + it->second;
+      auto raw = (*env)->ReadFile(path, kMaxCompressedBytes);
+      if (!raw.ok()) return raw.status();
+      auto xml = DecompressMetadata(*raw, (*env)->Describe(path), kMaxMetadataBytes);
+      if (!xml.ok()) return xml.status();
+      return std::optional<std::string>(std::move(xml).value());
+    };
+    auto primary = read("primary");
+    if (!primary.ok()) return primary.status();
+    if (!*primary) {
+      warnings.push_back("repository " + repo.id + ": repomd.xml names no primary metadata");
+      continue;
+    }
+    auto packages = ParsePrimary(**primary, (*env)->Describe(repo.cache_dir + "/primary"),
+                                 [&](const std::string& n) { return names.count(n) > 0; });
+    if (!packages.ok()) return packages.status();
+    for (const RepoPackage& p : *packages) {
+      auto it = newest.find({p.name, p.arch});
+      if (it == newest.end() || CompareRpmEvr(p.evr, it->second) <= 0) continue;
+      Candidate& c = candidates[{p.name, p.arch}];
+      if (c.evr.version.empty() || CompareRpmEvr(p.evr, c.evr) > 0) {
+        c.evr = p.evr;
+        c.repos = {repo.id};
+      } else if (CompareRpmEvr(p.evr, c.evr) == 0) {
+        c.repos.insert(repo.id);
+      }
+    }
+    auto updateinfo = read("updateinfo");
+    if (!updateinfo.ok()) return updateinfo.status();
+    if (*updateinfo) {
+      auto parsed = ParseUpdateinfo(**updateinfo, (*env)->Describe(repo.cache_dir + "/updateinfo"));
+      if (!parsed.ok()) return parsed.status();
+      for (Advisory& a : *parsed) advisories.emplace_back(repo.id, std::move(a));
+    }
+  }
+
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& [key, c] : candidates) {
+    const RpmEvr& have = newest[key];
+    bool security = false;
+    nlohmann::json fixes = nlohmann::json::array();
+    for (const auto& [repo_id, a] : advisories) {
+      for (const RepoPackage& p : a.packages) {
+        if (p.name != key.first || p.arch != key.second) continue;
+        if (CompareRpmEvr(p.evr, have) <= 0 || CompareRpmEvr(p.evr, c.evr) > 0) continue;
+        fixes.push_back({{"id", a.id}, {"type", a.type}, {"severity", a.severity}});
+        security = security || a.type == "security";
+        break;
+      }
+    }
+    list.push_back({{"name", key.first},
+                    {"arch", key.second},
+                    {"installed", EvrText(have)},
+                    {"candidate", EvrText(c.evr)},
+                    {"security", security},
+                    {"suites", std::vector<std::string>(c.repos.begin(), c.repos.end())},
+                    {"advisories", fixes}});
+  }
+  return nlohmann::json({{"upgradable", list}, {"warnings", warnings}}).dump();
+}
+
+SHOKO_REGISTER_HELPER("dnf-upgradable", DnfUpgradableJson);
+
+}  // namespace shoko::collectors::patch

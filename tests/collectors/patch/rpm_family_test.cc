@@ -1,0 +1,179 @@
+// The patch family on an RPM-family root (tests/fixtures/rhel9-patch, made by
+// tests/fixtures/make-rhel9-patch.sh), judged by rpm and dnf themselves.
+#include <gtest/gtest.h>
+
+#include <set>
+#include <sstream>
+#include <tuple>
+
+#include "collectors/collector.h"
+#include "collectors/patch/dnf_metadata.h"
+#include "controls/baseline.h"
+#include "platform/env.h"
+#include "tests/support/subprocess.h"
+#include "tests/support/temp_dir.h"
+
+namespace shoko::collectors::patch {
+namespace {
+
+using testing::CommandResult;
+using testing::FixturePath;
+using testing::RunCommand;
+using testing::TempDir;
+
+std::unique_ptr<platform::Env> EnvAt(const std::string& root) {
+  auto env = platform::NewRootedEnv(root);
+  EXPECT_TRUE(env.ok()) << env.status().ToString();
+  return std::move(env).value();
+}
+
+Observation CollectOne(const std::string& collector, const platform::Env& env) {
+  auto c = CollectorRegistry::Global().Create(collector);
+  if (c == nullptr) return {};
+  auto observations = c->Collect({env, controls::Baseline::BuiltIn(), nullptr, nullptr});
+  EXPECT_EQ(observations.size(), 1u);
+  return observations.empty() ? Observation{} : observations.front();
+}
+
+// A writable copy: rpm and dnf may touch the database and their caches.
+std::string CopyOfFixture(const TempDir& dir) {
+  const std::string root = dir.Path("root");
+  EXPECT_EQ(RunCommand({"cp", "-a", FixturePath("rhel9-patch"), root}).exit_code, 0);
+  return root;
+}
+
+TEST(RpmFamilyTest, PackagesEqualRpmQa) {
+  if (RunCommand({"rpm", "--version"}).exit_code != 0) {
+    GTEST_SKIP() << "rpm is not installed here (Debian package rpm): no oracle";
+  }
+  TempDir dir;
+  const std::string root = CopyOfFixture(dir);
+  CommandResult qa = RunCommand({"rpm", "--root", root, "--dbpath", "/var/lib/rpm", "-qa", "--qf",
+                                 "%{NAME} %{ARCH} %{EVR}\\n"});
+  ASSERT_EQ(qa.exit_code, 0) << qa.err;
+  std::multiset<std::tuple<std::string, std::string, std::string>> expected, ours;
+  std::istringstream lines(qa.out);
+  for (std::string name, arch, evr; lines >> name >> arch >> evr;) {
+    if (name != "gpg-pubkey") expected.emplace(name, arch, evr);
+  }
+  auto env = EnvAt(root);
+  Observation obs = CollectOne("patch.packages", *env);
+  ASSERT_EQ(obs.verdict, Verdict::kInfo) << obs.message;
+  EXPECT_EQ(obs.facts["manager"], "rpm");
+  for (const auto& p : obs.facts["packages"]) ours.emplace(p["name"], p["arch"], p["version"]);
+  EXPECT_EQ(ours.size(), 9u);  // two kernel-core side by side
+  EXPECT_EQ(ours, expected);
+  for (const auto& p : obs.facts["packages"]) {
+    if (p["name"] == "openssl-libs") {
+      EXPECT_EQ(p["source"], "openssl");
+    }
+  }
+}
+
+// dnf's own answer, cache only (-C), on a copy of the root.
+std::set<std::pair<std::string, std::string>> DnfCheckUpdate(const std::string& root,
+                                                             const TempDir& dir, bool security) {
+  const std::string home = dir.Path("home");
+  dir.Write("home/.rpmmacros", "%_dbpath /var/lib/rpm\n");
+  std::vector<std::string> argv = {"env",         "HOME=" + home,          "dnf",
+                                   "-C",          "--installroot=" + root, "--releasever=9",
+                                   "check-update"};
+  if (security) argv.push_back("--security");
+  CommandResult r = RunCommand(argv, std::chrono::seconds(120));
+  EXPECT_TRUE(r.exit_code == 0 || r.exit_code == 100) << r.err;  // 100: updates exist
+  std::set<std::pair<std::string, std::string>> updates;
+  std::istringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream w(line);
+    std::string name_arch, evr, repo;
+    if (!(w >> name_arch >> evr >> repo) || name_arch.find('.') == std::string::npos) continue;
+    if (line.rfind("Last metadata", 0) == 0 || line.rfind("Security:", 0) == 0) continue;
+    updates.emplace(name_arch, evr);
+  }
+  return updates;
+}
+
+TEST(RpmFamilyTest, PendingUpdatesEqualDnfCheckUpdate) {
+  if (RunCommand({"dnf", "--version"}).exit_code != 0) {
+    GTEST_SKIP() << "dnf is not installed here (Debian package dnf): no oracle";
+  }
+  TempDir dir;
+  const std::string root = CopyOfFixture(dir);
+  auto env = EnvAt(root);
+  Observation obs = CollectOne("patch.pending_updates", *env);
+  ASSERT_NE(obs.verdict, Verdict::kError) << obs.message;
+  EXPECT_EQ(obs.facts["manager"], "dnf");
+  std::set<std::pair<std::string, std::string>> all, security;
+  for (const auto& u : obs.facts["updates"]) {
+    auto key = std::make_pair(u["name"].get<std::string>() + "." + u["arch"].get<std::string>(),
+                              u["candidate"].get<std::string>());
+    all.insert(key);
+    if (u["security"]) security.insert(key);
+  }
+  auto expected_all = DnfCheckUpdate(root, dir, false);
+  auto expected_security = DnfCheckUpdate(root, dir, true);
+  EXPECT_EQ(all, expected_all);
+  EXPECT_EQ(security, expected_security);
+  // What the fixture was built to show: an epoch, install-only kernels, a
+  // tilde version, and advisories of every type.
+  EXPECT_EQ(all.size(), 7u);
+  EXPECT_EQ(security.size(), 4u);
+  EXPECT_EQ(all.count({"openssl.x86_64", "1:3.0.7-27.el9"}), 1u);
+  EXPECT_EQ(all.count({"foo-tools.x86_64", "1.2-1.el9"}), 1u);
+}
+
+TEST(RpmFamilyTest, WithoutCachedMetadataPendingUpdatesAreNotApplicable) {
+  TempDir dir;
+  const std::string root = CopyOfFixture(dir);
+  ASSERT_EQ(RunCommand({"rm", "-rf", root + "/var/cache/dnf"}).exit_code, 0);
+  auto env = EnvAt(root);
+  Observation obs = CollectOne("patch.pending_updates", *env);
+  EXPECT_EQ(obs.verdict, Verdict::kNotApplicable);
+  EXPECT_NE(obs.message.find("no cached dnf metadata"), std::string::npos) << obs.message;
+}
+
+TEST(RpmFamilyTest, BrokenMetadataIsAnErrorNamingTheFile) {
+  TempDir dir;
+  const std::string root = CopyOfFixture(dir);
+  const std::string repodata = root + "/var/cache/dnf/baseos-522ed8e2b2f761ff/repodata/";
+  CommandResult ls = RunCommand({"sh", "-c", "ls " + repodata + " | grep primary"});
+  ASSERT_EQ(ls.exit_code, 0);
+  const std::string primary = ls.out.substr(0, ls.out.find('\n'));
+  // Truncated gzip.
+  std::string data = testing::ReadFileOrEmpty(repodata + primary);
+  dir.Write("root/var/cache/dnf/baseos-522ed8e2b2f761ff/repodata/" + primary,
+            data.substr(0, data.size() / 2));
+  auto env = EnvAt(root);
+  Observation obs = CollectOne("patch.pending_updates", *env);
+  EXPECT_EQ(obs.verdict, Verdict::kError);
+  EXPECT_NE(obs.message.find(primary), std::string::npos) << obs.message;
+  EXPECT_NE(obs.message.find("gzip"), std::string::npos) << obs.message;
+}
+
+TEST(DnfMetadataTest, ParsersNameFileAndLine) {
+  auto repomd = ParseRepomd("<repomd>\n<data type=\"primary\">\n<location href=\"a\"/>\n</data",
+                            "repomd.xml");
+  ASSERT_FALSE(repomd.ok());
+  EXPECT_EQ(repomd.status().message().rfind("repomd.xml:4: ", 0), 0u) << repomd.status().message();
+  auto info = ParseUpdateinfo(
+      "<updates><update type=\"security\"><id>X-1</id><severity>Low</severity><pkglist>"
+      "<collection><package name=\"a\" arch=\"noarch\" epoch=\"0\" version=\"1\" release=\"2\"/>"
+      "</collection></pkglist></update></updates>",
+      "u.xml");
+  ASSERT_TRUE(info.ok()) << info.status().message();
+  ASSERT_EQ(info->size(), 1u);
+  EXPECT_EQ((*info)[0].id, "X-1");
+  EXPECT_EQ((*info)[0].packages.at(0).evr.release.value_or(""), "2");
+  EXPECT_FALSE(DecompressMetadata(std::string("\x1f\x8b\x08\x00", 4), "x.gz", 1 << 20).ok());
+  TempDir dir;
+  dir.Write("etc/yum.repos.d/bad.repo", "[ok]\nenabled=1\n[broken\n");
+  auto env = EnvAt(dir.path());
+  auto repos = LoadDnfRepos(*env);
+  ASSERT_FALSE(repos.ok());
+  EXPECT_NE(repos.status().message().find("bad.repo (in root " + dir.path() + "):3: "),
+            std::string::npos)
+      << repos.status().message();
+}
+
+}  // namespace
+}  // namespace shoko::collectors::patch

@@ -1,0 +1,15 @@
+// dnf's repository metadata: repomd.xml, primary.xml, updateinfo.xml, and
+// the decompression in front of them.
+#include "collectors/patch/dnf_metadata.h"
+#include "tests/fuzz/fuzz_target.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  using namespace shoko::collectors::patch;
+  std::string_view text = FuzzText(data, size);
+  (void)ParseRepomd(text, "fuzz");
+  (void)ParsePrimary(text, "fuzz", [](const std::string&) { return true; });
+  (void)ParseUpdateinfo(text, "fuzz");
+  auto plain = DecompressMetadata(text, "fuzz", 64u << 20);
+  if (plain.ok() && plain->size() > (64u << 20)) __builtin_trap();
+  return 0;
+}
