@@ -8,6 +8,7 @@
 #include "collectors/patch/apt_conf.h"
 #include "collectors/patch/dpkg_status.h"
 #include "collectors/patch/patch_common.h"
+#include "collectors/patch/rpm_update_state.h"
 #include "collectors/patch/update_logs.h"
 #include "collectors/patch/version_order.h"
 #include "platform/text_table.h"
@@ -29,9 +30,13 @@ Result<std::vector<InstalledPackage>> DpkgPackages(const platform::Env& env) {
   return (*db)->packages;
 }
 
-std::optional<Observation> NotDpkg(const platform::Env& env, const char* check) {
+// Not a dpkg root: the RPM-family variant of `check`, or not_applicable.
+std::optional<Observation> NotDpkg(const CollectContext& ctx, const char* check,
+                                   Observation (*rpm_variant)(const CollectContext&)) {
+  const platform::Env& env = ctx.env;
   PackageManager manager = DetectPackageManager(env);
   if (manager == PackageManager::kDpkg) return std::nullopt;
+  if (manager == PackageManager::kRpm) return rpm_variant(ctx);
   Observation obs;
   obs.check_id = check;
   obs.verdict = Verdict::kNotApplicable;
@@ -59,7 +64,7 @@ std::optional<std::string> KernelRelease(const std::string& package) {
 class RebootRequiredCollector final : public Collector {
  public:
   std::vector<Observation> Collect(const CollectContext& ctx) const override {
-    if (auto na = NotDpkg(ctx.env, kReboot)) return {*na};
+    if (auto other = NotDpkg(ctx, kReboot, RpmRebootRequired)) return {*other};
     Observation obs;
     obs.check_id = kReboot;
     auto packages = DpkgPackages(ctx.env);
@@ -179,7 +184,7 @@ std::optional<std::pair<int64_t, std::string>> IndexRefresh(const platform::Env&
 class LastUpdateCollector final : public Collector {
  public:
   std::vector<Observation> Collect(const CollectContext& ctx) const override {
-    if (auto na = NotDpkg(ctx.env, kLastUpdate)) return {*na};
+    if (auto other = NotDpkg(ctx, kLastUpdate, RpmLastUpdate)) return {*other};
     Observation obs;
     obs.check_id = kLastUpdate;
     const int64_t now = ctx.env.NowMicros();
@@ -287,7 +292,7 @@ bool Masked(const platform::Env& env, const std::string& unit) {
 class AutoUpdatesCollector final : public Collector {
  public:
   std::vector<Observation> Collect(const CollectContext& ctx) const override {
-    if (auto na = NotDpkg(ctx.env, kAutoUpdates)) return {*na};
+    if (auto other = NotDpkg(ctx, kAutoUpdates, RpmAutoUpdates)) return {*other};
     Observation obs;
     obs.check_id = kAutoUpdates;
     auto packages = DpkgPackages(ctx.env);

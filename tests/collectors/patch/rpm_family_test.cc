@@ -1,6 +1,7 @@
 // The patch family on an RPM-family root (tests/fixtures/rhel9-patch, made by
 // tests/fixtures/make-rhel9-patch.sh), judged by rpm and dnf themselves.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <set>
 #include <sstream>
@@ -148,6 +149,42 @@ TEST(RpmFamilyTest, BrokenMetadataIsAnErrorNamingTheFile) {
   EXPECT_EQ(obs.verdict, Verdict::kError);
   EXPECT_NE(obs.message.find(primary), std::string::npos) << obs.message;
   EXPECT_NE(obs.message.find("gzip"), std::string::npos) << obs.message;
+}
+
+TEST(RpmFamilyTest, RebootLastUpdateAndAutoUpdates) {
+  TempDir dir;
+  const std::string root = CopyOfFixture(dir);
+  auto env = EnvAt(root);
+  // Two kernel-core installed; the older one runs.
+  Observation reboot = CollectOne("patch.reboot_required", *env);
+  EXPECT_EQ(reboot.verdict, Verdict::kFail) << reboot.message;
+  EXPECT_EQ(reboot.facts["running"], "5.14.0-427.13.1.el9_4.x86_64");
+  EXPECT_EQ(reboot.facts["newest_installed"], "5.14.0-427.20.1.el9_4.x86_64");
+  dir.Write("root/proc/sys/kernel/osrelease", "5.14.0-427.20.1.el9_4.x86_64\n");
+  EXPECT_EQ(CollectOne("patch.reboot_required", *env).verdict, Verdict::kPass);
+
+  // dnf's history says 2026-11-01 (upgrade -y dnf-automatic); the metadata
+  // is as fresh as its repomd.xml files, touched here to now.
+  ASSERT_EQ(
+      RunCommand({"sh", "-c", "touch " + root + "/var/cache/dnf/*/repodata/repomd.xml"}).exit_code,
+      0);
+  Observation last = CollectOne("patch.last_update", *env);
+  EXPECT_EQ(last.facts["last_package_change"]["at"], "2026-11-01T06:14:51Z");
+  EXPECT_EQ(last.facts["last_package_change"]["dnf_command"], "upgrade -y dnf-automatic");
+  EXPECT_EQ(last.facts["index_age_days"], 0);
+  const int64_t change = 1793513691;  // 2026-11-01T06:14:51Z
+  const bool old = env->NowMicros() / 1'000'000 - change > 30 * 86400;
+  EXPECT_EQ(last.verdict, old ? Verdict::kFail : Verdict::kPass) << last.message;
+
+  Observation automatic = CollectOne("patch.auto_updates", *env);
+  EXPECT_EQ(automatic.verdict, Verdict::kPass) << automatic.message;
+  EXPECT_EQ(automatic.facts["upgrade_type"], "security");
+  EXPECT_EQ(automatic.facts["timer_enabled"], true);
+  ASSERT_EQ(
+      ::unlink((root + "/etc/systemd/system/timers.target.wants/dnf-automatic.timer").c_str()), 0);
+  Observation off = CollectOne("patch.auto_updates", *env);
+  EXPECT_EQ(off.verdict, Verdict::kFail);
+  EXPECT_NE(off.message.find("dnf-automatic.timer"), std::string::npos) << off.message;
 }
 
 TEST(DnfMetadataTest, ParsersNameFileAndLine) {
