@@ -11,6 +11,7 @@
 #include <set>
 
 #include "collectors/helper.h"
+#include "collectors/patch/ini.h"
 #include "collectors/patch/rpm_packages.h"
 
 namespace shoko::collectors::patch {
@@ -122,42 +123,16 @@ Result<std::vector<DnfRepo>> LoadDnfRepos(const platform::Env& env) {
     const std::string path = "/etc/yum.repos.d/" + n;
     auto text = env.ReadFile(path, kMaxRepoFileBytes);
     if (!text.ok()) return text.status();
-    const std::string where = env.Describe(path);
-    int line_no = 0;
-    std::string_view rest = *text;
-    while (!rest.empty()) {
-      size_t nl = rest.find('\n');
-      std::string line = Trim(rest.substr(0, nl));
-      rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
-      ++line_no;
-      if (line.empty() || line[0] == '#' || line[0] == ';') continue;
-      if (line.front() == '[') {
-        if (line.back() != ']' || line.size() < 3) {
-          return Status::Corruption(where + ":" + std::to_string(line_no) + ": bad section header");
-        }
-        DnfRepo repo;
-        repo.id = Trim(std::string_view(line).substr(1, line.size() - 2));
-        repo.defined_in = path + ":" + std::to_string(line_no);
-        repos.push_back(std::move(repo));
-        continue;
-      }
-      size_t eq = line.find('=');
-      if (eq == std::string::npos) {
-        // dnf's INI parser accepts continuation lines of a multi-line value.
-        if (!repos.empty() && (rest.data() != nullptr)) continue;
-        return Status::Corruption(where + ":" + std::to_string(line_no) +
-                                  ": neither [section] nor key=value");
-      }
-      if (repos.empty()) {
-        return Status::Corruption(where + ":" + std::to_string(line_no) +
-                                  ": key=value before any [repository] section");
-      }
-      std::string key = Trim(std::string_view(line).substr(0, eq));
-      std::string value = Trim(std::string_view(line).substr(eq + 1));
-      if (key == "enabled") {
-        repos.back().enabled =
-            !(value == "0" || value == "false" || value == "False" || value == "no");
-      }
+    auto sections = ParseIni(*text, env.Describe(path));
+    if (!sections.ok()) return sections.status();
+    for (const IniSection& section : *sections) {
+      DnfRepo repo;
+      repo.id = section.name;
+      repo.defined_in = path + ":" + std::to_string(section.line);
+      const std::string enabled = section.Get("enabled", "1");
+      repo.enabled =
+          !(enabled == "0" || enabled == "false" || enabled == "False" || enabled == "no");
+      repos.push_back(std::move(repo));
     }
   }
   // dnf 4 caches a repository in ID-HASH (16 hex digits); several can exist

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "collectors/patch/dnf_metadata.h"
+#include "collectors/patch/ini.h"
 #include "collectors/patch/patch_common.h"
 #include "collectors/patch/rpm_packages.h"
 #include "collectors/patch/version_order.h"
@@ -85,32 +86,6 @@ Result<std::optional<DnfTransaction>> LastDnfTransaction(const platform::Env& en
   sqlite3_finalize(stmt);
   sqlite3_close(db);
   return last;
-}
-
-// key = value pairs of one [section] of an INI file.
-std::map<std::string, std::string> IniSection(std::string_view text, std::string_view section) {
-  std::map<std::string, std::string> values;
-  bool inside = false;
-  while (!text.empty()) {
-    size_t nl = text.find('\n');
-    std::string line = Trimmed(std::string(text.substr(0, nl)));
-    text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
-    size_t start = line.find_first_not_of(" \t");
-    if (start == std::string::npos) continue;
-    line = line.substr(start);
-    if (line[0] == '#' || line[0] == ';') continue;
-    if (line[0] == '[') {
-      inside = line == "[" + std::string(section) + "]";
-      continue;
-    }
-    size_t eq = line.find('=');
-    if (!inside || eq == std::string::npos) continue;
-    values[Lower(Trimmed(line.substr(0, eq)))] =
-        Trimmed(line.substr(line.find_first_not_of(" \t", eq + 1) == std::string::npos
-                                ? line.size()
-                                : line.find_first_not_of(" \t", eq + 1)));
-  }
-  return values;
 }
 
 bool Yes(const std::string& v) {
@@ -259,7 +234,12 @@ Observation RpmAutoUpdates(const CollectContext& ctx) {
   const std::string conf_path = "/etc/dnf/automatic.conf";
   std::map<std::string, std::string> commands;
   if (auto text = ctx.env.ReadFile(conf_path, 1 << 20); text.ok()) {
-    commands = IniSection(*text, "commands");
+    auto sections = ParseIni(*text, ctx.env.Describe(conf_path));
+    if (!sections.ok()) return ErrorRecord(check, sections.status());
+    for (const IniSection& section : *sections) {
+      if (section.name != "commands") continue;
+      for (const auto& [k, v] : section.values) commands[k] = v;
+    }
     if (auto a = ArtifactOf(ctx.env, conf_path, *text); a.ok())
       obs.artifacts.push_back(std::move(a).value());
   } else if (!text.status().IsNotFound()) {

@@ -9,6 +9,7 @@
 
 #include "collectors/collector.h"
 #include "collectors/patch/dnf_metadata.h"
+#include "collectors/patch/ini.h"
 #include "controls/baseline.h"
 #include "platform/env.h"
 #include "tests/support/subprocess.h"
@@ -185,6 +186,25 @@ TEST(RpmFamilyTest, RebootLastUpdateAndAutoUpdates) {
   Observation off = CollectOne("patch.auto_updates", *env);
   EXPECT_EQ(off.verdict, Verdict::kFail);
   EXPECT_NE(off.message.find("dnf-automatic.timer"), std::string::npos) << off.message;
+}
+
+TEST(IniTest, SectionsContinuationsAndErrors) {
+  auto ini = ParseIni(
+      "# comment\n[baseos]\nName = Rocky\nbaseurl = http://a/\n  http://b/\n; x\n"
+      "enabled=0\n\n[appstream]\nenabled = 1\n",
+      "r.repo");
+  ASSERT_TRUE(ini.ok()) << ini.status().message();
+  ASSERT_EQ(ini->size(), 2u);
+  EXPECT_EQ((*ini)[0].Get("name"), "Rocky");
+  EXPECT_EQ((*ini)[0].Get("baseurl"), "http://a/\nhttp://b/");
+  EXPECT_EQ((*ini)[0].Get("enabled"), "0");
+  EXPECT_EQ((*ini)[1].line, 9);
+  auto early = ParseIni("enabled=1\n[a]\n", "r.repo");
+  ASSERT_FALSE(early.ok());
+  EXPECT_EQ(early.status().message(), "r.repo:1: key = value before any [section]");
+  auto stray = ParseIni("[a]\nkey\n", "r.repo");
+  ASSERT_FALSE(stray.ok());
+  EXPECT_EQ(stray.status().message().rfind("r.repo:2: ", 0), 0u);
 }
 
 TEST(DnfMetadataTest, ParsersNameFileAndLine) {
