@@ -53,9 +53,21 @@ Result<std::string> ChildHelperRunner::Run(const std::string& helper,
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
+  // The daemon blocks SIGTERM and friends to wait for them; the helper must
+  // not inherit that, or stopping the service could not stop it.
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t none, defaults;
+  sigemptyset(&none);
+  sigemptyset(&defaults);
+  for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGPIPE}) sigaddset(&defaults, sig);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setsigdefault(&attr, &defaults);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   pid_t pid = 0;
-  int rc = ::posix_spawn(&pid, self_.c_str(), &actions, nullptr, argv.data(), environ);
+  int rc = ::posix_spawn(&pid, self_.c_str(), &actions, &attr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
   if (rc != 0) return Status::FromErrno("helper " + helper + ": cannot start " + self_, rc);
   ::close(out.fd[1]);
   ::close(err.fd[1]);
@@ -97,8 +109,19 @@ Result<std::string> ChildHelperRunner::Run(const std::string& helper,
     }
   }
   if (!failure.empty()) ::kill(pid, SIGKILL);
+  // A child that closed its output but lives on is killed at the deadline.
   int wstatus = 0;
-  while (::waitpid(pid, &wstatus, 0) < 0 && errno == EINTR) {
+  for (;;) {
+    pid_t done = ::waitpid(pid, &wstatus, WNOHANG);
+    if (done == pid || (done < 0 && errno != EINTR)) break;
+    if (done == 0 && std::chrono::steady_clock::now() >= deadline && failure.empty()) {
+      failure = "did not exit within " + std::to_string(timeout_.count()) + " s";
+      ::kill(pid, SIGKILL);
+    }
+    if (done == 0) {
+      pollfd none_fd{-1, 0, 0};
+      ::poll(&none_fd, 0, 10);  // a short sleep without signals' help
+    }
   }
   const std::string what = "helper " + helper + " (" + self_ + ")";
   if (!failure.empty()) return Status::Unavailable(what + " " + failure + "; killed");

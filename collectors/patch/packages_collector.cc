@@ -30,6 +30,7 @@ Observation CollectRpm(const CollectContext& ctx) {
   Observation obs;
   obs.check_id = kCheck;
   auto where = FindRpmDatabase(ctx.env);
+  if (!where) return ErrorRecord(kCheck, Status::NotFound("the rpm database disappeared"));
   // In sqlite's WAL mode recent changes live in the -wal file.
   std::string inputs =
       FileIdentity(ctx.env, where->file) + FileIdentity(ctx.env, where->file + "-wal");

@@ -1,5 +1,6 @@
 #include "collectors/patch/patch_common.h"
 
+#include <cmath>
 #include <map>
 #include <mutex>
 
@@ -84,13 +85,17 @@ Observation ErrorRecord(const std::string& check_id, const Status& status) {
   return obs;
 }
 
-double BaselineDays(const controls::Baseline& baseline, const std::string& check_id,
-                    const std::string& key, double fallback) {
+Result<double> BaselineDays(const controls::Baseline& baseline, const std::string& check_id,
+                            const std::string& key, double fallback) {
   const nlohmann::json& expected = baseline.ExpectedFor(check_id);
-  if (expected.is_object() && expected.contains(key) && expected[key].is_number()) {
-    return expected[key].get<double>();
+  if (!expected.is_object() || !expected.contains(key)) return fallback;
+  const nlohmann::json& v = expected[key];
+  if (!v.is_number() || !std::isfinite(v.get<double>()) || v.get<double>() < 0 ||
+      v.get<double>() > 36500) {
+    return Status::InvalidArgument("baseline " + check_id + "." + key +
+                                   ": expected a number of days from 0 to 36500, not " + v.dump());
   }
-  return fallback;
+  return v.get<double>();
 }
 
 }  // namespace shoko::collectors::patch

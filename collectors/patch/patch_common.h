@@ -51,8 +51,10 @@ std::string FileIdentity(const platform::Env& env, const std::string& path);
 // A kError record for `check_id` carrying `status`'s message.
 Observation ErrorRecord(const std::string& check_id, const Status& status);
 
-// A day count from the baseline entry of `check_id` (`key`), or `fallback`.
-double BaselineDays(const controls::Baseline& baseline, const std::string& check_id,
+// A day count from the baseline entry of `check_id` (`key`), or `fallback`
+// when unset; InvalidArgument naming the key when it is not a number of days
+// from 0 to 36500.
+Result<double> BaselineDays(const controls::Baseline& baseline, const std::string& check_id,
                     const std::string& key, double fallback);
 
 }  // namespace shoko::collectors::patch

@@ -145,21 +145,26 @@ class PendingUpdatesCollector final : public Collector {
     SweepMemory scratch;
     nlohmann::json& memory = (ctx.memory != nullptr ? ctx.memory : &scratch)->For(kCheck);
 
-    // When each pending (package, arch, candidate) was first seen; entries no
-    // longer pending are forgotten.
+    // Since when each installed (package, arch, version) has had an update
+    // pending; entries no longer pending are forgotten.
     const int64_t now = ctx.env.NowMicros();
     nlohmann::json old_seen = memory.value("first_seen", nlohmann::json::object());
     nlohmann::json seen = nlohmann::json::object();
-    const double grace_days = BaselineDays(ctx.baseline, kCheck, "security_grace_days", 14);
+    auto grace = BaselineDays(ctx.baseline, kCheck, "security_grace_days", 14);
+    if (!grace.ok()) return {ErrorRecord(kCheck, grace.status())};
+    const double grace_days = *grace;
     const int64_t grace_us = static_cast<int64_t>(grace_days * static_cast<double>(kMicrosPerDay));
     nlohmann::json list = nlohmann::json::array();
     std::vector<std::string> overdue;
     size_t security = 0;
     for (const PendingUpdate& u : *updates) {
-      const std::string key = u.name + ":" + u.arch + "=" + u.candidate;
+      // Keyed by what is installed, not by the candidate: a newer security
+      // release of a package left unpatched must not restart its clock.
+      const std::string key = u.name + ":" + u.arch + "@" + u.installed;
       int64_t since = old_seen.contains(key) && old_seen[key].is_number_integer()
                           ? old_seen[key].get<int64_t>()
                           : now;
+      since = std::clamp<int64_t>(since, 0, now);  // a damaged memory cannot overflow
       seen[key] = since;
       nlohmann::json entry = {{"name", u.name},
                               {"arch", u.arch},

@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <cstring>
 #include <optional>
 
 #include "collectors/patch/dnf_metadata.h"
@@ -50,25 +51,32 @@ struct DnfTransaction {
 };
 Result<std::optional<DnfTransaction>> LastDnfTransaction(const platform::Env& env) {
   const std::string path = "/var/lib/dnf/history.sqlite";
-  auto info = env.Stat(path, /*follow=*/false);
-  if (!info.ok()) {
-    if (info.status().IsNotFound()) return std::optional<DnfTransaction>();
-    return info.status();
+  if (auto info = env.Stat(path); !info.ok() && info.status().IsNotFound()) {
+    return std::optional<DnfTransaction>();
   }
-  if (info->type != platform::FileInfo::Type::kRegular) {
-    return Status::InvalidArgument(env.Describe(path) + ": not a regular file");
-  }
-  const std::string real = (env.RootDir() == "/" ? "" : env.RootDir()) + path;
+  // Read through the Env (bounded, never out of the root) and opened from
+  // memory: nothing is written, locked or resolved by path.
+  auto content = env.ReadFile(path, 256u << 20);
+  if (!content.ok()) return content.status();
   sqlite3* db = nullptr;
-  const std::string uri = "file:" + real + "?immutable=1";
-  int rc = sqlite3_open_v2(uri.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nullptr);
   auto fail = [&](const std::string& what) {
     std::string message = env.Describe(path) + ": " + what + ": " +
                           (db != nullptr ? sqlite3_errmsg(db) : "cannot open");
     sqlite3_close(db);
     return Status::Corruption(message);
   };
-  if (rc != SQLITE_OK) return fail("cannot open");
+  if (sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) {
+    return fail("cannot open");
+  }
+  const auto size = static_cast<sqlite3_int64>(content->size());
+  auto* buffer = static_cast<unsigned char*>(sqlite3_malloc64(content->size() + 1));
+  if (buffer == nullptr) return fail("out of memory");
+  std::memcpy(buffer, content->data(), content->size());
+  if (sqlite3_deserialize(db, "main", buffer, size, size,
+                          SQLITE_DESERIALIZE_FREEONCLOSE | SQLITE_DESERIALIZE_READONLY) !=
+      SQLITE_OK) {
+    return fail("not an SQLite database");
+  }
   sqlite3_stmt* stmt = nullptr;
   // state 1 is libdnf's TransactionState::DONE.
   if (sqlite3_prepare_v2(db,
@@ -80,12 +88,25 @@ Result<std::optional<DnfTransaction>> LastDnfTransaction(const platform::Env& en
   std::optional<DnfTransaction> last;
   if (sqlite3_step(stmt) == SQLITE_ROW) {
     const unsigned char* cmd = sqlite3_column_text(stmt, 1);
-    last = DnfTransaction{sqlite3_column_int64(stmt, 0),
-                          cmd == nullptr ? "" : reinterpret_cast<const char*>(cmd)};
+    const int64_t end = sqlite3_column_int64(stmt, 0);
+    if (end < 0 || end > 253402300799) {  // beyond 9999-12-31
+      sqlite3_finalize(stmt);
+      return fail("trans.dt_end " + std::to_string(end) + " is not a time");
+    }
+    last = DnfTransaction{end, cmd == nullptr ? "" : reinterpret_cast<const char*>(cmd)};
   }
   sqlite3_finalize(stmt);
   sqlite3_close(db);
   return last;
+}
+
+// Kernel packages whose files include /boot/vmlinuz-$(uname -r): RHEL 7's
+// kernel, RHEL 8+'s kernel-core and its flavours (rt, 64k, debug), Oracle's UEK.
+bool IsKernelPackage(const std::string& name) {
+  static const char* const kNames[] = {"kernel",          "kernel-core",       "kernel-rt-core",
+                                       "kernel-64k-core", "kernel-debug-core", "kernel-uek",
+                                       "kernel-uek-core"};
+  return std::find(std::begin(kNames), std::end(kNames), name) != std::end(kNames);
 }
 
 bool Yes(const std::string& v) {
@@ -102,18 +123,26 @@ Observation RpmRebootRequired(const CollectContext& ctx) {
   auto packages = InstalledRpms(ctx, check);
   if (!packages.ok()) return ErrorRecord(check, packages.status());
   // kernel-core (RHEL 8+) or kernel (RHEL 7); uname -r is V-R.ARCH.
-  std::map<std::string, RpmEvr> kernels;
-  std::optional<std::pair<std::string, RpmEvr>> newest;
+  struct Kernel {
+    std::string package;  // kernel-core, kernel-uek, ...
+    RpmEvr evr;
+  };
+  std::map<std::string, Kernel> kernels;  // by release, as uname -r prints it
   for (const RpmPackage& p : *packages) {
-    if (p.name != "kernel-core" && p.name != "kernel") continue;
-    RpmEvr evr{p.epoch, p.version, p.release};
-    const std::string release = p.version + "-" + p.release + "." + p.arch;
-    kernels[release] = evr;
-    if (!newest || CompareRpmEvr(evr, newest->second) > 0) newest = {release, evr};
+    if (!IsKernelPackage(p.name)) continue;
+    kernels[p.version + "-" + p.release + "." + p.arch] = {p.name, {p.epoch, p.version, p.release}};
   }
   auto running_text = ctx.env.ReadFile("/proc/sys/kernel/osrelease", 4096);
   std::optional<std::string> running;
   if (running_text.ok()) running = Trimmed(*running_text);
+  // The newest kernel of the running one's flavour (UEK against UEK, the
+  // stock kernel against the stock kernel); of any, when it is not installed.
+  auto running_it = running ? kernels.find(*running) : kernels.end();
+  std::optional<std::pair<std::string, RpmEvr>> newest;
+  for (const auto& [release, k] : kernels) {
+    if (running_it != kernels.end() && k.package != running_it->second.package) continue;
+    if (!newest || CompareRpmEvr(k.evr, newest->second) > 0) newest = {release, k.evr};
+  }
   std::vector<std::string> installed;
   for (const auto& [release, evr] : kernels) installed.push_back(release);
   obs.facts = {
@@ -133,9 +162,8 @@ Observation RpmRebootRequired(const CollectContext& ctx) {
   }
   bool behind = false;
   if (*running != newest->first) {
-    auto it = kernels.find(*running);
-    behind = it == kernels.end() ? RpmVerCmp(*running, newest->first) < 0
-                                 : CompareRpmEvr(it->second, newest->second) < 0;
+    behind = running_it == kernels.end() ? RpmVerCmp(*running, newest->first) < 0
+                                         : CompareRpmEvr(running_it->second.evr, newest->second) < 0;
   }
   obs.verdict = behind ? Verdict::kFail : Verdict::kPass;
   obs.message = behind ? "running kernel " + *running + " is older than the newest installed, " +
@@ -153,8 +181,12 @@ Observation RpmLastUpdate(const CollectContext& ctx) {
   Observation obs;
   obs.check_id = check;
   const int64_t now = ctx.env.NowMicros();
-  const double max_update_days = BaselineDays(ctx.baseline, check, "max_update_age_days", 30);
-  const double max_index_days = BaselineDays(ctx.baseline, check, "max_index_age_days", 30);
+  auto update_limit = BaselineDays(ctx.baseline, check, "max_update_age_days", 30);
+    auto index_limit = BaselineDays(ctx.baseline, check, "max_index_age_days", 30);
+    if (!update_limit.ok()) return {ErrorRecord(check, update_limit.status())};
+    if (!index_limit.ok()) return {ErrorRecord(check, index_limit.status())};
+    const double max_update_days = *update_limit;
+    const double max_index_days = *index_limit;
   obs.expected = {{"max_update_age_days", max_update_days}, {"max_index_age_days", max_index_days}};
   auto packages = InstalledRpms(ctx, check);
   if (!packages.ok()) return ErrorRecord(check, packages.status());

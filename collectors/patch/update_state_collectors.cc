@@ -188,9 +188,12 @@ class LastUpdateCollector final : public Collector {
     Observation obs;
     obs.check_id = kLastUpdate;
     const int64_t now = ctx.env.NowMicros();
-    const double max_update_days =
-        BaselineDays(ctx.baseline, kLastUpdate, "max_update_age_days", 30);
-    const double max_index_days = BaselineDays(ctx.baseline, kLastUpdate, "max_index_age_days", 30);
+    auto update_limit = BaselineDays(ctx.baseline, kLastUpdate, "max_update_age_days", 30);
+    auto index_limit = BaselineDays(ctx.baseline, kLastUpdate, "max_index_age_days", 30);
+    if (!update_limit.ok()) return {ErrorRecord(kLastUpdate, update_limit.status())};
+    if (!index_limit.ok()) return {ErrorRecord(kLastUpdate, index_limit.status())};
+    const double max_update_days = *update_limit;
+    const double max_index_days = *index_limit;
     obs.expected = {{"max_update_age_days", max_update_days},
                     {"max_index_age_days", max_index_days}};
 
