@@ -162,8 +162,9 @@ Observation RpmRebootRequired(const CollectContext& ctx) {
   }
   bool behind = false;
   if (*running != newest->first) {
-    behind = running_it == kernels.end() ? RpmVerCmp(*running, newest->first) < 0
-                                         : CompareRpmEvr(running_it->second.evr, newest->second) < 0;
+    behind = running_it == kernels.end()
+                 ? RpmVerCmp(*running, newest->first) < 0
+                 : CompareRpmEvr(running_it->second.evr, newest->second) < 0;
   }
   obs.verdict = behind ? Verdict::kFail : Verdict::kPass;
   obs.message = behind ? "running kernel " + *running + " is older than the newest installed, " +
@@ -182,11 +183,11 @@ Observation RpmLastUpdate(const CollectContext& ctx) {
   obs.check_id = check;
   const int64_t now = ctx.env.NowMicros();
   auto update_limit = BaselineDays(ctx.baseline, check, "max_update_age_days", 30);
-    auto index_limit = BaselineDays(ctx.baseline, check, "max_index_age_days", 30);
-    if (!update_limit.ok()) return {ErrorRecord(check, update_limit.status())};
-    if (!index_limit.ok()) return {ErrorRecord(check, index_limit.status())};
-    const double max_update_days = *update_limit;
-    const double max_index_days = *index_limit;
+  auto index_limit = BaselineDays(ctx.baseline, check, "max_index_age_days", 30);
+  if (!update_limit.ok()) return {ErrorRecord(check, update_limit.status())};
+  if (!index_limit.ok()) return {ErrorRecord(check, index_limit.status())};
+  const double max_update_days = *update_limit;
+  const double max_index_days = *index_limit;
   obs.expected = {{"max_update_age_days", max_update_days}, {"max_index_age_days", max_index_days}};
   auto packages = InstalledRpms(ctx, check);
   if (!packages.ok()) return ErrorRecord(check, packages.status());

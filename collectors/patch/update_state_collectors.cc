@@ -2,10 +2,12 @@
 // installed fixes are running, how fresh the host's knowledge and packages
 // are, and whether security updates install themselves (Debian family).
 #include <algorithm>
+#include <functional>
 #include <optional>
 
 #include "collectors/collector.h"
 #include "collectors/patch/apt_conf.h"
+#include "collectors/patch/dnf_metadata.h"
 #include "collectors/patch/dpkg_status.h"
 #include "collectors/patch/patch_common.h"
 #include "collectors/patch/rpm_update_state.h"
@@ -162,14 +164,12 @@ class RebootRequiredCollector final : public Collector {
 
 constexpr char kLastUpdate[] = "patch.last_update";
 
-// The newest modification time among apt's index Release files, or of apt's
-// periodic update stamp when it exists.
+// The newest modification time among apt's periodic update stamp and the
+// index Release files (a stamp can go stale when its writer is removed).
 std::optional<std::pair<int64_t, std::string>> IndexRefresh(const platform::Env& env) {
-  for (const char* stamp : {"/var/lib/apt/periodic/update-success-stamp"}) {
-    if (auto info = env.Stat(stamp); info.ok())
-      return std::make_pair(info->mtime_us, std::string(stamp));
-  }
   std::optional<std::pair<int64_t, std::string>> newest;
+  const std::string stamp = "/var/lib/apt/periodic/update-success-stamp";
+  if (auto info = env.Stat(stamp); info.ok()) newest = {info->mtime_us, stamp};
   auto names = env.ListDir("/var/lib/apt/lists");
   if (!names.ok()) return newest;
   for (const std::string& n : *names) {
@@ -210,20 +210,43 @@ class LastUpdateCollector final : public Collector {
         change_source = path;
       }
     };
-    if (auto text = ctx.env.ReadFile("/var/log/apt/history.log", kMaxLogBytes); text.ok()) {
-      auto last = LastAptChange(*text, ctx.env.Describe("/var/log/apt/history.log"));
-      if (!last.ok()) return {ErrorRecord(kLastUpdate, last.status())};
-      consider(*last, "/var/log/apt/history.log");
-      sources.push_back("/var/log/apt/history.log");
-    } else if (!text.status().IsNotFound()) {
-      return {ErrorRecord(kLastUpdate, text.status())};
-    }
-    if (auto text = ctx.env.ReadFile("/var/log/dpkg.log", kMaxLogBytes); text.ok()) {
-      consider(LastDpkgChange(*text), "/var/log/dpkg.log");
-      sources.push_back("/var/log/dpkg.log");
-    } else if (!text.status().IsNotFound()) {
-      return {ErrorRecord(kLastUpdate, text.status())};
-    }
+    // The current log, else last month's (logrotate moves them monthly, so
+    // right after a rotation the current one can be empty).
+    auto read_log = [&](const std::string& base,
+                        const std::function<Result<std::optional<PackageChange>>(
+                            const std::string&, const std::string&)>& last_change) -> Status {
+      for (const std::string& path : {base, base + ".1", base + ".1.gz"}) {
+        auto raw = ctx.env.ReadFile(path, kMaxLogBytes);
+        if (!raw.ok()) {
+          if (raw.status().IsNotFound()) continue;
+          return raw.status();
+        }
+        std::string text = std::move(raw).value();
+        if (path.ends_with(".gz")) {
+          auto plain = DecompressMetadata(text, ctx.env.Describe(path), kMaxLogBytes);
+          if (!plain.ok()) return plain.status();
+          text = std::move(plain).value();
+        }
+        sources.push_back(path);
+        auto last = last_change(text, path);
+        if (!last.ok()) return last.status();
+        if (*last) {
+          consider(*last, path);
+          break;
+        }
+      }
+      return Status::OK();
+    };
+    Status apt_log =
+        read_log("/var/log/apt/history.log", [&](const std::string& text, const std::string& path) {
+          return LastAptChange(text, ctx.env.Describe(path));
+        });
+    if (!apt_log.ok()) return {ErrorRecord(kLastUpdate, apt_log)};
+    Status dpkg_log =
+        read_log("/var/log/dpkg.log", [](const std::string& text, const std::string&) {
+          return Result<std::optional<PackageChange>>(LastDpkgChange(text));
+        });
+    if (!dpkg_log.ok()) return {ErrorRecord(kLastUpdate, dpkg_log)};
     auto refresh = IndexRefresh(ctx.env);
 
     std::optional<double> update_age, index_age;
@@ -314,20 +337,26 @@ class AutoUpdatesCollector final : public Collector {
                            std::any_of(allowed.begin(), allowed.end(), IsSecurityOrigin);
     bool timer_masked =
         Masked(ctx.env, "apt-daily-upgrade.timer") || Masked(ctx.env, "apt-daily.timer");
+    // As apt.systemd.daily reads them: "always", or a number of days, or a
+    // number with an s/m/h/d suffix; 0 is off; APT::Periodic::Enable "0"
+    // turns everything off.
     auto enabled = [](const std::string& v) {
-      // APT::Periodic values are day intervals ("1") or systemd-style "always".
-      return v == "always" ||
-             (!v.empty() && v != "0" && v.find_first_not_of("0123456789") == std::string::npos);
+      if (v == "always") return true;
+      size_t digits = v.find_first_not_of("0123456789");
+      std::string number = v.substr(0, digits);
+      std::string suffix = digits == std::string::npos ? "" : v.substr(digits);
+      if (number.empty() ||
+          (suffix != "" && suffix != "s" && suffix != "m" && suffix != "h" && suffix != "d")) {
+        return false;
+      }
+      return number.find_first_not_of('0') != std::string::npos;
     };
-    obs.facts = {{"tool", "unattended-upgrades"},
-                 {"installed", installed},
-                 {"update_package_lists", update_lists},
-                 {"unattended_upgrade", unattended},
-                 {"origins_pattern", origins},
-                 {"allowed_origins", allowed},
-                 {"security_origin", security_origin},
-                 {"timer_masked", timer_masked},
-                 {"config_files", files}};
+    const std::string periodic_enable = conf->Get("APT::Periodic::Enable", "1");
+    obs.facts = {{"tool", "unattended-upgrades"},        {"installed", installed},
+                 {"update_package_lists", update_lists}, {"unattended_upgrade", unattended},
+                 {"origins_pattern", origins},           {"allowed_origins", allowed},
+                 {"security_origin", security_origin},   {"timer_masked", timer_masked},
+                 {"periodic_enable", periodic_enable},   {"config_files", files}};
     for (const std::string& f : files) {
       if (auto a = ArtifactOf(ctx.env, f); a.ok()) obs.artifacts.push_back(std::move(a).value());
     }
@@ -340,6 +369,7 @@ class AutoUpdatesCollector final : public Collector {
     if (!security_origin)
       missing.push_back("no security origin in Unattended-Upgrade::Origins-Pattern");
     if (timer_masked) missing.push_back("apt's daily timers are masked");
+    if (periodic_enable == "0") missing.push_back("APT::Periodic::Enable is 0");
     if (missing.empty()) {
       obs.verdict = Verdict::kPass;
       obs.message = "unattended-upgrades installs security updates automatically";

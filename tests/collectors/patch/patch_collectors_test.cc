@@ -231,7 +231,7 @@ TEST(PatchPendingUpdatesTest, PendingSinceIsRememberedAndJudgedAgainstTheGracePe
   Observation first = CollectOne("patch.pending_updates", *env, &memory, &runner);
   ASSERT_EQ(first.verdict, Verdict::kPass) << first.message;
   EXPECT_EQ(runner.runs, 1);
-  const std::string key = "sec-pkg:amd64=1.0-1+deb12u1";
+  const std::string key = "sec-pkg:amd64@1.0-1";
   ASSERT_TRUE(memory.For("patch.pending_updates")["first_seen"].contains(key));
 
   // Unchanged inputs: the remembered answer, no helper run, same facts.
@@ -248,7 +248,7 @@ TEST(PatchPendingUpdatesTest, PendingSinceIsRememberedAndJudgedAgainstTheGracePe
   EXPECT_EQ(late.expected["security_grace_days"], 14);
   // A non-security update pending as long is no failure.
   seen[key] = env->NowMicros() - 13 * kDay;
-  seen["all-pkg:all=1.1-1"] = env->NowMicros() - 400 * kDay;
+  seen["all-pkg:all@1.0-1"] = env->NowMicros() - 400 * kDay;
   Observation in_grace = CollectOne("patch.pending_updates", *env, &memory, &runner);
   EXPECT_EQ(in_grace.verdict, Verdict::kPass) << in_grace.message;
 }
@@ -272,8 +272,7 @@ TEST(PatchPendingUpdatesTest, AChangedIndexIsReadAgain) {
   EXPECT_EQ(runner.runs, 2);
   EXPECT_EQ(before.facts["security_count"], 1);
   EXPECT_EQ(after.facts["security_count"], 0);
-  EXPECT_FALSE(
-      memory.For("patch.pending_updates")["first_seen"].contains("sec-pkg:amd64=1.0-1+deb12u1"));
+  EXPECT_FALSE(memory.For("patch.pending_updates")["first_seen"].contains("sec-pkg:amd64@1.0-1"));
 }
 
 TEST(AptConfTest, AgreesWithAptConfigDumpOnTheFixture) {
@@ -365,6 +364,17 @@ TEST(PatchLastUpdateTest, LogsAndStampsAgainstTheBaseline) {
   Observation later = CollectOne("patch.last_update", *env);
   EXPECT_EQ(later.facts["last_package_change"]["log"], "/var/log/dpkg.log");
 
+  // Right after logrotate: the current logs are empty, last month's are gzipped.
+  dir.Write("var/log/dpkg.log", "");
+  dir.Write("var/log/apt/history.log", "");
+  dir.Write("var/log/apt/history.log.1",
+            "Start-Date: 2026-09-30  01:00:00\nCommandline: apt upgrade\nUpgrade: a (1, 2)\n"
+            "End-Date: 2026-09-30  01:00:05\n");
+  ASSERT_EQ(RunCommand({"gzip", dir.path() + "/var/log/apt/history.log.1"}).exit_code, 0);
+  Observation rotated = CollectOne("patch.last_update", *env);
+  EXPECT_EQ(rotated.facts["last_package_change"]["when_local"], "2026-09-30 01:00:05");
+  EXPECT_EQ(rotated.facts["last_package_change"]["log"], "/var/log/apt/history.log.1.gz");
+
   dir.Write("var/log/apt/history.log", "Start-Date: yesterday\nUpgrade: a (1, 2)\n");
   Observation broken = CollectOne("patch.last_update", *env);
   EXPECT_EQ(broken.verdict, Verdict::kError);
@@ -386,6 +396,18 @@ TEST(PatchAutoUpdatesTest, SettingsFromBothFixtures) {
   EXPECT_EQ(off.facts["timer_masked"], true);
   EXPECT_EQ(off.facts["security_origin"], true);  // Allowed-Origins names -security
   EXPECT_NE(off.message.find("APT::Periodic::Unattended-Upgrade is 0"), std::string::npos);
+
+  // apt.systemd.daily's value forms: "1d" and "12h" are on; Enable "0" is off.
+  TempDir dir;
+  ASSERT_EQ(RunCommand({"cp", "-a", FixturePath("debian12-patch") + "/.", dir.path()}).exit_code,
+            0);
+  dir.Write("etc/apt/apt.conf.d/20auto-upgrades",
+            "APT::Periodic::Update-Package-Lists \"1d\";\nAPT::Periodic::Unattended-Upgrade "
+            "\"12h\";\n");
+  auto suffixed = EnvAt(dir.path());
+  EXPECT_EQ(CollectOne("patch.auto_updates", *suffixed).verdict, Verdict::kPass);
+  dir.Write("etc/apt/apt.conf.d/99off", "APT::Periodic::Enable \"0\";\n");
+  EXPECT_EQ(CollectOne("patch.auto_updates", *suffixed).verdict, Verdict::kFail);
 }
 
 // This host, judged by its own tools.
