@@ -9,7 +9,7 @@ namespace {
 constexpr size_t kMaxAptConfBytes = 4u << 20;
 
 struct Token {
-  enum Kind { kWord, kString, kOpen, kClose, kSemicolon, kEnd } kind;
+  enum Kind { kWord, kString, kOpen, kClose, kSemicolon, kDirective, kEnd } kind;
   std::string text;
   int line;
 };
@@ -25,8 +25,13 @@ class Lexer {
         ++pos_;
       }
       if (pos_ >= text_.size()) return Token{Token::kEnd, "", line_};
+      if (text_.substr(pos_, 6) == "#clear" || text_.substr(pos_, 8) == "#include") {
+        const size_t n = text_[pos_ + 1] == 'c' ? 6 : 8;
+        std::string word(text_.substr(pos_, n));
+        pos_ += n;
+        return Token{Token::kDirective, std::move(word), line_};
+      }
       if (text_.substr(pos_, 2) == "//" || text_[pos_] == '#') {
-        // "#clear" and "#include" are directives; shoko does not follow them.
         while (pos_ < text_.size() && text_[pos_] != '\n') ++pos_;
         continue;
       }
@@ -113,20 +118,44 @@ Status AptConf::Parse(std::string_view text, std::string_view file) {
       continue;
     }
     const std::string origin = std::string(file) + ":" + std::to_string(t->line);
-    if (t->kind == Token::kString) {  // a list item of the enclosing scope
+    if (t->kind == Token::kDirective) {  // #clear NAME; or #include FILE;
+      auto arg = lexer.Next();
+      if (!arg.ok()) return Status::Corruption(std::string(file) + ": " + arg.status().message());
+      if (arg->kind != Token::kWord && arg->kind != Token::kString) {
+        return fail(arg->line, t->text + " needs an argument");
+      }
+      if (t->text == "#clear") {
+        const std::string key = Key(Join(scope, arg->text));
+        for (auto it = values_.begin(); it != values_.end();) {
+          const bool under = it->first == key || it->first.rfind(key + "::", 0) == 0;
+          it = under ? values_.erase(it) : std::next(it);
+        }
+      } else {
+        includes_.push_back(arg->text);
+      }
+      auto end = lexer.Next();
+      if (!end.ok()) return Status::Corruption(std::string(file) + ": " + end.status().message());
+      if (end->kind != Token::kSemicolon) return fail(end->line, "expected ';' after " + t->text);
+      continue;
+    }
+    if (t->kind != Token::kWord && t->kind != Token::kString) {
+      return fail(t->line, "expected a name");
+    }
+    // A name (quoted or not) followed by a value, a scope, or ';' (then it is
+    // itself a list item of the enclosing scope).
+    std::string name = t->text;
+    auto next = lexer.Next();
+    if (!next.ok()) return Status::Corruption(std::string(file) + ": " + next.status().message());
+    if (next->kind == Token::kSemicolon) {
       if (scope.empty()) return fail(t->line, "a value without a name");
       const std::string list =
           Join(std::vector<std::string>(scope.begin(), scope.end() - 1), scope.back());
       Value& v = values_[Key(list)];
       if (v.name.empty()) v.name = list;
-      v.items.push_back(t->text);
+      v.items.push_back(name);
       v.origin = origin;
       continue;
     }
-    if (t->kind != Token::kWord) return fail(t->line, "expected a name");
-    std::string name = t->text;
-    auto next = lexer.Next();
-    if (!next.ok()) return Status::Corruption(std::string(file) + ": " + next.status().message());
     if (next->kind == Token::kOpen) {
       std::string inner = name;
       while (inner.size() >= 2 && inner.compare(inner.size() - 2, 2, "::") == 0)
@@ -135,7 +164,7 @@ Status AptConf::Parse(std::string_view text, std::string_view file) {
       continue;
     }
     if (next->kind != Token::kString && next->kind != Token::kWord) {
-      return fail(next->line, "expected a value or '{' after " + name);
+      return fail(next->line, "expected a value, '{' or ';' after " + name);
     }
     const std::string full = Join(scope, name);
     Value& v = values_[Key(full)];
@@ -177,18 +206,38 @@ Result<AptConf> LoadAptConf(const platform::Env& env, std::vector<std::string>* 
   auto names = env.ListDir("/etc/apt/apt.conf.d");
   if (names.ok()) {
     for (const std::string& n : *names) {
-      if (AptAcceptsName(n)) paths.push_back("/etc/apt/apt.conf.d/" + n);
+      const std::string path = "/etc/apt/apt.conf.d/" + n;
+      auto info = env.Stat(path);
+      // apt skips what is not a regular file (a backup/ directory, say).
+      if (!AptAcceptsName(n) || !info.ok() || info->type != platform::FileInfo::Type::kRegular) {
+        continue;
+      }
+      paths.push_back(path);
     }
   }
   paths.push_back("/etc/apt/apt.conf");
-  for (const std::string& path : paths) {
+  // #include'd files are read after the file that names them (apt reads them
+  // in place; only the order of conflicting settings differs), at most 64.
+  size_t budget = 64;
+  for (size_t i = 0; i < paths.size(); ++i) {
+    const std::string path = paths[i];  // a copy: includes are inserted below
     auto text = env.ReadFile(path, kMaxAptConfBytes);
     if (!text.ok()) {
       if (text.status().IsNotFound()) continue;
       return text.status();
     }
+    conf.includes_.clear();
     if (Status s = conf.Parse(*text, env.Describe(path)); !s.ok()) return s;
     if (files != nullptr) files->push_back(path);
+    const std::string dir = path.substr(0, path.rfind('/'));
+    size_t at = i + 1;
+    for (const std::string& inc : conf.includes_) {
+      if (budget-- == 0) {
+        return Status::InvalidArgument(env.Describe(path) + ": more than 64 #include files");
+      }
+      paths.insert(paths.begin() + static_cast<std::ptrdiff_t>(at++),
+                   inc.empty() || inc[0] != '/' ? dir + "/" + inc : inc);
+    }
   }
   return conf;
 }

@@ -1,7 +1,8 @@
 // apt's configuration syntax (apt.conf(5)): `Name "value";`, scopes
 // `Name { ... };`, list items `"value";` inside a scope, `::` paths, and
-// `//`, `#` and `/* */` comments. Enough to read the APT::Periodic and
-// Unattended-Upgrade settings the patch collectors judge.
+// `//`, `#` and `/* */` comments, `#clear NAME;` and `#include FILE;`.
+// Enough to read the APT::Periodic and Unattended-Upgrade settings the patch
+// collectors judge.
 #ifndef SHOKO_COLLECTORS_PATCH_APT_CONF_H_
 #define SHOKO_COLLECTORS_PATCH_APT_CONF_H_
 
@@ -39,6 +40,8 @@ class AptConf {
     std::string origin;
   };
   std::map<std::string, Value> values_;
+  std::vector<std::string> includes_;  // #include arguments of the last Parse
+  friend Result<AptConf> LoadAptConf(const platform::Env&, std::vector<std::string>*);
 };
 
 // Reads the configuration as apt does for a root: every file in

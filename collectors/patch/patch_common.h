@@ -55,7 +55,7 @@ Observation ErrorRecord(const std::string& check_id, const Status& status);
 // when unset; InvalidArgument naming the key when it is not a number of days
 // from 0 to 36500.
 Result<double> BaselineDays(const controls::Baseline& baseline, const std::string& check_id,
-                    const std::string& key, double fallback);
+                            const std::string& key, double fallback);
 
 }  // namespace shoko::collectors::patch
 

@@ -300,6 +300,57 @@ TEST(AptConfTest, AgreesWithAptConfigDumpOnTheFixture) {
   EXPECT_NE(dump.out.find(items), std::string::npos) << items << dump.out;
 }
 
+// The syntax corners apt-config accepts, judged by apt-config itself.
+TEST(AptConfTest, ClearBareItemsAndQuotedNamesAsAptConfigReadsThem) {
+  TempDir dir;
+  dir.Write("etc/apt/apt.conf.d/10base",
+            "Unattended-Upgrade::Origins-Pattern { \"a-security\"; \"b\"; };\n"
+            "Foo { bar; baz; };\n\"Quoted::Tag\" \"1\";\n");
+  dir.Write("etc/apt/apt.conf.d/20clear",
+            "#clear Unattended-Upgrade::Origins-Pattern;\n"
+            "Unattended-Upgrade::Origins-Pattern { \"c\"; };\n");
+  dir.Write("etc/apt/apt.conf.d/backup/ignored", "Ignored \"1\";\n");
+  auto env = EnvAt(dir.path());
+  auto conf = LoadAptConf(*env, nullptr);
+  ASSERT_TRUE(conf.ok()) << conf.status().message();
+  EXPECT_EQ(conf->List("Unattended-Upgrade::Origins-Pattern"), std::vector<std::string>{"c"});
+  EXPECT_EQ(conf->List("Foo"), (std::vector<std::string>{"bar", "baz"}));
+  EXPECT_EQ(conf->Get("Quoted::Tag"), "1");
+  EXPECT_EQ(conf->Get("Ignored"), "");
+
+  if (RunCommand({"apt-config", "--version"}).exit_code != 0) {
+    GTEST_SKIP() << "apt-config is not installed here: no oracle";
+  }
+  const std::string apt_config = dir.Write("apt.conf", "Dir \"" + dir.path() + "/\";\n");
+  CommandResult dump = RunCommand({"env", "APT_CONFIG=" + apt_config, "apt-config", "dump"});
+  ASSERT_EQ(dump.exit_code, 0) << dump.err;
+  EXPECT_NE(dump.out.find("Unattended-Upgrade::Origins-Pattern:: \"c\";"), std::string::npos)
+      << dump.out;
+  EXPECT_EQ(dump.out.find("Unattended-Upgrade::Origins-Pattern:: \"b\";"), std::string::npos);
+  EXPECT_NE(dump.out.find("Foo:: \"bar\";"), std::string::npos) << dump.out;
+  EXPECT_NE(dump.out.find("Quoted::Tag \"1\";"), std::string::npos) << dump.out;
+  EXPECT_EQ(dump.out.find("Ignored"), std::string::npos);
+}
+
+// apt resolves #include against its own working directory and the host's
+// filesystem; shoko reads an included file inside the root, relative to the
+// including file.
+TEST(AptConfTest, IncludesAreReadInsideTheRoot) {
+  TempDir dir;
+  dir.Write("etc/apt/apt.conf.d/10base", "#include \"extra.inc\";\n#include /etc/apt/abs.inc;\n");
+  dir.Write("etc/apt/apt.conf.d/extra.inc", "Included::Value \"yes\";\n");
+  dir.Write("etc/apt/abs.inc", "Absolute::Value \"yes\";\n");
+  auto env = EnvAt(dir.path());
+  auto conf = LoadAptConf(*env, nullptr);
+  ASSERT_TRUE(conf.ok()) << conf.status().message();
+  EXPECT_EQ(conf->Get("Included::Value"), "yes");
+  EXPECT_EQ(conf->Get("Absolute::Value"), "yes");
+  dir.Write("etc/apt/apt.conf.d/10base", "#include 10base;\n");
+  auto loop = LoadAptConf(*env, nullptr);
+  ASSERT_FALSE(loop.ok());
+  EXPECT_NE(loop.status().message().find("more than 64 #include files"), std::string::npos);
+}
+
 TEST(AptConfTest, ErrorsNameFileAndLine) {
   AptConf conf;
   Status s = conf.Parse("A \"1\";\nB {\n  C \"2\";\n", "f.conf");
