@@ -1,6 +1,7 @@
 #include "collectors/patch/dnf_metadata.h"
 
 #include <expat.h>
+#include <fnmatch.h>
 #include <lzma.h>
 #include <zlib.h>
 #include <zstd.h>
@@ -107,7 +108,38 @@ bool IsHex(std::string_view s) {
                      [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
 }
 
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// dnf's list options: items separated by commas and/or whitespace.
+std::vector<std::string> SplitList(const std::string& value) {
+  std::vector<std::string> items;
+  std::string item;
+  for (char c : value + ",") {
+    if (c == ',' || c == ' ' || c == '\t' || c == '\n') {
+      if (!item.empty()) items.push_back(std::move(item));
+      item.clear();
+    } else {
+      item += c;
+    }
+  }
+  return items;
+}
+
 }  // namespace
+
+bool DnfRepo::Offers(const std::string& name) const {
+  for (const std::string& glob : exclude) {
+    if (::fnmatch(glob.c_str(), name.c_str(), 0) == 0) return false;
+  }
+  if (include.empty()) return true;
+  for (const std::string& glob : include) {
+    if (::fnmatch(glob.c_str(), name.c_str(), 0) == 0) return true;
+  }
+  return false;
+}
 
 Result<std::vector<DnfRepo>> LoadDnfRepos(const platform::Env& env) {
   std::vector<DnfRepo> repos;
@@ -118,6 +150,19 @@ Result<std::vector<DnfRepo>> LoadDnfRepos(const platform::Env& env) {
   }
   std::vector<std::string> cache_entries;
   if (auto c = env.ListDir("/var/cache/dnf"); c.ok()) cache_entries = std::move(c).value();
+  std::vector<std::string> global_exclude;
+  if (auto conf = env.ReadFile("/etc/dnf/dnf.conf", kMaxRepoFileBytes); conf.ok()) {
+    auto sections = ParseIni(*conf, env.Describe("/etc/dnf/dnf.conf"));
+    if (!sections.ok()) return sections.status();
+    for (const IniSection& section : *sections) {
+      if (section.name != "main") continue;
+      for (const char* key : {"excludepkgs", "exclude"}) {
+        for (std::string& g : SplitList(section.Get(key))) global_exclude.push_back(std::move(g));
+      }
+    }
+  } else if (!conf.status().IsNotFound()) {
+    return conf.status();
+  }
   for (const std::string& n : *names) {
     if (!n.ends_with(".repo")) continue;
     const std::string path = "/etc/yum.repos.d/" + n;
@@ -129,9 +174,14 @@ Result<std::vector<DnfRepo>> LoadDnfRepos(const platform::Env& env) {
       DnfRepo repo;
       repo.id = section.name;
       repo.defined_in = path + ":" + std::to_string(section.line);
-      const std::string enabled = section.Get("enabled", "1");
-      repo.enabled =
-          !(enabled == "0" || enabled == "false" || enabled == "False" || enabled == "no");
+      const std::string enabled = Lower(section.Get("enabled", "1"));
+      repo.exclude = global_exclude;
+      for (const char* key : {"excludepkgs", "exclude"}) {
+        for (std::string& g : SplitList(section.Get(key))) repo.exclude.push_back(std::move(g));
+      }
+      repo.include = SplitList(section.Get("includepkgs"));
+      // libdnf's booleans: 0/no/false/off, any case.
+      repo.enabled = !(enabled == "0" || enabled == "false" || enabled == "no" || enabled == "off");
       repos.push_back(std::move(repo));
     }
   }
@@ -371,6 +421,7 @@ Result<std::string> DnfUpgradableJson(const std::string& root) {
                                  [&](const std::string& n) { return names.count(n) > 0; });
     if (!packages.ok()) return packages.status();
     for (const RepoPackage& p : *packages) {
+      if (!repo.Offers(p.name)) continue;
       auto it = newest.find({p.name, p.arch});
       if (it == newest.end() || CompareRpmEvr(p.evr, it->second) <= 0) continue;
       Candidate& c = candidates[{p.name, p.arch}];

@@ -25,9 +25,17 @@ struct DnfRepo {
   bool enabled = true;
   std::string defined_in;  // FILE:LINE of its [id] section
   std::string cache_dir;   // /var/cache/dnf/ID-HASH, or "" when never downloaded
+  // Package name globs dnf hides from this repository: its excludepkgs (or
+  // exclude) with dnf.conf's [main] ones; and, when set, the only names it shows.
+  std::vector<std::string> exclude;
+  std::vector<std::string> include;
+
+  // Whether dnf would consider package `name` from this repository.
+  bool Offers(const std::string& name) const;
 };
 
-// The repositories defined under /etc/yum.repos.d, in file order. Errors name
+// The repositories defined under /etc/yum.repos.d, in file order, with
+// /etc/dnf/dnf.conf's global excludes. Errors name
 // the file and line of a line that is neither a section, a key = value pair,
 // a comment nor blank.
 Result<std::vector<DnfRepo>> LoadDnfRepos(const platform::Env& env);

@@ -52,7 +52,7 @@ std::string InputIdentity(const platform::Env& env) {
 // The rpm database, dnf's repository definitions and every cached repomd.xml
 // (which pins its primary and updateinfo files by checksum).
 std::string DnfInputIdentity(const platform::Env& env) {
-  std::string identity;
+  std::string identity = FileIdentity(env, "/etc/dnf/dnf.conf");
   if (auto where = FindRpmDatabase(env)) {
     identity += FileIdentity(env, where->file) + FileIdentity(env, where->file + "-wal");
   }

@@ -124,6 +124,33 @@ TEST(RpmFamilyTest, PendingUpdatesEqualDnfCheckUpdate) {
   EXPECT_EQ(all.count({"foo-tools.x86_64", "1.2-1.el9"}), 1u);
 }
 
+// dnf.conf's exclude, a repository's excludepkgs, and a repository turned
+// off with "enabled=Off": dnf's answer changes, and ours with it.
+TEST(RpmFamilyTest, ExcludesAndDisabledRepositoriesAsDnfHasThem) {
+  if (RunCommand({"dnf", "--version"}).exit_code != 0) {
+    GTEST_SKIP() << "dnf is not installed here (Debian package dnf): no oracle";
+  }
+  TempDir dir;
+  const std::string root = CopyOfFixture(dir);
+  dir.Write("root/etc/dnf/dnf.conf",
+            testing::ReadFileOrEmpty(root + "/etc/dnf/dnf.conf") + "exclude=bash curl\n");
+  std::string repo = testing::ReadFileOrEmpty(root + "/etc/yum.repos.d/rocky.repo");
+  repo.replace(repo.find("enabled=1", repo.find("[appstream]")), 9, "enabled=Off");
+  repo.replace(repo.find("[baseos]"), 8, "[baseos]\nexcludepkgs=tz*,kernel-core");
+  dir.Write("root/etc/yum.repos.d/rocky.repo", repo);
+  auto env = EnvAt(root);
+  Observation obs = CollectOne("patch.pending_updates", *env);
+  ASSERT_NE(obs.verdict, Verdict::kError) << obs.message;
+  std::set<std::pair<std::string, std::string>> ours;
+  for (const auto& u : obs.facts["updates"]) {
+    ours.emplace(u["name"].get<std::string>() + "." + u["arch"].get<std::string>(),
+                 u["candidate"].get<std::string>());
+  }
+  auto expected = DnfCheckUpdate(root, dir, false);
+  EXPECT_EQ(ours, expected);
+  EXPECT_EQ(ours.size(), 2u) << obs.facts["updates"].dump();  // openssl, openssl-libs
+}
+
 TEST(RpmFamilyTest, WithoutCachedMetadataPendingUpdatesAreNotApplicable) {
   TempDir dir;
   const std::string root = CopyOfFixture(dir);
