@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -138,6 +139,13 @@ Result<std::string> ChildHelperRunner::Run(const std::string& helper,
 }
 
 int RunHelperCommand(const std::string& name, const std::string& root) {
+#if !defined(__SANITIZE_ADDRESS__)
+  // A helper that a hostile root drives into runaway allocation dies alone,
+  // well before the host runs short (ASan needs its huge mappings, hence the
+  // exception).
+  const rlimit data{2ull << 30, 2ull << 30};
+  ::setrlimit(RLIMIT_DATA, &data);
+#endif
   collectors::HelperFunction fn = collectors::FindHelper(name);
   if (fn == nullptr) {
     std::cerr << "shoko-agent helper: no helper named '" << name << "'\n";

@@ -35,31 +35,43 @@ class Sax {
   std::function<void(const std::string&, const char**)> start;
   std::function<void(const std::string&, const std::string&)> end;  // name, its text
 
-  Status Run(std::string_view xml, std::string_view file) {
-    XML_Parser p = XML_ParserCreate(nullptr);
-    if (p == nullptr) return Status::Internal("expat: out of memory");
-    XML_SetUserData(p, this);
-    XML_SetElementHandler(p, &Sax::OnStart, &Sax::OnEnd);
-    XML_SetCharacterDataHandler(p, &Sax::OnText);
-    Status status;
-    size_t pos = 0;
-    // Chunks, so that the input size never overflows expat's int length.
-    do {
-      const size_t n = std::min<size_t>(xml.size() - pos, 1u << 24);
-      const bool last = pos + n == xml.size();
-      if (XML_Parse(p, xml.data() + pos, static_cast<int>(n), last) == XML_STATUS_ERROR) {
-        status = Status::Corruption(std::string(file) + ":" +
-                                    std::to_string(XML_GetCurrentLineNumber(p)) + ": " +
-                                    XML_ErrorString(XML_GetErrorCode(p)));
-        break;
-      }
-      pos += n;
-    } while (pos < xml.size());
-    XML_ParserFree(p);
-    return status;
+  Sax() = default;
+  Sax(const Sax&) = delete;
+  Sax& operator=(const Sax&) = delete;
+  ~Sax() {
+    if (parser_ != nullptr) XML_ParserFree(parser_);
+  }
+
+  // The whole of `input`: XML, or XML compressed with gzip, xz or zstd, which
+  // is decompressed chunk by chunk into the parser (never whole in memory).
+  Status Run(std::string_view input, std::string_view file) {
+    file_ = std::string(file);
+    parser_ = XML_ParserCreate(nullptr);
+    if (parser_ == nullptr) return Status::Internal("expat: out of memory");
+    XML_SetUserData(parser_, this);
+    XML_SetElementHandler(parser_, &Sax::OnStart, &Sax::OnEnd);
+    XML_SetCharacterDataHandler(parser_, &Sax::OnText);
+    Status fed = DecompressEach(input, file, kMaxMetadataBytes,
+                                [this](std::string_view chunk) { return Feed(chunk, false); });
+    if (!fed.ok()) return fed;
+    return Feed({}, true);
   }
 
  private:
+  Status Feed(std::string_view chunk, bool last) {
+    // Pieces, so that a length never overflows expat's int.
+    do {
+      const size_t n = std::min<size_t>(chunk.size(), 1u << 24);
+      const bool final_piece = last && n == chunk.size();
+      if (XML_Parse(parser_, chunk.data(), static_cast<int>(n), final_piece) == XML_STATUS_ERROR) {
+        return Status::Corruption(file_ + ":" + std::to_string(XML_GetCurrentLineNumber(parser_)) +
+                                  ": " + XML_ErrorString(XML_GetErrorCode(parser_)));
+      }
+      chunk.remove_prefix(n);
+    } while (!chunk.empty());
+    return Status::OK();
+  }
+
   static std::string Local(const char* name) {
     std::string n = name;
     size_t colon = n.rfind(':');
@@ -80,6 +92,8 @@ class Sax {
     if (s->text_.size() < 4096) s->text_.append(text, static_cast<size_t>(len));
   }
   std::string text_;
+  std::string file_;
+  XML_Parser parser_ = nullptr;
 };
 
 std::string Attr(const char** attrs, std::string_view key) {
@@ -276,14 +290,30 @@ Result<std::vector<Advisory>> ParseUpdateinfo(std::string_view xml, std::string_
 
 Result<std::string> DecompressMetadata(std::string_view data, std::string_view file,
                                        size_t max_bytes) {
-  auto too_big = [&] {
-    return Status::InvalidArgument(std::string(file) + ": decompresses to more than " +
-                                   std::to_string(max_bytes) + " bytes");
-  };
+  std::string out;
+  Status s = DecompressEach(data, file, max_bytes, [&](std::string_view chunk) {
+    out.append(chunk);
+    return Status::OK();
+  });
+  if (!s.ok()) return s;
+  return out;
+}
+
+Status DecompressEach(std::string_view data, std::string_view file, size_t max_bytes,
+                      const std::function<Status(std::string_view)>& sink) {
   auto corrupt = [&](const std::string& why) {
     return Status::Corruption(std::string(file) + ": " + why);
   };
-  std::string out;
+  size_t total = 0;
+  // Every decompressed chunk goes through here: the cap, then the sink.
+  auto emit = [&](const char* bytes, size_t n) -> Status {
+    total += n;
+    if (total > max_bytes) {
+      return Status::InvalidArgument(std::string(file) + ": decompresses to more than " +
+                                     std::to_string(max_bytes) + " bytes");
+    }
+    return n == 0 ? Status::OK() : sink(std::string_view(bytes, n));
+  };
   char buf[1 << 16];
   auto magic = [&](std::string_view m) { return data.substr(0, m.size()) == m; };
   if (magic("\x1f\x8b")) {
@@ -291,74 +321,67 @@ Result<std::string> DecompressMetadata(std::string_view data, std::string_view f
     if (inflateInit2(&z, 15 + 32) != Z_OK) return Status::Internal("zlib: cannot start");
     z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
     z.avail_in = static_cast<uInt>(data.size());
-    int rc = Z_OK;
-    while (rc != Z_STREAM_END) {
+    Status status;
+    for (int rc = Z_OK; rc != Z_STREAM_END && status.ok();) {
       z.next_out = reinterpret_cast<Bytef*>(buf);
       z.avail_out = sizeof buf;
       rc = inflate(&z, Z_NO_FLUSH);
       if (rc != Z_OK && rc != Z_STREAM_END) {
-        inflateEnd(&z);
-        return corrupt(std::string("not valid gzip data (") + (z.msg ? z.msg : "truncated") + ")");
+        status =
+            corrupt(std::string("not valid gzip data (") + (z.msg ? z.msg : "truncated") + ")");
+        break;
       }
-      out.append(buf, sizeof buf - z.avail_out);
-      if (out.size() > max_bytes) {
-        inflateEnd(&z);
-        return too_big();
-      }
-      if (rc == Z_OK && z.avail_in == 0 && z.avail_out != 0) {
-        inflateEnd(&z);
-        return corrupt("gzip data ends early");
+      status = emit(buf, sizeof buf - z.avail_out);
+      if (status.ok() && rc == Z_OK && z.avail_in == 0 && z.avail_out != 0) {
+        status = corrupt("gzip data ends early");
       }
     }
     inflateEnd(&z);
-    return out;
+    return status;
   }
   if (magic("\x28\xb5\x2f\xfd")) {
     ZSTD_DStream* z = ZSTD_createDStream();
+    if (z == nullptr) return Status::Internal("zstd: cannot start");
+    ZSTD_initDStream(z);
     ZSTD_inBuffer in{data.data(), data.size(), 0};
     size_t rc = 1;
-    while (in.pos < in.size) {
+    Status status;
+    while (in.pos < in.size && status.ok()) {
       ZSTD_outBuffer o{buf, sizeof buf, 0};
       rc = ZSTD_decompressStream(z, &o, &in);
       if (ZSTD_isError(rc)) {
-        ZSTD_freeDStream(z);
-        return corrupt(std::string("not valid zstd data (") + ZSTD_getErrorName(rc) + ")");
+        status = corrupt(std::string("not valid zstd data (") + ZSTD_getErrorName(rc) + ")");
+        break;
       }
-      out.append(buf, o.pos);
-      if (out.size() > max_bytes) {
-        ZSTD_freeDStream(z);
-        return too_big();
-      }
+      status = emit(buf, o.pos);
     }
     ZSTD_freeDStream(z);
-    if (rc != 0) return corrupt("zstd data ends early");
-    return out;
+    if (status.ok() && rc != 0) status = corrupt("zstd data ends early");
+    return status;
   }
   if (magic(std::string_view("\xfd"
                              "7zXZ\0",
                              6))) {
     lzma_stream z = LZMA_STREAM_INIT;
-    if (lzma_stream_decoder(&z, UINT64_MAX, 0) != LZMA_OK)
+    // A memory limit for the decoder itself: no dictionary beyond 256 MiB.
+    if (lzma_stream_decoder(&z, 256u << 20, 0) != LZMA_OK) {
       return Status::Internal("xz: cannot start");
+    }
     z.next_in = reinterpret_cast<const uint8_t*>(data.data());
     z.avail_in = data.size();
     lzma_ret rc = LZMA_OK;
-    while (rc == LZMA_OK) {
+    Status status;
+    while (rc == LZMA_OK && status.ok()) {
       z.next_out = reinterpret_cast<uint8_t*>(buf);
       z.avail_out = sizeof buf;
       rc = lzma_code(&z, LZMA_FINISH);
-      out.append(buf, sizeof buf - z.avail_out);
-      if (out.size() > max_bytes) {
-        lzma_end(&z);
-        return too_big();
-      }
+      status = emit(buf, sizeof buf - z.avail_out);
     }
     lzma_end(&z);
-    if (rc != LZMA_STREAM_END) return corrupt("not valid xz data");
-    return out;
+    if (status.ok() && rc != LZMA_STREAM_END) status = corrupt("not valid xz data");
+    return status;
   }
-  if (data.size() > max_bytes) return too_big();
-  return std::string(data);
+  return emit(data.data(), data.size());
 }
 
 Result<std::string> DnfUpgradableJson(const std::string& root) {
@@ -401,15 +424,15 @@ Result<std::string> DnfUpgradableJson(const std::string& root) {
     if (!repomd_text.ok()) return repomd_text.status();
     auto locations = ParseRepomd(*repomd_text, (*env)->Describe(repomd_path));
     if (!locations.ok()) return locations.status();
-    auto read = [&](const std::string& type) -> Result<std::optional<std::string>> {
+    // The file of `type` as stored (compressed) and its name for messages.
+    using Stored = std::pair<std::string, std::string>;
+    auto read = [&](const std::string& type) -> Result<std::optional<Stored>> {
       auto it = locations->find(type);
-      if (it == locations->end()) return std::optional<std::string>();
+      if (it == locations->end()) return std::optional<Stored>();
       const std::string path = repo.cache_dir + "/" + it->second;
       auto raw = (*env)->ReadFile(path, kMaxCompressedBytes);
       if (!raw.ok()) return raw.status();
-      auto xml = DecompressMetadata(*raw, (*env)->Describe(path), kMaxMetadataBytes);
-      if (!xml.ok()) return xml.status();
-      return std::optional<std::string>(std::move(xml).value());
+      return std::optional<Stored>(Stored{std::move(raw).value(), (*env)->Describe(path)});
     };
     auto primary = read("primary");
     if (!primary.ok()) return primary.status();
@@ -417,7 +440,7 @@ Result<std::string> DnfUpgradableJson(const std::string& root) {
       warnings.push_back("repository " + repo.id + ": repomd.xml names no primary metadata");
       continue;
     }
-    auto packages = ParsePrimary(**primary, (*env)->Describe(repo.cache_dir + "/primary"),
+    auto packages = ParsePrimary((*primary)->first, (*primary)->second,
                                  [&](const std::string& n) { return names.count(n) > 0; });
     if (!packages.ok()) return packages.status();
     for (const RepoPackage& p : *packages) {
@@ -435,7 +458,7 @@ Result<std::string> DnfUpgradableJson(const std::string& root) {
     auto updateinfo = read("updateinfo");
     if (!updateinfo.ok()) return updateinfo.status();
     if (*updateinfo) {
-      auto parsed = ParseUpdateinfo(**updateinfo, (*env)->Describe(repo.cache_dir + "/updateinfo"));
+      auto parsed = ParseUpdateinfo((*updateinfo)->first, (*updateinfo)->second);
       if (!parsed.ok()) return parsed.status();
       for (Advisory& a : *parsed) advisories.emplace_back(repo.id, std::move(a));
     }

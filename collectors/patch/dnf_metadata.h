@@ -49,6 +49,9 @@ struct RepoPackage {
   std::string arch;
   RpmEvr evr;
 };
+// The parsers below take the file as stored: XML, or XML compressed with gzip,
+// xz or zstd, decompressed as it is parsed.
+//
 // Calls `keep` for each package of primary.xml `xml` and collects those it
 // accepts. Errors name `file` and the line where the XML breaks.
 Result<std::vector<RepoPackage>> ParsePrimary(std::string_view xml, std::string_view file,
@@ -63,8 +66,12 @@ struct Advisory {
 };
 Result<std::vector<Advisory>> ParseUpdateinfo(std::string_view xml, std::string_view file);
 
-// Decompresses a metadata file by its magic bytes: gzip, xz, zstd, or plain.
-// Refuses output beyond `max_bytes` (a bomb), naming `file`.
+// Decompresses a metadata file by its magic bytes: gzip, xz, zstd, or plain,
+// handing each chunk to `sink` as it comes. Refuses output beyond `max_bytes`
+// (a bomb), naming `file`; stops at the first error `sink` returns.
+Status DecompressEach(std::string_view data, std::string_view file, size_t max_bytes,
+                      const std::function<Status(std::string_view)>& sink);
+// The same, collected into one string (small files: logs, tests).
 Result<std::string> DecompressMetadata(std::string_view data, std::string_view file,
                                        size_t max_bytes);
 

@@ -234,6 +234,35 @@ TEST(IniTest, SectionsContinuationsAndErrors) {
   EXPECT_EQ(stray.status().message().rfind("r.repo:2: ", 0), 0u);
 }
 
+TEST(DnfMetadataTest, DecompressesEveryFormatAndRefusesBombs) {
+  const std::string lists = FixturePath("debian12-patch") + "/var/lib/apt/lists/";
+  for (const char* name :
+       {"deb.debian.org_debian_dists_trixie_main_binary-amd64_Packages.xz",
+        "deb.debian.org_debian_dists_experimental_main_binary-amd64_Packages.zst",
+        "deb.debian.org_debian-security_dists_bookworm-security_main_binary-"
+        "amd64_Packages.gz",
+        "deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages"}) {
+    std::string data = testing::ReadFileOrEmpty(lists + name);
+    ASSERT_FALSE(data.empty()) << name;
+    auto plain = DecompressMetadata(data, name, 1 << 20);
+    ASSERT_TRUE(plain.ok()) << name << ": " << plain.status().message();
+    EXPECT_EQ(plain->rfind("Package: ", 0), 0u) << name;
+    // Cut in half, every compressed format is an error naming the file.
+    if (std::string_view(name).ends_with("Packages")) continue;
+    auto cut = DecompressMetadata(data.substr(0, data.size() / 2), name, 1 << 20);
+    ASSERT_FALSE(cut.ok()) << name;
+    EXPECT_NE(cut.status().message().find(name), std::string::npos);
+  }
+  TempDir dir;
+  dir.Write("zeros", std::string(4 << 20, '\0'));
+  ASSERT_EQ(RunCommand({"gzip", "-n", dir.Path("zeros")}).exit_code, 0);
+  auto bomb =
+      DecompressMetadata(testing::ReadFileOrEmpty(dir.Path("zeros.gz")), "zeros.gz", 1 << 20);
+  ASSERT_FALSE(bomb.ok());
+  EXPECT_NE(bomb.status().message().find("decompresses to more than 1048576 bytes"),
+            std::string::npos);
+}
+
 TEST(DnfMetadataTest, ParsersNameFileAndLine) {
   auto repomd = ParseRepomd("<repomd>\n<data type=\"primary\">\n<location href=\"a\"/>\n</data",
                             "repomd.xml");
