@@ -146,12 +146,13 @@ int RunHelperCommand(const std::string& name, const std::string& root) {
   const rlimit data{2ull << 30, 2ull << 30};
   ::setrlimit(RLIMIT_DATA, &data);
 #endif
-  collectors::HelperFunction fn = collectors::FindHelper(name);
-  if (fn == nullptr) {
+  const collectors::Helper* helper = collectors::FindHelper(name);
+  if (helper == nullptr) {
     std::cerr << "shoko-agent helper: no helper named '" << name << "'\n";
     return 2;
   }
-  auto answer = fn(root.empty() ? "/" : root);
+  const std::string tree = root.empty() ? "/" : root;
+  auto answer = helper->run(collectors::HelperRoot{tree, tree != "/"});
   if (!answer.ok()) {
     std::cerr << answer.status().message() << "\n";
     return 1;

@@ -141,8 +141,10 @@ int Collect(const CollectFlags& flags) {
       Log("WARNING: " + loaded.status().message() + "; starting with an empty sweep memory");
     }
   }
+  // Helpers run as in the daemon: in a child confined to the root.
+  ChildHelperRunner helpers;
   auto checks = RunSweep(*setup->env, setup->collectors, setup->mapping(), setup->baseline(),
-                         &memory, nullptr);
+                         &memory, &helpers);
   if (!memory_path.empty()) {
     if (Status s = SaveSweepMemory(memory_path, memory); !s.ok()) {
       Log("WARNING: cannot keep the sweep memory: " + s.message());

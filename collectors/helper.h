@@ -13,13 +13,33 @@
 
 namespace shoko::collectors {
 
-// Computes an answer (usually JSON) for the host tree at `root`.
-using HelperFunction = Result<std::string> (*)(const std::string& root);
+// Where a helper reads: `path`, the tree's directory; `foreign` when the tree
+// is not the running system (an image, a fixture), so that its own settings
+// (architectures, configuration) count rather than the running system's.
+// Helpers hand paths to libraries that resolve them with the kernel's usual
+// lookup, so before reading a foreign tree they check (ResolvesInside) that
+// no symlink leads out of it.
+struct HelperRoot {
+  std::string path = "/";
+  bool foreign = false;
+};
+
+// Computes an answer (usually JSON) for the tree at `root`.
+using HelperFunction = Result<std::string> (*)(const HelperRoot& root);
+
+struct Helper {
+  HelperFunction run = nullptr;
+};
 
 // Registers `fn` under `name` during static initialisation.
 bool RegisterHelper(std::string name, HelperFunction fn);
 // The helper named `name`, or null.
-HelperFunction FindHelper(std::string_view name);
+const Helper* FindHelper(std::string_view name);
+
+// OK when `path` (a path under `root`, as this system names it) does not
+// exist or resolves to a place inside `root`; InvalidArgument naming both
+// where it leads otherwise (an absolute symlink in an image, say).
+Status ResolvesInside(const std::string& root, const std::string& path);
 
 // Runs helpers in the calling process.
 class InProcessHelperRunner final : public HelperRunner {

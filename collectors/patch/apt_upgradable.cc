@@ -10,11 +10,13 @@
 #include <apt-pkg/pkgsystem.h>
 #include <apt-pkg/strutl.h>
 
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
 
 #include "collectors/helper.h"
+#include "collectors/patch/dpkg_status.h"
 
 namespace shoko::collectors::patch {
 namespace {
@@ -66,9 +68,23 @@ std::string JoinMessages(const std::vector<std::string>& messages) {
   return text.empty() ? "unknown libapt-pkg error" : text;
 }
 
+// The root's native architecture: that of its dpkg package (an image need not
+// be of this machine's architecture); empty when the status file does not say.
+std::string NativeArchitecture(const std::string& status_path) {
+  std::ifstream in(status_path, std::ios::binary);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto packages = ParseDpkgStatus(text, status_path);
+  if (!packages.ok()) return "";
+  for (const InstalledPackage& p : *packages) {
+    if (p.name == "dpkg" && !p.arch.empty() && p.arch != "all") return p.arch;
+  }
+  return "";
+}
+
 }  // namespace
 
-Result<std::string> AptUpgradableJson(const std::string& root) {
+Result<std::string> AptUpgradableJson(const collectors::HelperRoot& where) {
+  const std::string& root = where.path;
   if (root.empty() || root[0] != '/') {
     return Status::InvalidArgument("apt-upgradable: root must be an absolute path, not '" + root +
                                    "'");
@@ -79,8 +95,24 @@ Result<std::string> AptUpgradableJson(const std::string& root) {
   _config = new Configuration();
   _error->Discard();
   std::vector<std::string> messages;
-  const bool host = root == "/";
-  if (!host) _config->Set("Dir", root);  // before pkgInitConfig: the root's apt.conf.d applies
+  const bool host = !where.foreign;
+  const std::string prefix = root == "/" ? "" : root;
+  if (where.foreign) {
+    // pkgInitConfig reads these first.
+    std::vector<std::string> paths = {prefix + "/etc/apt", prefix + "/etc/apt/apt.conf",
+                                      prefix + "/etc/apt/apt.conf.d"};
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(prefix + "/etc/apt/apt.conf.d", ec)) {
+      paths.push_back(e.path().string());
+    }
+    for (const std::string& p : paths) {
+      if (Status s = collectors::ResolvesInside(root, p); !s.ok()) {
+        return s.WithContext("apt-upgradable");
+      }
+    }
+  }
+  if (root != "/")
+    _config->Set("Dir", root);  // before pkgInitConfig: the root's apt.conf.d applies
   if (!pkgInitConfig(*_config)) {
     TakeMessages(&messages);
     return Status::Internal("libapt-pkg configuration: " + JoinMessages(messages));
@@ -89,9 +121,12 @@ Result<std::string> AptUpgradableJson(const std::string& root) {
   _config->Set("Dir::Cache::pkgcache", "");
   _config->Set("Dir::Cache::srcpkgcache", "");
   if (!host && !_config->Exists("APT::Architectures")) {
-    // Else apt asks the *host's* dpkg for foreign architectures.
+    // Else apt asks the running system's dpkg for the architectures.
+    if (std::string native = NativeArchitecture(prefix + "/var/lib/dpkg/status"); !native.empty()) {
+      _config->Set("APT::Architecture", native);
+    }
     std::vector<std::string> archs = {_config->Find("APT::Architecture")};
-    std::ifstream arch_file(root + "/var/lib/dpkg/arch");
+    std::ifstream arch_file(prefix + "/var/lib/dpkg/arch");
     for (std::string line; std::getline(arch_file, line);) {
       if (!line.empty() && line != archs.front()) archs.push_back(line);
     }
@@ -102,6 +137,29 @@ Result<std::string> AptUpgradableJson(const std::string& root) {
     return Status::Internal("libapt-pkg system: " + JoinMessages(messages));
   }
   APT::Configuration::getArchitectures(false);  // refresh libapt's cached list
+  if (where.foreign) {
+    // libapt-pkg opens these by path, following symlinks with the kernel's
+    // lookup, and an apt.conf.d entry may name absolute paths: everything it
+    // will read must stay inside the tree.
+    std::vector<std::string> paths = {_config->FindFile("Dir::State::status"),
+                                      _config->FindFile("Dir::Etc::sourcelist"),
+                                      _config->FindFile("Dir::Etc::preferences")};
+    for (const char* dir : {"Dir::State::Lists", "Dir::Etc::sourceparts",
+                            "Dir::Etc::preferencesparts", "Dir::Etc::parts"}) {
+      const std::string d = _config->FindDir(dir);
+      paths.push_back(d);
+      std::error_code ec;
+      for (const auto& entry : std::filesystem::directory_iterator(d, ec)) {
+        paths.push_back(entry.path().string());
+      }
+    }
+    for (const std::string& p : paths) {
+      if (p.empty()) continue;
+      if (Status s = collectors::ResolvesInside(root, p); !s.ok()) {
+        return s.WithContext("apt-upgradable");
+      }
+    }
+  }
   pkgCacheFile cache;
   pkgDepCache* depcache = cache.GetDepCache();
   if (depcache == nullptr || _error->PendingError()) {

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "collectors/helper.h"
 #include "platform/status.h"
 
 namespace shoko::collectors::patch {
@@ -29,8 +30,9 @@ struct PendingUpdate {
 // tree at `root` as JSON {"upgradable": [...], "warnings": [...]}, sorted like
 // apt's listing. For a root other than "/", the root's own apt configuration
 // (ROOT/etc/apt/apt.conf.d) and its dpkg architectures apply. Builds apt's cache
-// in memory and writes nothing: no pkgcache.bin, no lock.
-Result<std::string> AptUpgradableJson(const std::string& root);
+// in memory and writes nothing: no pkgcache.bin, no lock. For a foreign root
+// the native architecture is its dpkg package's.
+Result<std::string> AptUpgradableJson(const collectors::HelperRoot& root);
 
 // The list in `AptUpgradableJson`'s answer.
 Result<std::vector<PendingUpdate>> ParseAptUpgradable(const std::string& json,

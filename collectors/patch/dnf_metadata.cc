@@ -384,10 +384,10 @@ Status DecompressEach(std::string_view data, std::string_view file, size_t max_b
   return emit(data.data(), data.size());
 }
 
-Result<std::string> DnfUpgradableJson(const std::string& root) {
-  auto env = platform::NewRootedEnv(root);
+Result<std::string> DnfUpgradableJson(const collectors::HelperRoot& where) {
+  auto env = platform::NewRootedEnv(where.path);
   if (!env.ok()) return env.status();
-  auto installed_json = RpmPackagesJson(root);
+  auto installed_json = RpmPackagesJson(where);
   if (!installed_json.ok()) return installed_json.status();
   auto installed = ParseRpmPackagesJson(*installed_json);
   if (!installed.ok()) return installed.status();

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "collectors/helper.h"
 #include "collectors/patch/version_order.h"
 #include "platform/env.h"
 #include "platform/status.h"
@@ -81,7 +82,7 @@ Result<std::string> DecompressMetadata(std::string_view data, std::string_view f
 // apt-upgradable helper's format plus each update's advisories. A candidate is
 // a security update when a security advisory lists a version of it newer than
 // the installed one and no newer than the candidate.
-Result<std::string> DnfUpgradableJson(const std::string& root);
+Result<std::string> DnfUpgradableJson(const collectors::HelperRoot& root);
 
 }  // namespace shoko::collectors::patch
 

@@ -46,7 +46,16 @@ std::optional<RpmDbLocation> FindRpmDatabase(const platform::Env& env) {
   return std::nullopt;
 }
 
-Result<std::string> RpmPackagesJson(const std::string& root) {
+void InitRpmConfiguration() {
+  static const bool done = [] {
+    rpmlogSetMask(RPMLOG_UPTO(RPMLOG_ERR));
+    return rpmReadConfigFiles(nullptr, nullptr) == 0;
+  }();
+  (void)done;
+}
+
+Result<std::string> RpmPackagesJson(const collectors::HelperRoot& tree) {
+  const std::string& root = tree.path;
   auto env = platform::NewRootedEnv(root);
   if (!env.ok()) return env.status();
   auto where = FindRpmDatabase(**env);
@@ -55,10 +64,13 @@ Result<std::string> RpmPackagesJson(const std::string& root) {
     return Status::NotSupported(where->file +
                                 ": rpm's ndb format, which Debian's librpm cannot read");
   }
-  rpmlogSetMask(RPMLOG_UPTO(RPMLOG_ERR));
-  if (rpmReadConfigFiles(nullptr, nullptr) != 0) {
-    return Status::Internal("librpm: cannot read its configuration");
+  if (tree.foreign) {
+    // librpm opens the database by path: it must not lead out of the tree.
+    for (const std::string& p : {where->dbpath, where->file}) {
+      if (Status s = collectors::ResolvesInside(root, root + p); !s.ok()) return s;
+    }
   }
+  InitRpmConfiguration();
   // The root's database, whatever this host's rpm would use (Debian's rpm
   // keeps a per-user ~/.rpmdb).
   rpmPushMacro(nullptr, "_dbpath", nullptr, where->dbpath.c_str(), RMIL_CMDLINE);

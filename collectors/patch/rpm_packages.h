@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "collectors/helper.h"
 #include "platform/env.h"
 #include "platform/status.h"
 
@@ -38,7 +39,10 @@ std::optional<RpmDbLocation> FindRpmDatabase(const platform::Env& env);
 // Helper "rpm-packages" (collectors/helper.h): JSON {"packages": [...]} for
 // the rpm database under `root`. librpm keeps global state and its own
 // caches, hence a helper.
-Result<std::string> RpmPackagesJson(const std::string& root);
+Result<std::string> RpmPackagesJson(const collectors::HelperRoot& root);
+
+// librpm's own configuration, read once from the running system.
+void InitRpmConfiguration();
 
 Result<std::vector<RpmPackage>> ParseRpmPackagesJson(const std::string& json);
 

@@ -494,3 +494,41 @@ TEST(EndToEndTest, PatchSweepsRememberWhatTheyLearned) {
 
 }  // namespace
 }  // namespace shoko
+
+namespace shoko {
+namespace {
+
+// libapt-pkg opens paths with the kernel's lookup, which follows an image's
+// absolute symlinks out of it: the helper refuses those, and follows the ones
+// that stay inside.
+TEST(EndToEndTest, HelpersReadNothingOutsideTheRoot) {
+  TempDir dir;
+  const std::string root = dir.Path("root");
+  ASSERT_EQ(testing::RunCommand({"cp", "-a", FixturePath("debian12-patch"), root}).exit_code, 0);
+  ASSERT_EQ(RunCommand({"mkdir", "-p", root + "/srv"}).exit_code, 0);
+  ASSERT_EQ(RunCommand({"mv", root + "/var/lib/apt/lists", root + "/srv/lists"}).exit_code, 0);
+  auto collect = [&] {
+    CommandResult r = RunCommand({SHOKO_AGENT_BIN, "collect", "--once", "--collector",
+                                  "patch.pending_updates", "--root", root, "--format", "jsonl"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    auto records = JsonLines(r.out);
+    EXPECT_EQ(records.size(), 1u) << r.out;
+    return records.empty() ? nlohmann::json() : records[0];
+  };
+  // Inside the image, /srv/lists is the image's; outside, it would be ours.
+  ASSERT_EQ(::symlink("/srv/lists", (root + "/var/lib/apt/lists").c_str()), 0);
+  nlohmann::json out = collect();
+  EXPECT_EQ(out["verdict"], "error") << out.dump();
+  EXPECT_NE(out["message"].get<std::string>().find(root + "/var/lib/apt/lists"), std::string::npos)
+      << out.dump();
+  EXPECT_NE(out["message"].get<std::string>().find("outside the root"), std::string::npos);
+
+  ASSERT_EQ(::unlink((root + "/var/lib/apt/lists").c_str()), 0);
+  ASSERT_EQ(::symlink("../../../srv/lists", (root + "/var/lib/apt/lists").c_str()), 0);
+  nlohmann::json in = collect();
+  EXPECT_EQ(in["verdict"], "pass") << in.dump();
+  EXPECT_EQ(in["facts"]["count"], 9) << in.dump();
+}
+
+}  // namespace
+}  // namespace shoko

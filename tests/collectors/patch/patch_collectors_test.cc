@@ -461,6 +461,26 @@ TEST(PatchAutoUpdatesTest, SettingsFromBothFixtures) {
   EXPECT_EQ(CollectOne("patch.auto_updates", *suffixed).verdict, Verdict::kFail);
 }
 
+TEST(HelperTest, ResolvesInsideRefusesEveryWayOut) {
+  TempDir dir;
+  const std::string root = dir.Path("root");
+  dir.Write("root/var/lib/real/file", "x");
+  dir.Write("outside/file", "y");
+  ASSERT_EQ(::symlink("real", (root + "/var/lib/in").c_str()), 0);
+  ASSERT_EQ(::symlink("/var/lib/real", (root + "/var/lib/abs").c_str()), 0);
+  ASSERT_EQ(::symlink("../../../outside", (root + "/var/lib/up").c_str()), 0);
+  ASSERT_EQ(::symlink("/nonexistent/x", (root + "/var/lib/dangling").c_str()), 0);
+  EXPECT_TRUE(ResolvesInside(root, root + "/var/lib/in/file").ok());
+  EXPECT_TRUE(ResolvesInside(root, root + "/var/lib/missing/file").ok());
+  for (const char* way_out :
+       {"/var/lib/abs/file", "/var/lib/up/file", "/var/lib/dangling/x", "/var/lib/dangling"}) {
+    Status s = ResolvesInside(root, root + way_out);
+    EXPECT_FALSE(s.ok()) << way_out;
+    EXPECT_NE(s.message().find("outside the root"), std::string::npos) << s.message();
+  }
+  EXPECT_TRUE(ResolvesInside("/", "/etc/passwd").ok());
+}
+
 // This host, judged by its own tools.
 TEST(PatchOnThisHostTest, PackagesEqualDpkgQuery) {
   if (RunCommand({"dpkg-query", "--version"}).exit_code != 0) {
