@@ -3,6 +3,7 @@
 #include <expat.h>
 #include <fnmatch.h>
 #include <lzma.h>
+#include <yaml-cpp/yaml.h>
 #include <zlib.h>
 #include <zstd.h>
 
@@ -21,6 +22,7 @@ namespace {
 constexpr size_t kMaxRepoFileBytes = 1u << 20;
 constexpr size_t kMaxCompressedBytes = 256u << 20;
 constexpr size_t kMaxMetadataBytes = 1u << 30;
+constexpr size_t kMaxModulesBytes = 256u << 20;
 
 std::string Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -384,6 +386,135 @@ Status DecompressEach(std::string_view data, std::string_view file, size_t max_b
   return emit(data.data(), data.size());
 }
 
+Status ParseModulesYaml(std::string_view yaml, std::string_view file, ModuleIndex* index) {
+  // yaml-cpp misbehaves on some malformed input (it recurses once per nesting
+  // level, and binary garbage has made it allocate without bound), so only
+  // what modulemd is goes in: UTF-8 text without control bytes, nested a few
+  // levels (real modulemd nests about 6 deep).
+  for (size_t i = 0, line_no = 1; i < yaml.size(); ++i) {
+    const auto c = static_cast<unsigned char>(yaml[i]);
+    if (c == '\n') ++line_no;
+    const bool control = (c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f;
+    size_t continuation = c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : c >= 0xc0 ? 1 : 0;
+    bool bad_utf8 = (c >= 0x80 && c < 0xc0) || c >= 0xf8 ||
+                    i + continuation >= yaml.size() + (continuation ? 0 : 1);
+    for (size_t k = 1; !bad_utf8 && k <= continuation; ++k) {
+      bad_utf8 = (static_cast<unsigned char>(yaml[i + k]) & 0xc0) != 0x80;
+    }
+    if (control || bad_utf8) {
+      return Status::Corruption(std::string(file) + ":" + std::to_string(line_no) +
+                                ": not UTF-8 text (module metadata is)");
+    }
+    i += continuation;
+  }
+  int depth = 0, line = 1;
+  size_t indent = 0;
+  bool at_line_start = true;
+  for (char c : yaml) {
+    if (c == '\n') {
+      ++line;
+      at_line_start = true;
+      indent = 0;
+      continue;
+    }
+    if (at_line_start && c == ' ') {
+      if (++indent > 256) {
+        return Status::Corruption(std::string(file) + ":" + std::to_string(line) +
+                                  ": indented too deep for module metadata");
+      }
+      continue;
+    }
+    at_line_start = false;
+    if (c == '[' || c == '{') {
+      if (++depth > 64) {
+        return Status::Corruption(std::string(file) + ":" + std::to_string(line) +
+                                  ": nested too deep for module metadata");
+      }
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  try {
+    for (const YAML::Node& doc : YAML::LoadAll(std::string(yaml))) {
+      if (!doc.IsMap() || !doc["document"] || !doc["data"] || !doc["data"].IsMap()) continue;
+      const std::string kind = doc["document"].as<std::string>("");
+      const YAML::Node& data = doc["data"];
+      if (kind == "modulemd") {
+        const std::string name = data["name"].as<std::string>("");
+        const std::string stream = data["stream"].as<std::string>("");
+        if (name.empty() || stream.empty()) continue;
+        auto& artifacts = index->artifacts[{name, stream}];
+        const YAML::Node rpms = data["artifacts"] ? data["artifacts"]["rpms"] : YAML::Node();
+        if (rpms && rpms.IsSequence()) {
+          for (const YAML::Node& r : rpms) artifacts.push_back(r.as<std::string>(""));
+        }
+      } else if (kind == "modulemd-defaults") {
+        const std::string name = data["module"].as<std::string>("");
+        const std::string stream = data["stream"] ? data["stream"].as<std::string>("") : "";
+        if (!name.empty() && !stream.empty()) index->defaults[name] = stream;
+      }
+    }
+  } catch (const YAML::Exception& e) {
+    return Status::Corruption(std::string(file) + ":" + std::to_string(e.mark.line + 1) + ": " +
+                              e.msg);
+  } catch (const std::exception& e) {  // bad_alloc, as the last line of defence
+    return Status::Corruption(std::string(file) + ": cannot read module metadata: " + e.what());
+  }
+  return Status::OK();
+}
+
+Result<ModuleFilter> ModuleFilter::For(const ModuleIndex& index, const platform::Env& env) {
+  // Module states as dnf keeps them: /etc/dnf/modules.d/NAME.module.
+  std::map<std::string, std::pair<std::string, std::string>> states;  // name → (state, stream)
+  if (auto names = env.ListDir("/etc/dnf/modules.d"); names.ok()) {
+    for (const std::string& n : *names) {
+      if (!n.ends_with(".module")) continue;
+      const std::string path = "/etc/dnf/modules.d/" + n;
+      auto text = env.ReadFile(path, kMaxRepoFileBytes);
+      if (!text.ok()) return text.status();
+      auto sections = ParseIni(*text, env.Describe(path));
+      if (!sections.ok()) return sections.status();
+      for (const IniSection& s : *sections) {
+        states[s.name] = {Lower(s.Get("state")), s.Get("stream")};
+      }
+    }
+  }
+  ModuleFilter filter;
+  for (const auto& [key, artifacts] : index.artifacts) {
+    const auto& [module, stream] = key;
+    std::string active;  // the module's active stream, if any
+    auto st = states.find(module);
+    if (st != states.end() && st->second.first == "enabled") {
+      active = st->second.second;
+    } else if (st == states.end() || st->second.first.empty()) {
+      auto d = index.defaults.find(module);
+      if (d != index.defaults.end()) active = d->second;
+    }
+    for (const std::string& nevra : artifacts) {
+      filter.modular_.insert(nevra);
+      if (stream == active) {
+        filter.active_.insert(nevra);
+        // NAME-EPOCH:VERSION-RELEASE.ARCH → NAME
+        std::string n = nevra.substr(0, nevra.rfind('.'));
+        for (int dash = 0; dash < 2 && n.rfind('-') != std::string::npos; ++dash) {
+          n.resize(n.rfind('-'));
+        }
+        filter.active_names_.insert(n);
+      }
+    }
+  }
+  return filter;
+}
+
+bool ModuleFilter::Allows(const RepoPackage& p) const {
+  if (modular_.empty()) return true;
+  const std::string nevra = p.name + "-" + p.evr.epoch.value_or("0") + ":" + p.evr.version + "-" +
+                            p.evr.release.value_or("") + "." + p.arch;
+  if (modular_.count(nevra) > 0) return active_.count(nevra) > 0;
+  // A non-modular package is hidden behind an active stream that ships its name.
+  return active_names_.count(p.name) == 0;
+}
+
 Result<std::string> DnfUpgradableJson(const collectors::HelperRoot& where) {
   auto env = platform::NewRootedEnv(where.path);
   if (!env.ok()) return env.status();
@@ -412,6 +543,22 @@ Result<std::string> DnfUpgradableJson(const collectors::HelperRoot& where) {
   std::map<std::pair<std::string, std::string>, Candidate> candidates;
   std::vector<std::pair<std::string, Advisory>> advisories;
   std::vector<std::string> warnings;
+  // The file of `type` a repository's repomd.xml names, as stored
+  // (compressed), with its name for messages.
+  using Stored = std::pair<std::string, std::string>;
+  auto read = [&](const DnfRepo& repo, const std::map<std::string, std::string>& locations,
+                  const std::string& type) -> Result<std::optional<Stored>> {
+    auto it = locations.find(type);
+    if (it == locations.end()) return std::optional<Stored>();
+    const std::string path = repo.cache_dir + "/" + it->second;
+    auto raw = (*env)->ReadFile(path, kMaxCompressedBytes);
+    if (!raw.ok()) return raw.status();
+    return std::optional<Stored>(Stored{std::move(raw).value(), (*env)->Describe(path)});
+  };
+  // First every repository's repomd.xml and module metadata: which packages
+  // belong to module streams decides what the primary lists may offer.
+  std::vector<std::pair<const DnfRepo*, std::map<std::string, std::string>>> usable;
+  ModuleIndex modules;
   for (const DnfRepo& repo : *repos) {
     if (!repo.enabled) continue;
     if (repo.cache_dir.empty()) {
@@ -424,17 +571,23 @@ Result<std::string> DnfUpgradableJson(const collectors::HelperRoot& where) {
     if (!repomd_text.ok()) return repomd_text.status();
     auto locations = ParseRepomd(*repomd_text, (*env)->Describe(repomd_path));
     if (!locations.ok()) return locations.status();
-    // The file of `type` as stored (compressed) and its name for messages.
-    using Stored = std::pair<std::string, std::string>;
-    auto read = [&](const std::string& type) -> Result<std::optional<Stored>> {
-      auto it = locations->find(type);
-      if (it == locations->end()) return std::optional<Stored>();
-      const std::string path = repo.cache_dir + "/" + it->second;
-      auto raw = (*env)->ReadFile(path, kMaxCompressedBytes);
-      if (!raw.ok()) return raw.status();
-      return std::optional<Stored>(Stored{std::move(raw).value(), (*env)->Describe(path)});
-    };
-    auto primary = read("primary");
+    auto modular = read(repo, *locations, "modules");
+    if (!modular.ok()) return modular.status();
+    if (*modular) {
+      auto yaml = DecompressMetadata((*modular)->first, (*modular)->second, kMaxModulesBytes);
+      if (!yaml.ok()) return yaml.status();
+      if (Status s = ParseModulesYaml(*yaml, (*modular)->second, &modules); !s.ok()) return s;
+    }
+    usable.emplace_back(&repo, std::move(locations).value());
+  }
+  auto filter = ModuleFilter::For(modules, **env);
+  if (!filter.ok()) return filter.status();
+
+  for (const auto& [repo_ptr, locations_map] : usable) {
+    const DnfRepo& repo = *repo_ptr;
+    const auto* locations = &locations_map;
+    auto read_type = [&](const std::string& type) { return read(repo, *locations, type); };
+    auto primary = read_type("primary");
     if (!primary.ok()) return primary.status();
     if (!*primary) {
       warnings.push_back("repository " + repo.id + ": repomd.xml names no primary metadata");
@@ -444,7 +597,7 @@ Result<std::string> DnfUpgradableJson(const collectors::HelperRoot& where) {
                                  [&](const std::string& n) { return names.count(n) > 0; });
     if (!packages.ok()) return packages.status();
     for (const RepoPackage& p : *packages) {
-      if (!repo.Offers(p.name)) continue;
+      if (!repo.Offers(p.name) || !filter->Allows(p)) continue;
       auto it = newest.find({p.name, p.arch});
       if (it == newest.end() || CompareRpmEvr(p.evr, it->second) <= 0) continue;
       Candidate& c = candidates[{p.name, p.arch}];
@@ -455,7 +608,7 @@ Result<std::string> DnfUpgradableJson(const collectors::HelperRoot& where) {
         c.repos.insert(repo.id);
       }
     }
-    auto updateinfo = read("updateinfo");
+    auto updateinfo = read_type("updateinfo");
     if (!updateinfo.ok()) return updateinfo.status();
     if (*updateinfo) {
       auto parsed = ParseUpdateinfo((*updateinfo)->first, (*updateinfo)->second);

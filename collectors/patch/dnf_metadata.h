@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -66,6 +67,29 @@ struct Advisory {
   std::vector<RepoPackage> packages;
 };
 Result<std::vector<Advisory>> ParseUpdateinfo(std::string_view xml, std::string_view file);
+
+// Module streams from modules.yaml: each stream's rpm artifacts (NEVRAs,
+// NAME-EPOCH:VERSION-RELEASE.ARCH) and each module's default stream.
+struct ModuleIndex {
+  std::map<std::pair<std::string, std::string>, std::vector<std::string>> artifacts;
+  std::map<std::string, std::string> defaults;
+};
+// Adds the modulemd and modulemd-defaults documents of `yaml`; errors name
+// `file` and the line.
+Status ParseModulesYaml(std::string_view yaml, std::string_view file, ModuleIndex* index);
+
+// dnf's modular filtering: a package of a module stream is offered only when
+// that stream is active (enabled in /etc/dnf/modules.d, or the module's
+// default when it has no state); a package outside modules is hidden when an
+// active stream ships a package of the same name.
+class ModuleFilter {
+ public:
+  static Result<ModuleFilter> For(const ModuleIndex& index, const platform::Env& env);
+  bool Allows(const RepoPackage& p) const;
+
+ private:
+  std::set<std::string> modular_, active_, active_names_;
+};
 
 // Decompresses a metadata file by its magic bytes: gzip, xz, zstd, or plain,
 // handing each chunk to `sink` as it comes. Refuses output beyond `max_bytes`

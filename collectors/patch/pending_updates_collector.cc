@@ -56,7 +56,7 @@ std::string DnfInputIdentity(const platform::Env& env) {
   if (auto where = FindRpmDatabase(env)) {
     identity += FileIdentity(env, where->file) + FileIdentity(env, where->file + "-wal");
   }
-  for (const char* dir : {"/etc/yum.repos.d", "/var/cache/dnf"}) {
+  for (const char* dir : {"/etc/yum.repos.d", "/var/cache/dnf", "/etc/dnf/modules.d"}) {
     auto names = env.ListDir(dir);
     if (!names.ok()) continue;
     for (const std::string& n : *names) {

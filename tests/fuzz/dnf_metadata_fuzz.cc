@@ -12,6 +12,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)ParseRepomd(text, "fuzz");
   (void)ParsePrimary(text, "fuzz", [](const std::string&) { return true; });
   (void)ParseUpdateinfo(text, "fuzz");
+  ModuleIndex modules;
+  (void)ParseModulesYaml(text, "fuzz", &modules);
   auto plain = DecompressMetadata(text, "fuzz", 64u << 20);
   if (plain.ok() && plain->size() > (64u << 20)) __builtin_trap();
   return 0;

@@ -151,6 +151,121 @@ TEST(RpmFamilyTest, ExcludesAndDisabledRepositoriesAsDnfHasThem) {
   EXPECT_EQ(ours.size(), 2u) << obs.facts["updates"].dump();  // openssl, openssl-libs
 }
 
+// Adds `yaml` as appstream's module metadata, as modifyrepo_c would.
+void AddModules(const TempDir& dir, const std::string& root, const std::string& yaml) {
+  const std::string repodata = root + "/var/cache/dnf/appstream-25485261a76941d3/repodata";
+  dir.Write("modules.yaml", yaml);
+  ASSERT_EQ(
+      RunCommand({"sh", "-c",
+                  "gzip -n -c " + dir.Path("modules.yaml") + " > " + dir.Path("modules.yaml.gz")})
+          .exit_code,
+      0);
+  ASSERT_EQ(root, dir.Path("root")) << "the fixture copy must live in `dir`";
+  auto sha = [&](const std::string& f) { return RunCommand({"sha256sum", f}).out.substr(0, 64); };
+  const std::string sum = sha(dir.Path("modules.yaml.gz"));
+  const std::string gz = testing::ReadFileOrEmpty(dir.Path("modules.yaml.gz"));
+  ASSERT_EQ(
+      RunCommand({"cp", dir.Path("modules.yaml.gz"), repodata + "/" + sum + "-modules.yaml.gz"})
+          .exit_code,
+      0);
+  std::string repomd = testing::ReadFileOrEmpty(repodata + "/repomd.xml");
+  repomd.replace(repomd.find("</repomd>"), 9,
+                 "  <data type=\"modules\">\n    <checksum type=\"sha256\">" + sum +
+                     "</checksum>\n    <open-checksum type=\"sha256\">" +
+                     sha(dir.Path("modules.yaml")) +
+                     "</open-checksum>\n    <location href=\"repodata/" + sum +
+                     "-modules.yaml.gz\"/>\n    <timestamp>1726113600</timestamp>\n    <size>" +
+                     std::to_string(gz.size()) + "</size>\n    <open-size>" +
+                     std::to_string(yaml.size()) + "</open-size>\n  </data>\n</repomd>");
+  dir.Write("root/var/cache/dnf/appstream-25485261a76941d3/repodata/repomd.xml", repomd);
+}
+
+std::string Stream(const std::string& stream, const std::string& artifact) {
+  return "---\ndocument: modulemd\nversion: 2\ndata:\n  name: foo\n  stream: \"" + stream +
+         "\"\n  version: 9040020240501000000\n  context: 9edba152\n  arch: x86_64\n"
+         "  summary: foo\n  description: foo\n  license:\n    module: [MIT]\n"
+         "  artifacts:\n    rpms:\n    - " +
+         artifact + "\n...\n";
+}
+
+// dnf's modular filtering, with dnf as the judge at every step: a stream's
+// package is offered only while its stream is active (enabled, or the
+// default), and an active stream hides same-named packages outside modules.
+TEST(RpmFamilyTest, ModuleStreamsFilterCandidatesAsDnfDoes) {
+  if (RunCommand({"dnf", "--version"}).exit_code != 0) {
+    GTEST_SKIP() << "dnf is not installed here (Debian package dnf): no oracle";
+  }
+  TempDir dir;
+  const std::string root = CopyOfFixture(dir);
+  auto env = EnvAt(root);
+  auto ours = [&] {
+    Observation obs = CollectOne("patch.pending_updates", *env);
+    EXPECT_NE(obs.verdict, Verdict::kError) << obs.message;
+    std::set<std::pair<std::string, std::string>> out;
+    for (const auto& u : obs.facts["updates"]) {
+      out.emplace(u["name"].get<std::string>() + "." + u["arch"].get<std::string>(),
+                  u["candidate"].get<std::string>());
+    }
+    return out;
+  };
+  const std::pair<std::string, std::string> foo = {"foo-tools.x86_64", "1.2-1.el9"};
+  // foo-tools 1.2-1 belongs to stream foo:2, which nothing enables.
+  AddModules(dir, root, Stream("2", "foo-tools-0:1.2-1.el9.x86_64"));
+  auto hidden = ours();
+  EXPECT_EQ(hidden, DnfCheckUpdate(root, dir, false));
+  EXPECT_EQ(hidden.count(foo), 0u);
+  // Enabled.
+  dir.Write("root/etc/dnf/modules.d/foo.module",
+            "[foo]\nname=foo\nstream=2\nprofiles=\nstate=enabled\n");
+  auto shown = ours();
+  EXPECT_EQ(shown, DnfCheckUpdate(root, dir, false));
+  EXPECT_EQ(shown.count(foo), 1u);
+  // Disabled, but the default stream: still off, since the state says so.
+  dir.Write("root/etc/dnf/modules.d/foo.module",
+            "[foo]\nname=foo\nstream=\nprofiles=\nstate=disabled\n");
+  EXPECT_EQ(ours(), DnfCheckUpdate(root, dir, false));
+  EXPECT_EQ(ours().count(foo), 0u);
+}
+
+TEST(RpmFamilyTest, DefaultStreamsAndNamesHiddenBehindActiveStreamsAsDnfDoes) {
+  if (RunCommand({"dnf", "--version"}).exit_code != 0) {
+    GTEST_SKIP() << "dnf is not installed here (Debian package dnf): no oracle";
+  }
+  TempDir dir;
+  const std::string root = CopyOfFixture(dir);
+  auto env = EnvAt(root);
+  auto ours = [&] {
+    Observation obs = CollectOne("patch.pending_updates", *env);
+    EXPECT_NE(obs.verdict, Verdict::kError) << obs.message;
+    std::set<std::pair<std::string, std::string>> out;
+    for (const auto& u : obs.facts["updates"]) {
+      out.emplace(u["name"].get<std::string>() + "." + u["arch"].get<std::string>(),
+                  u["candidate"].get<std::string>());
+    }
+    return out;
+  };
+  // foo:2 is the default stream; tz:9 ships a tzdata (in no primary list)
+  // and has no default.
+  AddModules(dir, root,
+             Stream("2", "foo-tools-0:1.2-1.el9.x86_64") +
+                 "---\ndocument: modulemd-defaults\nversion: 1\ndata:\n  module: foo\n"
+                 "  stream: \"2\"\n...\n"
+                 "---\ndocument: modulemd\nversion: 2\ndata:\n  name: tz\n  stream: \"9\"\n"
+                 "  version: 1\n  context: c\n  arch: noarch\n  summary: tz\n"
+                 "  description: tz\n  license:\n    module: [MIT]\n  artifacts:\n    rpms:\n"
+                 "    - tzdata-0:2099a-1.el9.noarch\n...\n");
+  auto with_default = ours();
+  EXPECT_EQ(with_default, DnfCheckUpdate(root, dir, false));
+  EXPECT_EQ(with_default.count({"foo-tools.x86_64", "1.2-1.el9"}), 1u);
+  EXPECT_EQ(with_default.count({"tzdata.noarch", "2024b-2.el9"}), 1u);
+  // Enabling tz:9 hides the non-modular tzdata update behind it.
+  dir.Write("root/etc/dnf/modules.d/tz.module",
+            "[tz]\nname=tz\nstream=9\nprofiles=\nstate=enabled\n");
+  auto hidden = ours();
+  EXPECT_EQ(hidden, DnfCheckUpdate(root, dir, false));
+  for (const auto& u : hidden) EXPECT_NE(u.first, "tzdata.noarch");
+}
+
 TEST(RpmFamilyTest, WithoutCachedMetadataPendingUpdatesAreNotApplicable) {
   TempDir dir;
   const std::string root = CopyOfFixture(dir);
