@@ -67,7 +67,8 @@ std::set<Upgrade> ParseAptList(const std::string& out) {
     std::istringstream words(line);
     std::string name_suites, candidate, arch, w1, w2, installed;
     words >> name_suites >> candidate >> arch >> w1 >> w2 >> installed;
-    installed.pop_back();  // ']'
+    EXPECT_TRUE(!installed.empty() && installed.back() == ']') << "apt's format changed: " << line;
+    if (!installed.empty() && installed.back() == ']') installed.pop_back();
     upgrades.emplace(name_suites.substr(0, name_suites.find('/')), arch, installed, candidate);
   }
   return upgrades;
