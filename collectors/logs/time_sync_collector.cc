@@ -1,0 +1,123 @@
+// logs.time_sync: whether the clock is synchronised (the kernel's view, from
+// adjtimex) and which time daemon is configured with which servers; evidence
+// timestamps are only as good as the clock (8.17, AU-8).
+#include <sys/timex.h>
+
+#include <sstream>
+
+#include "collectors/collector.h"
+#include "collectors/patch/ini.h"
+
+namespace shoko::collectors::logs {
+namespace {
+
+constexpr char kCheck[] = "logs.time_sync";
+constexpr size_t kMaxConfigBytes = 1u << 20;
+
+// "server"/"pool"/"peer" lines of chrony.conf or ntp.conf: their host names.
+std::vector<std::string> NtpServers(std::string_view text) {
+  std::vector<std::string> servers;
+  std::istringstream lines{std::string(text)};
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream words(line);
+    std::string directive, host;
+    if (!(words >> directive >> host)) continue;
+    if (directive == "server" || directive == "pool" || directive == "peer") {
+      servers.push_back(host);
+    }
+  }
+  return servers;
+}
+
+class TimeSyncCollector final : public Collector {
+ public:
+  std::vector<Observation> Collect(const CollectContext& ctx) const override {
+    Observation obs;
+    obs.check_id = kCheck;
+    nlohmann::json daemons = nlohmann::json::array();
+    auto read = [&](const std::string& path) -> std::optional<std::string> {
+      auto text = ctx.env.ReadFile(path, kMaxConfigBytes);
+      if (!text.ok()) return std::nullopt;
+      if (auto a = ArtifactOf(ctx.env, path, *text); a.ok()) {
+        obs.artifacts.push_back(std::move(a).value());
+      }
+      return std::move(text).value();
+    };
+    for (const char* path : {"/etc/chrony/chrony.conf", "/etc/chrony.conf"}) {
+      if (auto text = read(path)) {
+        daemons.push_back(
+            {{"daemon", "chronyd"}, {"config", path}, {"servers", NtpServers(*text)}});
+        break;
+      }
+    }
+    for (const char* path : {"/etc/ntpsec/ntp.conf", "/etc/ntp.conf"}) {
+      if (auto text = read(path)) {
+        daemons.push_back({{"daemon", "ntpd"}, {"config", path}, {"servers", NtpServers(*text)}});
+        break;
+      }
+    }
+    const bool timesyncd_enabled =
+        ctx.env.Stat("/etc/systemd/system/sysinit.target.wants/systemd-timesyncd.service", false)
+            .ok();
+    if (timesyncd_enabled || ctx.env.Stat("/etc/systemd/timesyncd.conf").ok()) {
+      std::vector<std::string> servers;
+      std::vector<std::string> fallback;
+      if (auto text = read("/etc/systemd/timesyncd.conf")) {
+        auto sections = patch::ParseIni(*text, ctx.env.Describe("/etc/systemd/timesyncd.conf"));
+        if (!sections.ok()) {
+          obs.verdict = Verdict::kError;
+          obs.message = sections.status().message();
+          return {obs};
+        }
+        for (const auto& s : *sections) {
+          if (s.name != "Time") continue;
+          std::istringstream ntp(s.Get("ntp")), fb(s.Get("fallbackntp"));
+          for (std::string h; ntp >> h;) servers.push_back(h);
+          for (std::string h; fb >> h;) fallback.push_back(h);
+        }
+      }
+      daemons.push_back({{"daemon", "systemd-timesyncd"},
+                         {"enabled", timesyncd_enabled},
+                         {"config", "/etc/systemd/timesyncd.conf"},
+                         {"servers", servers},
+                         {"fallback_servers", fallback}});
+    }
+    // The kernel's own verdict, meaningful only for the running system.
+    std::optional<bool> synchronised;
+    if (ctx.env.IsHostRoot()) {
+      timex tx{};
+      int state = ::adjtimex(&tx);
+      if (state >= 0) synchronised = state != TIME_ERROR && (tx.status & STA_UNSYNC) == 0;
+    }
+    obs.facts = {{"daemons", daemons},
+                 {"clock_synchronised",
+                  synchronised ? nlohmann::json(*synchronised) : nlohmann::json(nullptr)}};
+    bool configured = false;
+    for (const auto& d : daemons) {
+      configured = configured || !d["servers"].empty() ||
+                   (d.contains("fallback_servers") && !d["fallback_servers"].empty()) ||
+                   (d["daemon"] == "systemd-timesyncd" && d["enabled"] == true);
+    }
+    if (synchronised == false) {
+      obs.verdict = Verdict::kFail;
+      obs.message = "the kernel reports the clock as not synchronised";
+    } else if (!configured) {
+      obs.verdict = Verdict::kFail;
+      obs.message = "no time daemon (chrony, ntpd, systemd-timesyncd) is configured with servers";
+    } else {
+      obs.verdict = Verdict::kPass;
+      obs.message = synchronised ? "clock synchronised; " +
+                                       daemons[0]["daemon"].get<std::string>() + " configured"
+                                 : daemons[0]["daemon"].get<std::string>() +
+                                       " configured (the clock itself is observable on the running "
+                                       "host only)";
+    }
+    return {obs};
+  }
+};
+
+}  // namespace
+
+SHOKO_REGISTER_COLLECTOR(kCheck, TimeSyncCollector);
+
+}  // namespace shoko::collectors::logs
