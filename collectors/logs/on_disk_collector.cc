@@ -24,11 +24,11 @@ bool AllDigits(std::string_view s) {
 // "syslog.2.gz" → ("syslog", true); "auth.log-20261101" → ("auth.log", true);
 // "syslog" → ("syslog", false).
 std::pair<std::string, bool> Family(std::string name) {
-  bool rotated = false;
+  // A compression suffix alone (apt's eipp.log.xz) is a current log that is
+  // kept compressed; rotation adds a number or a date.
   for (const char* ext : {".gz", ".xz", ".bz2", ".zst", ".lz4"}) {
     if (name.size() > std::string_view(ext).size() && name.ends_with(ext)) {
       name.resize(name.size() - std::string_view(ext).size());
-      rotated = true;
       break;
     }
   }
@@ -42,7 +42,7 @@ std::pair<std::string, bool> Family(std::string name) {
     return {name.substr(0, dash), true};  // dateext
   }
   if (name.ends_with(".old")) return {name.substr(0, name.size() - 4), true};
-  return {name, rotated};
+  return {name, false};
 }
 
 struct FamilyStats {
@@ -145,8 +145,11 @@ class OnDiskCollector final : public Collector {
     obs.verdict = problems.empty() ? Verdict::kPass : Verdict::kFail;
     for (const std::string& p : problems) obs.message += (obs.message.empty() ? "" : "; ") + p;
     if (problems.empty()) {
-      obs.message = std::to_string(families.size()) +
-                    " rotated log famil(ies), each with history beyond the baseline";
+      obs.message = families.empty()
+                        ? "no rotated logs on disk yet, so retention cannot be shown from disk; "
+                          "no log file is open to everyone"
+                        : std::to_string(families.size()) +
+                              " rotated log famil(ies), each with history beyond the baseline";
     }
     return {obs};
   }

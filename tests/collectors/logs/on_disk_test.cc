@@ -30,7 +30,7 @@ TEST(LogsOnDiskTest, FamiliesAgesAndExposedModes) {
   for (const char* f :
        {"var/log/syslog", "var/log/syslog.1", "var/log/syslog.2.gz", "var/log/auth.log",
         "var/log/auth.log.1", "var/log/apt/history.log", "var/log/apt/history.log.1.gz",
-        "var/log/app-20261101", "var/log/open.log"}) {
+        "var/log/app-20261101", "var/log/open.log", "var/log/apt/eipp.log.xz"}) {
     dir.Write(f, "x\n");
   }
   Age(dir.Path("var/log/syslog.2.gz"), 400);
@@ -49,7 +49,7 @@ TEST(LogsOnDiskTest, FamiliesAgesAndExposedModes) {
   ASSERT_EQ(obs.size(), 1u);
   std::map<std::string, nlohmann::json> families;
   for (const auto& f : obs[0].facts["families"]) families[f["family"]] = f;
-  ASSERT_EQ(families.size(), 4u) << obs[0].facts.dump();
+  ASSERT_EQ(families.size(), 4u) << obs[0].facts.dump();  // eipp.log.xz is no rotation
   EXPECT_EQ(families["/var/log/syslog"]["rotated_files"], 2);
   EXPECT_EQ(families["/var/log/syslog"]["oldest_rotated_days"], 400);
   EXPECT_EQ(families["/var/log/syslog"]["meets_baseline"], true);
