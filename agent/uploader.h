@@ -16,7 +16,7 @@ namespace shoko::agent {
 struct UploadOptions {
   std::chrono::milliseconds connect_timeout{10000};
   std::chrono::milliseconds upload_timeout{60000};
-  size_t window = 64;  // records sent but not yet acked
+  size_t window = 64;                   // records sent but not yet acked
   uint64_t max_records_per_second = 0;  // 0: as fast as the store acks
 };
 

@@ -3,8 +3,7 @@
 #include <unistd.h>
 
 #include "collectors/collector.h"
-#include "controls/baseline.h"
-#include "platform/env.h"
+#include "tests/collectors/collect_one.h"
 #include "tests/support/temp_dir.h"
 
 namespace shoko::collectors::logs {
@@ -12,14 +11,7 @@ namespace {
 
 using testing::TempDir;
 
-Observation Collect(const std::string& root) {
-  auto env = platform::NewRootedEnv(root);
-  EXPECT_TRUE(env.ok());
-  auto c = CollectorRegistry::Global().Create("logs.remote");
-  auto obs = c->Collect({**env, controls::Baseline::BuiltIn(), nullptr, nullptr});
-  EXPECT_EQ(obs.size(), 1u);
-  return obs.empty() ? Observation{} : obs.front();
-}
+Observation Collect(const std::string& root) { return testing::CollectOneAt("logs.remote", root); }
 
 TEST(LogsRemoteTest, RsyslogLegacyAndRainerScriptForwarding) {
   TempDir dir;
