@@ -1,10 +1,8 @@
 // logs.auditd: auditd's log settings and whether its rules watch what
 // auditors ask about: identity files, sudoers, login records, time changes
 // (AU-2, AU-12; 8.15).
-#include <algorithm>
-#include <sstream>
-
 #include "collectors/collector.h"
+#include "collectors/logs/log_scanners.h"
 
 namespace shoko::collectors::logs {
 namespace {
@@ -33,30 +31,18 @@ class AuditdCollector final : public Collector {
       return {obs};
     }
     if (auto a = ArtifactOf(ctx.env, conf_path, *conf); a.ok()) obs.artifacts.push_back(*a);
-    // "key = value" lines.
+    auto fail = [&](const Status& s) {
+      obs.verdict = Verdict::kError;
+      obs.message = s.message();
+      return std::vector<Observation>{obs};
+    };
+    auto values = ParseAuditdConf(*conf, ctx.env.Describe(conf_path));
+    if (!values.ok()) return fail(values.status());
     nlohmann::json settings = nlohmann::json::object();
-    std::istringstream lines(*conf);
-    for (std::string line; std::getline(lines, line);) {
-      if (line.empty() || line[0] == '#') continue;
-      size_t eq = line.find('=');
-      if (eq == std::string::npos) continue;
-      auto trim = [](std::string s) {
-        s.erase(0, s.find_first_not_of(" \t"));
-        s.erase(s.find_last_not_of(" \t\r") + 1);
-        return s;
-      };
-      const std::string key = trim(line.substr(0, eq));
-      static const char* const kKeys[] = {"max_log_file",
-                                          "num_logs",
-                                          "max_log_file_action",
-                                          "space_left_action",
-                                          "admin_space_left_action",
-                                          "disk_full_action",
-                                          "log_group",
-                                          "log_file"};
-      if (std::find(std::begin(kKeys), std::end(kKeys), key) != std::end(kKeys)) {
-        settings[key] = trim(line.substr(eq + 1));
-      }
+    for (const char* key :
+         {"max_log_file", "num_logs", "max_log_file_action", "space_left_action",
+          "admin_space_left_action", "disk_full_action", "log_group", "log_file"}) {
+      if (auto it = values->find(key); it != values->end()) settings[key] = it->second;
     }
     // Rules: rules.d/*.rules (what augenrules compiles), else audit.rules.
     std::vector<std::string> rule_files;
@@ -66,18 +52,14 @@ class AuditdCollector final : public Collector {
       }
     }
     if (rule_files.empty()) rule_files.push_back("/etc/audit/audit.rules");
-    std::string rules;
+    AuditRules rules;
     for (const std::string& f : rule_files) {
       auto text = ctx.env.ReadFile(f, kMaxBytes);
       if (!text.ok()) continue;
       if (auto a = ArtifactOf(ctx.env, f, *text); a.ok()) obs.artifacts.push_back(*a);
-      std::istringstream in(*text);
-      for (std::string line; std::getline(in, line);) {
-        if (!line.empty() && line[0] != '#') rules += line + "\n";
-      }
+      if (Status s = ScanAuditRules(*text, ctx.env.Describe(f), &rules); !s.ok()) return fail(s);
     }
-    // What each topic needs: one of the paths watched (-w PATH or -F path=),
-    // or one of the syscalls (-S NAME[,NAME]).
+    // What each topic needs: one of the paths watched or of the syscalls.
     static const std::vector<Want> kWants = {
         {"identity", {"/etc/passwd", "/etc/shadow", "/etc/group", "/etc/gshadow"}},
         {"sudoers", {"/etc/sudoers", "/etc/sudoers.d"}},
@@ -90,24 +72,8 @@ class AuditdCollector final : public Collector {
     for (const Want& w : kWants) {
       bool found = false;
       for (const std::string& needle : w.any_of) {
-        const bool path = needle[0] == '/';
-        std::istringstream in(rules);
-        for (std::string line; !found && std::getline(in, line);) {
-          std::istringstream words(line);
-          std::vector<std::string> t;
-          for (std::string x; words >> x;) t.push_back(x);
-          for (size_t i = 0; i + 1 < t.size() && !found; ++i) {
-            if (path && ((t[i] == "-w" && t[i + 1] == needle) || t[i + 1] == "path=" + needle ||
-                         t[i + 1] == "dir=" + needle)) {
-              found = true;
-            }
-            if (!path && t[i] == "-S") {
-              std::istringstream calls(t[i + 1]);
-              for (std::string c; std::getline(calls, c, ',');) found = found || c == needle;
-            }
-          }
-        }
-        if (found) break;
+        found = found || rules.paths.contains(needle) || rules.paths.contains(needle + "/") ||
+                rules.syscalls.contains(needle);
       }
       watched[w.topic] = found;
       if (!found) missing.push_back(w.topic);

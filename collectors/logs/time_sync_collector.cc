@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "collectors/collector.h"
+#include "collectors/logs/log_scanners.h"
 #include "collectors/patch/ini.h"
 
 namespace shoko::collectors::logs {
@@ -13,21 +14,6 @@ namespace {
 
 constexpr char kCheck[] = "logs.time_sync";
 constexpr size_t kMaxConfigBytes = 1u << 20;
-
-// "server"/"pool"/"peer" lines of chrony.conf or ntp.conf: their host names.
-std::vector<std::string> NtpServers(std::string_view text) {
-  std::vector<std::string> servers;
-  std::istringstream lines{std::string(text)};
-  for (std::string line; std::getline(lines, line);) {
-    std::istringstream words(line);
-    std::string directive, host;
-    if (!(words >> directive >> host)) continue;
-    if (directive == "server" || directive == "pool" || directive == "peer") {
-      servers.push_back(host);
-    }
-  }
-  return servers;
-}
 
 class TimeSyncCollector final : public Collector {
  public:
@@ -43,16 +29,53 @@ class TimeSyncCollector final : public Collector {
       }
       return std::move(text).value();
     };
+    auto fail = [&](const Status& s) {
+      obs.verdict = Verdict::kError;
+      obs.message = s.message();
+      return std::vector<Observation>{obs};
+    };
+    // The servers of a chrony or ntpd configuration, and (chrony) of the
+    // files it names: confdir/sourcedir directories and includes, one level.
+    auto servers_of = [&](const std::string& path,
+                          const std::string& text) -> Result<nlohmann::json> {
+      auto scan = ScanNtpConfig(text, ctx.env.Describe(path));
+      if (!scan.ok()) return scan.status();
+      std::vector<std::string> servers = scan->servers;
+      std::vector<std::string> more;
+      for (const auto& [dir, suffix] : scan->dirs) {
+        auto names = ctx.env.ListDir(dir);
+        if (!names.ok()) continue;  // sourcedir /run/chrony-dhcp is often absent
+        for (const std::string& n : *names) {
+          if (n.ends_with(suffix)) more.push_back(dir + "/" + n);
+        }
+      }
+      for (const std::string& pattern : scan->includes) {
+        if (auto matches = platform::Glob(ctx.env, pattern); matches.ok()) {
+          more.insert(more.end(), matches->begin(), matches->end());
+        }
+      }
+      for (const std::string& f : more) {
+        auto inner = read(f);
+        if (!inner) continue;
+        auto sub = ScanNtpConfig(*inner, ctx.env.Describe(f));
+        if (!sub.ok()) return sub.status();
+        servers.insert(servers.end(), sub->servers.begin(), sub->servers.end());
+      }
+      return nlohmann::json(servers);
+    };
     for (const char* path : {"/etc/chrony/chrony.conf", "/etc/chrony.conf"}) {
       if (auto text = read(path)) {
-        daemons.push_back(
-            {{"daemon", "chronyd"}, {"config", path}, {"servers", NtpServers(*text)}});
+        auto servers = servers_of(path, *text);
+        if (!servers.ok()) return fail(servers.status());
+        daemons.push_back({{"daemon", "chronyd"}, {"config", path}, {"servers", *servers}});
         break;
       }
     }
     for (const char* path : {"/etc/ntpsec/ntp.conf", "/etc/ntp.conf"}) {
       if (auto text = read(path)) {
-        daemons.push_back({{"daemon", "ntpd"}, {"config", path}, {"servers", NtpServers(*text)}});
+        auto servers = servers_of(path, *text);
+        if (!servers.ok()) return fail(servers.status());
+        daemons.push_back({{"daemon", "ntpd"}, {"config", path}, {"servers", *servers}});
         break;
       }
     }
@@ -64,11 +87,7 @@ class TimeSyncCollector final : public Collector {
       std::vector<std::string> fallback;
       if (auto text = read("/etc/systemd/timesyncd.conf")) {
         auto sections = patch::ParseIni(*text, ctx.env.Describe("/etc/systemd/timesyncd.conf"));
-        if (!sections.ok()) {
-          obs.verdict = Verdict::kError;
-          obs.message = sections.status().message();
-          return {obs};
-        }
+        if (!sections.ok()) return fail(sections.status());
         for (const auto& s : *sections) {
           if (s.name != "Time") continue;
           std::istringstream ntp(s.Get("ntp")), fb(s.Get("fallbackntp"));
