@@ -55,7 +55,8 @@ class AuditdCollector final : public Collector {
     AuditRules rules;
     for (const std::string& f : rule_files) {
       auto text = ctx.env.ReadFile(f, kMaxBytes);
-      if (!text.ok()) continue;
+      if (!text.ok() && text.status().IsNotFound()) continue;
+      if (!text.ok()) return fail(text.status());
       if (auto a = ArtifactOf(ctx.env, f, *text); a.ok()) obs.artifacts.push_back(*a);
       if (Status s = ScanAuditRules(*text, ctx.env.Describe(f), &rules); !s.ok()) return fail(s);
     }

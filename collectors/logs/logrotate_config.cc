@@ -111,7 +111,14 @@ class Parser {
       // logrotate: "cannot stat" is an error for the including file.
       return Fail(from, line, "include " + target + ": " + info.status().message());
     }
-    if (info->type != platform::FileInfo::Type::kDirectory) return ParseFile(target, depth + 1);
+    // A file already being read loops: named at this include line.
+    auto loop = [&](const std::string& p) {
+      return Fail(from, line,
+                  "include " + target + ": reads " + p + " again (an include loop)");
+    };
+    if (info->type != platform::FileInfo::Type::kDirectory) {
+      return active_.count(target) > 0 ? loop(target) : ParseFile(target, depth + 1);
+    }
     auto names = env_.ListDir(target);
     if (!names.ok()) return names.status();
     for (const std::string& n : *names) {
@@ -119,6 +126,7 @@ class Parser {
       const std::string p = target + "/" + n;
       auto entry = env_.Stat(p);
       if (!entry.ok() || entry->type != platform::FileInfo::Type::kRegular) continue;
+      if (active_.count(p) > 0) return loop(p);
       if (Status s = ParseFile(p, depth + 1); !s.ok()) return s;
     }
     return Status::OK();

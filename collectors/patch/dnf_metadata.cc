@@ -434,8 +434,39 @@ Status ParseModulesYaml(std::string_view yaml, std::string_view file, ModuleInde
       --depth;
     }
   }
+  // One document at a time, split here at "---" lines: yaml-cpp's LoadAll
+  // can loop forever on some malformed streams (",\n- 5" yields document
+  // after document without consuming input), allocating without bound.
+  std::vector<std::pair<std::string, int>> documents;  // text, first line
+  {
+    std::string current;
+    int first = 1, line_no = 0;
+    size_t at = 0;
+    while (at < yaml.size()) {
+      const size_t nl = yaml.find('\n', at);
+      std::string_view row = yaml.substr(at, nl == std::string_view::npos ? nl : nl - at);
+      at = nl == std::string_view::npos ? yaml.size() : nl + 1;
+      ++line_no;
+      if (!row.empty() && row.back() == '\r') row.remove_suffix(1);
+      if (row == "---" || row.starts_with("--- ") || row == "...") {
+        if (!current.empty()) documents.emplace_back(std::move(current), first);
+        current.clear();
+        first = line_no + 1;
+        if (row.starts_with("--- ")) {  // content on the marker line
+          current = std::string(row.substr(4)) + "\n";
+          first = line_no;
+        }
+        continue;
+      }
+      current.append(row).push_back('\n');
+    }
+    if (!current.empty()) documents.emplace_back(std::move(current), first);
+  }
+  int doc_line = 1;
   try {
-    for (const YAML::Node& doc : YAML::LoadAll(std::string(yaml))) {
+    for (const auto& [doc_text, first_line] : documents) {
+      doc_line = first_line;
+      const YAML::Node doc = YAML::Load(doc_text);
       if (!doc.IsMap() || !doc["document"] || !doc["data"] || !doc["data"].IsMap()) continue;
       const std::string kind = doc["document"].as<std::string>("");
       const YAML::Node& data = doc["data"];
@@ -455,8 +486,8 @@ Status ParseModulesYaml(std::string_view yaml, std::string_view file, ModuleInde
       }
     }
   } catch (const YAML::Exception& e) {
-    return Status::Corruption(std::string(file) + ":" + std::to_string(e.mark.line + 1) + ": " +
-                              e.msg);
+    return Status::Corruption(std::string(file) + ":" +
+                              std::to_string(doc_line + std::max(e.mark.line, 0)) + ": " + e.msg);
   } catch (const std::exception& e) {  // bad_alloc, as the last line of defence
     return Status::Corruption(std::string(file) + ": cannot read module metadata: " + e.what());
   }

@@ -3,7 +3,10 @@
 // (truncation), the bytes with random bits flipped; random binary buffers;
 // and the largest input repeated to 16 MiB. A crash, sanitizer report or trap fails
 // the run; the target itself asserts what must hold of a result.
+#include <sys/resource.h>
+
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -15,8 +18,24 @@
 
 namespace {
 
+// A memory bomb is a failure too: peak RSS above this after an input stops
+// the run, with that input saved for reproduction.
+constexpr long kMaxRssKiB = 2L << 20;
+
 void Run(const std::string& input) {
+  // SHOKO_FUZZ_LAST=FILE keeps the input being run, for a process the
+  // kernel kills (OOM) before it can say which input it was.
+  static const char* last = std::getenv("SHOKO_FUZZ_LAST");
+  if (last != nullptr) std::ofstream(last, std::ios::binary | std::ios::trunc) << input;
   LLVMFuzzerTestOneInput(reinterpret_cast<const uint8_t*>(input.data()), input.size());
+  rusage usage{};
+  if (::getrusage(RUSAGE_SELF, &usage) == 0 && usage.ru_maxrss > kMaxRssKiB) {
+    const std::string saved = std::filesystem::temp_directory_path() / "shoko-fuzz-memory-bomb.input";
+    std::ofstream(saved, std::ios::binary) << input;
+    std::fprintf(stderr, "peak RSS %ld KiB after an input of %zu bytes, saved as %s\n",
+                 usage.ru_maxrss, input.size(), saved.c_str());
+    std::abort();
+  }
 }
 
 void Hostile(const std::string& input, std::mt19937& rng, bool huge_too) {
@@ -44,7 +63,8 @@ int main(int argc, char** argv) {
     std::filesystem::path p(argv[i]);
     if (std::filesystem::is_directory(p)) {
       for (const auto& e : std::filesystem::recursive_directory_iterator(p)) {
-        if (e.is_regular_file()) files.push_back(e.path().string());
+        // Links are skipped: some fixtures point outside themselves on purpose.
+        if (e.is_regular_file() && !e.is_symlink()) files.push_back(e.path().string());
       }
     } else {
       files.push_back(p.string());

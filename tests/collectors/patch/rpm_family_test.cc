@@ -390,5 +390,27 @@ TEST(DnfMetadataTest, ParsersNameFileAndLine) {
       << repos.status().message();
 }
 
+// yaml-cpp's LoadAll yields documents forever on ",\n- 5" (found by the
+// fuzz replay, 24 GB before the OOM killer): documents are split first.
+TEST(DnfMetadataTest, ModuleYamlIsReadOneDocumentAtATime) {
+  ModuleIndex index;
+  // Returning at all is the test (the old code never did); nothing is a module.
+  (void)ParseModulesYaml(",\n- 5", "m.yaml", &index);
+  EXPECT_TRUE(index.artifacts.empty());
+  const std::string two =
+      "---\ndocument: modulemd\nversion: 2\ndata:\n  name: nodejs\n  stream: \"18\"\n"
+      "  artifacts:\n    rpms:\n    - nodejs-1:18.19.0-1.module+el9.x86_64\n...\n"
+      "---\ndocument: modulemd-defaults\nversion: 1\ndata:\n  module: nodejs\n  stream: "
+      "\"18\"\n...\n--- {document: modulemd, data: {name: php, stream: \"8.1\"}}\n";
+  ASSERT_TRUE(ParseModulesYaml(two, "m.yaml", &index).ok());
+  EXPECT_EQ(index.defaults["nodejs"], "18");
+  EXPECT_EQ((index.artifacts[{"nodejs", "18"}].size()), 1u);
+  EXPECT_TRUE((index.artifacts.contains({"php", "8.1"})));
+  Status bad = ParseModulesYaml("---\ndocument: modulemd\n---\na: [1\n", "m.yaml", &index);
+  ASSERT_FALSE(bad.ok());
+  // Where yaml-cpp notices: the end of the input, line 5 of the file.
+  EXPECT_EQ(bad.message().rfind("m.yaml:5:", 0), 0u) << bad.message();
+}
+
 }  // namespace
 }  // namespace shoko::collectors::patch
