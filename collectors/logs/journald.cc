@@ -54,13 +54,14 @@ Result<JournaldSettings> LoadJournaldSettings(const platform::Env& env) {
     settings.files.push_back(path);
     for (const patch::IniSection& s : *sections) {
       if (s.name != "Journal") continue;
-      for (const auto& [key, value] : s.values) {
+      for (size_t i = 0; i < s.values.size(); ++i) {
+        const auto& [key, value] = s.values[i];
         if (value.empty()) {
           settings.values.erase(key);
           settings.origins.erase(key);
         } else {
           settings.values[key] = value;
-          settings.origins[key] = path;
+          settings.origins[key] = path + ":" + std::to_string(s.value_lines[i]);
         }
       }
     }

@@ -44,8 +44,8 @@ class JournaldCollector final : public Collector {
     auto retention = ParseTimespanSeconds(retention_text);
     if (!retention) {
       obs.verdict = Verdict::kError;
-      obs.message = settings->origins["maxretentionsec"] + ": MaxRetentionSec=" + retention_text +
-                    " is not a time span";
+      obs.message = ctx.env.Describe(settings->origins["maxretentionsec"]) +
+                    ": MaxRetentionSec=" + retention_text + " is not a time span";
       return {obs};
     }
     const nlohmann::json& expected = ctx.baseline.ExpectedFor(kCheck);

@@ -113,8 +113,7 @@ class Parser {
     }
     // A file already being read loops: named at this include line.
     auto loop = [&](const std::string& p) {
-      return Fail(from, line,
-                  "include " + target + ": reads " + p + " again (an include loop)");
+      return Fail(from, line, "include " + target + ": reads " + p + " again (an include loop)");
     };
     if (info->type != platform::FileInfo::Type::kDirectory) {
       return active_.count(target) > 0 ? loop(target) : ParseFile(target, depth + 1);

@@ -49,7 +49,7 @@ Result<std::vector<IniSection>> ParseIni(std::string_view text, std::string_view
       if (line.back() != ']' || Trim(line.substr(1, line.size() - 2)).empty()) {
         return error(line_no, "bad [section] header");
       }
-      sections.push_back({std::string(Trim(line.substr(1, line.size() - 2))), line_no, {}});
+      sections.push_back({std::string(Trim(line.substr(1, line.size() - 2))), line_no, {}, {}});
       after_value = false;
       continue;
     }
@@ -61,6 +61,7 @@ Result<std::vector<IniSection>> ParseIni(std::string_view text, std::string_view
     std::string key(Trim(line.substr(0, eq)));
     for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     sections.back().values.emplace_back(std::move(key), std::string(Trim(line.substr(eq + 1))));
+    sections.back().value_lines.push_back(line_no);
     after_value = true;
   }
   return sections;

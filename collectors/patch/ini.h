@@ -17,6 +17,7 @@ struct IniSection {
   std::string name;
   int line = 0;                                             // of its [header]
   std::vector<std::pair<std::string, std::string>> values;  // keys lower-cased
+  std::vector<int> value_lines;                             // the line of each value
 
   // The last value of `key` (lower case), or `fallback`.
   std::string Get(std::string_view key, std::string_view fallback = "") const;

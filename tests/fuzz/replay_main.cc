@@ -30,7 +30,8 @@ void Run(const std::string& input) {
   LLVMFuzzerTestOneInput(reinterpret_cast<const uint8_t*>(input.data()), input.size());
   rusage usage{};
   if (::getrusage(RUSAGE_SELF, &usage) == 0 && usage.ru_maxrss > kMaxRssKiB) {
-    const std::string saved = std::filesystem::temp_directory_path() / "shoko-fuzz-memory-bomb.input";
+    const std::string saved =
+        std::filesystem::temp_directory_path() / "shoko-fuzz-memory-bomb.input";
     std::ofstream(saved, std::ios::binary) << input;
     std::fprintf(stderr, "peak RSS %ld KiB after an input of %zu bytes, saved as %s\n",
                  usage.ru_maxrss, input.size(), saved.c_str());

@@ -2,13 +2,12 @@
 // 24.04 (with an operator's drop-ins) and RHEL 9, then hostile roots — some
 // committed (tests/fixtures/hostile-logs), some made here (10 MB files,
 // FIFOs and directories where files belong), since git keeps neither.
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 
 #include <filesystem>
 #include <fstream>
 #include <map>
-
-#include <gtest/gtest.h>
 
 #include "collectors/collector.h"
 #include "tests/collectors/collect_one.h"
@@ -85,8 +84,7 @@ TEST(LogsFamilyTest, IncludeLoopIsAnErrorAtTheIncludeLine) {
   const Observation& l = obs["logs.logrotate"];
   EXPECT_EQ(l.verdict, Verdict::kError);
   EXPECT_NE(l.message.find("/etc/logrotate.d/zz-back (in root "), std::string::npos) << l.message;
-  EXPECT_NE(l.message.find("):3: include /etc/logrotate.d: reads"), std::string::npos)
-      << l.message;
+  EXPECT_NE(l.message.find("):3: include /etc/logrotate.d: reads"), std::string::npos) << l.message;
   EXPECT_NE(l.message.find("include loop"), std::string::npos) << l.message;
 }
 
@@ -198,6 +196,23 @@ TEST(LogsFamilyTest, HugeFifoAndDirectoryConfigsAreErrorsNamingTheFile) {
         << o.message;
     EXPECT_NE(o.message.find(c.says), std::string::npos) << o.message;
   }
+}
+
+TEST(LogsFamilyTest, BadValuesNameFileAndLine) {
+  BrokenRoot root;
+  root.dir().Write("etc/systemd/journald.conf.d/b.conf",
+                   "[Journal]\r\n\r\nMaxRetentionSec=forever\r\n");
+  Observation j = CollectOneAt("logs.journald", root.dir().path());
+  EXPECT_EQ(j.verdict, Verdict::kError);
+  EXPECT_EQ(j.message.rfind("/etc/systemd/journald.conf.d/b.conf:3 (in root ", 0), 0u) << j.message;
+  EXPECT_NE(j.message.find("MaxRetentionSec=forever is not a time span"), std::string::npos);
+  root.dir().Write("etc/audit/auditd.conf", "num_logs = 5\nmax_log_file 8\n");
+  Observation a = CollectOneAt("logs.auditd", root.dir().path());
+  EXPECT_EQ(a.verdict, Verdict::kError);
+  EXPECT_NE(a.message.find("/etc/audit/auditd.conf (in root " + root.dir().path() +
+                           "):2: not a 'key = value' line"),
+            std::string::npos)
+      << a.message;
 }
 
 }  // namespace

@@ -63,7 +63,7 @@ TEST(JournaldTest, DropInsFollowSystemdsPrecedence) {
   EXPECT_EQ(s->values.count("compress"), 0u);
   EXPECT_EQ(s->values["seal"], "no");
   EXPECT_EQ(s->values.count("forwardtosyslog"), 0u);  // reset by an empty assignment
-  EXPECT_EQ(s->origins["storage"], "/run/systemd/journald.conf.d/10-a.conf");
+  EXPECT_EQ(s->origins["storage"], "/run/systemd/journald.conf.d/10-a.conf:2");
   EXPECT_EQ(s->files.front(), "/etc/systemd/journald.conf");
 }
 
