@@ -1,5 +1,10 @@
 // access.sshd: the effective sshd configuration, and one rule record per
 // baseline question about it (design §3).
+#include <fnmatch.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -10,7 +15,34 @@ namespace shoko::collectors::access {
 namespace {
 
 constexpr char kObservation[] = "access.sshd";
-constexpr char kPermitRootLogin[] = "access.sshd.permit_root_login";
+
+// One baseline question about the effective configuration: its rule record
+// is access.sshd.<name>, judged by the baseline's values for that check_id:
+//   allowed: [values]            the keyword's value must be one of them
+//   max: N (and min: N)          a number (times in seconds) within bounds
+//   forbidden: [patterns]        no algorithm of the list may match one
+struct SshdRule {
+  const char* check_id;
+  const char* keyword;  // lower-case, as in `effective`
+  const char* spelled;  // as sshd_config(5) spells it, for messages
+};
+constexpr SshdRule kRules[] = {
+    {"access.sshd.permit_root_login", "permitrootlogin", "PermitRootLogin"},
+    {"access.sshd.password_authentication", "passwordauthentication", "PasswordAuthentication"},
+    {"access.sshd.permit_empty_passwords", "permitemptypasswords", "PermitEmptyPasswords"},
+    {"access.sshd.max_auth_tries", "maxauthtries", "MaxAuthTries"},
+    {"access.sshd.hostbased_authentication", "hostbasedauthentication",
+     "HostbasedAuthentication"},
+    {"access.sshd.ignore_rhosts", "ignorerhosts", "IgnoreRhosts"},
+    {"access.sshd.permit_user_environment", "permituserenvironment", "PermitUserEnvironment"},
+    {"access.sshd.x11_forwarding", "x11forwarding", "X11Forwarding"},
+    {"access.sshd.login_grace_time", "logingracetime", "LoginGraceTime"},
+    {"access.sshd.client_alive_interval", "clientaliveinterval", "ClientAliveInterval"},
+    {"access.sshd.log_level", "loglevel", "LogLevel"},
+    {"access.sshd.ciphers", "ciphers", "Ciphers"},
+    {"access.sshd.macs", "macs", "MACs"},
+    {"access.sshd.kex_algorithms", "kexalgorithms", "KexAlgorithms"},
+};
 
 Observation RuleRecord(const char* check_id, Verdict verdict, std::string message) {
   Observation rule;
@@ -21,31 +53,98 @@ Observation RuleRecord(const char* check_id, Verdict verdict, std::string messag
   return rule;
 }
 
-// PermitRootLogin must be one of the baseline's allowed values.
-Observation JudgePermitRootLogin(const SshdConfig& config, const controls::Baseline& baseline,
-                                 const std::vector<Artifact>& artifacts) {
-  const nlohmann::json& expected = baseline.ExpectedFor(kPermitRootLogin);
-  std::vector<std::string> allowed;
-  if (expected.contains("allowed") && expected["allowed"].is_array()) {
-    for (const auto& v : expected["allowed"]) {
-      if (v.is_string())
-        allowed.push_back(NormalizeSshdValue("permitrootlogin", v.get<std::string>()));
+std::string JoinText(const std::vector<std::string>& v) {
+  std::string out;
+  for (const std::string& s : v) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+
+Observation Judge(const SshdRule& r, const SshdConfig& config, const controls::Baseline& baseline,
+                  const std::vector<Artifact>& artifacts) {
+  const nlohmann::json& expected = baseline.ExpectedFor(r.check_id);
+  auto strings = [&](const char* key) {
+    std::vector<std::string> out;
+    if (expected.is_object() && expected.contains(key) && expected[key].is_array()) {
+      for (const auto& v : expected[key]) {
+        if (v.is_string()) out.push_back(NormalizeSshdValue(r.keyword, v.get<std::string>()));
+      }
+    }
+    return out;
+  };
+  auto number = [&](const char* key) -> std::optional<long long> {
+    if (expected.is_object() && expected.contains(key) && expected[key].is_number_integer()) {
+      return expected[key].get<long long>();
+    }
+    return std::nullopt;
+  };
+  const std::vector<std::string> allowed = strings("allowed");
+  const std::vector<std::string> forbidden = strings("forbidden");
+  const std::optional<long long> max = number("max"), min = number("min");
+  if (allowed.empty() && forbidden.empty() && !max && !min) {
+    return RuleRecord(r.check_id, Verdict::kError,
+                      std::string("baseline has no allowed, forbidden, max or min value for ") +
+                          r.check_id);
+  }
+  // What is wrong with `value` for the baseline; empty when nothing is.
+  auto problem = [&](const std::string& value) -> std::string {
+    if (!allowed.empty()) {
+      return std::find(allowed.begin(), allowed.end(), value) == allowed.end()
+                 ? "baseline allows " + JoinText(allowed)
+                 : "";
+    }
+    if (!forbidden.empty()) {
+      std::vector<std::string> weak;
+      size_t at = 0;
+      while (at <= value.size()) {
+        const size_t comma = std::min(value.find(',', at), value.size());
+        const std::string name = value.substr(at, comma - at);
+        for (const std::string& pattern : forbidden) {
+          if (::fnmatch(pattern.c_str(), name.c_str(), 0) == 0) {
+            weak.push_back(name);
+            break;
+          }
+        }
+        at = comma + 1;
+      }
+      return weak.empty() ? "" : "the baseline forbids " + JoinText(weak);
+    }
+    char* end = nullptr;
+    const long long n = std::strtoll(value.c_str(), &end, 10);
+    if (value.empty() || *end != '\0') return "not a number";
+    if ((max && n > *max) || (min && n < *min)) {
+      return "baseline asks for " + (min && max ? std::to_string(*min) + " to " + std::to_string(*max)
+                                     : max      ? "at most " + std::to_string(*max)
+                                                : "at least " + std::to_string(*min));
+    }
+    return "";
+  };
+  const std::string actual = config.effective.value(r.keyword, "");
+  std::vector<std::string> problems;
+  if (std::string p = problem(actual); !p.empty()) {
+    problems.push_back(std::string(r.spelled) + " is " + actual + ": " + p);
+  }
+  // A Match block can grant what the global setting refuses.
+  nlohmann::json in_blocks = nlohmann::json::array();
+  for (const SshdMatchBlock& b : config.match_blocks) {
+    if (!b.overrides.contains(r.keyword)) continue;
+    const std::string value = b.overrides[r.keyword].get<std::string>();
+    in_blocks.push_back({{"criteria", b.criteria},
+                         {"defined_in", b.file + ":" + std::to_string(b.line)},
+                         {"value", value}});
+    if (std::string p = problem(value); !p.empty()) {
+      problems.push_back("Match " + b.criteria + " (" + b.file + ":" + std::to_string(b.line) +
+                         ") sets " + value + ": " + p);
     }
   }
-  if (allowed.empty()) {
-    Observation rule =
-        RuleRecord(kPermitRootLogin, Verdict::kError,
-                   "baseline has no 'allowed' values for " + std::string(kPermitRootLogin));
-    return rule;
-  }
-  const std::string actual = config.effective.value("permitrootlogin", "");
-  bool ok = std::find(allowed.begin(), allowed.end(), actual) != allowed.end();
-  std::string allowed_text;
-  for (const std::string& a : allowed) allowed_text += (allowed_text.empty() ? "" : ", ") + a;
+  std::string message;
+  for (const std::string& p : problems) message += (message.empty() ? "" : "; ") + p;
   Observation rule =
-      RuleRecord(kPermitRootLogin, ok ? Verdict::kPass : Verdict::kFail,
-                 "PermitRootLogin is " + actual + (ok ? "" : "; baseline allows " + allowed_text));
-  rule.facts = {{"permitrootlogin", actual}, {"allowed", allowed}};
+      RuleRecord(r.check_id, problems.empty() ? Verdict::kPass : Verdict::kFail,
+                 problems.empty() ? std::string(r.spelled) + " is " + actual +
+                                        (in_blocks.empty() ? "" : ", in every Match block too")
+                                  : message);
+  rule.facts = {{r.keyword, actual}};
+  if (!in_blocks.empty()) rule.facts["match_blocks"] = in_blocks;
   rule.expected = expected;
   rule.artifacts = artifacts;
   return rule;
@@ -67,7 +166,9 @@ class SshdCollector final : public Collector {
                  : config.status().message();
       obs.verdict = verdict;
       obs.message = message;
-      return {obs, RuleRecord(kPermitRootLogin, verdict, message)};
+      std::vector<Observation> out = {obs};
+      for (const SshdRule& r : kRules) out.push_back(RuleRecord(r.check_id, verdict, message));
+      return out;
     }
     std::vector<Artifact> artifacts;
     for (const std::string& file : config->files) {
@@ -89,7 +190,9 @@ class SshdCollector final : public Collector {
                  {"effective", config->effective},
                  {"match_blocks", blocks}};
     obs.artifacts = artifacts;
-    return {obs, JudgePermitRootLogin(*config, ctx.baseline, artifacts)};
+    std::vector<Observation> out = {obs};
+    for (const SshdRule& r : kRules) out.push_back(Judge(r, *config, ctx.baseline, artifacts));
+    return out;
   }
 };
 

@@ -1,5 +1,7 @@
 #include "collectors/access/sshd_config.h"
 
+#include <fnmatch.h>
+
 #include <algorithm>
 #include <cctype>
 #include <optional>
@@ -40,6 +42,102 @@ const std::vector<std::pair<const char*, const char*>> kDefaults = {
     {"usepam", "no"},
     {"x11forwarding", "no"},
 };
+
+// Algorithm lists as OpenSSH 9.2 (Debian 12's build) knows them: what `ssh -Q
+// cipher|mac|kex` lists, and the default sshd -T prints.
+struct AlgorithmList {
+  const char* keyword;
+  const char* spec_name;  // in sshd's "Bad SSH2 <name> spec" refusal
+  const char* all;
+  const char* defaults;
+};
+const AlgorithmList kAlgorithmLists[] = {
+    {"ciphers", "cipher",
+     "3des-cbc,aes128-cbc,aes192-cbc,aes256-cbc,aes128-ctr,aes192-ctr,aes256-ctr,"
+     "aes128-gcm@openssh.com,aes256-gcm@openssh.com,chacha20-poly1305@openssh.com",
+     "chacha20-poly1305@openssh.com,aes128-ctr,aes192-ctr,aes256-ctr,aes128-gcm@openssh.com,"
+     "aes256-gcm@openssh.com"},
+    {"macs", "mac",
+     "hmac-sha1,hmac-sha1-96,hmac-sha2-256,hmac-sha2-512,hmac-md5,hmac-md5-96,"
+     "umac-64@openssh.com,umac-128@openssh.com,hmac-sha1-etm@openssh.com,"
+     "hmac-sha1-96-etm@openssh.com,hmac-sha2-256-etm@openssh.com,hmac-sha2-512-etm@openssh.com,"
+     "hmac-md5-etm@openssh.com,hmac-md5-96-etm@openssh.com,umac-64-etm@openssh.com,"
+     "umac-128-etm@openssh.com",
+     "umac-64-etm@openssh.com,umac-128-etm@openssh.com,hmac-sha2-256-etm@openssh.com,"
+     "hmac-sha2-512-etm@openssh.com,hmac-sha1-etm@openssh.com,umac-64@openssh.com,"
+     "umac-128@openssh.com,hmac-sha2-256,hmac-sha2-512,hmac-sha1"},
+    {"kexalgorithms", "kex",
+     "diffie-hellman-group1-sha1,diffie-hellman-group14-sha1,diffie-hellman-group14-sha256,"
+     "diffie-hellman-group16-sha512,diffie-hellman-group18-sha512,"
+     "diffie-hellman-group-exchange-sha1,diffie-hellman-group-exchange-sha256,"
+     "ecdh-sha2-nistp256,ecdh-sha2-nistp384,ecdh-sha2-nistp521,curve25519-sha256,"
+     "curve25519-sha256@libssh.org,sntrup761x25519-sha512,sntrup761x25519-sha512@openssh.com",
+     "sntrup761x25519-sha512,sntrup761x25519-sha512@openssh.com,curve25519-sha256,"
+     "curve25519-sha256@libssh.org,ecdh-sha2-nistp256,ecdh-sha2-nistp384,ecdh-sha2-nistp521,"
+     "diffie-hellman-group-exchange-sha256,diffie-hellman-group16-sha512,"
+     "diffie-hellman-group18-sha512,diffie-hellman-group14-sha256"},
+};
+
+const AlgorithmList* AlgorithmListFor(std::string_view keyword) {
+  for (const AlgorithmList& l : kAlgorithmLists) {
+    if (keyword == l.keyword) return &l;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> SplitCommas(std::string_view text) {
+  std::vector<std::string> out;
+  size_t at = 0;
+  while (at <= text.size()) {
+    const size_t comma = std::min(text.find(',', at), text.size());
+    out.emplace_back(text.substr(at, comma - at));
+    at = comma + 1;
+  }
+  return out;
+}
+
+// The list as kex_assemble_names() builds it: "+names" appended to the
+// default, "-patterns" removed from it, "^names" put before it, else the
+// names as given; duplicates dropped, order kept. Names (not "-" patterns)
+// must be known, or sshd refuses the file.
+Result<std::string> AssembleAlgorithms(const AlgorithmList& list, const std::string& value) {
+  const std::vector<std::string> all = SplitCommas(list.all);
+  const std::vector<std::string> defaults = SplitCommas(list.defaults);
+  const char op = value.empty() ? '\0' : value[0];
+  const std::string names = op == '+' || op == '-' || op == '^' ? value.substr(1) : value;
+  const std::vector<std::string> given = SplitCommas(names);
+  const auto bad = Status::InvalidArgument("Bad SSH2 " + std::string(list.spec_name) + " spec '" +
+                                           value + "'");
+  if (op != '-') {
+    for (const std::string& n : given) {
+      if (std::find(all.begin(), all.end(), n) == all.end()) return bad;
+    }
+  }
+  std::vector<std::string> out;
+  auto add = [&](const std::vector<std::string>& v) {
+    for (const std::string& n : v) {
+      if (std::find(out.begin(), out.end(), n) == out.end()) out.push_back(n);
+    }
+  };
+  if (op == '+') {
+    add(defaults);
+    add(given);
+  } else if (op == '^') {
+    add(given);
+    add(defaults);
+  } else if (op == '-') {
+    for (const std::string& n : defaults) {
+      bool removed = false;
+      for (const std::string& pattern : given) removed = removed || ::fnmatch(pattern.c_str(), n.c_str(), 0) == 0;
+      if (!removed) add({n});
+    }
+  } else {
+    add(given);
+  }
+  std::string joined;
+  for (const std::string& n : out) joined += (joined.empty() ? "" : ",") + n;
+  return joined;
+}
 
 const std::set<std::string, std::less<>> kTimeKeywords = {"logingracetime", "clientaliveinterval"};
 
@@ -105,6 +203,11 @@ class Resolver {
       }
       SHOKO_RETURN_IF_ERROR(CheckSshdArguments(d, path));
       std::string value = NormalizeSshdValue(d.keyword, Join(d.args));
+      if (const AlgorithmList* list = AlgorithmListFor(d.keyword)) {
+        auto assembled = AssembleAlgorithms(*list, Join(d.args));
+        if (!assembled.ok()) return assembled.status().WithContext(where);
+        value = *assembled;
+      }
       if (block) {
         nlohmann::json& overrides = out_->match_blocks[*block].overrides;
         if (!overrides.contains(d.keyword)) overrides[d.keyword] = value;
@@ -170,6 +273,9 @@ Result<SshdConfig> LoadSshdConfig(const platform::Env& env, const std::string& p
       resolver.ReadFile(path, /*active=*/true, /*never_match=*/false, std::nullopt, 0));
   for (const auto& [keyword, value] : kDefaults) {
     if (!config.effective.contains(keyword)) config.effective[keyword] = value;
+  }
+  for (const AlgorithmList& list : kAlgorithmLists) {
+    if (!config.effective.contains(list.keyword)) config.effective[list.keyword] = list.defaults;
   }
   return config;
 }

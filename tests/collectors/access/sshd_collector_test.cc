@@ -92,9 +92,12 @@ TEST(SshdConfigTest, IncludeLoopIsAnError) {
   EXPECT_NE(config.status().message().find("too many nested Includes"), std::string::npos);
 }
 
+// The observation and one rule record per baseline question.
+constexpr size_t kRecords = 15;
+
 TEST(SshdCollectorTest, HardenedHostPasses) {
   auto obs = Collect("debian12-sshd");
-  ASSERT_EQ(obs.size(), 2u);
+  ASSERT_EQ(obs.size(), kRecords);
   const Observation& config = Find(obs, "access.sshd");
   EXPECT_EQ(config.verdict, Verdict::kInfo);
   EXPECT_EQ(config.facts["effective"]["permitrootlogin"], "no");
@@ -112,12 +115,75 @@ TEST(SshdCollectorTest, DefaultRootLoginFails) {
   auto obs = Collect("sshd-defaults");
   const Observation& rule = Find(obs, "access.sshd.permit_root_login");
   EXPECT_EQ(rule.verdict, Verdict::kFail);
-  EXPECT_EQ(rule.message, "PermitRootLogin is without-password; baseline allows no");
+  EXPECT_EQ(rule.message, "PermitRootLogin is without-password: baseline allows no");
+}
+
+TEST(SshdCollectorTest, EveryRuleOnOpenSshDefaults) {
+  std::map<std::string, std::string> verdicts;
+  for (const Observation& o : Collect("sshd-defaults")) {
+    verdicts[o.check_id] = std::string(VerdictName(o.verdict)) + ": " + o.message;
+  }
+  const std::map<std::string, std::string> expected = {
+      {"access.sshd", "info: effective sshd configuration from 1 file(s)"},
+      {"access.sshd.permit_root_login", "fail: PermitRootLogin is without-password: baseline allows no"},
+      {"access.sshd.password_authentication", "fail: PasswordAuthentication is yes: baseline allows no"},
+      {"access.sshd.permit_empty_passwords", "pass: PermitEmptyPasswords is no"},
+      {"access.sshd.max_auth_tries", "fail: MaxAuthTries is 6: baseline asks for at most 4"},
+      {"access.sshd.hostbased_authentication", "pass: HostbasedAuthentication is no"},
+      {"access.sshd.ignore_rhosts", "pass: IgnoreRhosts is yes"},
+      {"access.sshd.permit_user_environment", "pass: PermitUserEnvironment is no"},
+      {"access.sshd.x11_forwarding", "pass: X11Forwarding is no"},
+      {"access.sshd.login_grace_time", "fail: LoginGraceTime is 120: baseline asks for 1 to 60"},
+      {"access.sshd.client_alive_interval",
+       "fail: ClientAliveInterval is 0: baseline asks for 1 to 300"},
+      {"access.sshd.log_level", "pass: LogLevel is INFO"},
+      {"access.sshd.ciphers",
+       "pass: Ciphers is chacha20-poly1305@openssh.com,aes128-ctr,aes192-ctr,aes256-ctr,"
+       "aes128-gcm@openssh.com,aes256-gcm@openssh.com"},
+      {"access.sshd.macs",
+       "fail: MACs is umac-64-etm@openssh.com,umac-128-etm@openssh.com,hmac-sha2-256-etm@openssh."
+       "com,hmac-sha2-512-etm@openssh.com,hmac-sha1-etm@openssh.com,umac-64@openssh.com,umac-128@"
+       "openssh.com,hmac-sha2-256,hmac-sha2-512,hmac-sha1: the baseline forbids "
+       "umac-64-etm@openssh.com, umac-64@openssh.com"},
+      {"access.sshd.kex_algorithms",
+       "pass: KexAlgorithms is sntrup761x25519-sha512,sntrup761x25519-sha512@openssh.com,"
+       "curve25519-sha256,curve25519-sha256@libssh.org,ecdh-sha2-nistp256,ecdh-sha2-nistp384,"
+       "ecdh-sha2-nistp521,diffie-hellman-group-exchange-sha256,diffie-hellman-group16-sha512,"
+       "diffie-hellman-group18-sha512,diffie-hellman-group14-sha256"},
+  };
+  EXPECT_EQ(verdicts, expected);
+}
+
+TEST(SshdCollectorTest, AMatchBlockGrantingWhatTheGlobalRefusesFails) {
+  auto obs = Collect("sshd-match");
+  const Observation& root = Find(obs, "access.sshd.permit_root_login");
+  EXPECT_EQ(root.verdict, Verdict::kFail);
+  EXPECT_EQ(root.message,
+            "Match Address 10.0.0.0/8 (/etc/ssh/sshd_config:4) sets yes: baseline allows no");
+  EXPECT_EQ(root.facts["permitrootlogin"], "no");
+  EXPECT_EQ(root.facts["match_blocks"][0]["value"], "yes");
+}
+
+TEST(SshdCollectorTest, AlgorithmListsInEveryForm) {
+  auto obs = Collect("sshd-crypto");
+  const Observation& config = Find(obs, "access.sshd");
+  // "-*-cbc,3des*" from the default removes nothing it has; the later
+  // "Ciphers" line loses to the first.
+  EXPECT_EQ(config.facts["effective"]["ciphers"],
+            "chacha20-poly1305@openssh.com,aes128-ctr,aes192-ctr,aes256-ctr,aes128-gcm@openssh.com,"
+            "aes256-gcm@openssh.com");
+  const Observation& kex = Find(obs, "access.sshd.kex_algorithms");
+  EXPECT_EQ(kex.verdict, Verdict::kFail);
+  EXPECT_NE(kex.message.find("the baseline forbids diffie-hellman-group14-sha1"),
+            std::string::npos)
+      << kex.message;
+  EXPECT_EQ(Find(obs, "access.sshd.log_level").verdict, Verdict::kPass);  // VERBOSE
+  EXPECT_EQ(Find(obs, "access.sshd.client_alive_interval").message, "ClientAliveInterval is 300");
 }
 
 TEST(SshdCollectorTest, MissingSshdIsNotApplicable) {
   auto obs = Collect("no-sshd");
-  ASSERT_EQ(obs.size(), 2u);
+  ASSERT_EQ(obs.size(), kRecords);
   for (const Observation& o : obs) {
     EXPECT_EQ(o.verdict, Verdict::kNotApplicable) << o.check_id;
     EXPECT_NE(o.message.find("sshd is not installed"), std::string::npos);
@@ -126,7 +192,7 @@ TEST(SshdCollectorTest, MissingSshdIsNotApplicable) {
 
 TEST(SshdCollectorTest, BrokenConfigIsAnErrorNamingFileAndLine) {
   auto obs = Collect("sshd-bad-quote");
-  ASSERT_EQ(obs.size(), 2u);
+  ASSERT_EQ(obs.size(), kRecords);
   for (const Observation& o : obs) {
     EXPECT_EQ(o.verdict, Verdict::kError) << o.check_id;
     EXPECT_EQ(o.message, "/etc/ssh/sshd_config:3: unterminated quote in banner");
@@ -201,12 +267,13 @@ TEST_P(SshdOracleTest, EffectiveValuesMatchSshdT) {
        {"permitrootlogin", "passwordauthentication", "permitemptypasswords", "maxauthtries",
         "hostbasedauthentication", "ignorerhosts", "permituserenvironment", "x11forwarding",
         "logingracetime", "clientaliveinterval", "clientalivecountmax", "loglevel", "usepam",
-        "pubkeyauthentication", "kbdinteractiveauthentication", "maxsessions"}) {
+        "pubkeyauthentication", "kbdinteractiveauthentication", "maxsessions", "ciphers", "macs",
+        "kexalgorithms"}) {
     ASSERT_TRUE(oracle.count(keyword)) << "sshd -T did not print " << keyword;
     EXPECT_EQ(config->effective.value(keyword, "<unset>"), oracle[keyword]) << keyword;
     ++compared;
   }
-  EXPECT_EQ(compared, 16);
+  EXPECT_EQ(compared, 19);
 }
 
 std::string FixtureTestName(const ::testing::TestParamInfo<std::string>& param) {
@@ -217,7 +284,7 @@ std::string FixtureTestName(const ::testing::TestParamInfo<std::string>& param) 
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, SshdOracleTest,
                          ::testing::Values("debian12-sshd", "sshd-defaults", "sshd-first-wins",
-                                           "sshd-match"),
+                                           "sshd-match", "sshd-crypto"),
                          FixtureTestName);
 
 class SshdRefusedTest : public ::testing::TestWithParam<std::string> {};
@@ -237,7 +304,8 @@ INSTANTIATE_TEST_SUITE_P(Fixtures, SshdRefusedTest,
                          ::testing::Values("sshd-bad-quote", "sshd-include-loop",
                                            "sshd-refused-value", "sshd-refused-extra-args",
                                            "sshd-refused-integer", "sshd-refused-time",
-                                           "sshd-refused-loglevel", "sshd-refused-empty-include"),
+                                           "sshd-refused-loglevel", "sshd-refused-empty-include",
+                                           "sshd-refused-cipher"),
                          FixtureTestName);
 
 TEST(SshdConfigTest, IncludeFanOutIsBounded) {
