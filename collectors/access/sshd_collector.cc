@@ -31,8 +31,7 @@ constexpr SshdRule kRules[] = {
     {"access.sshd.password_authentication", "passwordauthentication", "PasswordAuthentication"},
     {"access.sshd.permit_empty_passwords", "permitemptypasswords", "PermitEmptyPasswords"},
     {"access.sshd.max_auth_tries", "maxauthtries", "MaxAuthTries"},
-    {"access.sshd.hostbased_authentication", "hostbasedauthentication",
-     "HostbasedAuthentication"},
+    {"access.sshd.hostbased_authentication", "hostbasedauthentication", "HostbasedAuthentication"},
     {"access.sshd.ignore_rhosts", "ignorerhosts", "IgnoreRhosts"},
     {"access.sshd.permit_user_environment", "permituserenvironment", "PermitUserEnvironment"},
     {"access.sshd.x11_forwarding", "x11forwarding", "X11Forwarding"},
@@ -81,9 +80,9 @@ Observation Judge(const SshdRule& r, const SshdConfig& config, const controls::B
   const std::vector<std::string> forbidden = strings("forbidden");
   const std::optional<long long> max = number("max"), min = number("min");
   if (allowed.empty() && forbidden.empty() && !max && !min) {
-    return RuleRecord(r.check_id, Verdict::kError,
-                      std::string("baseline has no allowed, forbidden, max or min value for ") +
-                          r.check_id);
+    return RuleRecord(
+        r.check_id, Verdict::kError,
+        std::string("baseline has no allowed, forbidden, max or min value for ") + r.check_id);
   }
   // What is wrong with `value` for the baseline; empty when nothing is.
   auto problem = [&](const std::string& value) -> std::string {
@@ -112,9 +111,10 @@ Observation Judge(const SshdRule& r, const SshdConfig& config, const controls::B
     const long long n = std::strtoll(value.c_str(), &end, 10);
     if (value.empty() || *end != '\0') return "not a number";
     if ((max && n > *max) || (min && n < *min)) {
-      return "baseline asks for " + (min && max ? std::to_string(*min) + " to " + std::to_string(*max)
-                                     : max      ? "at most " + std::to_string(*max)
-                                                : "at least " + std::to_string(*min));
+      return "baseline asks for " + (min && max
+                                         ? std::to_string(*min) + " to " + std::to_string(*max)
+                                     : max ? "at most " + std::to_string(*max)
+                                           : "at least " + std::to_string(*min));
     }
     return "";
   };

@@ -25,6 +25,7 @@ const std::set<std::string, std::less<>> kListKeywords = {
 // Compiled-in defaults of OpenSSH 9.2 (as `sshd -T` prints them with an empty
 // config) for the keywords shoko judges.
 const std::vector<std::pair<const char*, const char*>> kDefaults = {
+    {"authorizedkeysfile", ".ssh/authorized_keys .ssh/authorized_keys2"},
     {"clientalivecountmax", "3"},
     {"clientaliveinterval", "0"},
     {"hostbasedauthentication", "no"},
@@ -106,8 +107,8 @@ Result<std::string> AssembleAlgorithms(const AlgorithmList& list, const std::str
   const char op = value.empty() ? '\0' : value[0];
   const std::string names = op == '+' || op == '-' || op == '^' ? value.substr(1) : value;
   const std::vector<std::string> given = SplitCommas(names);
-  const auto bad = Status::InvalidArgument("Bad SSH2 " + std::string(list.spec_name) + " spec '" +
-                                           value + "'");
+  const auto bad =
+      Status::InvalidArgument("Bad SSH2 " + std::string(list.spec_name) + " spec '" + value + "'");
   if (op != '-') {
     for (const std::string& n : given) {
       if (std::find(all.begin(), all.end(), n) == all.end()) return bad;
@@ -128,7 +129,8 @@ Result<std::string> AssembleAlgorithms(const AlgorithmList& list, const std::str
   } else if (op == '-') {
     for (const std::string& n : defaults) {
       bool removed = false;
-      for (const std::string& pattern : given) removed = removed || ::fnmatch(pattern.c_str(), n.c_str(), 0) == 0;
+      for (const std::string& pattern : given)
+        removed = removed || ::fnmatch(pattern.c_str(), n.c_str(), 0) == 0;
       if (!removed) add({n});
     }
   } else {

@@ -125,8 +125,10 @@ TEST(SshdCollectorTest, EveryRuleOnOpenSshDefaults) {
   }
   const std::map<std::string, std::string> expected = {
       {"access.sshd", "info: effective sshd configuration from 1 file(s)"},
-      {"access.sshd.permit_root_login", "fail: PermitRootLogin is without-password: baseline allows no"},
-      {"access.sshd.password_authentication", "fail: PasswordAuthentication is yes: baseline allows no"},
+      {"access.sshd.permit_root_login",
+       "fail: PermitRootLogin is without-password: baseline allows no"},
+      {"access.sshd.password_authentication",
+       "fail: PasswordAuthentication is yes: baseline allows no"},
       {"access.sshd.permit_empty_passwords", "pass: PermitEmptyPasswords is no"},
       {"access.sshd.max_auth_tries", "fail: MaxAuthTries is 6: baseline asks for at most 4"},
       {"access.sshd.hostbased_authentication", "pass: HostbasedAuthentication is no"},
@@ -174,8 +176,7 @@ TEST(SshdCollectorTest, AlgorithmListsInEveryForm) {
             "aes256-gcm@openssh.com");
   const Observation& kex = Find(obs, "access.sshd.kex_algorithms");
   EXPECT_EQ(kex.verdict, Verdict::kFail);
-  EXPECT_NE(kex.message.find("the baseline forbids diffie-hellman-group14-sha1"),
-            std::string::npos)
+  EXPECT_NE(kex.message.find("the baseline forbids diffie-hellman-group14-sha1"), std::string::npos)
       << kex.message;
   EXPECT_EQ(Find(obs, "access.sshd.log_level").verdict, Verdict::kPass);  // VERBOSE
   EXPECT_EQ(Find(obs, "access.sshd.client_alive_interval").message, "ClientAliveInterval is 300");
