@@ -29,8 +29,10 @@ TEST(EndToEndTest, RecordTravelsFromAgentToStoreToAuditor) {
 
   CommandResult agent = RunCommand({SHOKO_AGENT_BIN, "run", "--once", "--config", config});
   ASSERT_EQ(agent.exit_code, 0) << agent.err;
-  // start, the sshd observation and its rule, the agent's health, stop.
-  EXPECT_NE(agent.err.find("store acknowledged 5 record(s)"), std::string::npos) << agent.err;
+  // start, the sshd observation and its rules, the agent's health, stop.
+  EXPECT_NE(agent.err.find("store acknowledged " + std::to_string(kSshdRecords + 3) + " record(s)"),
+            std::string::npos)
+      << agent.err;
 
   CommandResult query = RunCommand({SHOKOCTL_BIN, "evidence", "--store", store.address(),
                                     "--control", "ismap:8.2", "--format", "jsonl"});
@@ -52,7 +54,9 @@ TEST(EndToEndTest, RecordTravelsFromAgentToStoreToAuditor) {
 
   CommandResult table = RunCommand({SHOKOCTL_BIN, "evidence", "--store", store.address()});
   ASSERT_EQ(table.exit_code, 0) << table.err;
-  EXPECT_NE(table.out.find("5 record(s), 5 with a valid signature"), std::string::npos)
+  const std::string all = std::to_string(kSshdRecords + 3);
+  EXPECT_NE(table.out.find(all + " record(s), " + all + " with a valid signature"),
+            std::string::npos)
       << table.out;
   EXPECT_NE(table.out.find("agent.lifecycle.start"), std::string::npos);
   EXPECT_NE(table.out.find("access.sshd.permit_root_login"), std::string::npos);
@@ -69,7 +73,9 @@ TEST(EndToEndTest, NothingIsLostWhileTheStoreIsDown) {
   EXPECT_EQ(offline.exit_code, 3) << offline.err;
   EXPECT_NE(offline.err.find("cannot connect to store at " + dead_address), std::string::npos)
       << offline.err;
-  EXPECT_NE(offline.err.find("5 record(s) kept in the outbox"), std::string::npos) << offline.err;
+  EXPECT_NE(offline.err.find(std::to_string(kSshdRecords + 3) + " record(s) kept in the outbox"),
+            std::string::npos)
+      << offline.err;
 
   StoreProcess store(dir);
   config = AgentConfig(dir, store.address(), FixturePath("sshd-defaults"));
@@ -77,20 +83,23 @@ TEST(EndToEndTest, NothingIsLostWhileTheStoreIsDown) {
   ASSERT_EQ(online.exit_code, 0) << online.err;
   // The five kept; start; config_change (the store address in the config
   // changed); stop: the checks themselves have not changed.
-  EXPECT_NE(online.err.find("store acknowledged 8 record(s)"), std::string::npos) << online.err;
+  EXPECT_NE(
+      online.err.find("store acknowledged " + std::to_string(kSshdRecords + 6) + " record(s)"),
+      std::string::npos)
+      << online.err;
 
   CommandResult query =
       RunCommand({SHOKOCTL_BIN, "evidence", "--store", store.address(), "--format", "jsonl"});
   ASSERT_EQ(query.exit_code, 0) << query.err;
   auto records = JsonLines(query.out);
-  ASSERT_EQ(records.size(), 8u);
+  ASSERT_EQ(records.size(), kSshdRecords + 6);
   for (size_t i = 0; i < records.size(); ++i) {
     EXPECT_EQ(records[i]["seq"], i + 1);
     EXPECT_EQ(records[i]["signature"], "valid");
   }
   EXPECT_EQ(records[2]["check_id"], "access.sshd.permit_root_login");
   EXPECT_EQ(records[2]["verdict"], "fail");
-  EXPECT_EQ(records[6]["check_id"], "agent.lifecycle.config_change");
+  EXPECT_EQ(records[kSshdRecords + 4]["check_id"], "agent.lifecycle.config_change");
   EXPECT_EQ(store.Stop(), 0);
 }
 
@@ -101,7 +110,9 @@ TEST(EndToEndTest, DaemonUploadsEachSweepAndStopsOnSigterm) {
   auto agent = Subprocess::Start({SHOKO_AGENT_BIN, "run", "--config", config},
                                  dir.Path("agent.out"), Subprocess::Watch::kStderr);
   ASSERT_TRUE(agent.ok()) << agent.status().ToString();
-  auto acked = (*agent)->WaitForLine("shoko-agent: store acknowledged 4 record(s)", kStartTimeout);
+  auto acked = (*agent)->WaitForLine(
+      "shoko-agent: store acknowledged " + std::to_string(kSshdRecords + 2) + " record(s)",
+      kStartTimeout);
   ASSERT_TRUE(acked.ok()) << acked.status().ToString();
   // A second agent on the same state directory would fork the chain.
   CommandResult second = RunCommand({SHOKO_AGENT_BIN, "run", "--once", "--config", config});
@@ -142,11 +153,12 @@ TEST(EndToEndTest, AnAgentThatLostItsOutboxContinuesItsChain) {
   CommandResult query =
       RunCommand({SHOKOCTL_BIN, "evidence", "--store", store.address(), "--format", "jsonl"});
   auto records = JsonLines(query.out);
-  // 5, then outbox_recovered, start, both checks and health again (their
-  // change-detection state went with the outbox), stop: one chain, no fork.
-  ASSERT_EQ(records.size(), 11u) << query.out;
+  // The first run's, then outbox_recovered, start, every sshd record and
+  // health again (their change-detection state went with the outbox), stop:
+  // one chain, no fork.
+  ASSERT_EQ(records.size(), 2 * kSshdRecords + 7) << query.out;
   for (size_t i = 0; i < records.size(); ++i) EXPECT_EQ(records[i]["seq"], i + 1);
-  EXPECT_EQ(records[5]["check_id"], "agent.lifecycle.outbox_recovered");
+  EXPECT_EQ(records[kSshdRecords + 3]["check_id"], "agent.lifecycle.outbox_recovered");
   EXPECT_EQ(store.Stop(), 0);
 }
 
@@ -167,27 +179,32 @@ TEST(EndToEndTest, AnAgentThatLostItsChainHeadRefusesToFork) {
 TEST(EndToEndTest, OfflineCollectionVerifiesAndImports) {
   TempDir dir;
   const std::string state = dir.Path("offline-state");
-  std::vector<std::string> collect = {SHOKO_AGENT_BIN, "collect", "--once",
-                                      "--collector",   "access",  "--sign",
-                                      "--state-dir",   state,     "--format",
-                                      "dsse",          "--root",  FixturePath("debian12-sshd")};
+  std::vector<std::string> collect = {SHOKO_AGENT_BIN, "collect",     "--once",
+                                      "--collector",   "access.sshd", "--sign",
+                                      "--state-dir",   state,         "--format",
+                                      "dsse",          "--root",      FixturePath("debian12-sshd")};
   CommandResult first = RunCommand(collect);
   ASSERT_EQ(first.exit_code, 0) << first.err;
   CommandResult second = RunCommand(collect);
   ASSERT_EQ(second.exit_code, 0) << second.err;
-  EXPECT_EQ(Lines(first.out), 3);  // start, sshd, its rule
+  const size_t run = kSshdRecords + 1;  // start, the sshd observation, its rules
+  EXPECT_EQ(Lines(first.out), static_cast<int>(run));
+  auto n = [](size_t v) { return std::to_string(v); };
   const std::string file1 = dir.Write("day1.jsonl", first.out);
   const std::string file2 = dir.Write("day2.jsonl", second.out);
   const std::string pub = state + "/agent.pub";
 
   CommandResult verify = RunCommand({SHOKOCTL_BIN, "verify", "--key", pub, file1, file2});
   EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
-  EXPECT_NE(verify.out.find("6 record(s) in 2 file(s) from 1 agent(s): 6 valid, 0 with problems"),
+  EXPECT_NE(verify.out.find(n(2 * run) + " record(s) in 2 file(s) from 1 agent(s): " + n(2 * run) +
+                            " valid, 0 with problems"),
             std::string::npos)
       << verify.out;
   CommandResult partial = RunCommand({SHOKOCTL_BIN, "verify", "--key", pub, file2});
   EXPECT_EQ(partial.exit_code, 1);
-  EXPECT_NE(partial.out.find(file2 + ": line 1 seq 4: gap: seq 1-3 missing"), std::string::npos)
+  EXPECT_NE(partial.out.find(file2 + ": line 1 seq " + n(run + 1) + ": gap: seq 1-" + n(run) +
+                             " missing"),
+            std::string::npos)
       << partial.out;
   // A deleted line, through the real command line.
   std::string cut = first.out.substr(first.out.find('\n') + 1) + second.out;
@@ -201,19 +218,22 @@ TEST(EndToEndTest, OfflineCollectionVerifiesAndImports) {
   CommandResult imported =
       RunCommand({SHOKOCTL_BIN, "import", "--store", store.address(), file1, file2});
   ASSERT_EQ(imported.exit_code, 0) << imported.err;
-  EXPECT_NE(imported.out.find("sent 6 record(s) (0 already held), the store holds through seq 6"),
-            std::string::npos)
+  EXPECT_NE(
+      imported.out.find("sent " + n(2 * run) +
+                        " record(s) (0 already held), the store holds through seq " + n(2 * run)),
+      std::string::npos)
       << imported.out;
   CommandResult again =
       RunCommand({SHOKOCTL_BIN, "import", "--store", store.address(), file1, file2});
   ASSERT_EQ(again.exit_code, 0) << again.err;
-  EXPECT_NE(again.out.find("sent 6 record(s) (6 already held), the store holds through seq 6"),
+  EXPECT_NE(again.out.find("sent " + n(2 * run) + " record(s) (" + n(2 * run) +
+                           " already held), the store holds through seq " + n(2 * run)),
             std::string::npos)
       << again.out;
   CommandResult query =
       RunCommand({SHOKOCTL_BIN, "evidence", "--store", store.address(), "--format", "jsonl"});
   auto records = JsonLines(query.out);
-  ASSERT_EQ(records.size(), 6u);
+  ASSERT_EQ(records.size(), 2 * run);
   for (const auto& r : records) EXPECT_EQ(r["signature"], "valid");
   // The offline chain continues across runs and a later file imports alone.
   CommandResult third = RunCommand(collect);
@@ -221,8 +241,10 @@ TEST(EndToEndTest, OfflineCollectionVerifiesAndImports) {
   CommandResult later = RunCommand(
       {SHOKOCTL_BIN, "import", "--store", store.address(), dir.Write("day3.jsonl", third.out)});
   EXPECT_EQ(later.exit_code, 0) << later.err;
-  EXPECT_NE(later.out.find("sent 3 record(s) (0 already held), the store holds through seq 9"),
-            std::string::npos)
+  EXPECT_NE(
+      later.out.find("sent " + n(run) +
+                     " record(s) (0 already held), the store holds through seq " + n(3 * run)),
+      std::string::npos)
       << later.out;
   EXPECT_EQ(store.Stop(), 0);
 }
@@ -231,9 +253,9 @@ TEST(EndToEndTest, OfflineKeysRotateAndForksAreRefused) {
   TempDir dir;
   const std::string state = dir.Path("offline");
   auto collect = [&] {
-    CommandResult r = RunCommand({SHOKO_AGENT_BIN, "collect", "--once", "--collector", "access",
-                                  "--sign", "--state-dir", state, "--format", "dsse", "--root",
-                                  FixturePath("sshd-defaults")});
+    CommandResult r = RunCommand({SHOKO_AGENT_BIN, "collect", "--once", "--collector",
+                                  "access.sshd", "--sign", "--state-dir", state, "--format", "dsse",
+                                  "--root", FixturePath("sshd-defaults")});
     EXPECT_EQ(r.exit_code, 0) << r.err;
     return r.out;
   };
@@ -248,25 +270,30 @@ TEST(EndToEndTest, OfflineKeysRotateAndForksAreRefused) {
   CommandResult verify =
       RunCommand({SHOKOCTL_BIN, "verify", "--key", first_key, day1, rotation, day2});
   EXPECT_EQ(verify.exit_code, 0) << verify.out;
-  EXPECT_NE(verify.out.find("7 record(s) in 3 file(s) from 1 agent(s): 7 valid"), std::string::npos)
+  const std::string both = std::to_string(2 * (kSshdRecords + 1) + 1);  // two runs, a rotation
+  EXPECT_NE(verify.out.find(both + " record(s) in 3 file(s) from 1 agent(s): " + both + " valid"),
+            std::string::npos)
       << verify.out;
 
   StoreProcess store(dir);
   CommandResult imported =
       RunCommand({SHOKOCTL_BIN, "import", "--store", store.address(), day1, rotation, day2});
   ASSERT_EQ(imported.exit_code, 0) << imported.err;
-  // A restored, older chain.head makes the agent sign other records at seq 5-7.
+  // A restored, older chain.head makes the agent sign other records at the
+  // seqs day 2 holds, from the first after the rotation.
   dir.Write("offline/chain.head", saved_head);
   const std::string forked = dir.Write("forked.jsonl", collect());
   CommandResult refused =
       RunCommand({SHOKOCTL_BIN, "import", "--store", store.address(), day1, rotation, forked});
   EXPECT_EQ(refused.exit_code, 1) << refused.out << refused.err;
-  EXPECT_NE(refused.err.find("seq 5: fork"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("seq " + std::to_string(kSshdRecords + 3) + ": fork"),
+            std::string::npos)
+      << refused.err;
   // An agent that uploads keeps its own state directory.
   std::string config = AgentConfig(dir, store.address(), FixturePath("sshd-defaults"));
   ASSERT_EQ(RunCommand({SHOKO_AGENT_BIN, "run", "--once", "--config", config}).exit_code, 0);
   CommandResult mixed =
-      RunCommand({SHOKO_AGENT_BIN, "collect", "--once", "--collector", "access", "--sign",
+      RunCommand({SHOKO_AGENT_BIN, "collect", "--once", "--collector", "access.sshd", "--sign",
                   "--state-dir", dir.Path("agent-state"), "--format", "dsse"});
   EXPECT_EQ(mixed.exit_code, 2);
   EXPECT_NE(mixed.err.find("give offline collection a directory of its own"), std::string::npos)
@@ -279,8 +306,9 @@ TEST(EndToEndTest, AFullOutboxNeverLocksTheAgentOut) {
   const std::string dead = DeadAddress();
   auto config_for = [&](const std::string& address) {
     return dir.Write("agent.yaml",
-                     "state_dir: " + dir.Path("agent-state") + "\ncollectors: [access]\nroot: " +
-                         FixturePath("debian12-sshd") + "\nstore:\n  address: " + address +
+                     "state_dir: " + dir.Path("agent-state") +
+                         "\ncollectors: [access.sshd]\nroot: " + FixturePath("debian12-sshd") +
+                         "\nstore:\n  address: " + address +
                          "\n  insecure_loopback: true\n  connect_timeout: 1s\n"
                          "outbox:\n  max_records: 3\n");
   };
@@ -328,8 +356,9 @@ TEST(EndToEndTest, ARotatedKeyKeepsTheAgentAndItsChain) {
       RunCommand({SHOKOCTL_BIN, "evidence", "--store", store.address(), "--format", "jsonl"});
   ASSERT_EQ(query.exit_code, 0) << query.err;
   auto records = JsonLines(query.out);
-  ASSERT_EQ(records.size(), 8u);  // 5, key_rotation, start, stop
-  EXPECT_EQ(records[5]["check_id"], "agent.lifecycle.key_rotation");
+  // The first run's, key_rotation, start, stop.
+  ASSERT_EQ(records.size(), kSshdRecords + 6);
+  EXPECT_EQ(records[kSshdRecords + 3]["check_id"], "agent.lifecycle.key_rotation");
   for (const auto& r : records) {
     EXPECT_EQ(r["agent_id"], agent_id.substr(0, 64));
     EXPECT_EQ(r["signature"], "valid") << r.dump();
@@ -355,12 +384,14 @@ TEST(EndToEndTest, ACorruptOutboxIsKeptAsideAndTheStoreSeesAGapNotAFork) {
       RunCommand({SHOKOCTL_BIN, "evidence", "--store", store.address(), "--format", "jsonl"});
   auto records = JsonLines(query.out);
   ASSERT_FALSE(records.empty());
-  // Seq 1-5 were lost with the outbox; the chain continues at 6.
-  EXPECT_EQ(records[0]["seq"], 6);
+  // The first run's records were lost with the outbox; the chain continues.
+  EXPECT_EQ(records[0]["seq"], kSshdRecords + 4);
   EXPECT_EQ(records[0]["check_id"], "agent.lifecycle.outbox_recovered");
   const std::string moved = records[0]["facts"]["moved_to"];
   EXPECT_EQ(testing::ReadFileOrEmpty(moved), std::string(16384, 'x'));
-  EXPECT_NE(store.Log().find("gap, seq 1-5 never arrived"), std::string::npos) << store.Log();
+  EXPECT_NE(store.Log().find("gap, seq 1-" + std::to_string(kSshdRecords + 3) + " never arrived"),
+            std::string::npos)
+      << store.Log();
   EXPECT_EQ(store.Stop(), 0);
 }
 
@@ -433,10 +464,11 @@ TEST(EndToEndTest, BadInputGivesOneLineAndTheRightExitCode) {
 
 TEST(EndToEndTest, CollectPrintsJsonLinesWithoutSigning) {
   CommandResult r = RunCommand({SHOKO_AGENT_BIN, "collect", "--once", "--root",
-                                FixturePath("sshd-match"), "--collector", "access"});
+                                FixturePath("sshd-match"), "--collector", "access.sshd"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto lines = JsonLines(r.out);
-  ASSERT_EQ(lines.size(), 2u);  // unsigned collection has no lifecycle or health records
+  // Unsigned collection has no lifecycle or health records.
+  ASSERT_EQ(lines.size(), kSshdRecords);
   for (const auto& line : lines) {
     for (const char* field :
          {"check_id", "collector", "controls", "verdict", "facts", "artifacts", "message"}) {
@@ -444,7 +476,8 @@ TEST(EndToEndTest, CollectPrintsJsonLinesWithoutSigning) {
     }
   }
   EXPECT_EQ(lines[0]["facts"]["match_blocks"][0]["overrides"]["permitrootlogin"], "yes");
-  EXPECT_EQ(lines[1]["verdict"], "pass");
+  EXPECT_EQ(lines[1]["check_id"], "access.sshd.permit_root_login");
+  EXPECT_EQ(lines[1]["verdict"], "fail");  // the Match block permits root
   EXPECT_EQ(lines[1]["controls"][0], "ismap:8.2");
 }
 

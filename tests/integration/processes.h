@@ -71,10 +71,14 @@ class StoreProcess {
 };
 
 // An agent config for a plaintext loopback store.
+// What access.sshd records each sweep: its observation and one rule record
+// per baseline question.
+constexpr size_t kSshdRecords = 15;
+
 inline std::string AgentConfig(const testing::TempDir& dir, const std::string& store,
                                const std::string& root) {
   return dir.Write("agent.yaml", "state_dir: " + dir.Path("agent-state") +
-                                     "\ncollectors: [access]\nroot: " + root +
+                                     "\ncollectors: [access.sshd]\nroot: " + root +
                                      "\nstore:\n  address: " + store +
                                      "\n  insecure_loopback: true\n  connect_timeout: 2s\n"
                                      "labels:\n  service: demo-service\n");

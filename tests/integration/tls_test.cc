@@ -49,7 +49,7 @@ class TlsTest : public ::testing::Test {
     const std::string state = dir_.Path(name);
     std::string config = dir_.Write(
         name + ".yaml", "state_dir: " + state +
-                            "\ncollectors: [access]\nroot: " + FixturePath("debian12-sshd") +
+                            "\ncollectors: [access.sshd]\nroot: " + FixturePath("debian12-sshd") +
                             "\nstore:\n  address: " + store_->address() + "\n  ca: " + pki_ +
                             "/ca.crt\n  connect_timeout: 2s\n");
     CommandResult id = RunCommand({SHOKO_AGENT_BIN, "identity", "--config", config});
@@ -88,7 +88,7 @@ TEST_F(TlsTest, AnEnrolledAgentUploadsAndAnAuditorReads) {
     CommandResult query = Evidence(As(who));
     ASSERT_EQ(query.exit_code, 0) << who << ": " << query.err;
     auto records = JsonLines(query.out);
-    ASSERT_EQ(records.size(), 5u) << who;
+    ASSERT_EQ(records.size(), kSshdRecords + 3) << who;
     for (const auto& r : records) {
       EXPECT_EQ(r["agent_id"], agent_id);
       EXPECT_EQ(r["signature"], "valid");
@@ -182,7 +182,7 @@ TEST_F(TlsTest, EnrollmentRevocationAndOfflineRegistration) {
   auto config_for = [&](const std::string& name) {
     return dir_.Write(name + ".yaml",
                       "state_dir: " + dir_.Path(name) +
-                          "\ncollectors: [access]\nroot: " + FixturePath("debian12-sshd") +
+                          "\ncollectors: [access.sshd]\nroot: " + FixturePath("debian12-sshd") +
                           "\nstore:\n  address: " + store_->address() + "\n  ca: " + pki_ +
                           "/ca.crt\n");
   };
@@ -209,9 +209,9 @@ TEST_F(TlsTest, EnrollmentRevocationAndOfflineRegistration) {
   // registered the agent's key, and not after the agent is retired.
   const std::string offline = dir_.Path("offline");
   auto collect = [&] {
-    CommandResult r = RunCommand({SHOKO_AGENT_BIN, "collect", "--once", "--collector", "access",
-                                  "--sign", "--state-dir", offline, "--format", "dsse", "--root",
-                                  FixturePath("sshd-defaults")});
+    CommandResult r = RunCommand({SHOKO_AGENT_BIN, "collect", "--once", "--collector",
+                                  "access.sshd", "--sign", "--state-dir", offline, "--format",
+                                  "dsse", "--root", FixturePath("sshd-defaults")});
     EXPECT_EQ(r.exit_code, 0) << r.err;
     return r.out;
   };

@@ -75,7 +75,7 @@ TEST(TransportTest, APeerThatSpeaksGarbageOrNothingFailsCleanlyInBoundedTime) {
     TempDir dir;
     std::string config =
         dir.Write("agent.yaml",
-                  "state_dir: " + dir.Path("state") + "\ncollectors: [access]\nroot: " +
+                  "state_dir: " + dir.Path("state") + "\ncollectors: [access.sshd]\nroot: " +
                       FixturePath("sshd-defaults") + "\nstore:\n  address: " + peer.address() +
                       "\n  insecure_loopback: true\n  connect_timeout: 2s\n  upload_timeout: 5s\n");
     auto started = std::chrono::steady_clock::now();
@@ -97,7 +97,7 @@ TEST(TransportTest, TheDaemonRetriesWithBackoffUntilTheStoreIsBack) {
   const std::string address = DeadAddress();
   std::string config = dir.Write(
       "agent.yaml", "state_dir: " + dir.Path("state") +
-                        "\ncollectors: [access]\nroot: " + FixturePath("sshd-defaults") +
+                        "\ncollectors: [access.sshd]\nroot: " + FixturePath("sshd-defaults") +
                         "\ninterval: 1h\nstore:\n  address: " + address +
                         "\n  insecure_loopback: true\n  connect_timeout: 1s\n  retry_initial: 1s\n"
                         "  retry_max: 2s\n");
@@ -139,7 +139,7 @@ TEST_P(KilledStoreTest, AStoreKilledMidStreamStoresEveryRecordExactlyOnce) {
   const std::string address = store->address();
   std::string config = dir.Write(
       "agent.yaml", "state_dir: " + state +
-                        "\ncollectors: [access]\nroot: " + FixturePath("sshd-defaults") +
+                        "\ncollectors: [access.sshd]\nroot: " + FixturePath("sshd-defaults") +
                         "\ninterval: 1h\nstore:\n  address: " + address +
                         "\n  insecure_loopback: true\n  connect_timeout: 1s\n  retry_initial: 1s\n"
                         "  retry_max: 1s\n  drain_rate: 400\n");
