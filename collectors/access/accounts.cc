@@ -133,8 +133,8 @@ Status MergeShadow(std::string_view text, const std::string& where,
   });
 }
 
-Result<std::map<std::string, std::vector<std::string>>> ParseGroup(std::string_view text,
-                                                                   const std::string& where) {
+Result<std::map<std::string, std::vector<std::string>>> ParseGroup(
+    std::string_view text, const std::string& where, std::map<int64_t, std::string>* names) {
   std::map<std::string, std::vector<std::string>> groups;
   Status s = EachLine(text, [&](int n, std::string_view line) -> Status {
     if (line[0] == '+' || line[0] == '-') return Status::OK();
@@ -142,6 +142,7 @@ Result<std::map<std::string, std::vector<std::string>>> ParseGroup(std::string_v
     if (f.size() != 4 || f[0].empty() || !Number(f[2])) {
       return BadLine(where, n, "expected 'name:password:GID:members'");
     }
+    if (names != nullptr) names->emplace(*Number(f[2]), std::string(f[0]));
     auto& members = groups[std::string(f[0])];
     std::string_view list = f[3];
     while (!list.empty()) {

@@ -40,9 +40,11 @@ Status MergeShadow(std::string_view text, const std::string& where, std::vector<
 // The scheme of a crypt(3) hash ("$y$…" → yescrypt), after any "!" lock.
 std::string HashScheme(std::string_view hash);
 
-// group(5): group name → member names (the group's own list, not primary gids).
-Result<std::map<std::string, std::vector<std::string>>> ParseGroup(std::string_view text,
-                                                                   const std::string& where);
+// group(5): group name → member names (the group's own list, not primary
+// gids); with `names`, also GID → group name.
+Result<std::map<std::string, std::vector<std::string>>> ParseGroup(
+    std::string_view text, const std::string& where,
+    std::map<int64_t, std::string>* names = nullptr);
 
 // login.defs(5): KEY VALUE lines, keys as written.
 std::map<std::string, std::string> ParseLoginDefs(std::string_view text);
