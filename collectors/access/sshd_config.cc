@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <map>
 #include <optional>
 #include <set>
 
@@ -176,7 +177,13 @@ class Resolver {
     out_->files.push_back(path);
     auto directives = ParseSshdConfigText(*text, path);
     if (!directives.ok()) return directives.status();
-    for (const SshdDirective& d : *directives) {
+    for (SshdDirective d : *directives) {
+      // Older spellings sshd still accepts, under the name sshd -T prints.
+      static const std::map<std::string, std::string, std::less<>> kAliases = {
+          {"challengeresponseauthentication", "kbdinteractiveauthentication"},
+          {"pubkeyacceptedkeytypes", "pubkeyacceptedalgorithms"},
+          {"hostbasedacceptedkeytypes", "hostbasedacceptedalgorithms"}};
+      if (auto alias = kAliases.find(d.keyword); alias != kAliases.end()) d.keyword = alias->second;
       if (d.keyword == "match") {
         bool all = d.args.size() == 1 && Lower(d.args[0]) == "all";
         active = all && !never_match;

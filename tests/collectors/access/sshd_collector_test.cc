@@ -234,8 +234,12 @@ class SshdOracle {
     auto keygen = testing::RunCommand(
         {"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", dir.Path("hostkey")});
     EXPECT_EQ(keygen.exit_code, 0) << keygen.err;
+    // A whole host root (it has its own passwd) replaces /etc, so that
+    // Includes outside /etc/ssh (RHEL's crypto policy) resolve in it too.
+    const bool whole = ::access((FixturePath(fixture) + "/etc/passwd").c_str(), F_OK) == 0;
     std::string script = "mount --bind '" + FixturePath(fixture) +
-                         "/etc/ssh' /etc/ssh && mount -t tmpfs tmpfs /run && mkdir /run/sshd && "
+                         (whole ? "/etc' /etc" : "/etc/ssh' /etc/ssh") +
+                         " && mount -t tmpfs tmpfs /run && mkdir /run/sshd && "
                          "exec /usr/sbin/sshd -T -f /etc/ssh/sshd_config -h '" +
                          dir.Path("hostkey") + "'";
     return testing::RunCommand({"unshare", "-m", "sh", "-c", script});
@@ -264,17 +268,31 @@ TEST_P(SshdOracleTest, EffectiveValuesMatchSshdT) {
   auto config = LoadSshdConfig(*env);
   ASSERT_TRUE(config.ok()) << config.status().ToString();
   int compared = 0;
-  for (const char* keyword :
-       {"permitrootlogin", "passwordauthentication", "permitemptypasswords", "maxauthtries",
-        "hostbasedauthentication", "ignorerhosts", "permituserenvironment", "x11forwarding",
-        "logingracetime", "clientaliveinterval", "clientalivecountmax", "loglevel", "usepam",
-        "pubkeyauthentication", "kbdinteractiveauthentication", "maxsessions", "ciphers", "macs",
-        "kexalgorithms"}) {
+  for (const char* keyword : {"permitrootlogin",
+                              "passwordauthentication",
+                              "permitemptypasswords",
+                              "maxauthtries",
+                              "hostbasedauthentication",
+                              "ignorerhosts",
+                              "permituserenvironment",
+                              "x11forwarding",
+                              "logingracetime",
+                              "clientaliveinterval",
+                              "clientalivecountmax",
+                              "loglevel",
+                              "usepam",
+                              "pubkeyauthentication",
+                              "kbdinteractiveauthentication",
+                              "maxsessions",
+                              "ciphers",
+                              "macs",
+                              "kexalgorithms",
+                              "authorizedkeysfile"}) {
     ASSERT_TRUE(oracle.count(keyword)) << "sshd -T did not print " << keyword;
     EXPECT_EQ(config->effective.value(keyword, "<unset>"), oracle[keyword]) << keyword;
     ++compared;
   }
-  EXPECT_EQ(compared, 19);
+  EXPECT_EQ(compared, 20);
 }
 
 std::string FixtureTestName(const ::testing::TestParamInfo<std::string>& param) {
@@ -285,7 +303,8 @@ std::string FixtureTestName(const ::testing::TestParamInfo<std::string>& param) 
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, SshdOracleTest,
                          ::testing::Values("debian12-sshd", "sshd-defaults", "sshd-first-wins",
-                                           "sshd-match", "sshd-crypto"),
+                                           "sshd-match", "sshd-crypto", "debian12-accounts",
+                                           "rhel9-access"),
                          FixtureTestName);
 
 class SshdRefusedTest : public ::testing::TestWithParam<std::string> {};
