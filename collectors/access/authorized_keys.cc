@@ -125,9 +125,8 @@ bool Describe(std::string_view blob, AuthorizedKey* key) {
                 : *curve == "nistp384" ? 384
                 : *curve == "nistp521" ? 521
                                        : 0;
-    if (key->bits == 0) return false;
   }
-  return true;
+  return key->bits > 0;  // a zero modulus or an unknown curve is no key
 }
 
 // Splits off the options field: up to the first whitespace outside quotes.
