@@ -9,6 +9,7 @@
 #include <set>
 #include <sstream>
 
+#include "collectors/access/accounts.h"
 #include "collectors/access/sudoers.h"
 #include "collectors/collector.h"
 #include "controls/baseline.h"
@@ -186,26 +187,44 @@ std::set<std::string> SudoSays(const std::string& root, const std::string& user)
   return out;
 }
 
-TEST(SudoCollectorTest, PrivilegesAgreeWithSudoList) {
+// Every account of Debian's, Ubuntu's and RHEL's fixture roots.
+class SudoOracleTest : public ::testing::TestWithParam<std::pair<const char*, int>> {};
+
+TEST_P(SudoOracleTest, PrivilegesAgreeWithSudoList) {
   std::string why;
   if (!SudoAvailable(&why)) GTEST_SKIP() << why;
-  const std::string root = FixturePath("debian12-accounts");
+  const std::string root = FixturePath(GetParam().first);
   auto obs = CollectSudo(root);
   const auto& privileges = obs["access.sudo"].facts["privileges"];
+  auto env = platform::NewRootedEnv(root);
+  auto passwd = ParsePasswd(testing::ReadFileOrEmpty(root + "/etc/passwd"), "passwd");
+  ASSERT_TRUE(passwd.ok());
   int users = 0;
-  for (const char* user : {"root", "alice", "bob", "carol", "deploy", "postgres", "toor"}) {
+  for (const Account& a : *passwd) {
     std::set<std::string> ours;
-    if (privileges.contains(user)) {
-      for (const auto& p : privileges[user]) {
+    if (privileges.contains(a.name)) {
+      for (const auto& p : privileges[a.name]) {
         ours.insert(p["runas"].get<std::string>() + "|" + (p["nopasswd"] == true ? "1" : "0") +
                     "|" + p["command"].get<std::string>());
       }
     }
-    EXPECT_EQ(ours, SudoSays(root, user)) << user;
+    EXPECT_EQ(ours, SudoSays(root, a.name)) << a.name;
     users += !ours.empty();
   }
-  EXPECT_EQ(users, 4);  // root, alice, bob, deploy; toor (UID 0) has no rule of its own
+  EXPECT_EQ(users, GetParam().second);
 }
+
+INSTANTIATE_TEST_SUITE_P(Roots, SudoOracleTest,
+                         // debian12-accounts: root, alice, bob, deploy (toor, UID 0, has no rule of
+                         // its own); ubuntu: root, ubuntu; rhel: root, rocky.
+                         ::testing::Values(std::pair{"debian12-accounts", 4},
+                                           std::pair{"ubuntu2404-access", 2},
+                                           std::pair{"rhel9-access", 2}),
+                         [](const auto& param_info) {
+                           std::string name = param_info.param.first;
+                           std::erase(name, '-');
+                           return name;
+                         });
 
 TEST(SudoersTest, VisudoRefusesWhatShokoRefuses) {
   std::string why;
