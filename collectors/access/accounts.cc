@@ -99,6 +99,10 @@ std::string HashScheme(std::string_view hash) {
 
 Status MergeShadow(std::string_view text, const std::string& where,
                    std::vector<Account>* accounts) {
+  // By name, so that a large file costs linear time; the last passwd entry of
+  // a duplicated name gets the shadow values, as a lookup by name would.
+  std::map<std::string, Account*, std::less<>> by_name;
+  for (Account& a : *accounts) by_name[a.name] = &a;
   return EachLine(text, [&](int n, std::string_view line) -> Status {
     if (line[0] == '+' || line[0] == '-') return Status::OK();
     const auto f = Fields(line);
@@ -106,11 +110,9 @@ Status MergeShadow(std::string_view text, const std::string& where,
       return BadLine(where, n,
                      "expected 9 ':'-separated fields, found " + std::to_string(f.size()));
     }
-    Account* a = nullptr;
-    for (Account& candidate : *accounts) {
-      if (candidate.name == f[0]) a = &candidate;
-    }
-    if (a == nullptr) return Status::OK();  // shadow without passwd: no account
+    auto found = by_name.find(f[0]);
+    if (found == by_name.end()) return Status::OK();  // shadow without passwd: no account
+    Account* a = found->second;
     const std::string_view hash = f[1];
     a->password = hash.empty() ? "none" : (hash[0] == '!' || hash[0] == '*') ? "locked" : "set";
     a->scheme = HashScheme(hash);

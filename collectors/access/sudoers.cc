@@ -387,7 +387,8 @@ class Loader {
           return Status::InvalidArgument(where + ": includes " + f + " again (an include loop)");
         }
         Status s = Load(f, depth + 1);
-        if (!s.ok() && s.IsNotFound() && !inc.directory) {
+        if (!s.ok() && s.IsNotFound()) {
+          if (inc.directory) continue;  // a dangling link in an includedir: skipped
           return Status::NotFound(where + ": " + s.message());
         }
         if (!s.ok()) return s;

@@ -304,7 +304,7 @@ std::string FixtureTestName(const ::testing::TestParamInfo<std::string>& param) 
 INSTANTIATE_TEST_SUITE_P(Fixtures, SshdOracleTest,
                          ::testing::Values("debian12-sshd", "sshd-defaults", "sshd-first-wins",
                                            "sshd-match", "sshd-crypto", "debian12-accounts",
-                                           "rhel9-access", "ubuntu2404-access"),
+                                           "rhel9-access", "ubuntu2404-access", "sshd-match-first"),
                          FixtureTestName);
 
 class SshdRefusedTest : public ::testing::TestWithParam<std::string> {};
