@@ -1,5 +1,6 @@
 #include "collectors/access/accounts.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 
@@ -186,6 +187,25 @@ std::optional<int64_t> LastlogTime(std::string_view lastlog, int64_t uid) {
   std::memcpy(&t, lastlog.data() + static_cast<size_t>(uid) * kRecord, sizeof t);
   if (t <= 0) return std::nullopt;
   return t;
+}
+
+std::map<std::string, int64_t> WtmpLastLogins(std::string_view wtmp) {
+  constexpr size_t kRecord = 384, kUser = 44, kUserSize = 32, kTime = 340;
+  constexpr int16_t kUserProcess = 7;
+  std::map<std::string, int64_t> last;
+  for (size_t at = 0; at + kRecord <= wtmp.size(); at += kRecord) {
+    int16_t type = 0;
+    int32_t seconds = 0;
+    std::memcpy(&type, wtmp.data() + at, sizeof type);
+    std::memcpy(&seconds, wtmp.data() + at + kTime, sizeof seconds);
+    if (type != kUserProcess || seconds <= 0) continue;
+    std::string_view user = wtmp.substr(at + kUser, kUserSize);
+    user = user.substr(0, user.find('\0'));
+    if (user.empty()) continue;
+    int64_t& t = last[std::string(user)];
+    t = std::max<int64_t>(t, seconds);
+  }
+  return last;
 }
 
 }  // namespace shoko::collectors::access

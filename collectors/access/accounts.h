@@ -27,7 +27,7 @@ struct Account {
   std::string scheme;  // yescrypt, sha512, sha256, md5, bcrypt, des…; empty when none
   std::optional<int64_t> last_change_days;  // days since 1970-01-01
   std::optional<int64_t> min_days, max_days, warn_days, inactive_days, expire_days;
-  std::optional<int64_t> last_login;  // seconds since the epoch, from lastlog
+  std::optional<int64_t> last_login;  // seconds since the epoch, from lastlog or wtmp
 };
 
 // passwd(5): "name:x:uid:gid:gecos:home:shell". Errors name the line.
@@ -52,6 +52,10 @@ std::map<std::string, std::string> ParseLoginDefs(std::string_view text);
 // lastlog: one 292-byte record per UID (int32 time, line[32], host[256]);
 // the time for `uid`, when the file has a non-zero one.
 std::optional<int64_t> LastlogTime(std::string_view lastlog, int64_t uid);
+
+// wtmp: 384-byte utmp records (glibc's layout, 32-bit times); for each user,
+// the latest USER_PROCESS login time. A trailing partial record is ignored.
+std::map<std::string, int64_t> WtmpLastLogins(std::string_view wtmp);
 
 }  // namespace shoko::collectors::access
 

@@ -98,11 +98,21 @@ class AccountsCollector final : public Collector {
       if (!parsed.ok()) return all_records(Verdict::kError, parsed.status().message());
       groups = std::move(parsed).value();
     }
+    // Last logins: lastlog by UID, and wtmp's login records by name; the later wins.
     bool have_lastlog = false;
     if (auto info = ctx.env.Stat("/var/log/lastlog"); info.ok() && info->size <= kMaxLastlogBytes) {
       if (auto text = ctx.env.ReadFile("/var/log/lastlog", kMaxLastlogBytes); text.ok()) {
         have_lastlog = true;
         for (Account& a : *accounts) a.last_login = LastlogTime(*text, a.uid);
+      }
+    }
+    if (auto text = ctx.env.ReadFile("/var/log/wtmp", kMaxLastlogBytes); text.ok()) {
+      have_lastlog = true;
+      const auto logins = WtmpLastLogins(*text);
+      for (Account& a : *accounts) {
+        if (auto it = logins.find(a.name); it != logins.end()) {
+          a.last_login = std::max(a.last_login.value_or(0), it->second);
+        }
       }
     }
     auto def = [&](const char* key, int64_t fallback) {
@@ -227,7 +237,7 @@ class AccountsCollector final : public Collector {
     rule(kDormant, dormant,
          have_lastlog
              ? "no login account unused for more than " + std::to_string(dormant_days) + " days"
-             : "no lastlog here: last logins unknown",
+             : "no lastlog or wtmp here: last logins unknown",
          "unused for more than " + std::to_string(dormant_days) + " days: ");
     if (!have_lastlog) out.back().verdict = Verdict::kNotApplicable;
     return out;

@@ -37,6 +37,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (auto g = ParseGroup(text, "f", &names); !g.ok()) MustName(g.status());
   (void)ParseLoginDefs(text);
   (void)LastlogTime(text, static_cast<int64_t>(size % 1024));
+  for (const auto& [user, when] : WtmpLastLogins(text)) {
+    if (user.empty() || user.size() > 32 || when <= 0) __builtin_trap();
+  }
   (void)HashScheme(text.substr(0, 64));
   for (const AuthorizedKey& k : ParseAuthorizedKeys(text)) {
     if (k.line < 1) __builtin_trap();

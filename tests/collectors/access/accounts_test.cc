@@ -57,6 +57,7 @@ class AccountsRoot {
     dir_.Write("var/log/lastlog", lastlog);
   }
   const std::string& path() const { return dir_.path(); }
+  const TempDir& dir() const { return dir_; }
 
  private:
   TempDir dir_;
@@ -101,6 +102,31 @@ TEST(AccountsTest, EveryRuleOnTheFixture) {
   EXPECT_EQ(obs["access.accounts"].facts["login_defs"]["ENCRYPT_METHOD"], "SHA512");
   // shadow is read but is no artifact: its digest would fingerprint the hashes.
   for (const Artifact& a : obs["access.accounts"].artifacts) EXPECT_NE(a.path, "/etc/shadow");
+}
+
+// A glibc utmp record: type at 0, user at 44, seconds at 340, 384 bytes.
+std::string Utmp(int16_t type, const std::string& user, int32_t seconds) {
+  std::string r(384, '\0');
+  std::memcpy(r.data(), &type, sizeof type);
+  std::memcpy(r.data() + 44, user.data(), std::min<size_t>(user.size(), 32));
+  std::memcpy(r.data() + 340, &seconds, sizeof seconds);
+  return r;
+}
+
+TEST(AccountsTest, WtmpLoginsCountToo) {
+  AccountsRoot root;
+  const auto now = static_cast<int32_t>(std::chrono::duration_cast<std::chrono::seconds>(
+                                            std::chrono::system_clock::now().time_since_epoch())
+                                            .count());
+  // bob logged in three days ago by wtmp (lastlog says 200); carol's record
+  // is a logout (DEAD_PROCESS), which is no login.
+  root.dir().Write("var/log/wtmp", Utmp(7, "bob", now - 3 * 86400) + Utmp(8, "carol", now) +
+                                       Utmp(7, "bob", now - 30 * 86400) + std::string(100, 'x'));
+  auto obs = CollectAll("access.accounts", root.path());
+  EXPECT_EQ(obs["access.accounts.dormant"].message,
+            "unused for more than 90 days: carol (never logged in)");
+  auto logins = WtmpLastLogins(Utmp(7, "bob", 5) + Utmp(7, "bob", 9) + Utmp(7, "", 20));
+  EXPECT_EQ(logins, (std::map<std::string, int64_t>{{"bob", 9}}));
 }
 
 TEST(AccountsTest, ParsersRefuseWithLineAndNeverQuoteAHash) {
