@@ -265,7 +265,8 @@ Status ParseAlias(const Logical& l, const std::string& file, const std::string& 
                   SudoersText* out) {
   // "KIND NAME = a, b : NAME2 = c"
   std::string_view s = l.text;
-  s.remove_prefix(kind.size());
+  // Past the keyword as written: "Cmd_Alias" is one shorter than its kind.
+  s.remove_prefix(std::min(s.size(), s.find_first_of(" \t")));
   size_t at = 0;
   while (at < s.size()) {
     while (at < s.size() && (IsSpace(s[at]) || s[at] == ':')) ++at;

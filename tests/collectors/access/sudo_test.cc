@@ -72,6 +72,16 @@ TEST(SudoersTest, SpecificationsAliasesDefaultsAndContinuations) {
   EXPECT_EQ(t->includes[1].path, "local file");
 }
 
+// Found by libFuzzer: "Cmd_Alias" is shorter than the kind it stands for,
+// and skipping the kind's length ran past a line holding only the keyword.
+TEST(SudoersTest, CmdAliasSpelledShort) {
+  auto bare = ParseSudoersText("Cmd_Alias# a comment\n", "s");
+  EXPECT_TRUE(bare.ok()) << bare.status().message();
+  auto t = ParseSudoersText("Cmd_Alias UP = /usr/bin/apt\n", "s");
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(t->aliases["Cmnd_Alias UP"], std::vector<std::string>{"/usr/bin/apt"});
+}
+
 TEST(SudoersTest, RefusalsNameFileAndLine) {
   for (const auto& [text, expected] : std::vector<std::pair<std::string, std::string>>{
            {"\nalice ALL\n", "s:2: expected 'users hosts = commands'"},
