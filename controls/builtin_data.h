@@ -9,6 +9,7 @@ namespace shoko::controls {
 
 extern const std::string_view kBuiltinMappingYaml;
 extern const std::string_view kBuiltinBaselineYaml;
+extern const std::string_view kBuiltinCatalogYaml;
 
 }  // namespace shoko::controls
 

@@ -15,6 +15,7 @@ Result<Mapping> Mapping::Parse(std::string_view yaml, std::string_view source) {
   const YAML::Node& root = doc->root();
   SHOKO_RETURN_IF_ERROR(doc->CheckMap(root, "mapping", {"version", "checks"}));
   Mapping m;
+  m.source_ = std::string(source);
   if (!root["version"]) return doc->ErrorAt(root, "mapping: missing 'version'");
   auto version = doc->String(root["version"], "version");
   if (!version.ok()) return version.status();
@@ -29,6 +30,7 @@ Result<Mapping> Mapping::Parse(std::string_view yaml, std::string_view source) {
       return doc->ErrorAt(kv.first, check_id + ": expected a non-empty list of control refs");
     }
     std::vector<std::string> refs;
+    std::vector<int> lines;
     std::set<std::string> seen;
     for (const YAML::Node& ref : kv.second) {
       if (!ref.IsScalar() || !IsValidControlRef(ref.Scalar())) {
@@ -39,8 +41,13 @@ Result<Mapping> Mapping::Parse(std::string_view yaml, std::string_view source) {
         return doc->ErrorAt(ref, check_id + ": duplicate ref " + ref.Scalar());
       }
       refs.push_back(ref.Scalar());
+      lines.push_back(ref.Mark().line + 1);
+    }
+    if (m.checks_.contains(check_id)) {
+      return doc->ErrorAt(kv.first, check_id + ": mapped twice");
     }
     m.checks_[check_id] = std::move(refs);
+    m.lines_[check_id] = std::move(lines);
   }
   return m;
 }
@@ -59,6 +66,12 @@ const Mapping& Mapping::BuiltIn() {
     return new Mapping(std::move(m).value());
   }();
   return *builtin;
+}
+
+const std::vector<int>& Mapping::LinesFor(std::string_view check_id) const {
+  static const std::vector<int> kNone;
+  auto it = lines_.find(check_id);
+  return it == lines_.end() ? kNone : it->second;
 }
 
 const std::vector<std::string>& Mapping::RefsFor(std::string_view check_id) const {

@@ -26,10 +26,16 @@ class Mapping {
   const std::map<std::string, std::vector<std::string>, std::less<>>& checks() const {
     return checks_;
   }
+  // Where the mapping came from, and the line of each ref of `check_id` (in
+  // the order of RefsFor), for errors found after parsing.
+  const std::string& source() const { return source_; }
+  const std::vector<int>& LinesFor(std::string_view check_id) const;
 
  private:
   std::string version_;
+  std::string source_;
   std::map<std::string, std::vector<std::string>, std::less<>> checks_;
+  std::map<std::string, std::vector<int>, std::less<>> lines_;
 };
 
 }  // namespace shoko::controls

@@ -1,0 +1,216 @@
+#include "controls/catalog.h"
+
+#include <cctype>
+#include <cstdlib>
+#include <set>
+
+#include "controls/builtin_data.h"
+#include "controls/control_ref.h"
+#include "controls/yaml_doc.h"
+#include "platform/local_files.h"
+
+namespace shoko::controls {
+namespace {
+
+const std::set<std::string, std::less<>> kKinds = {"objective", "detailed", "control",
+                                                   "enhancement"};
+const std::set<std::string, std::less<>> kThemes = {"organizational", "people", "physical",
+                                                    "technological"};
+
+}  // namespace
+
+Result<Catalog> Catalog::Parse(std::string_view yaml, std::string_view source) {
+  auto doc = YamlDoc::Parse(yaml, std::string(source));
+  if (!doc.ok()) return doc.status();
+  const YAML::Node& root = doc->root();
+  SHOKO_RETURN_IF_ERROR(doc->CheckMap(root, "catalog", {"version", "frameworks"}));
+  Catalog c;
+  if (!root["version"]) return doc->ErrorAt(root, "catalog: missing 'version'");
+  auto version = doc->String(root["version"], "version");
+  if (!version.ok()) return version.status();
+  c.version_ = *version;
+  const YAML::Node frameworks = root["frameworks"];
+  if (!frameworks || !frameworks.IsMap()) {
+    return doc->ErrorAt(frameworks ? frameworks : root,
+                        "frameworks: expected a mapping of framework name to its controls");
+  }
+  for (const auto& fw : frameworks) {
+    CatalogFramework f;
+    f.name = fw.first.Scalar();
+    if (!IsValidControlRef(f.name + ":x")) {
+      return doc->ErrorAt(fw.first, "'" + f.name + "' is not a framework name ([a-z0-9-]+)");
+    }
+    if (c.Framework(f.name) != nullptr) {
+      return doc->ErrorAt(fw.first, "framework " + f.name + " is listed twice");
+    }
+    SHOKO_RETURN_IF_ERROR(
+        doc->CheckMap(fw.second, f.name, {"title", "status", "source", "provisional", "controls"}));
+    auto text = [&](const YAML::Node& n, const char* key) -> Result<std::string> {
+      if (!n[key]) return std::string();
+      return doc->String(n[key], key);
+    };
+    auto flag = [&](const YAML::Node& n, const char* key) -> Result<bool> {
+      if (!n[key]) return false;
+      return doc->Bool(n[key], key);
+    };
+    auto title = text(fw.second, "title");
+    auto status = text(fw.second, "status");
+    auto src = text(fw.second, "source");
+    auto provisional = flag(fw.second, "provisional");
+    for (const Status& s : {title.status(), status.status(), src.status(), provisional.status()}) {
+      if (!s.ok()) return s;
+    }
+    f.title = *title;
+    f.status = *status;
+    f.source = *src;
+    f.provisional = *provisional;
+    const YAML::Node controls = fw.second["controls"];
+    if (!controls || !controls.IsSequence()) {
+      return doc->ErrorAt(fw.second, f.name + ": 'controls' must be a list");
+    }
+    std::set<std::string> ids;
+    for (const YAML::Node& n : controls) {
+      SHOKO_RETURN_IF_ERROR(
+          doc->CheckMap(n, f.name + " control",
+                        {"id", "kind", "parent", "title_en", "title_ja", "theme", "status",
+                         "provisional", "importance", "threats", "replaces_2013"}));
+      CatalogControl k;
+      k.framework = f.name;
+      k.line = n.Mark().line + 1;
+      auto id = n["id"] ? doc->String(n["id"], "id")
+                        : Result<std::string>(doc->ErrorAt(n, "a control without an 'id'"));
+      if (!id.ok()) return id.status();
+      k.id = *id;
+      if (!IsValidControlRef(f.name + ":" + k.id)) {
+        return doc->ErrorAt(n["id"], "'" + k.id + "' is not a control id ([A-Za-z0-9.()-]+)");
+      }
+      if (!ids.insert(k.id).second) {
+        return doc->ErrorAt(n["id"], f.name + ":" + k.id + " is listed twice");
+      }
+      for (auto [key, out] : {std::pair{"kind", &k.kind},
+                              {"parent", &k.parent},
+                              {"title_en", &k.title_en},
+                              {"title_ja", &k.title_ja},
+                              {"theme", &k.theme},
+                              {"status", &k.status},
+                              {"importance", &k.importance}}) {
+        auto v = text(n, key);
+        if (!v.ok()) return v.status();
+        *out = *v;
+      }
+      if (!kKinds.contains(k.kind)) {
+        return doc->ErrorAt(n["kind"] ? n["kind"] : n,
+                            "kind: expected objective, detailed, control or enhancement");
+      }
+      if (!k.theme.empty() && !kThemes.contains(k.theme)) {
+        return doc->ErrorAt(n["theme"],
+                            "theme: expected organizational, people, physical or technological");
+      }
+      if (k.title_en.empty() && k.title_ja.empty()) {
+        return doc->ErrorAt(n, f.name + ":" + k.id + " has no title_en or title_ja");
+      }
+      auto prov = flag(n, "provisional");
+      if (!prov.ok()) return prov.status();
+      k.provisional = *prov || f.provisional;
+      for (auto [key, out] :
+           {std::pair{"threats", &k.threats}, {"replaces_2013", &k.replaces_2013}}) {
+        if (!n[key]) continue;
+        if (!n[key].IsSequence())
+          return doc->ErrorAt(n[key], std::string(key) + ": expected a list");
+        for (const YAML::Node& v : n[key]) {
+          auto s = doc->String(v, key);
+          if (!s.ok()) return s.status();
+          out->push_back(*s);
+        }
+      }
+      // Detailed controls and enhancements hang under a parent.
+      if ((k.kind == "detailed" || k.kind == "enhancement") && k.parent.empty()) {
+        return doc->ErrorAt(n, f.name + ":" + k.id + " is " + k.kind + " but has no parent");
+      }
+      if (!k.parent.empty() && !ids.contains(k.parent)) {
+        return doc->ErrorAt(n["parent"],
+                            "parent " + k.parent + " is not listed before " + f.name + ":" + k.id);
+      }
+      f.controls.push_back(std::move(k));
+    }
+    const size_t fi = c.frameworks_.size();
+    for (size_t i = 0; i < f.controls.size(); ++i) c.index_[f.controls[i].Ref()] = {fi, i};
+    c.frameworks_.push_back(std::move(f));
+  }
+  return c;
+}
+
+Result<Catalog> Catalog::Load(const std::string& path) {
+  auto text = platform::ReadLocalFile(path, 16 << 20);
+  if (!text.ok()) return text.status();
+  return Parse(*text, path);
+}
+
+const Catalog& Catalog::BuiltIn() {
+  static const Catalog* builtin = [] {
+    auto c = Parse(kBuiltinCatalogYaml, "built-in controls/data/catalog.yaml");
+    if (!c.ok()) std::abort();  // the build's own data is tested
+    return new Catalog(std::move(c).value());
+  }();
+  return *builtin;
+}
+
+const CatalogControl* Catalog::Find(std::string_view ref) const {
+  auto it = index_.find(ref);
+  if (it == index_.end()) return nullptr;
+  return &frameworks_[it->second.first].controls[it->second.second];
+}
+
+const CatalogFramework* Catalog::Framework(std::string_view name) const {
+  for (const CatalogFramework& f : frameworks_) {
+    if (f.name == name) return &f;
+  }
+  return nullptr;
+}
+
+std::vector<const CatalogControl*> Catalog::Children(std::string_view ref) const {
+  std::vector<const CatalogControl*> out;
+  const CatalogControl* parent = Find(ref);
+  if (parent == nullptr) return out;
+  for (const CatalogControl& k : Framework(parent->framework)->controls) {
+    if (k.parent == parent->id) out.push_back(&k);
+  }
+  return out;
+}
+
+std::vector<std::string> Catalog::Check(const Mapping& mapping) const {
+  std::vector<std::string> problems;
+  for (const auto& [check, refs] : mapping.checks()) {
+    const std::vector<int>& lines = mapping.LinesFor(check);
+    for (size_t i = 0; i < refs.size(); ++i) {
+      if (Find(refs[i]) != nullptr) continue;
+      const std::string fw = refs[i].substr(0, refs[i].find(':'));
+      const std::string where =
+          mapping.source() + ":" + (i < lines.size() ? std::to_string(lines[i]) : "?");
+      problems.push_back(where + ": " + check + ": " +
+                         (Framework(fw) == nullptr
+                              ? "no framework '" + fw + "' in the catalog"
+                              : refs[i] + " is not in the catalog (version " + version_ + ")"));
+    }
+  }
+  return problems;
+}
+
+std::string OscalId(std::string_view ref) {
+  std::string out;
+  for (char c : ref) {
+    if (c == ':') {
+      out += '-';
+    } else if (c == '(') {
+      out += '.';
+    } else if (c == ')') {
+      continue;
+    } else {
+      out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+  }
+  if (out.empty() || !std::isalpha(static_cast<unsigned char>(out[0]))) out = "c-" + out;
+  return out;
+}
+
+}  // namespace shoko::controls
