@@ -41,6 +41,8 @@ struct AgentConfig {
   // Operator copies of the mapping and baseline; empty means the built-in ones.
   std::string mapping_file;
   std::string baseline_file;
+  // An operator's control catalog (design §4); empty means the built-in one.
+  std::string catalog_file;
   std::string label_service, label_group, label_environment;
   // Cores a large sweep may sign on (0: all). Signing is most of a record's cost.
   size_t signing_threads = 0;

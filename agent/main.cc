@@ -5,12 +5,14 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <iostream>
 #include <map>
 #include <optional>
 #include <random>
+#include <set>
 #include <variant>
 
 #include "agent/chain_state.h"
@@ -24,6 +26,7 @@
 #include "agent/sweep.h"
 #include "agent/uploader.h"
 #include "controls/baseline.h"
+#include "controls/catalog.h"
 #include "controls/mapping.h"
 #include "evidence/encoding.h"
 #include "evidence/envelope.h"
@@ -712,12 +715,101 @@ int RotateOfflineKey(const std::string& dir) {
   return kExitOk;
 }
 
+// The agent's own records with a verdict (agent/recorder): mapped like any check.
+constexpr const char* kAgentVerdictChecks[] = {"agent.health", "agent.gap"};
+
+// --check-config: the agent config (when given), its mapping, baseline and
+// catalog, and whether they fit the compiled-in collectors: every check with
+// a verdict mapped to at least one ismap and one nist80053r5 control, no
+// mapping for a check nobody emits, every ref in the catalog. Problems go to
+// stderr as "FILE:LINE: what"; exit 1 when there are any.
+int CheckConfig(const std::string& config_path) {
+  AgentConfig config;
+  if (!config_path.empty()) {
+    auto loaded = LoadAgentConfig(config_path);
+    if (!loaded.ok()) return Fail(kExitUsage, loaded.status());
+    config = std::move(loaded).value();
+  }
+  std::optional<controls::Mapping> own_mapping;
+  std::optional<controls::Catalog> own_catalog;
+  if (!config.mapping_file.empty()) {
+    auto m = controls::Mapping::Load(config.mapping_file);
+    if (!m.ok()) return Fail(kExitProblems, m.status());
+    own_mapping = std::move(m).value();
+  }
+  if (!config.baseline_file.empty()) {
+    if (auto b = controls::Baseline::Load(config.baseline_file); !b.ok()) {
+      return Fail(kExitProblems, b.status());
+    }
+  }
+  if (!config.catalog_file.empty()) {
+    auto c = controls::Catalog::Load(config.catalog_file);
+    if (!c.ok()) return Fail(kExitProblems, c.status());
+    own_catalog = std::move(c).value();
+  }
+  const controls::Mapping& mapping = own_mapping ? *own_mapping : controls::Mapping::BuiltIn();
+  const controls::Catalog& catalog = own_catalog ? *own_catalog : controls::Catalog::BuiltIn();
+  std::vector<std::string> problems = catalog.Check(mapping);
+  std::set<std::string> known;
+  for (const std::string& id : collectors::CollectorRegistry::Global().VerdictChecks()) {
+    known.insert(id);
+  }
+  known.insert(std::begin(kAgentVerdictChecks), std::end(kAgentVerdictChecks));
+  for (const std::string& id : known) {
+    const std::vector<std::string>& refs = mapping.RefsFor(id);
+    if (refs.empty()) {
+      problems.push_back(mapping.source() + ": " + id + " is not mapped to any control");
+      continue;
+    }
+    for (const char* fw : {"ismap", "nist80053r5"}) {
+      const bool has = std::any_of(refs.begin(), refs.end(), [&](const std::string& r) {
+        return r.starts_with(std::string(fw) + ":");
+      });
+      if (!has) {
+        problems.push_back(mapping.source() + ":" + std::to_string(mapping.CheckLine(id)) + ": " +
+                           id + " has no " + fw + " ref");
+      }
+    }
+  }
+  for (const auto& [id, refs] : mapping.checks()) {
+    // Checks nobody emits: a typo, or a collector this build does not have.
+    // Info records (observations, lifecycle) may be mapped without a verdict.
+    const bool emitted = known.contains(id) ||
+                         collectors::CollectorRegistry::Global().Create(id) != nullptr ||
+                         id.starts_with("agent.lifecycle.") || id.starts_with("custom.");
+    if (!emitted) {
+      problems.push_back(mapping.source() + ":" + std::to_string(mapping.CheckLine(id)) + ": " +
+                         id + " is not a check of this build");
+    }
+  }
+  for (const std::string& p : problems) Log(p);
+  if (!problems.empty()) {
+    Log(std::to_string(problems.size()) + " problem(s) in the configuration");
+    return kExitProblems;
+  }
+  size_t controls_count = 0;
+  for (const auto& f : catalog.frameworks()) controls_count += f.controls.size();
+  std::cout << "configuration OK: " << known.size() << " checks with verdicts, each mapped; "
+            << mapping.checks().size() << " mapped (mapping " << mapping.version() << ", "
+            << mapping.source() << "); catalog " << catalog.version() << " with " << controls_count
+            << " controls" << std::endl;
+  return kExitOk;
+}
+
 int Main(int argc, char** argv) {
   CLI::App app{
       "shoko-agent: collects signed, hash-chained evidence of this host's controls "
       "and uploads it to a shoko store."};
   app.set_version_flag("--version", std::string(kShokoVersion));
-  app.require_subcommand(1);
+  // --check-config stands alone; otherwise one subcommand is required.
+  app.require_subcommand(0, 1);
+  bool check_config = false;
+  std::string check_config_file;
+  app.add_flag("--check-config", check_config,
+               "Validate the configuration, mapping, baseline and catalog against the "
+               "compiled-in collectors; exit 1 on problems.");
+  app.add_option("--config", check_config_file, "With --check-config: the agent config to check.")
+      ->type_name("FILE");
 
   CollectFlags collect_flags;
   CLI::App* collect = app.add_subcommand(
@@ -802,6 +894,11 @@ int Main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
     Log(std::string("usage: ") + e.what() + " (see --help)");
+    return kExitUsage;
+  }
+  if (check_config) return CheckConfig(check_config_file);
+  if (app.get_subcommands().empty()) {
+    Log("usage: a subcommand (or --check-config) is required (see --help)");
     return kExitUsage;
   }
   if (helper->parsed()) return RunHelperCommand(helper_name, helper_root);

@@ -58,6 +58,17 @@ std::unique_ptr<Collector> CollectorRegistry::Create(std::string_view name) cons
   return nullptr;
 }
 
+std::vector<std::string> CollectorRegistry::VerdictChecks() const {
+  std::vector<std::string> out;
+  for (const auto& [name, factory] : entries_) {
+    std::vector<std::string> ids = factory()->VerdictChecks();
+    if (ids.empty()) ids.push_back(name);
+    out.insert(out.end(), ids.begin(), ids.end());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 Result<Artifact> ArtifactOf(const platform::Env& env, const std::string& path,
                             std::string_view content) {
   auto info = env.Stat(path);

@@ -95,6 +95,10 @@ class Collector {
   // Observes the host. Never throws: problems become kError observations whose
   // message names the file and line at fault.
   virtual std::vector<Observation> Collect(const CollectContext& ctx) const = 0;
+  // The check_ids whose records carry a verdict, for configuration checks
+  // (every one must be mapped to controls). Empty means just the collector's
+  // own name; a collector whose observation is info lists its rule records.
+  virtual std::vector<std::string> VerdictChecks() const { return {}; }
 };
 
 // Every compiled-in collector, by name ("access.sshd").
@@ -112,6 +116,8 @@ class CollectorRegistry {
   // ("access"). Empty when nothing matches.
   std::vector<std::string> Select(std::string_view selector) const;
   std::unique_ptr<Collector> Create(std::string_view name) const;
+  // Every check_id with a verdict that the compiled-in collectors emit.
+  std::vector<std::string> VerdictChecks() const;
 
  private:
   std::vector<std::pair<std::string, Factory>> entries_;

@@ -48,6 +48,7 @@ Result<Mapping> Mapping::Parse(std::string_view yaml, std::string_view source) {
     }
     m.checks_[check_id] = std::move(refs);
     m.lines_[check_id] = std::move(lines);
+    m.check_lines_[check_id] = kv.first.Mark().line + 1;
   }
   return m;
 }
@@ -66,6 +67,11 @@ const Mapping& Mapping::BuiltIn() {
     return new Mapping(std::move(m).value());
   }();
   return *builtin;
+}
+
+int Mapping::CheckLine(std::string_view check_id) const {
+  auto it = check_lines_.find(check_id);
+  return it == check_lines_.end() ? 0 : it->second;
 }
 
 const std::vector<int>& Mapping::LinesFor(std::string_view check_id) const {

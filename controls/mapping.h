@@ -30,12 +30,15 @@ class Mapping {
   // the order of RefsFor), for errors found after parsing.
   const std::string& source() const { return source_; }
   const std::vector<int>& LinesFor(std::string_view check_id) const;
+  // The line of `check_id`'s key, 0 when unmapped.
+  int CheckLine(std::string_view check_id) const;
 
  private:
   std::string version_;
   std::string source_;
   std::map<std::string, std::vector<std::string>, std::less<>> checks_;
   std::map<std::string, std::vector<int>, std::less<>> lines_;
+  std::map<std::string, int, std::less<>> check_lines_;
 };
 
 }  // namespace shoko::controls

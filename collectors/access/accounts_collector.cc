@@ -48,6 +48,10 @@ int64_t IntOr(const nlohmann::json& expected, const char* key, int64_t fallback)
 
 class AccountsCollector final : public Collector {
  public:
+  std::vector<std::string> VerdictChecks() const override {
+    return {std::begin(kRules), std::end(kRules)};
+  }
+
   std::vector<Observation> Collect(const CollectContext& ctx) const override {
     Observation obs;
     obs.check_id = kObservation;

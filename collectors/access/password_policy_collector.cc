@@ -81,6 +81,10 @@ std::optional<long long> Keyed(const nlohmann::json& expected, const char* key,
 
 class PasswordPolicyCollector final : public Collector {
  public:
+  std::vector<std::string> VerdictChecks() const override {
+    return {std::begin(kRules), std::end(kRules)};
+  }
+
   std::vector<Observation> Collect(const CollectContext& ctx) const override {
     Observation obs;
     obs.check_id = kObservation;

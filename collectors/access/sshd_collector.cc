@@ -152,6 +152,12 @@ Observation Judge(const SshdRule& r, const SshdConfig& config, const controls::B
 
 class SshdCollector final : public Collector {
  public:
+  std::vector<std::string> VerdictChecks() const override {
+    std::vector<std::string> ids;
+    for (const SshdRule& r : kRules) ids.push_back(r.check_id);
+    return ids;
+  }
+
   std::vector<Observation> Collect(const CollectContext& ctx) const override {
     Observation obs;
     obs.check_id = kObservation;

@@ -84,6 +84,10 @@ void ExpandCommand(const std::string& command,
 
 class SudoCollector final : public Collector {
  public:
+  std::vector<std::string> VerdictChecks() const override {
+    return {std::begin(kRules), std::end(kRules)};
+  }
+
   std::vector<Observation> Collect(const CollectContext& ctx) const override {
     Observation obs;
     obs.check_id = kObservation;

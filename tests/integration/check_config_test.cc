@@ -1,0 +1,64 @@
+// shoko-agent --check-config: the shipped configuration passes; an operator's
+// mapping with an unmapped check, a check nobody emits, a ref outside the
+// catalog or a missing framework fails with file and line, exit 1.
+#include <gtest/gtest.h>
+
+#include "tests/support/subprocess.h"
+#include "tests/support/temp_dir.h"
+
+namespace shoko {
+namespace {
+
+using testing::CommandResult;
+using testing::RunCommand;
+using testing::TempDir;
+
+TEST(CheckConfigTest, ShippedDataPasses) {
+  CommandResult r = RunCommand({SHOKO_AGENT_BIN, "--check-config"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("configuration OK:"), std::string::npos) << r.out;
+}
+
+TEST(CheckConfigTest, AnOperatorMappingIsCheckedAgainstCollectorsAndCatalog) {
+  TempDir dir;
+  // Everything the build emits, minus logs.remote; plus problems.
+  const std::string mapping =
+      dir.Write("mapping.yaml",
+                "version: op-1\nchecks:\n"
+                "  logs.logrotate: [ismap:8.15, nist80053r5:AU-11]\n"
+                "  logs.journald: [ismap:8.15]\n"
+                "  logs.remotee: [ismap:8.15, nist80053r5:AU-9(2)]\n"
+                "  logs.auditd: [ismap:8.15, nist80053r5:AU-2, ismap:8.99]\n"
+                "  logs.on_disk: [ismap:8.15, nist80053r5:AU-9, cis-debian12:6.1.4.1]\n");
+  const std::string config =
+      dir.Write("agent.yaml", "state_dir: " + dir.Path("state") + "\nmapping: " + mapping + "\n");
+  CommandResult r = RunCommand({SHOKO_AGENT_BIN, "--check-config", "--config", config});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  for (const std::string& expected : {
+           mapping + ":6: logs.auditd: ismap:8.99 is not in the catalog",
+           mapping + ":7: logs.on_disk: no framework 'cis-debian12' in the catalog",
+           mapping + ": logs.remote is not mapped to any control",
+           mapping + ":4: logs.journald has no nist80053r5 ref",
+           mapping + ":5: logs.remotee is not a check of this build",
+       }) {
+    EXPECT_NE(r.err.find(expected), std::string::npos) << expected << "\n" << r.err;
+  }
+  // A catalog that knows the operator's framework settles that one.
+  const std::string catalog = dir.Write(
+      "catalog.yaml",
+      "version: op\nframeworks:\n  cis-debian12:\n    title: CIS Debian 12\n    controls:\n"
+      "      - {id: '6.1.4.1', kind: control, title_en: Log file access}\n");
+  const std::string with_catalog =
+      dir.Write("agent2.yaml", "state_dir: " + dir.Path("state") + "\nmapping: " + mapping +
+                                   "\ncatalog: " + catalog + "\n");
+  CommandResult r2 = RunCommand({SHOKO_AGENT_BIN, "--check-config", "--config", with_catalog});
+  EXPECT_EQ(r2.exit_code, 1);
+  // The operator's catalog replaces the built-in one: ismap is now unknown.
+  EXPECT_NE(r2.err.find("no framework 'ismap' in the catalog"), std::string::npos) << r2.err;
+  EXPECT_EQ(r2.err.find("no framework 'cis-debian12'"), std::string::npos) << r2.err;
+  CommandResult bad = RunCommand({SHOKO_AGENT_BIN, "--check-config", "--config", dir.Path("nope")});
+  EXPECT_EQ(bad.exit_code, 2);
+}
+
+}  // namespace
+}  // namespace shoko
