@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "cli/admin_command.h"
+#include "cli/controls_command.h"
 #include "cli/evidence_command.h"
 #include "cli/import_command.h"
 #include "cli/pki_command.h"
@@ -112,12 +113,36 @@ int Main(int argc, char** argv) {
     c->add_option("--reason", agent_action.reason, "Why (logged).")->type_name("TEXT");
   }
 
+  ControlsRequest controls_request;
+  CLI::App* controls = app.add_subcommand(
+      "controls", "The control catalog and, per control, the checks that evidence it.");
+  CLI::App* coverage = controls->add_subcommand(
+      "coverage", "How many controls have automated host evidence, partial, or none.");
+  for (CLI::App* c : {controls, coverage}) {
+    c->add_option("--catalog", controls_request.catalog_file,
+                  "A catalog YAML (default: the built-in one).")
+        ->type_name("FILE");
+    c->add_option("--mapping", controls_request.mapping_file,
+                  "A check → control mapping YAML (default: the built-in one).")
+        ->type_name("FILE");
+    c->add_option("--framework", controls_request.framework,
+                  "ismap (default), ismap-legacy, iso27002, nist80053r5, or one of the catalog's.")
+        ->type_name("NAME");
+    c->add_option("--format", controls_request.format, "Output format.")
+        ->check(CLI::IsMember({"table", "json"}))
+        ->type_name("FORMAT");
+  }
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);
     std::cerr << "shokoctl: usage: " << e.what() << " (see --help)" << std::endl;
     return 2;
+  }
+  if (controls->parsed()) {
+    controls_request.coverage = coverage->parsed();
+    return RunControls(controls_request, std::cout, std::cerr);
   }
   if (create->parsed()) return RunEnrollCreate(enroll_create, std::cout, std::cerr);
   if (reg->parsed() || revoke->parsed() || retire->parsed()) {

@@ -1,0 +1,177 @@
+#include "cli/controls_command.h"
+
+#include <iomanip>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
+
+#include "controls/catalog.h"
+#include "controls/mapping.h"
+
+namespace shoko::cli {
+namespace {
+
+std::string Join(const std::vector<std::string>& v, size_t max_items = 0) {
+  std::string out;
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (max_items != 0 && i == max_items) return out + ", …";
+    out += (out.empty() ? "" : ", ") + v[i];
+  }
+  return out;
+}
+
+// How a control is evidenced by host checks.
+enum class Coverage { kAutomated, kPartial, kNone };
+
+const char* CoverageName(Coverage c) {
+  return c == Coverage::kAutomated ? "automated" : c == Coverage::kPartial ? "partial" : "none";
+}
+
+}  // namespace
+
+int RunControls(const ControlsRequest& request, std::ostream& out, std::ostream& err) {
+  std::optional<controls::Catalog> own_catalog;
+  std::optional<controls::Mapping> own_mapping;
+  if (!request.catalog_file.empty()) {
+    auto c = controls::Catalog::Load(request.catalog_file);
+    if (!c.ok()) {
+      err << "shokoctl: " << c.status().message() << std::endl;
+      return 2;
+    }
+    own_catalog = std::move(c).value();
+  }
+  if (!request.mapping_file.empty()) {
+    auto m = controls::Mapping::Load(request.mapping_file);
+    if (!m.ok()) {
+      err << "shokoctl: " << m.status().message() << std::endl;
+      return 2;
+    }
+    own_mapping = std::move(m).value();
+  }
+  const controls::Catalog& catalog = own_catalog ? *own_catalog : controls::Catalog::BuiltIn();
+  const controls::Mapping& mapping = own_mapping ? *own_mapping : controls::Mapping::BuiltIn();
+  const controls::CatalogFramework* fw = catalog.Framework(request.framework);
+  if (fw == nullptr) {
+    std::string names;
+    for (const auto& f : catalog.frameworks()) names += (names.empty() ? "" : ", ") + f.name;
+    err << "shokoctl: --framework: no framework '" << request.framework << "' in the catalog ("
+        << names << ")" << std::endl;
+    return 2;
+  }
+  const std::vector<std::string> problems = catalog.Check(mapping);
+  // Control ref → the checks mapped to it.
+  std::map<std::string, std::vector<std::string>> checks_of;
+  for (const auto& [check, refs] : mapping.checks()) {
+    for (const std::string& r : refs) checks_of[r].push_back(check);
+  }
+  auto coverage_of = [&](const controls::CatalogControl& k) {
+    if (checks_of.contains(k.Ref())) return Coverage::kAutomated;
+    for (const controls::CatalogControl* child : catalog.Children(k.Ref())) {
+      if (checks_of.contains(child->Ref())) return Coverage::kPartial;
+    }
+    if (!k.parent.empty() && checks_of.contains(k.framework + ":" + k.parent)) {
+      return Coverage::kPartial;  // evidence for the objective, not this item
+    }
+    return Coverage::kNone;
+  };
+
+  if (!request.coverage) {
+    if (request.format == "json") {
+      nlohmann::ordered_json list = nlohmann::ordered_json::array();
+      for (const controls::CatalogControl& k : fw->controls) {
+        nlohmann::ordered_json j = {
+            {"ref", k.Ref()},
+            {"oscal_id", controls::OscalId(k.Ref())},
+            {"kind", k.kind},
+            {"parent", k.parent.empty() ? nlohmann::ordered_json(nullptr)
+                                        : nlohmann::ordered_json(k.framework + ":" + k.parent)},
+            {"title_en", k.title_en},
+            {"title_ja", k.title_ja},
+            {"provisional", k.provisional},
+            {"coverage", CoverageName(coverage_of(k))},
+            {"checks", checks_of[k.Ref()]}};
+        list.push_back(std::move(j));
+      }
+      out << list.dump(2) << std::endl;
+    } else {
+      out << std::left << std::setw(24) << "CONTROL" << std::setw(12) << "KIND" << std::setw(10)
+          << "COVERAGE"
+          << "TITLE / CHECKS"
+          << "\n";
+      for (const controls::CatalogControl& k : fw->controls) {
+        const std::string title = k.title_en.empty() ? k.title_ja : k.title_en;
+        out << std::setw(24) << k.Ref() << std::setw(12) << k.kind << std::setw(10)
+            << CoverageName(coverage_of(k)) << title
+            << (k.provisional && !fw->provisional ? " (provisional)" : "") << "\n";
+        if (checks_of.contains(k.Ref())) {
+          out << std::setw(46) << ""
+              << "← " << Join(checks_of[k.Ref()]) << "\n";
+        }
+      }
+      out << fw->controls.size() << " control(s) of " << fw->name << " (" << fw->title
+          << "; status " << fw->status << (fw->provisional ? ", provisional" : "") << "), catalog "
+          << catalog.version() << ", mapping " << mapping.version() << std::endl;
+    }
+  } else {
+    // Per theme (5 organizational … 8 technological) and kind.
+    struct Tally {
+      int automated = 0, partial = 0, none = 0;
+      int total() const { return automated + partial + none; }
+    };
+    std::map<std::string, Tally> by_theme;
+    Tally objectives, detailed;
+    for (const controls::CatalogControl& k : fw->controls) {
+      const Coverage c = coverage_of(k);
+      for (Tally* t : {&by_theme[k.theme.empty() ? "(no theme)" : k.theme],
+                       k.kind == "detailed" ? &detailed : &objectives}) {
+        (c == Coverage::kAutomated ? t->automated
+         : c == Coverage::kPartial ? t->partial
+                                   : t->none)++;
+      }
+    }
+    auto line = [&](const std::string& what, const Tally& t) {
+      out << std::left << std::setw(30) << what << std::right << std::setw(6) << t.total()
+          << std::setw(11) << t.automated << std::setw(9) << t.partial << std::setw(6) << t.none
+          << "\n";
+    };
+    if (request.format == "json") {
+      nlohmann::ordered_json j = {
+          {"framework", fw->name}, {"catalog", catalog.version()}, {"mapping", mapping.version()}};
+      auto tally = [](const Tally& t) {
+        return nlohmann::ordered_json{{"total", t.total()},
+                                      {"automated", t.automated},
+                                      {"partial", t.partial},
+                                      {"none", t.none}};
+      };
+      j["objectives"] = tally(objectives);
+      j["detailed"] = tally(detailed);
+      for (const auto& [theme, t] : by_theme) j["themes"][theme] = tally(t);
+      out << j.dump(2) << std::endl;
+    } else {
+      out << std::left << std::setw(30) << fw->name + " coverage" << std::right << std::setw(6)
+          << "TOTAL" << std::setw(11) << "AUTOMATED" << std::setw(9) << "PARTIAL" << std::setw(6)
+          << "NONE"
+          << "\n";
+      line(fw->name == "ismap" || fw->name == "ismap-legacy" ? "objectives" : "controls",
+           objectives);
+      line("detailed controls", detailed);
+      for (const auto& [theme, t] : by_theme) line("  " + theme, t);
+      out << std::left;
+      if (detailed.total() < objectives.total()) {
+        out << "The catalog has " << detailed.total()
+            << " detailed control(s) for this framework; import the official tables "
+               "(shokoctl catalog import) for the full list.\n";
+      }
+      out << "Organizational, people and physical controls are evidenced by documents, records "
+             "and the auditor's own testing, not by host checks: shoko counts them as 'none' "
+             "rather than leaving them out.\n"
+             "automated: a check maps to the control; partial: only to its objective or to "
+             "one of its detailed controls.\n";
+    }
+  }
+  for (const std::string& p : problems) err << "shokoctl: " << p << std::endl;
+  return problems.empty() ? 0 : 1;
+}
+
+}  // namespace shoko::cli

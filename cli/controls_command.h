@@ -1,0 +1,28 @@
+// `shokoctl controls` and `shokoctl controls coverage`: the catalog with, per
+// control, the checks that evidence it, and how much of a framework host
+// checks can evidence at all (design §4). Read from the catalog and mapping
+// files (the built-in ones by default), not from a store.
+#ifndef SHOKO_CLI_CONTROLS_COMMAND_H_
+#define SHOKO_CLI_CONTROLS_COMMAND_H_
+
+#include <ostream>
+#include <string>
+
+namespace shoko::cli {
+
+struct ControlsRequest {
+  std::string catalog_file;  // empty: the built-in catalog
+  std::string mapping_file;  // empty: the built-in mapping
+  std::string framework = "ismap";
+  std::string format = "table";  // table | json
+  bool coverage = false;
+};
+
+// Prints the listing or the coverage summary. Returns 0, 1 when the mapping
+// names refs the catalog lacks (listed on `err`, the output still printed),
+// 2 for usage errors (unreadable files, an unknown framework).
+int RunControls(const ControlsRequest& request, std::ostream& out, std::ostream& err);
+
+}  // namespace shoko::cli
+
+#endif  // SHOKO_CLI_CONTROLS_COMMAND_H_

@@ -1,0 +1,77 @@
+// shokoctl controls / controls coverage on the built-in data and on an
+// operator's catalog and mapping.
+#include "cli/controls_command.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "tests/support/temp_dir.h"
+
+namespace shoko::cli {
+namespace {
+
+using testing::TempDir;
+
+TEST(ControlsCommandTest, ListsEveryControlWithItsChecks) {
+  ControlsRequest r;
+  r.format = "json";
+  std::ostringstream out, err;
+  ASSERT_EQ(RunControls(r, out, err), 0) << err.str();
+  auto list = nlohmann::json::parse(out.str());
+  ASSERT_EQ(list.size(), 94u);
+  std::map<std::string, nlohmann::json> by_ref;
+  for (const auto& c : list) by_ref[c["ref"]] = c;
+  EXPECT_EQ(by_ref["ismap:8.8"]["coverage"], "automated");
+  EXPECT_EQ(by_ref["ismap:8.8"]["oscal_id"], "ismap-8.8");
+  EXPECT_NE(std::find(by_ref["ismap:8.8"]["checks"].begin(), by_ref["ismap:8.8"]["checks"].end(),
+                      "patch.pending_updates"),
+            by_ref["ismap:8.8"]["checks"].end());
+  EXPECT_EQ(by_ref["ismap:7.1"]["coverage"], "none");  // physical: never a host check
+  EXPECT_EQ(by_ref["ismap:5.6.1"]["parent"], "ismap:5.6");
+}
+
+TEST(ControlsCommandTest, CoverageCountsAutomatedPartialAndNone) {
+  TempDir dir;
+  const std::string catalog = dir.Write(
+      "c.yaml",
+      "version: t\nframeworks:\n  ismap:\n    title: T\n    controls:\n"
+      "      - {id: '8.8', kind: objective, title_en: Vuln, theme: technological}\n"
+      "      - {id: '8.8.1', kind: detailed, parent: '8.8', title_en: A, theme: technological}\n"
+      "      - {id: '8.8.2', kind: detailed, parent: '8.8', title_en: B, theme: technological}\n"
+      "      - {id: '5.1', kind: objective, title_en: Policy, theme: organizational}\n"
+      "      - {id: '5.1.1', kind: detailed, parent: '5.1', title_en: C, theme: organizational}\n"
+      "  nist80053r5:\n    title: N\n    controls:\n"
+      "      - {id: SI-2, kind: control, title_en: Flaw}\n");
+  const std::string mapping = dir.Write(
+      "m.yaml", "version: t\nchecks:\n  patch.pending_updates: [ismap:8.8.1, nist80053r5:SI-2]\n");
+  ControlsRequest r;
+  r.catalog_file = catalog;
+  r.mapping_file = mapping;
+  r.coverage = true;
+  r.format = "json";
+  std::ostringstream out, err;
+  ASSERT_EQ(RunControls(r, out, err), 0) << err.str();
+  auto j = nlohmann::json::parse(out.str());
+  // 8.8.1 automated; 8.8 partial (through its child); 8.8.2 none (its
+  // objective has no check of its own); 5.1 and 5.1.1 none.
+  EXPECT_EQ(j["detailed"],
+            (nlohmann::json{{"total", 3}, {"automated", 1}, {"partial", 0}, {"none", 2}}));
+  EXPECT_EQ(j["objectives"],
+            (nlohmann::json{{"total", 2}, {"automated", 0}, {"partial", 1}, {"none", 1}}));
+  // A ref outside the catalog: still printed, and exit 1 with the line.
+  dir.Write("m.yaml", "version: t\nchecks:\n  x: [ismap:9.9, nist80053r5:SI-2]\n");
+  std::ostringstream out2, err2;
+  EXPECT_EQ(RunControls(r, out2, err2), 1);
+  EXPECT_NE(err2.str().find("m.yaml:3: x: ismap:9.9 is not in the catalog"), std::string::npos)
+      << err2.str();
+  r.framework = "cis";
+  std::ostringstream out3, err3;
+  EXPECT_EQ(RunControls(r, out3, err3), 2);
+  EXPECT_NE(err3.str().find("no framework 'cis' in the catalog (ismap, nist80053r5)"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace shoko::cli
