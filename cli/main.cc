@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "cli/admin_command.h"
+#include "cli/catalog_command.h"
 #include "cli/controls_command.h"
 #include "cli/evidence_command.h"
 #include "cli/import_command.h"
@@ -133,6 +134,52 @@ int Main(int argc, char** argv) {
         ->type_name("FORMAT");
   }
 
+  CatalogImportRequest catalog_import;
+  CLI::App* catalog_cmd = app.add_subcommand("catalog", "Import control tables (design §4).");
+  catalog_cmd->require_subcommand(1);
+  CLI::App* catalog_import_cmd = catalog_cmd->add_subcommand(
+      "import",
+      "ismap-csv: the ISMAP control table (番号, 統制目標, 番号, 詳細管理策, (参考)定型管理策, "
+      "(参考)手引き) to catalog YAML; crosswalk-csv: an old-id → new-id table applied to a "
+      "mapping.");
+  catalog_import_cmd->add_option("--format", catalog_import.format, "ismap-csv or crosswalk-csv.")
+      ->required()
+      ->check(CLI::IsMember({"ismap-csv", "crosswalk-csv"}))
+      ->type_name("FORMAT");
+  catalog_import_cmd->add_option("file", catalog_import.file, "The CSV file.")
+      ->required()
+      ->type_name("FILE");
+  catalog_import_cmd
+      ->add_option("--encoding", catalog_import.encoding,
+                   "auto (UTF-8, else Shift_JIS), utf-8 or shift_jis.")
+      ->check(CLI::IsMember({"auto", "utf-8", "shift_jis"}));
+  catalog_import_cmd->add_option("--out", catalog_import.out, "Write here instead of stdout.")
+      ->type_name("FILE");
+  catalog_import_cmd->add_option("--framework", catalog_import.framework,
+                                 "ismap-csv: the framework name (default ismap).");
+  catalog_import_cmd->add_option("--title", catalog_import.title, "ismap-csv: its title.");
+  catalog_import_cmd->add_option("--status", catalog_import.status,
+                                 "ismap-csv: the table's status, e.g. final-2026-04.");
+  catalog_import_cmd->add_option("--source", catalog_import.source,
+                                 "ismap-csv: where the table comes from.");
+  catalog_import_cmd->add_flag("--provisional", catalog_import.provisional,
+                               "ismap-csv: the table is not (yet) official.");
+  catalog_import_cmd
+      ->add_option("--base", catalog_import.base_file,
+                   "ismap-csv: the catalog whose framework the import replaces (default: the "
+                   "built-in one).")
+      ->type_name("FILE");
+  catalog_import_cmd->add_flag("--standalone", catalog_import.standalone,
+                               "ismap-csv: write only the imported framework.");
+  catalog_import_cmd
+      ->add_option("--mapping", catalog_import.mapping_file,
+                   "crosswalk-csv: the mapping to re-map (default: the built-in one).")
+      ->type_name("FILE");
+  catalog_import_cmd->add_option("--from", catalog_import.from,
+                                 "crosswalk-csv: the old framework (default ismap-legacy).");
+  catalog_import_cmd->add_option("--to", catalog_import.to,
+                                 "crosswalk-csv: the new framework (default ismap).");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -140,6 +187,7 @@ int Main(int argc, char** argv) {
     std::cerr << "shokoctl: usage: " << e.what() << " (see --help)" << std::endl;
     return 2;
   }
+  if (catalog_import_cmd->parsed()) return RunCatalogImport(catalog_import, std::cout, std::cerr);
   if (controls->parsed()) {
     controls_request.coverage = coverage->parsed();
     return RunControls(controls_request, std::cout, std::cerr);

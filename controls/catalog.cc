@@ -70,10 +70,10 @@ Result<Catalog> Catalog::Parse(std::string_view yaml, std::string_view source) {
     }
     std::set<std::string> ids;
     for (const YAML::Node& n : controls) {
-      SHOKO_RETURN_IF_ERROR(
-          doc->CheckMap(n, f.name + " control",
-                        {"id", "kind", "parent", "title_en", "title_ja", "theme", "status",
-                         "provisional", "importance", "threats", "replaces_2013"}));
+      SHOKO_RETURN_IF_ERROR(doc->CheckMap(
+          n, f.name + " control",
+          {"id", "kind", "parent", "title_en", "title_ja", "theme", "status", "provisional",
+           "importance", "threats", "replaces_2013", "reference_ja", "guidance_ja"}));
       CatalogControl k;
       k.framework = f.name;
       k.line = n.Mark().line + 1;
@@ -93,7 +93,9 @@ Result<Catalog> Catalog::Parse(std::string_view yaml, std::string_view source) {
                               {"title_ja", &k.title_ja},
                               {"theme", &k.theme},
                               {"status", &k.status},
-                              {"importance", &k.importance}}) {
+                              {"importance", &k.importance},
+                              {"reference_ja", &k.reference_ja},
+                              {"guidance_ja", &k.guidance_ja}}) {
         auto v = text(n, key);
         if (!v.ok()) return v.status();
         *out = *v;

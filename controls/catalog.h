@@ -27,6 +27,8 @@ struct CatalogControl {
   std::string importance;    // as the scheme's index will publish it, when known
   std::vector<std::string> threats;
   std::vector<std::string> replaces_2013;  // ISO/IEC 27002:2013 sources (iso27002 only)
+  std::string reference_ja;                // (参考)定型管理策, from an imported table
+  std::string guidance_ja;                 // (参考)手引き, from an imported table
   int line = 0;                            // in the catalog file
 
   std::string Ref() const { return framework + ":" + id; }
