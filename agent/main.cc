@@ -72,9 +72,12 @@ struct SweepSetup {
 };
 
 // Builds the sweep setup; every failure here is a usage or configuration error.
+// The baseline is resolved for this host: its group's overrides and the
+// values keyed by its distribution (os-release under the root).
 Result<SweepSetup> PrepareSweep(const std::string& root, const std::string& mapping_file,
                                 const std::string& baseline_file,
-                                const std::vector<std::string>& selectors) {
+                                const std::vector<std::string>& selectors,
+                                const std::string& group) {
   SweepSetup setup;
   auto env = platform::NewRootedEnv(root);
   if (!env.ok()) return env.status();
@@ -84,11 +87,15 @@ Result<SweepSetup> PrepareSweep(const std::string& root, const std::string& mapp
     if (!m.ok()) return m.status();
     setup.own_mapping = std::move(m).value();
   }
+  std::optional<controls::Baseline> loaded;
   if (!baseline_file.empty()) {
     auto b = controls::Baseline::Load(baseline_file);
     if (!b.ok()) return b.status();
-    setup.own_baseline = std::move(b).value();
+    loaded = std::move(b).value();
   }
+  const controls::Baseline& base = loaded ? *loaded : controls::Baseline::BuiltIn();
+  setup.own_baseline =
+      base.ForHost(group, platform::DistributionIds(platform::ReadHostIdentity(*setup.env)));
   auto names = SelectCollectors(selectors);
   if (!names.ok()) return names.status();
   setup.collectors = std::move(names).value();
@@ -119,9 +126,9 @@ int Collect(const CollectFlags& flags) {
     if (!loaded.ok()) return Fail(kExitUsage, loaded.status());
     config = std::move(loaded).value();
   }
-  auto setup = PrepareSweep(flags.root.empty() ? config.root : flags.root, config.mapping_file,
-                            config.baseline_file,
-                            flags.collectors.empty() ? config.collectors : flags.collectors);
+  auto setup = PrepareSweep(
+      flags.root.empty() ? config.root : flags.root, config.mapping_file, config.baseline_file,
+      flags.collectors.empty() ? config.collectors : flags.collectors, config.label_group);
   if (!setup.ok()) return Fail(kExitUsage, setup.status());
   if (flags.sign != (flags.format == "dsse")) {
     return Fail(kExitUsage,
@@ -240,8 +247,8 @@ std::variant<AgentState, int> OpenAgentState(const std::string& config_path) {
   if (!loaded.ok()) return Fail(kExitUsage, loaded.status());
   state.config = std::move(loaded).value();
   const AgentConfig& config = state.config;
-  auto setup =
-      PrepareSweep(config.root, config.mapping_file, config.baseline_file, config.collectors);
+  auto setup = PrepareSweep(config.root, config.mapping_file, config.baseline_file,
+                            config.collectors, config.label_group);
   if (!setup.ok()) return Fail(kExitUsage, setup.status());
   state.setup = std::move(setup).value();
   Status dirs = platform::MakeDirs(config.state_dir, 0700);

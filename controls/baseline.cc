@@ -10,7 +10,7 @@ Result<Baseline> Baseline::Parse(std::string_view yaml, std::string_view source)
   auto doc = YamlDoc::Parse(yaml, std::string(source));
   if (!doc.ok()) return doc.status();
   const YAML::Node& root = doc->root();
-  SHOKO_RETURN_IF_ERROR(doc->CheckMap(root, "baseline", {"id", "version", "values"}));
+  SHOKO_RETURN_IF_ERROR(doc->CheckMap(root, "baseline", {"id", "version", "values", "groups"}));
   Baseline b;
   for (const char* key : {"id", "version"}) {
     if (!root[key]) return doc->ErrorAt(root, std::string("baseline: missing '") + key + "'");
@@ -37,7 +37,90 @@ Result<Baseline> Baseline::Parse(std::string_view yaml, std::string_view source)
     if (expected.empty()) return doc->ErrorAt(kv.first, check_id + ": no expected values");
     b.values_[check_id] = std::move(expected);
   }
+  // Host groups: overrides of some values, each with why and where from.
+  if (const YAML::Node groups = root["groups"]) {
+    if (!groups.IsMap()) return doc->ErrorAt(groups, "groups: expected a mapping of group name");
+    for (const auto& g : groups) {
+      const std::string group = g.first.Scalar();
+      SHOKO_RETURN_IF_ERROR(doc->CheckMap(g.second, "group " + group, {"values"}));
+      const YAML::Node gv = g.second["values"];
+      if (!gv || !gv.IsMap())
+        return doc->ErrorAt(g.second, "group " + group + ": missing 'values'");
+      for (const auto& kv : gv) {
+        const std::string check_id = kv.first.Scalar();
+        if (!b.values_.contains(check_id)) {
+          return doc->ErrorAt(
+              kv.first, "group " + group + ": " + check_id + " has no default value to override");
+        }
+        if (!kv.second.IsMap()) return doc->ErrorAt(kv.second, check_id + ": expected a mapping");
+        for (const char* key : {"rationale", "source"}) {
+          if (!kv.second[key]) {
+            return doc->ErrorAt(kv.first,
+                                "group " + group + ": " + check_id + ": missing '" + key + "'");
+          }
+        }
+        nlohmann::json over = YamlToJson(kv.second);
+        over.erase("rationale");
+        over.erase("source");
+        for (const auto& [key, value] : over.items()) {
+          if (!b.values_[check_id].contains(key)) {
+            return doc->ErrorAt(kv.first, "group " + group + ": " + check_id + ": '" + key +
+                                              "' is not one of its values");
+          }
+        }
+        b.groups_[group][check_id] = std::move(over);
+      }
+    }
+  }
   return b;
+}
+
+namespace {
+
+// Replaces every {by_distribution: {...}} inside `v` by the value for the
+// first of `ids` it names, else its `default`, else null.
+void Resolve(nlohmann::json& v, const std::vector<std::string>& ids) {
+  if (v.is_object() && v.size() == 1 && v.contains("by_distribution") &&
+      v["by_distribution"].is_object()) {
+    const nlohmann::json& table = v["by_distribution"];
+    nlohmann::json chosen = nullptr;
+    for (const std::string& id : ids) {
+      if (table.contains(id)) {
+        chosen = table[id];
+        break;
+      }
+    }
+    if (chosen.is_null() && table.contains("default")) chosen = table["default"];
+    v = std::move(chosen);
+    return;
+  }
+  if (v.is_object() || v.is_array()) {
+    for (auto& child : v) Resolve(child, ids);
+  }
+}
+
+}  // namespace
+
+Baseline Baseline::ForHost(std::string_view group,
+                           const std::vector<std::string>& distribution) const {
+  Baseline out;
+  out.id_ = id_;
+  out.version_ = version_;
+  out.values_ = values_;
+  if (auto g = groups_.find(group); g != groups_.end()) {
+    out.id_ += "/" + std::string(group);
+    for (const auto& [check_id, over] : g->second) {
+      for (const auto& [key, value] : over.items()) out.values_[check_id][key] = value;
+    }
+  }
+  for (auto& [check_id, v] : out.values_) Resolve(v, distribution);
+  return out;
+}
+
+std::vector<std::string> Baseline::Groups() const {
+  std::vector<std::string> out;
+  for (const auto& [g, values] : groups_) out.push_back(g);
+  return out;
 }
 
 Result<Baseline> Baseline::Load(const std::string& path) {

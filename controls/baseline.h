@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "platform/status.h"
 
@@ -25,10 +26,21 @@ class Baseline {
   // source), or null when the baseline has none.
   const nlohmann::json& ExpectedFor(std::string_view check_id) const;
 
+  // The baseline one host is judged by: the values of its host group
+  // (`groups: {GROUP: {values: …}}`, key by key over the defaults), and every
+  // `{by_distribution: {debian: 4, rhel: 5, default: 5}}` resolved by the
+  // host's os-release ID, then its ID_LIKE entries, then `default` (null when
+  // none applies). `distribution` holds those ids in that order.
+  Baseline ForHost(std::string_view group, const std::vector<std::string>& distribution) const;
+  // The host groups the baseline has overrides for.
+  std::vector<std::string> Groups() const;
+
  private:
   std::string id_;
   std::string version_;
   std::map<std::string, nlohmann::json, std::less<>> values_;
+  // group → check_id → values overriding the defaults key by key.
+  std::map<std::string, std::map<std::string, nlohmann::json, std::less<>>, std::less<>> groups_;
 };
 
 }  // namespace shoko::controls

@@ -1,5 +1,7 @@
 #include "platform/host_identity.h"
 
+#include <algorithm>
+
 namespace shoko::platform {
 namespace {
 
@@ -48,9 +50,22 @@ HostIdentity ReadHostIdentity(const Env& env) {
   if (!os.ok()) os = env.ReadFile("/usr/lib/os-release", 65536);
   if (os.ok()) {
     id.os_id = OsReleaseValue(*os, "ID");
+    const std::string like = OsReleaseValue(*os, "ID_LIKE");
+    for (size_t at = 0; at < like.size();) {
+      const size_t space = std::min(like.find(' ', at), like.size());
+      if (space > at) id.os_like.push_back(like.substr(at, space - at));
+      at = space + 1;
+    }
     id.os_version = OsReleaseValue(*os, "VERSION_ID");
   }
   return id;
+}
+
+std::vector<std::string> DistributionIds(const HostIdentity& host) {
+  std::vector<std::string> ids;
+  if (!host.os_id.empty()) ids.push_back(host.os_id);
+  ids.insert(ids.end(), host.os_like.begin(), host.os_like.end());
+  return ids;
 }
 
 }  // namespace shoko::platform

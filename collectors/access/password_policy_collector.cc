@@ -7,6 +7,7 @@
 #include "collectors/access/accounts.h"
 #include "collectors/access/pam.h"
 #include "collectors/collector.h"
+#include "platform/host_identity.h"
 
 namespace shoko::collectors::access {
 namespace {
@@ -41,34 +42,16 @@ long long Int(const std::map<std::string, std::string>& m, const std::string& ke
   }
 }
 
-// The distribution's id and the ids it is like, from os-release.
-std::vector<std::string> DistributionIds(const platform::Env& env) {
-  std::vector<std::string> ids;
-  for (const char* path : {"/etc/os-release", "/usr/lib/os-release"}) {
-    auto text = env.ReadFile(path, 64 << 10);
-    if (!text.ok()) continue;
-    std::istringstream lines(*text);
-    for (std::string line; std::getline(lines, line);) {
-      for (const char* key : {"ID=", "ID_LIKE="}) {
-        if (!line.starts_with(key)) continue;
-        std::string v = line.substr(std::string(key).size());
-        std::erase(v, '"');
-        std::istringstream words(v);
-        for (std::string w; words >> w;) ids.push_back(w);
-      }
-    }
-    break;
-  }
-  return ids;
-}
-
-// A baseline number, or one keyed by distribution ({debian: 4, rhel: 5,
-// default: 5}): the first of the host's ids that has a value.
+// A baseline number, or one still keyed by distribution ({by_distribution:
+// {debian: 4, rhel: 5, default: 5}}, when the baseline was not resolved for
+// the host): the first of the host's ids that has a value.
 std::optional<long long> Keyed(const nlohmann::json& expected, const char* key,
                                const std::vector<std::string>& ids) {
   if (!expected.is_object() || !expected.contains(key)) return std::nullopt;
-  const nlohmann::json& v = expected[key];
-  if (v.is_number_integer()) return v.get<long long>();
+  const nlohmann::json& keyed = expected[key];
+  if (keyed.is_number_integer()) return keyed.get<long long>();
+  if (!keyed.is_object() || !keyed.contains("by_distribution")) return std::nullopt;
+  const nlohmann::json& v = keyed["by_distribution"];
   if (!v.is_object()) return std::nullopt;
   for (const std::string& id : ids) {
     if (v.contains(id) && v[id].is_number_integer()) return v[id].get<long long>();
@@ -145,7 +128,8 @@ class PasswordPolicyCollector final : public Collector {
       }
       return values;
     };
-    const std::vector<std::string> ids = DistributionIds(ctx.env);
+    const std::vector<std::string> ids =
+        platform::DistributionIds(platform::ReadHostIdentity(ctx.env));
 
     // pam_pwquality: pwquality.conf, its .d, then the module's arguments.
     const PamLine* pwq = find("password", "pam_pwquality.so");

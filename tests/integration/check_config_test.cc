@@ -1,6 +1,7 @@
-// shoko-agent --check-config: the shipped configuration passes; an operator's
-// mapping with an unmapped check, a check nobody emits, a ref outside the
-// catalog or a missing framework fails with file and line, exit 1.
+// The agent's configuration of controls: --check-config (the shipped data
+// passes; an operator's mapping with an unmapped check, a check nobody emits,
+// a ref outside the catalog or a missing framework fails with file and line,
+// exit 1), and a baseline resolved for the host's group and distribution.
 #include <gtest/gtest.h>
 
 #include "tests/support/subprocess.h"
@@ -58,6 +59,41 @@ TEST(CheckConfigTest, AnOperatorMappingIsCheckedAgainstCollectorsAndCatalog) {
   EXPECT_EQ(r2.err.find("no framework 'cis-debian12'"), std::string::npos) << r2.err;
   CommandResult bad = RunCommand({SHOKO_AGENT_BIN, "--check-config", "--config", dir.Path("nope")});
   EXPECT_EQ(bad.exit_code, 2);
+}
+
+TEST(CheckConfigTest, CollectionJudgesByTheHostsGroupAndDistribution) {
+  TempDir dir;
+  const std::string baseline = dir.Write(
+      "baseline.yaml",
+      "id: op\nversion: '1'\nvalues:\n"
+      "  access.sshd.max_auth_tries:\n    max: {by_distribution: {debian: 6, default: 2}}\n"
+      "    rationale: r\n    source: s\n"
+      "groups:\n  bastion:\n    values:\n      access.sshd.max_auth_tries:\n        max: 3\n"
+      "        rationale: stricter\n        source: operator policy\n");
+  // The sshd-defaults fixture (MaxAuthTries 6), made a Debian host.
+  const std::string root = dir.Path("root");
+  ASSERT_EQ(RunCommand({"cp", "-r", testing::FixturePath("sshd-defaults"), root}).exit_code, 0);
+  dir.Write("root/etc/os-release", "ID=debian\n");
+  auto collect = [&](const std::string& group) {
+    const std::string config = dir.Write(
+        "agent-" + group + ".yaml", "state_dir: " + dir.Path("state") + "\nbaseline: " + baseline +
+                                        "\nlabels:\n  group: " + group + "\n");
+    CommandResult r = RunCommand({SHOKO_AGENT_BIN, "collect", "--once", "--config", config,
+                                  "--root", root, "--collector", "access.sshd"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    for (size_t at = 0; at < r.out.size();) {
+      const size_t nl = r.out.find('\n', at);
+      const std::string line = r.out.substr(at, nl - at);
+      at = nl == std::string::npos ? r.out.size() : nl + 1;
+      if (line.find("\"access.sshd.max_auth_tries\"") != std::string::npos) return line;
+    }
+    return std::string();
+  };
+  const std::string web = collect("web");  // no overrides: Debian's 6
+  EXPECT_NE(web.find("\"verdict\":\"pass\""), std::string::npos) << web;
+  const std::string bastion = collect("bastion");  // the group's 3
+  EXPECT_NE(bastion.find("\"verdict\":\"fail\""), std::string::npos) << bastion;
+  EXPECT_NE(bastion.find("at most 3"), std::string::npos) << bastion;
 }
 
 }  // namespace
