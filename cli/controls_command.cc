@@ -21,13 +21,6 @@ std::string Join(const std::vector<std::string>& v, size_t max_items = 0) {
   return out;
 }
 
-// How a control is evidenced by host checks.
-enum class Coverage { kAutomated, kPartial, kNone };
-
-const char* CoverageName(Coverage c) {
-  return c == Coverage::kAutomated ? "automated" : c == Coverage::kPartial ? "partial" : "none";
-}
-
 }  // namespace
 
 int RunControls(const ControlsRequest& request, std::ostream& out, std::ostream& err) {
@@ -60,21 +53,12 @@ int RunControls(const ControlsRequest& request, std::ostream& out, std::ostream&
     return 2;
   }
   const std::vector<std::string> problems = catalog.Check(mapping);
-  // Control ref → the checks mapped to it.
-  std::map<std::string, std::vector<std::string>> checks_of;
-  for (const auto& [check, refs] : mapping.checks()) {
-    for (const std::string& r : refs) checks_of[r].push_back(check);
-  }
+  auto checks_of = controls::ChecksByControl(mapping);
   auto coverage_of = [&](const controls::CatalogControl& k) {
-    if (checks_of.contains(k.Ref())) return Coverage::kAutomated;
-    for (const controls::CatalogControl* child : catalog.Children(k.Ref())) {
-      if (checks_of.contains(child->Ref())) return Coverage::kPartial;
-    }
-    if (!k.parent.empty() && checks_of.contains(k.framework + ":" + k.parent)) {
-      return Coverage::kPartial;  // evidence for the objective, not this item
-    }
-    return Coverage::kNone;
+    return controls::CoverageOf(catalog, checks_of, k);
   };
+  using controls::Coverage;
+  using controls::CoverageName;
 
   if (!request.coverage) {
     if (request.format == "json") {

@@ -8,6 +8,7 @@
 #include "cli/evidence_command.h"
 #include "cli/import_command.h"
 #include "cli/pki_command.h"
+#include "cli/soa_command.h"
 #include "cli/store_client.h"
 #include "cli/verify_command.h"
 #include "shoko/version.h"
@@ -180,12 +181,37 @@ int Main(int argc, char** argv) {
   catalog_import_cmd->add_option("--to", catalog_import.to,
                                  "crosswalk-csv: the new framework (default ismap).");
 
+  SoaRequest soa_request;
+  CLI::App* soa = app.add_subcommand("soa", "A cloud service's statement of applicability.");
+  soa->require_subcommand(1);
+  CLI::App* soa_validate =
+      soa->add_subcommand("validate", "Check a statement of applicability against the catalog.");
+  CLI::App* soa_export = soa->add_subcommand(
+      "export",
+      "The pre-review (事前確認) package: scope, exclusions, inheritances, exceptions "
+      "and each control's automated evidence.");
+  for (CLI::App* c : {soa_validate, soa_export}) {
+    c->add_option("file", soa_request.file, "The statement (YAML).")->required()->type_name("FILE");
+    c->add_option("--catalog", soa_request.catalog_file, "A catalog (default: the built-in one).")
+        ->type_name("FILE");
+    c->add_option("--mapping", soa_request.mapping_file, "A mapping (default: the built-in one).")
+        ->type_name("FILE");
+    c->add_option("--today", soa_request.today, "The date expiries are judged on (YYYY-MM-DD).")
+        ->type_name("DATE");
+  }
+  soa_export->add_option("--format", soa_request.format, "markdown (default) or json.")
+      ->check(CLI::IsMember({"markdown", "json"}));
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);
     std::cerr << "shokoctl: usage: " << e.what() << " (see --help)" << std::endl;
     return 2;
+  }
+  if (soa_validate->parsed() || soa_export->parsed()) {
+    soa_request.export_package = soa_export->parsed();
+    return RunSoa(soa_request, std::cout, std::cerr);
   }
   if (catalog_import_cmd->parsed()) return RunCatalogImport(catalog_import, std::cout, std::cerr);
   if (controls->parsed()) {

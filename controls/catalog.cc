@@ -198,6 +198,32 @@ std::vector<std::string> Catalog::Check(const Mapping& mapping) const {
   return problems;
 }
 
+std::map<std::string, std::vector<std::string>> ChecksByControl(const Mapping& mapping) {
+  std::map<std::string, std::vector<std::string>> out;
+  for (const auto& [check, refs] : mapping.checks()) {
+    for (const std::string& r : refs) out[r].push_back(check);
+  }
+  return out;
+}
+
+Coverage CoverageOf(const Catalog& catalog,
+                    const std::map<std::string, std::vector<std::string>>& checks_by_control,
+                    const CatalogControl& control) {
+  if (checks_by_control.contains(control.Ref())) return Coverage::kAutomated;
+  for (const CatalogControl* child : catalog.Children(control.Ref())) {
+    if (checks_by_control.contains(child->Ref())) return Coverage::kPartial;
+  }
+  if (!control.parent.empty() &&
+      checks_by_control.contains(control.framework + ":" + control.parent)) {
+    return Coverage::kPartial;  // evidence for the objective, not this item
+  }
+  return Coverage::kNone;
+}
+
+const char* CoverageName(Coverage c) {
+  return c == Coverage::kAutomated ? "automated" : c == Coverage::kPartial ? "partial" : "none";
+}
+
 std::string OscalId(std::string_view ref) {
   std::string out;
   for (char c : ref) {

@@ -70,6 +70,17 @@ class Catalog {
   std::map<std::string, std::pair<size_t, size_t>, std::less<>> index_;  // ref → (fw, control)
 };
 
+// Control ref → the checks mapped to it.
+std::map<std::string, std::vector<std::string>> ChecksByControl(const Mapping& mapping);
+
+// How host checks evidence a control: a check maps to it (automated), only to
+// its objective or to one of its detailed controls (partial), or not at all.
+enum class Coverage { kAutomated, kPartial, kNone };
+Coverage CoverageOf(const Catalog& catalog,
+                    const std::map<std::string, std::vector<std::string>>& checks_by_control,
+                    const CatalogControl& control);
+const char* CoverageName(Coverage coverage);
+
 // An id OSCAL accepts (it must start with a letter and use only letters,
 // digits, '.', '_' and '-'): "ismap:5.6.1" → "ismap-5.6.1",
 // "nist80053r5:AC-2(3)" → "nist80053r5-ac-2.3", as NIST's own OSCAL does.
