@@ -78,7 +78,7 @@ Result<AgentConfig> LoadAgentConfig(const std::string& path) {
   SHOKO_RETURN_IF_ERROR(
       doc->CheckMap(root, "agent config",
                     {"state_dir", "root", "store", "interval", "refresh", "collectors", "mapping",
-                     "baseline", "catalog", "labels", "outbox", "signing_threads"}));
+                     "baseline", "catalog", "checks_dir", "labels", "outbox", "signing_threads"}));
   AgentConfig c;
   c.source = path;
   auto read_string = [&](const char* key, std::string* out) -> Status {
@@ -94,6 +94,7 @@ Result<AgentConfig> LoadAgentConfig(const std::string& path) {
   SHOKO_RETURN_IF_ERROR(read_string("mapping", &c.mapping_file));
   SHOKO_RETURN_IF_ERROR(read_string("baseline", &c.baseline_file));
   SHOKO_RETURN_IF_ERROR(read_string("catalog", &c.catalog_file));
+  SHOKO_RETURN_IF_ERROR(read_string("checks_dir", &c.checks_dir));
   for (const char* key : {"interval", "refresh"}) {
     if (!root[key]) continue;
     auto d = doc->Duration(root[key], key);

@@ -43,6 +43,8 @@ struct AgentConfig {
   std::string baseline_file;
   // An operator's control catalog (design §4); empty means the built-in one.
   std::string catalog_file;
+  // Declarative checks (*.yaml), read from here whatever `root` says.
+  std::string checks_dir = "/etc/shoko/checks.d";
   std::string label_service, label_group, label_environment;
   // Cores a large sweep may sign on (0: all). Signing is most of a record's cost.
   size_t signing_threads = 0;

@@ -25,6 +25,7 @@
 #include "agent/recorder.h"
 #include "agent/sweep.h"
 #include "agent/uploader.h"
+#include "collectors/custom/check_set.h"
 #include "controls/baseline.h"
 #include "controls/catalog.h"
 #include "controls/mapping.h"
@@ -62,6 +63,7 @@ struct SweepSetup {
   std::optional<controls::Mapping> own_mapping;
   std::optional<controls::Baseline> own_baseline;
   std::vector<std::string> collectors;
+  collectors::custom::CheckSet custom_checks;
 
   const controls::Mapping& mapping() const {
     return own_mapping ? *own_mapping : controls::Mapping::BuiltIn();
@@ -76,8 +78,8 @@ struct SweepSetup {
 // values keyed by its distribution (os-release under the root).
 Result<SweepSetup> PrepareSweep(const std::string& root, const std::string& mapping_file,
                                 const std::string& baseline_file,
-                                const std::vector<std::string>& selectors,
-                                const std::string& group) {
+                                const std::vector<std::string>& selectors, const std::string& group,
+                                const std::string& catalog_file, const std::string& checks_dir) {
   SweepSetup setup;
   auto env = platform::NewRootedEnv(root);
   if (!env.ok()) return env.status();
@@ -99,6 +101,21 @@ Result<SweepSetup> PrepareSweep(const std::string& root, const std::string& mapp
   auto names = SelectCollectors(selectors);
   if (!names.ok()) return names.status();
   setup.collectors = std::move(names).value();
+  // Declarative checks, when the custom collector runs: their controls are
+  // checked against the catalog now, so a bad file stops the agent at start.
+  if (std::find(setup.collectors.begin(), setup.collectors.end(), "custom") !=
+      setup.collectors.end()) {
+    std::optional<controls::Catalog> own_catalog;
+    if (!catalog_file.empty()) {
+      auto c = controls::Catalog::Load(catalog_file);
+      if (!c.ok()) return c.status();
+      own_catalog = std::move(c).value();
+    }
+    auto checks = collectors::custom::CheckSet::LoadDir(
+        checks_dir, own_catalog ? *own_catalog : controls::Catalog::BuiltIn());
+    if (!checks.ok()) return checks.status();
+    setup.custom_checks = std::move(checks).value();
+  }
   return setup;
 }
 
@@ -126,9 +143,10 @@ int Collect(const CollectFlags& flags) {
     if (!loaded.ok()) return Fail(kExitUsage, loaded.status());
     config = std::move(loaded).value();
   }
-  auto setup = PrepareSweep(
-      flags.root.empty() ? config.root : flags.root, config.mapping_file, config.baseline_file,
-      flags.collectors.empty() ? config.collectors : flags.collectors, config.label_group);
+  auto setup = PrepareSweep(flags.root.empty() ? config.root : flags.root, config.mapping_file,
+                            config.baseline_file,
+                            flags.collectors.empty() ? config.collectors : flags.collectors,
+                            config.label_group, config.catalog_file, config.checks_dir);
   if (!setup.ok()) return Fail(kExitUsage, setup.status());
   if (flags.sign != (flags.format == "dsse")) {
     return Fail(kExitUsage,
@@ -154,7 +172,7 @@ int Collect(const CollectFlags& flags) {
   // Helpers run as in the daemon: in a child confined to the root.
   ChildHelperRunner helpers;
   auto checks = RunSweep(*setup->env, setup->collectors, setup->mapping(), setup->baseline(),
-                         &memory, &helpers);
+                         &memory, &helpers, &setup->custom_checks);
   if (!memory_path.empty()) {
     if (Status s = SaveSweepMemory(memory_path, memory); !s.ok()) {
       Log("WARNING: cannot keep the sweep memory: " + s.message());
@@ -247,8 +265,9 @@ std::variant<AgentState, int> OpenAgentState(const std::string& config_path) {
   if (!loaded.ok()) return Fail(kExitUsage, loaded.status());
   state.config = std::move(loaded).value();
   const AgentConfig& config = state.config;
-  auto setup = PrepareSweep(config.root, config.mapping_file, config.baseline_file,
-                            config.collectors, config.label_group);
+  auto setup =
+      PrepareSweep(config.root, config.mapping_file, config.baseline_file, config.collectors,
+                   config.label_group, config.catalog_file, config.checks_dir);
   if (!setup.ok()) return Fail(kExitUsage, setup.status());
   state.setup = std::move(setup).value();
   Status dirs = platform::MakeDirs(config.state_dir, 0700);
@@ -424,7 +443,7 @@ int Run(const std::string& config_path, bool once) {
     if (once || std::chrono::steady_clock::now() >= next_sweep) {
       next_sweep = std::chrono::steady_clock::now() + config.interval;
       auto checks = RunSweep(env, state.setup.collectors, state.setup.mapping(),
-                             state.setup.baseline(), &memory, &helpers);
+                             state.setup.baseline(), &memory, &helpers, &state.setup.custom_checks);
       if (memory.All() != memory_saved) {
         if (Status s = SaveSweepMemory(memory_path, memory); !s.ok()) {
           Log("WARNING: cannot keep the sweep memory: " + s.message());

@@ -31,10 +31,12 @@ std::vector<CollectedCheck> RunSweep(const platform::Env& env,
                                      const controls::Mapping& mapping,
                                      const controls::Baseline& baseline,
                                      collectors::SweepMemory* memory,
-                                     const collectors::HelperRunner* helpers) {
+                                     const collectors::HelperRunner* helpers,
+                                     const collectors::custom::CheckSet* custom_checks) {
   const auto& registry = collectors::CollectorRegistry::Global();
   collectors::SweepMemory scratch;
-  collectors::CollectContext ctx{env, baseline, memory != nullptr ? memory : &scratch, helpers};
+  collectors::CollectContext ctx{env, baseline, memory != nullptr ? memory : &scratch, helpers,
+                                 custom_checks};
   std::vector<CollectedCheck> out;
   for (const std::string& name : collector_names) {
     std::vector<collectors::Observation> observations;
@@ -49,6 +51,7 @@ std::vector<CollectedCheck> RunSweep(const platform::Env& env,
     }
     for (auto& obs : observations) {
       std::vector<std::string> refs = mapping.RefsFor(obs.check_id);
+      if (refs.empty()) refs = obs.controls;
       out.push_back({name, std::move(obs), std::move(refs)});
     }
   }

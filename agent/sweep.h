@@ -27,13 +27,15 @@ Result<std::vector<std::string>> SelectCollectors(const std::vector<std::string>
 // Runs `collector_names` in order. A collector that throws yields one kError
 // observation instead of ending the sweep.
 // `memory` carries collectors' state to the next sweep (null: none kept);
-// `helpers` runs their heavy helpers (null: in this process).
+// `helpers` runs their heavy helpers (null: in this process); `custom_checks`
+// are the operator's declarative checks the "custom" collector evaluates.
 std::vector<CollectedCheck> RunSweep(const platform::Env& env,
                                      const std::vector<std::string>& collector_names,
                                      const controls::Mapping& mapping,
                                      const controls::Baseline& baseline,
                                      collectors::SweepMemory* memory = nullptr,
-                                     const collectors::HelperRunner* helpers = nullptr);
+                                     const collectors::HelperRunner* helpers = nullptr,
+                                     const collectors::custom::CheckSet* custom_checks = nullptr);
 
 // The sweep memory kept at `path` (JSON); empty when the file does not exist.
 // A damaged file is reported and replaced by an empty memory, since it only

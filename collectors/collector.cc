@@ -61,7 +61,9 @@ std::unique_ptr<Collector> CollectorRegistry::Create(std::string_view name) cons
 std::vector<std::string> CollectorRegistry::VerdictChecks() const {
   std::vector<std::string> out;
   for (const auto& [name, factory] : entries_) {
-    std::vector<std::string> ids = factory()->VerdictChecks();
+    auto collector = factory();
+    if (collector->DynamicChecks()) continue;
+    std::vector<std::string> ids = collector->VerdictChecks();
     if (ids.empty()) ids.push_back(name);
     out.insert(out.end(), ids.begin(), ids.end());
   }

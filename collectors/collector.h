@@ -48,6 +48,9 @@ struct Observation {
   std::string observation_check_id;
   // The baseline values this verdict used (null when none).
   nlohmann::json expected;
+  // Control refs the check carries itself (declarative checks); the mapping's
+  // entry for the check_id, when it has one, takes precedence.
+  std::vector<std::string> controls;
 };
 
 // What collectors carry from one sweep to the next, one JSON object per
@@ -80,6 +83,10 @@ class HelperRunner {
   virtual Result<std::string> Run(const std::string& helper, const std::string& root) const = 0;
 };
 
+namespace custom {
+class CheckSet;
+}  // namespace custom
+
 struct CollectContext {
   const platform::Env& env;
   const controls::Baseline& baseline;
@@ -87,6 +94,8 @@ struct CollectContext {
   SweepMemory* memory = nullptr;
   // Null: helpers run in this process.
   const HelperRunner* helpers = nullptr;
+  // The operator's declarative checks (collectors/custom); null: none.
+  const custom::CheckSet* custom_checks = nullptr;
 };
 
 class Collector {
@@ -99,6 +108,9 @@ class Collector {
   // (every one must be mapped to controls). Empty means just the collector's
   // own name; a collector whose observation is info lists its rule records.
   virtual std::vector<std::string> VerdictChecks() const { return {}; }
+  // True for a collector whose checks come from configuration (custom.*):
+  // they carry their own controls and are checked where they are loaded.
+  virtual bool DynamicChecks() const { return false; }
 };
 
 // Every compiled-in collector, by name ("access.sshd").

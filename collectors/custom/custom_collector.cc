@@ -1,0 +1,460 @@
+// The "custom" collector: evaluates the operator's declarative checks (see
+// check_set.h) against the host tree, one record custom.<id> per check, with
+// each rule's result. Everything is read through the Env: --root applies to
+// the files a check reads, never to where the checks come from.
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <sstream>
+
+#include "collectors/access/accounts.h"
+#include "collectors/collector.h"
+#include "collectors/custom/check_set.h"
+#include "collectors/helper.h"
+#include "collectors/patch/dpkg_status.h"
+#include "collectors/patch/ini.h"
+#include "collectors/patch/patch_common.h"
+#include "collectors/patch/rpm_packages.h"
+#include "collectors/patch/version_order.h"
+
+namespace shoko::collectors::custom {
+namespace {
+
+constexpr size_t kMaxFileBytes = 4u << 20;
+
+struct Outcome {
+  enum State { kPass, kFail, kError } state = kFail;
+  std::string detail;
+};
+
+Outcome Pass(std::string d) { return {Outcome::kPass, std::move(d)}; }
+Outcome Fail(std::string d) { return {Outcome::kFail, std::move(d)}; }
+Outcome Error(std::string d) { return {Outcome::kError, std::move(d)}; }
+
+std::string Trim(std::string s) {
+  s.erase(0, s.find_first_not_of(" \t\r"));
+  s.erase(s.find_last_not_of(" \t\r") + 1);
+  return s;
+}
+
+// <0, 0, >0 as dpkg (or, on an rpm host, rpm) orders the two versions.
+Result<int> CompareVersions(const std::string& a, const std::string& b, bool rpm) {
+  if (rpm) return patch::CompareRpmEvr(patch::ParseRpmEvr(a), patch::ParseRpmEvr(b));
+  auto va = patch::ParseDebVersion(a);
+  auto vb = patch::ParseDebVersion(b);
+  if (!va.ok()) return va.status();
+  if (!vb.ok()) return vb.status();
+  return patch::CompareDebVersions(*va, *vb);
+}
+
+// Whether `observed` satisfies `c`; an error when it cannot be read as `c.as`.
+Result<bool> Satisfies(const std::string& observed, const Compare& c, bool rpm) {
+  for (const std::string& want : c.values) {
+    int order = 0;
+    if (c.as == "number") {
+      char* end = nullptr;
+      const double o = std::strtod(observed.c_str(), &end);
+      if (observed.empty() || *end != '\0') {
+        return Status::InvalidArgument("'" + observed + "' is not a number");
+      }
+      const double w = std::strtod(want.c_str(), nullptr);
+      order = o < w ? -1 : o > w ? 1 : 0;
+    } else if (c.as == "version") {
+      auto r = CompareVersions(observed, want, rpm);
+      if (!r.ok()) return r.status();
+      order = *r;
+    } else {
+      order = observed.compare(want);
+    }
+    const bool ok = c.op == "eq" || c.op == "in" ? order == 0
+                    : c.op == "ne"               ? order != 0
+                    : c.op == "lt"               ? order < 0
+                    : c.op == "le"               ? order <= 0
+                    : c.op == "gt"               ? order > 0
+                                                 : order >= 0;
+    if (c.op == "ne" && !ok) return false;
+    if (c.op != "ne" && ok) return true;
+  }
+  return c.op == "ne";
+}
+
+std::string Describe(const Compare& c) {
+  std::string values;
+  for (const std::string& v : c.values) values += (values.empty() ? "" : ", ") + v;
+  return c.op + " " + values;
+}
+
+Outcome Judge(const std::string& what, const std::string& observed, const std::optional<Compare>& c,
+              bool rpm) {
+  if (!c) return Pass(what + " is " + observed);
+  auto ok = Satisfies(observed, *c, rpm);
+  if (!ok.ok()) return Error(what + ": " + ok.status().message());
+  return *ok ? Pass(what + " is " + observed)
+             : Fail(what + " is " + observed + ", not " + Describe(*c));
+}
+
+class Evaluator {
+ public:
+  explicit Evaluator(const CollectContext& ctx) : ctx_(ctx) {
+    rpm_ = patch::DetectPackageManager(ctx.env) == patch::PackageManager::kRpm;
+  }
+
+  Outcome Run(const Rule& r) {
+    if (r.type == "file") return File(r);
+    if (r.type == "line") return Line(r);
+    if (r.type == "keyvalue") return KeyValue(r);
+    if (r.type == "sysctl") return Sysctl(r);
+    if (r.type == "package") return Package(r);
+    if (r.type == "unit") return Unit(r);
+    return Port(r);
+  }
+
+ private:
+  Outcome File(const Rule& r) {
+    auto info = ctx_.env.Stat(r.target);
+    if (!info.ok()) {
+      if (!info.status().IsNotFound()) return Error(info.status().message());
+      if (r.exists == false) return Pass(r.target + " is absent");
+      return Fail(r.target + " does not exist");
+    }
+    if (r.exists == false) return Fail(r.target + " exists");
+    std::vector<std::string> wrong;
+    if (r.mode_max && (info->mode & 07777 & ~*r.mode_max) != 0) {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "mode %04o exceeds %04o", info->mode & 07777, *r.mode_max);
+      wrong.push_back(buf);
+    }
+    if (!r.owner.empty() && Name(users(), info->uid) != r.owner) {
+      wrong.push_back("owned by " + Name(users(), info->uid));
+    }
+    if (!r.group.empty() && Name(groups(), info->gid) != r.group) {
+      wrong.push_back("group " + Name(groups(), info->gid));
+    }
+    if (wrong.empty()) return Pass(r.target + " as expected");
+    std::string w;
+    for (const std::string& x : wrong) w += (w.empty() ? "" : ", ") + x;
+    return Fail(r.target + ": " + w);
+  }
+
+  Outcome Line(const Rule& r) {
+    auto text = ctx_.env.ReadFile(r.target, kMaxFileBytes);
+    if (!text.ok()) {
+      if (text.status().IsNotFound()) {
+        return r.expect_absent ? Pass(r.target + " does not exist")
+                               : Fail(r.target + " does not exist");
+      }
+      return Error(text.status().message());
+    }
+    std::istringstream lines(*text);
+    int n = 0;
+    std::optional<Outcome> first_failure;
+    for (std::string line; std::getline(lines, line);) {
+      ++n;
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      std::string capture;
+      const bool match = r.regex->NumberOfCapturingGroups() >= 1
+                             ? RE2::PartialMatch(line, *r.regex, &capture)
+                             : RE2::PartialMatch(line, *r.regex);
+      if (!match) continue;
+      const std::string where = r.target + ":" + std::to_string(n);
+      if (r.expect_absent) return Fail(where + " matches");
+      Outcome o = Judge(where, capture.empty() ? "a match" : capture, r.compare, rpm_);
+      if (o.state != Outcome::kFail) return o;
+      if (!first_failure) first_failure = o;
+    }
+    if (first_failure) return *first_failure;
+    return r.expect_absent ? Pass("no line of " + r.target + " matches")
+                           : Fail("no line of " + r.target + " matches");
+  }
+
+  Outcome KeyValue(const Rule& r) {
+    auto text = ctx_.env.ReadFile(r.target, kMaxFileBytes);
+    if (!text.ok()) {
+      if (text.status().IsNotFound()) {
+        return r.expect_absent ? Pass(r.target + " does not exist")
+                               : Fail(r.target + " does not exist");
+      }
+      return Error(text.status().message());
+    }
+    std::optional<std::string> value;
+    if (r.format == "ini") {
+      auto sections = patch::ParseIni(*text, ctx_.env.Describe(r.target));
+      if (!sections.ok()) return Error(sections.status().message());
+      std::string key = r.key;
+      for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      for (const auto& s : *sections) {
+        if (!r.section.empty() && s.name != r.section) continue;
+        for (const auto& [k, v] : s.values) {
+          if (k == key) value = v;  // the last one wins
+        }
+      }
+    } else {
+      std::istringstream lines(*text);
+      for (std::string line; std::getline(lines, line);) {
+        line = Trim(line);
+        if (line.empty() || line[0] == '#') continue;
+        std::string k, v;
+        if (r.format == "sshd" || r.format == "space") {
+          const size_t sep = line.find_first_of(" \t=");
+          if (sep == std::string::npos) continue;
+          k = line.substr(0, sep);
+          v = Trim(line.substr(sep + 1));
+          if (r.format == "sshd" && !v.empty() && v[0] == '=') v = Trim(v.substr(1));
+        } else {  // equals, shell
+          if (r.format == "shell" && line.starts_with("export ")) line = Trim(line.substr(7));
+          const size_t eq = line.find('=');
+          if (eq == std::string::npos) continue;
+          k = Trim(line.substr(0, eq));
+          v = Trim(line.substr(eq + 1));
+          if (v.size() >= 2 && (v.front() == '"' || v.front() == '\'') && v.back() == v.front()) {
+            v = v.substr(1, v.size() - 2);
+          }
+        }
+        const bool same = r.format == "sshd"
+                              ? std::equal(k.begin(), k.end(), r.key.begin(), r.key.end(),
+                                           [](char a, char b) {
+                                             return std::tolower(static_cast<unsigned char>(a)) ==
+                                                    std::tolower(static_cast<unsigned char>(b));
+                                           })
+                              : k == r.key;
+        if (!same) continue;
+        // sshd and login.defs keep the first value; shell and key=value the last.
+        if (value && (r.format == "sshd" || r.format == "space")) continue;
+        value = v;
+      }
+    }
+    if (!value) {
+      return r.expect_absent ? Pass(r.key + " is not set in " + r.target)
+                             : Fail(r.key + " is not set in " + r.target);
+    }
+    if (r.expect_absent) return Fail(r.key + " is set in " + r.target);
+    return Judge(r.key, *value, r.compare, rpm_);
+  }
+
+  Outcome Sysctl(const Rule& r) {
+    std::string path = "/proc/sys/" + r.target;
+    std::replace(path.begin() + 10, path.end(), '.', '/');
+    auto text = ctx_.env.ReadFile(path, 64 << 10);
+    if (!text.ok()) {
+      return Error(text.status().IsNotFound() ? r.target + " is not observable here (" +
+                                                    ctx_.env.Describe(path) + " does not exist)"
+                                              : text.status().message());
+    }
+    std::istringstream words(*text);
+    std::string value, w;
+    while (words >> w) value += (value.empty() ? "" : " ") + w;
+    return Judge(r.target, value, r.compare, rpm_);
+  }
+
+  Outcome Package(const Rule& r) {
+    std::optional<std::string> version;
+    if (rpm_) {
+      const std::string root = ctx_.env.RootDir();
+      auto json = RunHelper(ctx_.helpers, "rpm-packages", root);
+      if (!json.ok()) return Error(json.status().message());
+      auto packages = patch::ParseRpmPackagesJson(*json);
+      if (!packages.ok()) return Error(packages.status().message());
+      for (const auto& p : *packages) {
+        if (p.name == r.target) {
+          version = (p.epoch ? *p.epoch + ":" : "") + p.version + "-" + p.release;
+        }
+      }
+    } else {
+      auto db = patch::ReadDpkgDatabase(ctx_.env);
+      if (!db.ok()) {
+        if (db.status().IsNotFound()) return Error("no package database under this root");
+        return Error(db.status().message());
+      }
+      for (const auto& p : (*db)->packages) {
+        if (p.name == r.target && p.state == "installed") version = p.version;
+      }
+    }
+    if (!version) {
+      return r.installed == false ? Pass(r.target + " is not installed")
+                                  : Fail(r.target + " is not installed");
+    }
+    if (r.installed == false) return Fail(r.target + " " + *version + " is installed");
+    return Judge(r.target, *version, r.compare, rpm_);
+  }
+
+  Outcome Unit(const Rule& r) {
+    static const char* const kDirs[] = {"/etc/systemd/system", "/run/systemd/system",
+                                        "/usr/lib/systemd/system", "/lib/systemd/system"};
+    std::vector<std::string> parts;
+    if (r.enabled) {
+      bool masked = false, enabled = false;
+      if (auto link = ctx_.env.ReadLink(std::string(kDirs[0]) + "/" + r.target);
+          link.ok() && *link == "/dev/null") {
+        masked = true;
+      }
+      for (const char* dir : kDirs) {
+        auto names = ctx_.env.ListDir(dir);
+        if (!names.ok()) continue;
+        for (const std::string& n : *names) {
+          if (!n.ends_with(".wants") && !n.ends_with(".requires")) continue;
+          if (ctx_.env.Stat(std::string(dir) + "/" + n + "/" + r.target, /*follow=*/false).ok()) {
+            enabled = true;
+          }
+        }
+      }
+      enabled = enabled && !masked;
+      if (enabled != *r.enabled) {
+        return Fail(r.target + (masked    ? " is masked"
+                                : enabled ? " is enabled"
+                                          : " is not enabled"));
+      }
+      parts.push_back(enabled ? "enabled" : masked ? "masked" : "not enabled");
+    }
+    if (r.running) {
+      if (!ctx_.env.Stat("/sys/fs/cgroup/system.slice").ok()) {
+        return Error("whether " + r.target +
+                     " runs is not observable here (no cgroup v2 "
+                     "system.slice under the root)");
+      }
+      auto procs =
+          ctx_.env.ReadFile("/sys/fs/cgroup/system.slice/" + r.target + "/cgroup.procs", 1 << 20);
+      const bool running = procs.ok() && !Trim(*procs).empty();
+      if (running != *r.running) {
+        return Fail(r.target + (running ? " is running" : " is not running"));
+      }
+      parts.push_back(running ? "running" : "not running");
+    }
+    std::string d;
+    for (const std::string& p : parts) d += (d.empty() ? "" : ", ") + p;
+    return Pass(r.target + " " + d);
+  }
+
+  Outcome Port(const Rule& r) {
+    bool listening = false, read_any = false;
+    for (const std::string& suffix : {std::string(""), std::string("6")}) {
+      auto text = ctx_.env.ReadFile("/proc/net/" + r.proto + suffix, 16 << 20);
+      if (!text.ok()) continue;
+      read_any = true;
+      std::istringstream lines(*text);
+      std::string header;
+      std::getline(lines, header);
+      for (std::string line; std::getline(lines, line);) {
+        std::istringstream words(line);
+        std::string sl, local, remote, state;
+        if (!(words >> sl >> local >> remote >> state)) continue;
+        const size_t colon = local.rfind(':');
+        if (colon == std::string::npos) continue;
+        const long port = std::strtol(local.c_str() + colon + 1, nullptr, 16);
+        // TCP_LISTEN is 0A; an unconnected UDP socket (07) is bound for anyone.
+        const bool bound = r.proto == "tcp" ? state == "0A" : state == "07";
+        if (port == r.port && bound) listening = true;
+      }
+    }
+    if (!read_any) {
+      return Error("listening sockets are not observable here (no /proc/net/" + r.proto +
+                   " under the root)");
+    }
+    const std::string what = r.proto + "/" + std::to_string(r.port);
+    if (listening != *r.listening)
+      return Fail(what + (listening ? " is listening" : " is not listening"));
+    return Pass(what + (listening ? " is listening" : " is not listening"));
+  }
+
+  static std::string Name(const std::map<int64_t, std::string>& m, uint32_t id) {
+    auto it = m.find(id);
+    return it == m.end() ? std::to_string(id) : it->second;
+  }
+  const std::map<int64_t, std::string>& users() {
+    if (!users_) {
+      users_.emplace();
+      if (auto t = ctx_.env.ReadFile("/etc/passwd"); t.ok()) {
+        if (auto a = access::ParsePasswd(*t, "passwd"); a.ok()) {
+          for (const auto& acc : *a) users_->emplace(acc.uid, acc.name);
+        }
+      }
+    }
+    return *users_;
+  }
+  const std::map<int64_t, std::string>& groups() {
+    if (!groups_) {
+      groups_.emplace();
+      if (auto t = ctx_.env.ReadFile("/etc/group"); t.ok()) {
+        (void)access::ParseGroup(*t, "group", &*groups_);
+      }
+    }
+    return *groups_;
+  }
+
+  const CollectContext& ctx_;
+  bool rpm_ = false;
+  std::optional<std::map<int64_t, std::string>> users_, groups_;
+};
+
+class CustomCollector final : public Collector {
+ public:
+  bool DynamicChecks() const override { return true; }
+
+  std::vector<Observation> Collect(const CollectContext& ctx) const override {
+    std::vector<Observation> out;
+    if (ctx.custom_checks == nullptr) return out;
+    Evaluator evaluator(ctx);
+    for (const CustomCheck& c : ctx.custom_checks->checks()) {
+      Observation obs;
+      obs.check_id = c.CheckId();
+      obs.controls = c.controls;
+      nlohmann::json rules = nlohmann::json::array();
+      int passed = 0, errors = 0;
+      std::vector<std::string> failures, error_texts;
+      for (const Rule& r : c.rules) {
+        const Outcome o = evaluator.Run(r);
+        const char* state = o.state == Outcome::kPass   ? "pass"
+                            : o.state == Outcome::kFail ? "fail"
+                                                        : "error";
+        nlohmann::json j = {
+            {"type", r.type}, {"target", r.target}, {"result", state}, {"detail", o.detail}};
+        if (!r.description.empty()) j["description"] = r.description;
+        rules.push_back(std::move(j));
+        passed += o.state == Outcome::kPass;
+        if (o.state == Outcome::kError) {
+          ++errors;
+          error_texts.push_back(o.detail);
+        }
+        if (o.state == Outcome::kFail) failures.push_back(o.detail);
+      }
+      const int n = static_cast<int>(c.rules.size());
+      obs.facts = {{"title", c.title},
+                   {"rationale", c.rationale},
+                   {"condition", c.condition},
+                   {"defined_in", c.file + ":" + std::to_string(c.line)},
+                   {"rules", rules}};
+      bool pass = c.condition == "all"   ? passed == n
+                  : c.condition == "any" ? passed > 0
+                                         : passed == 0;
+      // An error decides only when the answer could depend on it.
+      const bool decided = c.condition == "all"   ? (!pass && !failures.empty()) || errors == 0
+                           : c.condition == "any" ? pass || errors == 0
+                                                  : !pass || errors == 0;
+      auto join = [](const std::vector<std::string>& v) {
+        std::string s;
+        for (const std::string& x : v) s += (s.empty() ? "" : "; ") + x;
+        return s;
+      };
+      if (!decided) {
+        obs.verdict = Verdict::kError;
+        obs.message = c.title + ": " + join(error_texts);
+      } else if (pass) {
+        obs.verdict = Verdict::kPass;
+        obs.message = c.title;
+      } else {
+        obs.verdict = Verdict::kFail;
+        obs.message = c.title + ": " +
+                      (c.condition == "none"  ? std::string("a rule holds that must not")
+                       : c.condition == "any" ? "no rule holds: " + join(failures)
+                                              : join(failures));
+      }
+      out.push_back(std::move(obs));
+    }
+    return out;
+  }
+};
+
+}  // namespace
+
+SHOKO_REGISTER_COLLECTOR("custom", CustomCollector);
+
+}  // namespace shoko::collectors::custom
