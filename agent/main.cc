@@ -776,6 +776,14 @@ int CheckConfig(const std::string& config_path) {
   const controls::Mapping& mapping = own_mapping ? *own_mapping : controls::Mapping::BuiltIn();
   const controls::Catalog& catalog = own_catalog ? *own_catalog : controls::Catalog::BuiltIn();
   std::vector<std::string> problems = catalog.Check(mapping);
+  // The declarative checks: their files load and their controls are known.
+  size_t custom_count = 0;
+  if (auto custom = collectors::custom::CheckSet::LoadDir(config.checks_dir, catalog);
+      !custom.ok()) {
+    problems.push_back(custom.status().message());
+  } else {
+    custom_count = custom->checks().size();
+  }
   std::set<std::string> known;
   for (const std::string& id : collectors::CollectorRegistry::Global().VerdictChecks()) {
     known.insert(id);
@@ -818,7 +826,8 @@ int CheckConfig(const std::string& config_path) {
   std::cout << "configuration OK: " << known.size() << " checks with verdicts, each mapped; "
             << mapping.checks().size() << " mapped (mapping " << mapping.version() << ", "
             << mapping.source() << "); catalog " << catalog.version() << " with " << controls_count
-            << " controls" << std::endl;
+            << " controls; " << custom_count << " declarative check(s) in " << config.checks_dir
+            << std::endl;
   return kExitOk;
 }
 

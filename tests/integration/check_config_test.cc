@@ -96,5 +96,38 @@ TEST(CheckConfigTest, CollectionJudgesByTheHostsGroupAndDistribution) {
   EXPECT_NE(bastion.find("at most 3"), std::string::npos) << bastion;
 }
 
+TEST(CheckConfigTest, DeclarativeChecksComeFromTheConfigNotTheRoot) {
+  TempDir dir;
+  dir.Write("checks.d/site.yaml",
+            "checks:\n  - id: site.motd\n    title: A login banner is set\n    rationale: r\n"
+            "    controls: [ismap:8.5, nist80053r5:AC-8]\n"
+            "    rules: [{file: /etc/motd, exists: true}]\n");
+  dir.Write("root/etc/motd", "Authorised use only.\n");
+  // A checks.d under the root is the host's, not the agent's: never loaded.
+  dir.Write("root/etc/shoko/checks.d/evil.yaml", "checks: [oops\n");
+  const std::string config = dir.Write(
+      "agent.yaml", "state_dir: " + dir.Path("state") + "\nchecks_dir: " + dir.Path("checks.d") +
+                        "\nroot: " + dir.Path("root") + "\ncollectors: [custom]\n");
+  CommandResult r = RunCommand({SHOKO_AGENT_BIN, "collect", "--once", "--config", config});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("\"check_id\":\"custom.site.motd\""), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\"controls\":[\"ismap:8.5\",\"nist80053r5:AC-8\"]"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("\"verdict\":\"pass\""), std::string::npos) << r.out;
+  CommandResult ok = RunCommand({SHOKO_AGENT_BIN, "--check-config", "--config", config});
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_NE(ok.out.find("1 declarative check(s)"), std::string::npos) << ok.out;
+  // A bad check file stops the agent at start, naming file and line.
+  dir.Write("checks.d/bad.yaml",
+            "checks:\n  - id: x\n    title: t\n    rationale: r\n    controls: [ismap:8.5]\n"
+            "    rules: [{file: /etc/x, line: 'a(('}]\n");
+  CommandResult bad = RunCommand({SHOKO_AGENT_BIN, "collect", "--once", "--config", config});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find(dir.Path("checks.d/bad.yaml") + ":6: line: bad regular expression"),
+            std::string::npos)
+      << bad.err;
+  EXPECT_EQ(RunCommand({SHOKO_AGENT_BIN, "--check-config", "--config", config}).exit_code, 1);
+}
+
 }  // namespace
 }  // namespace shoko
