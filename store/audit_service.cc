@@ -2,6 +2,7 @@
 
 #include <iostream>
 #include <map>
+#include <nlohmann/json.hpp>
 
 #include "controls/control_ref.h"
 #include "platform/grpc_tls.h"
@@ -33,6 +34,20 @@ grpc::Status AuditService::ListEvidence(grpc::ServerContext* context,
     }
   }
   EvidenceFilter filter{request->control_ref(), request->agent_id(), request->limit()};
+  if (mapping_ != nullptr && !filter.control_ref.empty()) {
+    nlohmann::json under = nlohmann::json::array(), all = nlohmann::json::array();
+    for (const auto& [check, refs] : mapping_->checks()) {
+      all.push_back(check);
+      for (const std::string& ref : refs) {
+        if (controls::RefIsUnder(ref, filter.control_ref)) {
+          under.push_back(check);
+          break;
+        }
+      }
+    }
+    filter.checks_under = under.dump();
+    filter.mapped_checks = all.dump();
+  }
   bool client_gone = false;
   std::string corrupt;
   // Per agent, the proof that hands its first key on to later ones.

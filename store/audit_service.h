@@ -2,6 +2,7 @@
 #ifndef SHOKO_STORE_AUDIT_SERVICE_H_
 #define SHOKO_STORE_AUDIT_SERVICE_H_
 
+#include "controls/mapping.h"
 #include "shoko/v1/audit.grpc.pb.h"
 #include "store/ledger.h"
 
@@ -10,8 +11,11 @@ namespace shoko::store {
 class AuditService final : public v1::AuditQuery::Service {
  public:
   // With `require_identity` (TLS), only auditors and admins may read.
-  explicit AuditService(Ledger* ledger, bool require_identity = false)
-      : ledger_(ledger), require_identity_(require_identity) {}
+  // `mapping` (null: none) is the store's check → control mapping: a query by
+  // control finds records through it, whatever refs they were signed with.
+  explicit AuditService(Ledger* ledger, bool require_identity = false,
+                        const controls::Mapping* mapping = nullptr)
+      : ledger_(ledger), require_identity_(require_identity), mapping_(mapping) {}
 
   grpc::Status ListEvidence(grpc::ServerContext* context, const v1::ListEvidenceRequest* request,
                             grpc::ServerWriter<v1::StoredEvidence>* writer) override;
@@ -19,6 +23,7 @@ class AuditService final : public v1::AuditQuery::Service {
  private:
   Ledger* ledger_;
   const bool require_identity_;
+  const controls::Mapping* mapping_;
 };
 
 }  // namespace shoko::store

@@ -12,11 +12,12 @@ Result<StoreConfig> LoadStoreConfig(const std::string& path) {
   SHOKO_RETURN_IF_ERROR(
       doc->CheckMap(root, "store config",
                     {"listen", "db", "insecure_loopback", "tls_cert", "tls_key", "tls_ca",
-                     "tls_ca_key", "agent_cert_days", "max_upload_streams"}));
+                     "tls_ca_key", "agent_cert_days", "max_upload_streams", "catalog", "mapping"}));
   StoreConfig c;
   for (auto [key, out] : {std::pair{"listen", &c.listen}, std::pair{"db", &c.db},
                           std::pair{"tls_cert", &c.tls_cert}, std::pair{"tls_key", &c.tls_key},
-                          std::pair{"tls_ca", &c.tls_ca}, std::pair{"tls_ca_key", &c.tls_ca_key}}) {
+                          std::pair{"tls_ca", &c.tls_ca}, std::pair{"tls_ca_key", &c.tls_ca_key},
+                          std::pair{"catalog", &c.catalog}, std::pair{"mapping", &c.mapping}}) {
     if (!root[key]) continue;
     auto v = doc->String(root[key], key);
     if (!v.ok()) return v.status();

@@ -19,6 +19,10 @@ struct StoreConfig {
   // The CA's key, which lets the store enroll agents and renew their
   // certificates (valid agent_cert_days). Without it, enrollment is off.
   std::string tls_ca_key;
+  // The store's control catalog and check → control mapping (design §4);
+  // empty: the built-in ones. Reports map through these, not through the
+  // refs records were signed with.
+  std::string catalog, mapping;
   int agent_cert_days = 90;
   // Concurrent uploads beyond this get RESOURCE_EXHAUSTED (retry later).
   int max_upload_streams = 1024;

@@ -69,6 +69,12 @@ struct EvidenceFilter {
   std::string control_ref;  // empty: any; else the ref or any ref below it
   std::string agent_id;     // empty: any; else an agent_id or a prefix of one
   uint32_t limit = 0;       // 0: no limit
+  // With control_ref, the store's own mapping (design §4: reports re-map
+  // history): records of these check_ids match (a JSON array of strings);
+  // records of checks the mapping has (`mapped_checks`) match only that way;
+  // the others by the refs they carry.
+  std::string checks_under = "[]";
+  std::string mapped_checks = "[]";
 };
 
 class Ledger {

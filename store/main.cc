@@ -6,6 +6,8 @@
 #include <chrono>
 #include <iostream>
 
+#include "controls/catalog.h"
+#include "controls/mapping.h"
 #include "platform/grpc_tls.h"
 #include "platform/local_files.h"
 #include "platform/x509.h"
@@ -96,7 +98,33 @@ int Serve(const ServeFlags& flags) {
   // With TLS every call is checked against its caller's certificate.
   const bool require_identity = !config.insecure_loopback;
   IngestService ingest(ledger->get(), NowMicros, require_identity, config.max_upload_streams);
-  AuditService audit(ledger->get(), require_identity);
+  // The catalog and mapping reports use: refs checked against the catalog at
+  // start, so that a typo in a re-import stops the store with file and line.
+  std::optional<controls::Mapping> own_mapping;
+  std::optional<controls::Catalog> own_catalog;
+  if (!config.mapping.empty()) {
+    auto m = controls::Mapping::Load(config.mapping);
+    if (!m.ok()) {
+      Log("error: " + m.status().message());
+      return kExitUsage;
+    }
+    own_mapping = std::move(m).value();
+  }
+  if (!config.catalog.empty()) {
+    auto c = controls::Catalog::Load(config.catalog);
+    if (!c.ok()) {
+      Log("error: " + c.status().message());
+      return kExitUsage;
+    }
+    own_catalog = std::move(c).value();
+  }
+  const controls::Mapping& mapping = own_mapping ? *own_mapping : controls::Mapping::BuiltIn();
+  const controls::Catalog& catalog = own_catalog ? *own_catalog : controls::Catalog::BuiltIn();
+  if (const auto problems = catalog.Check(mapping); !problems.empty()) {
+    for (const std::string& p : problems) Log("error: " + p);
+    return kExitUsage;
+  }
+  AuditService audit(ledger->get(), require_identity, &mapping);
   AdminService admin(ledger->get(), NowMicros, require_identity);
   std::optional<platform::CertificateAuthority> enrollment_ca;
   if (!config.tls_ca_key.empty()) {

@@ -351,11 +351,15 @@ class PgLedger final : public Ledger {
             "SELECT e.id, e.agent_id, e.seq, e.record_digest, e.envelope, e.received_at_us, "
             "k.public_key FROM evidence e "
             "JOIN agent_keys k ON k.agent_id = e.agent_id AND k.key_id = e.key_id "
-            "WHERE e.id > $4 AND ($1 = '' OR e.id IN (SELECT evidence_id FROM evidence_controls "
-            "  WHERE control_ref = $1 OR control_ref LIKE $1 || '.%' OR control_ref LIKE $1 || "
-            "'(%')) "
+            "WHERE e.id > $4 AND ($1 = '' "
+            "  OR e.check_id IN (SELECT jsonb_array_elements_text($5::jsonb)) "
+            "  OR (e.check_id NOT IN (SELECT jsonb_array_elements_text($6::jsonb)) "
+            "    AND e.id IN (SELECT evidence_id FROM evidence_controls "
+            "      WHERE control_ref = $1 OR control_ref LIKE $1 || '.%' OR control_ref LIKE $1 || "
+            "'(%'))) "
             "AND ($2 = '' OR e.agent_id LIKE $2 || '%') ORDER BY e.id LIMIT $3",
-            {Text(filter.control_ref), Text(filter.agent_id), Int(want), Int(after_id)});
+            {Text(filter.control_ref), Text(filter.agent_id), Int(want), Int(after_id),
+             Text(filter.checks_under), Text(filter.mapped_checks)});
         if (!r.ok()) return r.status();
         for (int i = 0; i < r->rows(); ++i) {
           last_id = r->Int(i, 0);

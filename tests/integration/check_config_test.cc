@@ -4,6 +4,7 @@
 // exit 1), and a baseline resolved for the host's group and distribution.
 #include <gtest/gtest.h>
 
+#include "tests/integration/processes.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/temp_dir.h"
 
@@ -127,6 +128,49 @@ TEST(CheckConfigTest, DeclarativeChecksComeFromTheConfigNotTheRoot) {
             std::string::npos)
       << bad.err;
   EXPECT_EQ(RunCommand({SHOKO_AGENT_BIN, "--check-config", "--config", config}).exit_code, 1);
+}
+
+// Reports map through the store's mapping (design §4): a re-import re-maps the
+// history already stored, whatever refs the records were signed with.
+TEST(CheckConfigTest, TheStoresMappingReMapsHistory) {
+  TempDir dir;
+  {
+    StoreProcess store(dir);
+    std::string config = AgentConfig(dir, store.address(), testing::FixturePath("debian12-sshd"));
+    ASSERT_EQ(RunCommand({SHOKO_AGENT_BIN, "run", "--once", "--config", config}).exit_code, 0);
+    EXPECT_EQ(store.Stop(), 0);
+  }
+  const std::string mapping =
+      dir.Write("mapping.yaml",
+                "version: reimport-1\nchecks:\n"
+                "  access.sshd.permit_root_login: [ismap:5.15, nist80053r5:AC-3]\n");
+  const std::string store_config = dir.Write("store.yaml", "mapping: " + mapping + "\n");
+  StoreProcess store(dir, "127.0.0.1:0", {"--insecure-loopback", "--config", store_config});
+  auto query = [&](const std::string& control) {
+    CommandResult r = RunCommand({SHOKOCTL_BIN, "evidence", "--store", store.address(), "--control",
+                                  control, "--format", "jsonl"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    std::vector<std::string> checks;
+    for (const auto& j : JsonLines(r.out)) checks.push_back(j["check_id"]);
+    return checks;
+  };
+  // Signed with ismap:8.2, found under 5.15 now, and no longer under 8.2.
+  EXPECT_EQ(query("ismap:5.15"), std::vector<std::string>{"access.sshd.permit_root_login"});
+  EXPECT_EQ(query("ismap:8.2"), std::vector<std::string>{});
+  // Checks the store's mapping does not name are found by their own refs.
+  auto by_own_refs = query("ismap:8.24");
+  EXPECT_EQ(by_own_refs.size(), 3u);  // ciphers, MACs, key exchange
+  EXPECT_EQ(store.Stop(), 0);
+
+  // A mapping naming a control the catalog lacks stops the store at start.
+  const std::string bad =
+      dir.Write("bad.yaml", "version: x\nchecks:\n  a.b: [ismap:9.9, nist80053r5:AC-3]\n");
+  CommandResult refused = RunCommand({SHOKO_STORE_BIN, "serve", "--listen", "127.0.0.1:0", "--db",
+                                      dir.Path("store/store.db"), "--insecure-loopback", "--config",
+                                      dir.Write("store-bad.yaml", "mapping: " + bad + "\n")});
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_NE(refused.err.find(bad + ":3: a.b: ismap:9.9 is not in the catalog"), std::string::npos)
+      << refused.err;
 }
 
 }  // namespace

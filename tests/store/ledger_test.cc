@@ -139,6 +139,22 @@ TEST_P(LedgerTest, FiltersByControlAndItsChildrenAndByAgentPrefix) {
   EXPECT_EQ(Seqs(*ledger_, {"", "", 2}), (std::vector<uint64_t>{1, 2}));
 }
 
+TEST_P(LedgerTest, TheStoresMappingDecidesForTheChecksItNames) {
+  // Every record here is access.sshd.permit_root_login (see Make).
+  AppendChain({{"ismap:8.2"}, {"ismap:5.15"}});
+  EvidenceFilter remapped{"ismap:5.15", "", 0};
+  remapped.checks_under = R"(["access.sshd.permit_root_login"])";
+  remapped.mapped_checks = R"(["access.sshd.permit_root_login", "x.y"])";
+  EXPECT_EQ(Seqs(*ledger_, remapped), (std::vector<uint64_t>{1, 2}));  // whatever they carry
+  EvidenceFilter away{"ismap:8.2", "", 0};
+  away.checks_under = "[]";
+  away.mapped_checks = R"(["access.sshd.permit_root_login"])";
+  EXPECT_EQ(Seqs(*ledger_, away), (std::vector<uint64_t>{}));  // mapped elsewhere now
+  EvidenceFilter unmapped{"ismap:8.2", "", 0};
+  unmapped.mapped_checks = R"(["x.y"])";
+  EXPECT_EQ(Seqs(*ledger_, unmapped), (std::vector<uint64_t>{1}));  // by its own refs
+}
+
 TEST_P(LedgerTest, ReadersDoNotHoldTheLedgerWhileTheyWork) {
   AppendChain({{}, {}});
   // Appending from inside the callback would deadlock if List held the lock
