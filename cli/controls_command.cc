@@ -1,5 +1,6 @@
 #include "cli/controls_command.h"
 
+#include <algorithm>
 #include <iomanip>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -53,6 +54,24 @@ int RunControls(const ControlsRequest& request, std::ostream& out, std::ostream&
     return 2;
   }
   const std::vector<std::string> problems = catalog.Check(mapping);
+  // The controls to show: filtered by importance and threat, the important
+  // ones first (high, medium, low, then those without a level), else in
+  // catalog order.
+  std::vector<const controls::CatalogControl*> shown;
+  for (const controls::CatalogControl& k : fw->controls) {
+    if (!request.importance.empty() && k.importance != request.importance) continue;
+    if (!request.threat.empty() &&
+        std::find(k.threats.begin(), k.threats.end(), request.threat) == k.threats.end()) {
+      continue;
+    }
+    shown.push_back(&k);
+  }
+  auto rank = [](const std::string& importance) {
+    return importance == "high" ? 0 : importance == "medium" ? 1 : importance == "low" ? 2 : 3;
+  };
+  std::stable_sort(shown.begin(), shown.end(), [&](const auto* a, const auto* b) {
+    return rank(a->importance) < rank(b->importance);
+  });
   auto checks_of = controls::ChecksByControl(mapping);
   auto coverage_of = [&](const controls::CatalogControl& k) {
     return controls::CoverageOf(catalog, checks_of, k);
@@ -63,7 +82,8 @@ int RunControls(const ControlsRequest& request, std::ostream& out, std::ostream&
   if (!request.coverage) {
     if (request.format == "json") {
       nlohmann::ordered_json list = nlohmann::ordered_json::array();
-      for (const controls::CatalogControl& k : fw->controls) {
+      for (const controls::CatalogControl* kp : shown) {
+        const controls::CatalogControl& k = *kp;
         nlohmann::ordered_json j = {
             {"ref", k.Ref()},
             {"oscal_id", controls::OscalId(k.Ref())},
@@ -73,6 +93,8 @@ int RunControls(const ControlsRequest& request, std::ostream& out, std::ostream&
             {"title_en", k.title_en},
             {"title_ja", k.title_ja},
             {"provisional", k.provisional},
+            {"importance", k.importance},
+            {"threats", k.threats},
             {"coverage", CoverageName(coverage_of(k))},
             {"checks", checks_of[k.Ref()]}};
         list.push_back(std::move(j));
@@ -83,7 +105,8 @@ int RunControls(const ControlsRequest& request, std::ostream& out, std::ostream&
           << "COVERAGE"
           << "TITLE / CHECKS"
           << "\n";
-      for (const controls::CatalogControl& k : fw->controls) {
+      for (const controls::CatalogControl* kp : shown) {
+        const controls::CatalogControl& k = *kp;
         const std::string title = k.title_en.empty() ? k.title_ja : k.title_en;
         out << std::setw(24) << k.Ref() << std::setw(12) << k.kind << std::setw(10)
             << CoverageName(coverage_of(k)) << title
@@ -93,8 +116,8 @@ int RunControls(const ControlsRequest& request, std::ostream& out, std::ostream&
               << "← " << Join(checks_of[k.Ref()]) << "\n";
         }
       }
-      out << fw->controls.size() << " control(s) of " << fw->name << " (" << fw->title
-          << "; status " << fw->status << (fw->provisional ? ", provisional" : "") << "), catalog "
+      out << shown.size() << " control(s) of " << fw->name << " (" << fw->title << "; status "
+          << fw->status << (fw->provisional ? ", provisional" : "") << "), catalog "
           << catalog.version() << ", mapping " << mapping.version() << std::endl;
     }
   } else {
@@ -105,7 +128,8 @@ int RunControls(const ControlsRequest& request, std::ostream& out, std::ostream&
     };
     std::map<std::string, Tally> by_theme;
     Tally objectives, detailed;
-    for (const controls::CatalogControl& k : fw->controls) {
+    for (const controls::CatalogControl* kp : shown) {
+      const controls::CatalogControl& k = *kp;
       const Coverage c = coverage_of(k);
       for (Tally* t : {&by_theme[k.theme.empty() ? "(no theme)" : k.theme],
                        k.kind == "detailed" ? &detailed : &objectives}) {

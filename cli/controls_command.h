@@ -16,6 +16,10 @@ struct ControlsRequest {
   std::string framework = "ismap";
   std::string format = "table";  // table | json
   bool coverage = false;
+  // Only controls with this importance / addressing this threat (catalog
+  // fields the scheme's guideline is to publish); listed most important first.
+  std::string importance;
+  std::string threat;
 };
 
 // Prints the listing or the coverage summary. Returns 0, 1 when the mapping

@@ -133,6 +133,11 @@ int Main(int argc, char** argv) {
     c->add_option("--format", controls_request.format, "Output format.")
         ->check(CLI::IsMember({"table", "json"}))
         ->type_name("FORMAT");
+    c->add_option("--importance", controls_request.importance,
+                  "Only controls of this importance (high, medium, low).")
+        ->type_name("LEVEL");
+    c->add_option("--threat", controls_request.threat, "Only controls addressing this threat.")
+        ->type_name("THREAT");
   }
 
   CatalogImportRequest catalog_import;

@@ -73,5 +73,36 @@ TEST(ControlsCommandTest, CoverageCountsAutomatedPartialAndNone) {
             std::string::npos);
 }
 
+TEST(ControlsCommandTest, ImportanceAndThreatsSortAndFilter) {
+  TempDir dir;
+  const std::string catalog = dir.Write(
+      "c.yaml",
+      "version: t\nframeworks:\n  ismap:\n    title: T\n    controls:\n"
+      "      - {id: '5.1', kind: objective, title_en: A, importance: low}\n"
+      "      - {id: '8.8', kind: objective, title_en: B, importance: high, threats: [T-vuln]}\n"
+      "      - {id: '8.9', kind: objective, title_en: C}\n"
+      "      - {id: '8.15', kind: objective, title_en: D, importance: medium, "
+      "threats: [T-vuln, T-tamper]}\n");
+  const std::string mapping = dir.Write("m.yaml", "version: t\nchecks: {}\n");
+  ControlsRequest r;
+  r.catalog_file = catalog;
+  r.mapping_file = mapping;
+  r.format = "json";
+  auto refs = [&] {
+    std::ostringstream out, err;
+    EXPECT_EQ(RunControls(r, out, err), 0) << err.str();
+    std::vector<std::string> v;
+    for (const auto& c : nlohmann::json::parse(out.str())) v.push_back(c["ref"]);
+    return v;
+  };
+  EXPECT_EQ(refs(),
+            (std::vector<std::string>{"ismap:8.8", "ismap:8.15", "ismap:5.1", "ismap:8.9"}));
+  r.threat = "T-vuln";
+  EXPECT_EQ(refs(), (std::vector<std::string>{"ismap:8.8", "ismap:8.15"}));
+  r.threat.clear();
+  r.importance = "low";
+  EXPECT_EQ(refs(), std::vector<std::string>{"ismap:5.1"});
+}
+
 }  // namespace
 }  // namespace shoko::cli
