@@ -60,17 +60,14 @@ int Fail(int code, const Status& status) {
 // What a sweep needs besides the collectors: where to read and how to judge.
 struct SweepSetup {
   std::unique_ptr<platform::Env> env;
-  std::optional<controls::Mapping> own_mapping;
-  std::optional<controls::Baseline> own_baseline;
+  std::shared_ptr<const controls::Mapping> mapping_data;
+  // The baseline resolved for this host (group, distribution).
+  std::optional<controls::Baseline> host_baseline;
   std::vector<std::string> collectors;
   collectors::custom::CheckSet custom_checks;
 
-  const controls::Mapping& mapping() const {
-    return own_mapping ? *own_mapping : controls::Mapping::BuiltIn();
-  }
-  const controls::Baseline& baseline() const {
-    return own_baseline ? *own_baseline : controls::Baseline::BuiltIn();
-  }
+  const controls::Mapping& mapping() const { return *mapping_data; }
+  const controls::Baseline& baseline() const { return *host_baseline; }
 };
 
 // Builds the sweep setup; every failure here is a usage or configuration error.
@@ -84,20 +81,13 @@ Result<SweepSetup> PrepareSweep(const std::string& root, const std::string& mapp
   auto env = platform::NewRootedEnv(root);
   if (!env.ok()) return env.status();
   setup.env = std::move(env).value();
-  if (!mapping_file.empty()) {
-    auto m = controls::Mapping::Load(mapping_file);
-    if (!m.ok()) return m.status();
-    setup.own_mapping = std::move(m).value();
-  }
-  std::optional<controls::Baseline> loaded;
-  if (!baseline_file.empty()) {
-    auto b = controls::Baseline::Load(baseline_file);
-    if (!b.ok()) return b.status();
-    loaded = std::move(b).value();
-  }
-  const controls::Baseline& base = loaded ? *loaded : controls::Baseline::BuiltIn();
-  setup.own_baseline =
-      base.ForHost(group, platform::DistributionIds(platform::ReadHostIdentity(*setup.env)));
+  auto mapping = controls::Mapping::LoadOrBuiltIn(mapping_file);
+  if (!mapping.ok()) return mapping.status();
+  setup.mapping_data = std::move(mapping).value();
+  auto base = controls::Baseline::LoadOrBuiltIn(baseline_file);
+  if (!base.ok()) return base.status();
+  setup.host_baseline =
+      (*base)->ForHost(group, platform::DistributionIds(platform::ReadHostIdentity(*setup.env)));
   auto names = SelectCollectors(selectors);
   if (!names.ok()) return names.status();
   setup.collectors = std::move(names).value();
@@ -105,14 +95,9 @@ Result<SweepSetup> PrepareSweep(const std::string& root, const std::string& mapp
   // checked against the catalog now, so a bad file stops the agent at start.
   if (std::find(setup.collectors.begin(), setup.collectors.end(), "custom") !=
       setup.collectors.end()) {
-    std::optional<controls::Catalog> own_catalog;
-    if (!catalog_file.empty()) {
-      auto c = controls::Catalog::Load(catalog_file);
-      if (!c.ok()) return c.status();
-      own_catalog = std::move(c).value();
-    }
-    auto checks = collectors::custom::CheckSet::LoadDir(
-        checks_dir, own_catalog ? *own_catalog : controls::Catalog::BuiltIn());
+    auto catalog = controls::Catalog::LoadOrBuiltIn(catalog_file);
+    if (!catalog.ok()) return catalog.status();
+    auto checks = collectors::custom::CheckSet::LoadDir(checks_dir, **catalog);
     if (!checks.ok()) return checks.status();
     setup.custom_checks = std::move(checks).value();
   }
@@ -756,25 +741,15 @@ int CheckConfig(const std::string& config_path) {
     if (!loaded.ok()) return Fail(kExitUsage, loaded.status());
     config = std::move(loaded).value();
   }
-  std::optional<controls::Mapping> own_mapping;
-  std::optional<controls::Catalog> own_catalog;
-  if (!config.mapping_file.empty()) {
-    auto m = controls::Mapping::Load(config.mapping_file);
-    if (!m.ok()) return Fail(kExitProblems, m.status());
-    own_mapping = std::move(m).value();
+  auto mapping_data = controls::Mapping::LoadOrBuiltIn(config.mapping_file);
+  if (!mapping_data.ok()) return Fail(kExitProblems, mapping_data.status());
+  if (auto b = controls::Baseline::LoadOrBuiltIn(config.baseline_file); !b.ok()) {
+    return Fail(kExitProblems, b.status());
   }
-  if (!config.baseline_file.empty()) {
-    if (auto b = controls::Baseline::Load(config.baseline_file); !b.ok()) {
-      return Fail(kExitProblems, b.status());
-    }
-  }
-  if (!config.catalog_file.empty()) {
-    auto c = controls::Catalog::Load(config.catalog_file);
-    if (!c.ok()) return Fail(kExitProblems, c.status());
-    own_catalog = std::move(c).value();
-  }
-  const controls::Mapping& mapping = own_mapping ? *own_mapping : controls::Mapping::BuiltIn();
-  const controls::Catalog& catalog = own_catalog ? *own_catalog : controls::Catalog::BuiltIn();
+  auto catalog_data = controls::Catalog::LoadOrBuiltIn(config.catalog_file);
+  if (!catalog_data.ok()) return Fail(kExitProblems, catalog_data.status());
+  const controls::Mapping& mapping = **mapping_data;
+  const controls::Catalog& catalog = **catalog_data;
   std::vector<std::string> problems = catalog.Check(mapping);
   // The declarative checks: their files load and their controls are known.
   size_t custom_count = 0;

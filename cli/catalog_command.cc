@@ -3,7 +3,6 @@
 #include <yaml-cpp/yaml.h>
 
 #include <fstream>
-#include <optional>
 
 #include "controls/builtin_data.h"
 #include "controls/catalog.h"
@@ -70,13 +69,9 @@ int RunCatalogImport(const CatalogImportRequest& request, std::ostream& out, std
     }
     yaml = std::move(imported).value();
   } else if (request.format == "crosswalk-csv") {
-    std::optional<controls::Mapping> own;
-    if (!request.mapping_file.empty()) {
-      auto m = controls::Mapping::Load(request.mapping_file);
-      if (!m.ok()) return fail(2, m.status().message());
-      own = std::move(m).value();
-    }
-    const controls::Mapping& mapping = own ? *own : controls::Mapping::BuiltIn();
+    auto mapping_data = controls::Mapping::LoadOrBuiltIn(request.mapping_file);
+    if (!mapping_data.ok()) return fail(2, mapping_data.status().message());
+    const controls::Mapping& mapping = **mapping_data;
     std::vector<std::string> unmatched;
     auto remapped = controls::ApplyCrosswalkCsv(*rows, request.file, mapping, request.from,
                                                 request.to, &unmatched);

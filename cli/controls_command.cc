@@ -4,7 +4,6 @@
 #include <iomanip>
 #include <map>
 #include <nlohmann/json.hpp>
-#include <optional>
 #include <set>
 
 #include "controls/catalog.h"
@@ -25,26 +24,18 @@ std::string Join(const std::vector<std::string>& v, size_t max_items = 0) {
 }  // namespace
 
 int RunControls(const ControlsRequest& request, std::ostream& out, std::ostream& err) {
-  std::optional<controls::Catalog> own_catalog;
-  std::optional<controls::Mapping> own_mapping;
-  if (!request.catalog_file.empty()) {
-    auto c = controls::Catalog::Load(request.catalog_file);
-    if (!c.ok()) {
-      err << "shokoctl: " << c.status().message() << std::endl;
-      return 2;
-    }
-    own_catalog = std::move(c).value();
+  auto catalog_data = controls::Catalog::LoadOrBuiltIn(request.catalog_file);
+  if (!catalog_data.ok()) {
+    err << "shokoctl: " << catalog_data.status().message() << std::endl;
+    return 2;
   }
-  if (!request.mapping_file.empty()) {
-    auto m = controls::Mapping::Load(request.mapping_file);
-    if (!m.ok()) {
-      err << "shokoctl: " << m.status().message() << std::endl;
-      return 2;
-    }
-    own_mapping = std::move(m).value();
+  auto mapping_data = controls::Mapping::LoadOrBuiltIn(request.mapping_file);
+  if (!mapping_data.ok()) {
+    err << "shokoctl: " << mapping_data.status().message() << std::endl;
+    return 2;
   }
-  const controls::Catalog& catalog = own_catalog ? *own_catalog : controls::Catalog::BuiltIn();
-  const controls::Mapping& mapping = own_mapping ? *own_mapping : controls::Mapping::BuiltIn();
+  const controls::Catalog& catalog = **catalog_data;
+  const controls::Mapping& mapping = **mapping_data;
   const controls::CatalogFramework* fw = catalog.Framework(request.framework);
   if (fw == nullptr) {
     std::string names;

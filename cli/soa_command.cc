@@ -3,7 +3,6 @@
 #include <chrono>
 #include <ctime>
 #include <nlohmann/json.hpp>
-#include <optional>
 
 #include "controls/catalog.h"
 #include "controls/mapping.h"
@@ -34,20 +33,12 @@ int RunSoa(const SoaRequest& request, std::ostream& out, std::ostream& err) {
     err << "shokoctl: " << message << std::endl;
     return code;
   };
-  std::optional<controls::Catalog> own_catalog;
-  std::optional<controls::Mapping> own_mapping;
-  if (!request.catalog_file.empty()) {
-    auto c = controls::Catalog::Load(request.catalog_file);
-    if (!c.ok()) return fail(2, c.status().message());
-    own_catalog = std::move(c).value();
-  }
-  if (!request.mapping_file.empty()) {
-    auto m = controls::Mapping::Load(request.mapping_file);
-    if (!m.ok()) return fail(2, m.status().message());
-    own_mapping = std::move(m).value();
-  }
-  const controls::Catalog& catalog = own_catalog ? *own_catalog : controls::Catalog::BuiltIn();
-  const controls::Mapping& mapping = own_mapping ? *own_mapping : controls::Mapping::BuiltIn();
+  auto catalog_data = controls::Catalog::LoadOrBuiltIn(request.catalog_file);
+  if (!catalog_data.ok()) return fail(2, catalog_data.status().message());
+  auto mapping_data = controls::Mapping::LoadOrBuiltIn(request.mapping_file);
+  if (!mapping_data.ok()) return fail(2, mapping_data.status().message());
+  const controls::Catalog& catalog = **catalog_data;
+  const controls::Mapping& mapping = **mapping_data;
   const std::string today = request.today.empty() ? TodayUtc() : request.today;
   if (!controls::IsIsoDate(today)) return fail(2, "--today: not a date YYYY-MM-DD");
   auto soa = controls::Soa::Load(request.file, catalog);

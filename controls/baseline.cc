@@ -144,4 +144,11 @@ const nlohmann::json& Baseline::ExpectedFor(std::string_view check_id) const {
   return it == values_.end() ? kNull : it->second;
 }
 
+Result<std::shared_ptr<const Baseline>> Baseline::LoadOrBuiltIn(const std::string& path) {
+  if (path.empty()) return std::shared_ptr<const Baseline>(&BuiltIn(), [](const Baseline*) {});
+  auto loaded = Load(path);
+  if (!loaded.ok()) return loaded.status();
+  return std::shared_ptr<const Baseline>(std::make_shared<Baseline>(std::move(loaded).value()));
+}
+
 }  // namespace shoko::controls

@@ -3,6 +3,7 @@
 #define SHOKO_CONTROLS_BASELINE_H_
 
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -19,6 +20,9 @@ class Baseline {
   static Result<Baseline> Load(const std::string& path);
   // The baseline compiled into shoko from controls/data/baseline.yaml.
   static const Baseline& BuiltIn();
+  // The file at `path`, or the built-in data when `path` is empty: what an
+  // operator's config key (mapping, catalog, baseline) names.
+  static Result<std::shared_ptr<const Baseline>> LoadOrBuiltIn(const std::string& path);
 
   const std::string& id() const { return id_; }
   const std::string& version() const { return version_; }

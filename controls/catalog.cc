@@ -241,4 +241,11 @@ std::string OscalId(std::string_view ref) {
   return out;
 }
 
+Result<std::shared_ptr<const Catalog>> Catalog::LoadOrBuiltIn(const std::string& path) {
+  if (path.empty()) return std::shared_ptr<const Catalog>(&BuiltIn(), [](const Catalog*) {});
+  auto loaded = Load(path);
+  if (!loaded.ok()) return loaded.status();
+  return std::shared_ptr<const Catalog>(std::make_shared<Catalog>(std::move(loaded).value()));
+}
+
 }  // namespace shoko::controls

@@ -5,6 +5,7 @@
 #define SHOKO_CONTROLS_CATALOG_H_
 
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -52,6 +53,9 @@ class Catalog {
   static Result<Catalog> Load(const std::string& path);
   // The catalog compiled in from controls/data/catalog.yaml.
   static const Catalog& BuiltIn();
+  // The file at `path`, or the built-in data when `path` is empty: what an
+  // operator's config key (mapping, catalog, baseline) names.
+  static Result<std::shared_ptr<const Catalog>> LoadOrBuiltIn(const std::string& path);
 
   const std::string& version() const { return version_; }
   const std::vector<CatalogFramework>& frameworks() const { return frameworks_; }

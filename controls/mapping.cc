@@ -86,4 +86,11 @@ const std::vector<std::string>& Mapping::RefsFor(std::string_view check_id) cons
   return it == checks_.end() ? kNone : it->second;
 }
 
+Result<std::shared_ptr<const Mapping>> Mapping::LoadOrBuiltIn(const std::string& path) {
+  if (path.empty()) return std::shared_ptr<const Mapping>(&BuiltIn(), [](const Mapping*) {});
+  auto loaded = Load(path);
+  if (!loaded.ok()) return loaded.status();
+  return std::shared_ptr<const Mapping>(std::make_shared<Mapping>(std::move(loaded).value()));
+}
+
 }  // namespace shoko::controls

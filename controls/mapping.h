@@ -3,6 +3,7 @@
 #define SHOKO_CONTROLS_MAPPING_H_
 
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,6 +20,9 @@ class Mapping {
   static Result<Mapping> Load(const std::string& path);
   // The mapping compiled into shoko from controls/data/mapping.yaml.
   static const Mapping& BuiltIn();
+  // The file at `path`, or the built-in data when `path` is empty: what an
+  // operator's config key (mapping, catalog, baseline) names.
+  static Result<std::shared_ptr<const Mapping>> LoadOrBuiltIn(const std::string& path);
 
   const std::string& version() const { return version_; }
   // The refs of `check_id`, empty when the check is unmapped.

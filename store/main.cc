@@ -100,26 +100,16 @@ int Serve(const ServeFlags& flags) {
   IngestService ingest(ledger->get(), NowMicros, require_identity, config.max_upload_streams);
   // The catalog and mapping reports use: refs checked against the catalog at
   // start, so that a typo in a re-import stops the store with file and line.
-  std::optional<controls::Mapping> own_mapping;
-  std::optional<controls::Catalog> own_catalog;
-  if (!config.mapping.empty()) {
-    auto m = controls::Mapping::Load(config.mapping);
-    if (!m.ok()) {
-      Log("error: " + m.status().message());
+  auto mapping_data = controls::Mapping::LoadOrBuiltIn(config.mapping);
+  auto catalog_data = controls::Catalog::LoadOrBuiltIn(config.catalog);
+  for (const Status& s : {mapping_data.status(), catalog_data.status()}) {
+    if (!s.ok()) {
+      Log("error: " + s.message());
       return kExitUsage;
     }
-    own_mapping = std::move(m).value();
   }
-  if (!config.catalog.empty()) {
-    auto c = controls::Catalog::Load(config.catalog);
-    if (!c.ok()) {
-      Log("error: " + c.status().message());
-      return kExitUsage;
-    }
-    own_catalog = std::move(c).value();
-  }
-  const controls::Mapping& mapping = own_mapping ? *own_mapping : controls::Mapping::BuiltIn();
-  const controls::Catalog& catalog = own_catalog ? *own_catalog : controls::Catalog::BuiltIn();
+  const controls::Mapping& mapping = **mapping_data;
+  const controls::Catalog& catalog = **catalog_data;
   if (const auto problems = catalog.Check(mapping); !problems.empty()) {
     for (const std::string& p : problems) Log("error: " + p);
     return kExitUsage;
