@@ -58,7 +58,8 @@ TEST(AgentConfigTest, BadConfigsNameFileLineAndField) {
   const BadConfig cases[] = {
       {"root: /\nintervall: 1h\n",
        "2: unknown key 'intervall' in agent config (known: state_dir, root, store, interval, "
-       "refresh, collectors, mapping, baseline, catalog, checks_dir, labels, outbox, signing_threads)"},
+       "refresh, collectors, mapping, baseline, catalog, checks_dir, labels, outbox, "
+       "signing_threads)"},
       {"interval: soon\n", "1: interval: 'soon' is not a duration (examples: 90s, 15m, 1h, 7d)"},
       {"store:\n  address: 127.0.0.1\n  insecure_loopback: true\n",
        "2: store.address: '127.0.0.1' is not an address of the form HOST:PORT (e.g. "
