@@ -9,4 +9,19 @@ const AgentKey* AgentEntry::Key(const std::string& key_id) const {
   return nullptr;
 }
 
+Result<evidence::Link> AgentEntry::CheckAppend(const v1::Evidence& ev) const {
+  const AgentKey* signer = Key(ev.key_id());
+  if (signer == nullptr || ev.seq() < signer->from_seq || ev.seq() > signer->until_seq) {
+    return Status::InvalidArgument("seq " + std::to_string(ev.seq()) +
+                                   " is not in the window of key " + ev.key_id());
+  }
+  const evidence::Link link = evidence::Classify(head, ev);
+  if (link != evidence::Link::kNext && link != evidence::Link::kGap) {
+    return Status::InvalidArgument("seq " + std::to_string(ev.seq()) +
+                                   " does not continue the chain at seq " +
+                                   std::to_string(head.seq));
+  }
+  return link;
+}
+
 }  // namespace shoko::store

@@ -38,6 +38,10 @@ struct AgentEntry {
   std::string state_reason;
   // The key with `key_id`, if the agent has one.
   const AgentKey* Key(const std::string& key_id) const;
+  // Whether `ev` may join the chain, as both ledgers check it inside their
+  // transaction: its key's window holds its seq, and it is the next link
+  // (kNext) or lies beyond the head (kGap). InvalidArgument otherwise.
+  Result<evidence::Link> CheckAppend(const v1::Evidence& ev) const;
 };
 
 // A hole in an agent's chain: records the store never received.

@@ -580,18 +580,9 @@ class PgLedger final : public Ledger {
       entry = agents->emplace(record.agent_id, LockedAgent{std::move(**found), false}).first;
     }
     AgentEntry* agent = &entry->second.entry;
-    const AgentKey* signer = agent->Key(ev.key_id());
-    if (signer == nullptr || ev.seq() < signer->from_seq || ev.seq() > signer->until_seq) {
-      return Status::InvalidArgument("seq " + std::to_string(ev.seq()) +
-                                     " is not in the window of key " + ev.key_id());
-    }
-    const evidence::Link link = evidence::Classify(agent->head, ev);
-    if (link != evidence::Link::kNext && link != evidence::Link::kGap) {
-      return Status::InvalidArgument("seq " + std::to_string(ev.seq()) +
-                                     " does not continue the chain at seq " +
-                                     std::to_string(agent->head.seq));
-    }
-    if (link == evidence::Link::kGap) {
+    auto link = agent->CheckAppend(ev);
+    if (!link.ok()) return link.status();
+    if (*link == evidence::Link::kGap) {
       writes->push_back(
           {"INSERT INTO chain_gaps (agent_id, first_seq, last_seq, detected_at_us) "
            "VALUES ($1, $2, $3, $4)",

@@ -231,19 +231,10 @@ class SqliteLedger final : public Ledger {
       entry = agents->emplace(record.agent_id, std::move(**found)).first;
     }
     AgentEntry* agent_entry = &entry->second;
-    // The signing key's window, checked where no other stream can move it.
-    const AgentKey* signer = agent_entry->Key(ev.key_id());
-    if (signer == nullptr || ev.seq() < signer->from_seq || ev.seq() > signer->until_seq) {
-      return Status::InvalidArgument("seq " + std::to_string(ev.seq()) +
-                                     " is not in the window of key " + ev.key_id());
-    }
-    const evidence::Link link = evidence::Classify(agent_entry->head, ev);
-    if (link != evidence::Link::kNext && link != evidence::Link::kGap) {
-      return Status::InvalidArgument("seq " + std::to_string(ev.seq()) +
-                                     " does not continue the chain at seq " +
-                                     std::to_string(agent_entry->head.seq));
-    }
-    if (link == evidence::Link::kGap) {
+    // Checked where no other stream can move the key window or the head.
+    auto link = agent_entry->CheckAppend(ev);
+    if (!link.ok()) return link.status();
+    if (*link == evidence::Link::kGap) {
       auto gap = db_->PrepareCached(
           "INSERT INTO chain_gaps (agent_id, first_seq, last_seq, detected_at_us) VALUES (?, ?, ?, "
           "?)");
