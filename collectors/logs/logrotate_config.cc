@@ -230,7 +230,7 @@ class Parser {
         continue;
       }
       if (!pending.empty()) return Fail(path, pending_line, "log names without a '{' block");
-      if (!block && (w.back() == "{" || w.back().back() == '{')) {
+      if (!block && (w.back() == "{" || (!w.back().empty() && w.back().back() == '{'))) {
         return Fail(path, line_no, "a block must start with a log path");
       }
       if (w[0] == "}") {

@@ -163,6 +163,8 @@ TEST(LogrotateTest, HostileConfigurationsAreErrorsNamingFileAndLine) {
            {"/var/log/x\nrotate 3\n", ":1: log names without a '{' block"},
            {"}\n", ":1: '}' without a block"},
            {"/var/log/x {\n  size 10Q\n}\n", ":2: bad size '10Q'"},
+           // Found by libFuzzer: an empty quoted word was read past its end.
+           {"include \"\"\n", "logrotate.conf"},
        }) {
     TempDir dir;
     dir.Write("etc/logrotate.conf", c.conf);
