@@ -58,6 +58,40 @@ std::unique_ptr<Collector> CollectorRegistry::Create(std::string_view name) cons
   return nullptr;
 }
 
+std::optional<std::string> ConfigReader::Read(const std::string& path) {
+  auto text = env_.ReadFile(path, max_bytes_);
+  if (!text.ok()) {
+    if (!text.status().IsNotFound() && error_.ok()) error_ = text.status();
+    return std::nullopt;
+  }
+  files_.push_back(path);
+  if (auto a = ArtifactOf(env_, path, *text); a.ok())
+    obs_->artifacts.push_back(std::move(a).value());
+  return std::move(text).value();
+}
+
+Observation RuleRecord(std::string check_id, std::string observation, Verdict verdict,
+                       std::string message) {
+  Observation rule;
+  rule.check_id = std::move(check_id);
+  rule.observation_check_id = std::move(observation);
+  rule.verdict = verdict;
+  rule.message = std::move(message);
+  return rule;
+}
+
+std::vector<Observation> SameForAll(Observation observation, const std::vector<std::string>& rules,
+                                    Verdict verdict, const std::string& message) {
+  observation.verdict = verdict;
+  observation.message = message;
+  std::vector<Observation> out;
+  for (const std::string& id : rules) {
+    out.push_back(RuleRecord(id, observation.check_id, verdict, message));
+  }
+  out.insert(out.begin(), std::move(observation));
+  return out;
+}
+
 std::vector<std::string> CollectorRegistry::VerdictChecks() const {
   std::vector<std::string> out;
   for (const auto& [name, factory] : entries_) {

@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -133,6 +134,38 @@ class CollectorRegistry {
 
  private:
   std::vector<std::pair<std::string, Factory>> entries_;
+};
+
+// A rule record (design §3): `check_id` judging the observation whose
+// check_id is `observation`.
+Observation RuleRecord(std::string check_id, std::string observation, Verdict verdict,
+                       std::string message);
+
+// `observation` and a rule record for each of `rules`, all with one verdict
+// and message: what a collector records when it cannot observe at all (the
+// software is absent, or its configuration does not load).
+std::vector<Observation> SameForAll(Observation observation, const std::vector<std::string>& rules,
+                                    Verdict verdict, const std::string& message);
+
+// Reads the configuration files one observation rests on: each file read
+// becomes one of its artifacts. An absent file is "not configured"; one that
+// cannot be read (unreadable, not a regular file, too large) leaves the answer
+// unknown, so the first such failure is kept for the caller to report.
+class ConfigReader {
+ public:
+  ConfigReader(const platform::Env& env, Observation* obs, size_t max_bytes)
+      : env_(env), obs_(obs), max_bytes_(max_bytes) {}
+  // The text of `path`; nothing when it is absent or unreadable.
+  std::optional<std::string> Read(const std::string& path);
+  const Status& error() const { return error_; }
+  const std::vector<std::string>& files() const { return files_; }  // read, in order
+
+ private:
+  const platform::Env& env_;
+  Observation* obs_;
+  size_t max_bytes_;
+  Status error_;
+  std::vector<std::string> files_;
 };
 
 // The metadata of `path` and the SHA-256 of its content, read through `env`.

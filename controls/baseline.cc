@@ -75,11 +75,7 @@ Result<Baseline> Baseline::Parse(std::string_view yaml, std::string_view source)
   return b;
 }
 
-namespace {
-
-// Replaces every {by_distribution: {...}} inside `v` by the value for the
-// first of `ids` it names, else its `default`, else null.
-void Resolve(nlohmann::json& v, const std::vector<std::string>& ids) {
+void ResolveByDistribution(nlohmann::json& v, const std::vector<std::string>& ids) {
   if (v.is_object() && v.size() == 1 && v.contains("by_distribution") &&
       v["by_distribution"].is_object()) {
     const nlohmann::json& table = v["by_distribution"];
@@ -95,11 +91,9 @@ void Resolve(nlohmann::json& v, const std::vector<std::string>& ids) {
     return;
   }
   if (v.is_object() || v.is_array()) {
-    for (auto& child : v) Resolve(child, ids);
+    for (auto& child : v) ResolveByDistribution(child, ids);
   }
 }
-
-}  // namespace
 
 Baseline Baseline::ForHost(std::string_view group,
                            const std::vector<std::string>& distribution) const {
@@ -113,7 +107,7 @@ Baseline Baseline::ForHost(std::string_view group,
       for (const auto& [key, value] : over.items()) out.values_[check_id][key] = value;
     }
   }
-  for (auto& [check_id, v] : out.values_) Resolve(v, distribution);
+  for (auto& [check_id, v] : out.values_) ResolveByDistribution(v, distribution);
   return out;
 }
 

@@ -47,6 +47,10 @@ class Baseline {
   std::map<std::string, std::map<std::string, nlohmann::json, std::less<>>, std::less<>> groups_;
 };
 
+// Replaces every {by_distribution: {...}} inside `value` by the entry for the
+// first of `distribution` it names, else its `default`, else null.
+void ResolveByDistribution(nlohmann::json& value, const std::vector<std::string>& distribution);
+
 }  // namespace shoko::controls
 
 #endif  // SHOKO_CONTROLS_BASELINE_H_

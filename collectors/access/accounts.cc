@@ -189,6 +189,29 @@ std::optional<int64_t> LastlogTime(std::string_view lastlog, int64_t uid) {
   return t;
 }
 
+AccountNames ReadAccountNames(const platform::Env& env) {
+  AccountNames names;
+  if (auto text = env.ReadFile("/etc/passwd"); text.ok()) {
+    if (auto accounts = ParsePasswd(*text, env.Describe("/etc/passwd")); accounts.ok()) {
+      for (const Account& a : *accounts) names.users.emplace(a.uid, a.name);
+    }
+  }
+  if (auto text = env.ReadFile("/etc/group"); text.ok()) {
+    (void)ParseGroup(*text, env.Describe("/etc/group"), &names.groups);
+  }
+  return names;
+}
+
+std::string AccountNames::User(int64_t uid) const {
+  auto it = users.find(uid);
+  return it == users.end() ? std::to_string(uid) : it->second;
+}
+
+std::string AccountNames::Group(int64_t gid) const {
+  auto it = groups.find(gid);
+  return it == groups.end() ? std::to_string(gid) : it->second;
+}
+
 std::map<std::string, int64_t> WtmpLastLogins(std::string_view wtmp) {
   constexpr size_t kRecord = 384, kUser = 44, kUserSize = 32, kTime = 340;
   constexpr int16_t kUserProcess = 7;

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "platform/env.h"
 #include "platform/status.h"
 
 namespace shoko::collectors::access {
@@ -52,6 +53,16 @@ std::map<std::string, std::string> ParseLoginDefs(std::string_view text);
 // lastlog: one 292-byte record per UID (int32 time, line[32], host[256]);
 // the time for `uid`, when the file has a non-zero one.
 std::optional<int64_t> LastlogTime(std::string_view lastlog, int64_t uid);
+
+// A root's own account names, for showing file owners: UID → user and
+// GID → group from its passwd and group (a file that is absent or does not
+// parse leaves its map empty; an id without a name shows as the number).
+struct AccountNames {
+  std::map<int64_t, std::string> users, groups;
+  std::string User(int64_t uid) const;
+  std::string Group(int64_t gid) const;
+};
+AccountNames ReadAccountNames(const platform::Env& env);
 
 // wtmp: 384-byte utmp records (glibc's layout, 32-bit times); for each user,
 // the latest USER_PROCESS login time. A trailing partial record is ignored.

@@ -56,18 +56,7 @@ class AccountsCollector final : public Collector {
     Observation obs;
     obs.check_id = kObservation;
     auto all_records = [&](Verdict v, const std::string& message) {
-      obs.verdict = v;
-      obs.message = message;
-      std::vector<Observation> out = {obs};
-      for (const char* id : kRules) {
-        Observation r;
-        r.check_id = id;
-        r.observation_check_id = kObservation;
-        r.verdict = v;
-        r.message = message;
-        out.push_back(std::move(r));
-      }
-      return out;
+      return SameForAll(obs, {std::begin(kRules), std::end(kRules)}, v, message);
     };
     auto passwd_text = ctx.env.ReadFile("/etc/passwd", kMaxFileBytes);
     if (!passwd_text.ok()) {
@@ -169,11 +158,9 @@ class AccountsCollector final : public Collector {
     std::vector<Observation> out = {obs};
     auto rule = [&](const char* id, const std::vector<std::string>& offenders,
                     const std::string& pass_message, const std::string& fail_prefix) {
-      Observation r;
-      r.check_id = id;
-      r.observation_check_id = kObservation;
-      r.verdict = offenders.empty() ? Verdict::kPass : Verdict::kFail;
-      r.message = offenders.empty() ? pass_message : fail_prefix + List(offenders);
+      Observation r =
+          RuleRecord(id, kObservation, offenders.empty() ? Verdict::kPass : Verdict::kFail,
+                     offenders.empty() ? pass_message : fail_prefix + List(offenders));
       r.facts = {{"accounts", offenders}};
       r.expected = ctx.baseline.ExpectedFor(id);
       r.artifacts = obs.artifacts;

@@ -73,19 +73,7 @@ class FilePermissionsCollector final : public Collector {
       return {obs};
     }
     // uid/gid → name, by the root's own files.
-    std::map<int64_t, std::string> users, group_names;
-    if (auto text = ctx.env.ReadFile("/etc/passwd"); text.ok()) {
-      if (auto a = ParsePasswd(*text, ctx.env.Describe("/etc/passwd")); a.ok()) {
-        for (const Account& acc : *a) users.emplace(acc.uid, acc.name);
-      }
-    }
-    if (auto text = ctx.env.ReadFile("/etc/group"); text.ok()) {
-      (void)ParseGroup(*text, ctx.env.Describe("/etc/group"), &group_names);
-    }
-    auto name_of = [](const std::map<int64_t, std::string>& m, uint32_t id) {
-      auto it = m.find(id);
-      return it == m.end() ? std::to_string(id) : it->second;
-    };
+    const AccountNames names = ReadAccountNames(ctx.env);
     // The sets: sudoers with includes, sshd_config with includes, host keys.
     std::map<std::string, std::vector<std::string>> sets;
     if (auto sudo = LoadSudoers(ctx.env); sudo.ok()) sets["@sudoers"] = sudo->files;
@@ -115,8 +103,8 @@ class FilePermissionsCollector final : public Collector {
         if (!seen.insert(path).second) continue;  // the first rule naming a file judges it
         auto info = ctx.env.Stat(path, /*follow=*/false);
         if (!info.ok()) continue;  // absent: nothing to protect
-        const std::string owner = name_of(users, info->uid);
-        const std::string group = name_of(group_names, info->gid);
+        const std::string owner = names.User(info->uid);
+        const std::string group = names.Group(info->gid);
         std::vector<std::string> wrong;
         if (info->type == platform::FileInfo::Type::kSymlink) {
           wrong.push_back("is a symbolic link");

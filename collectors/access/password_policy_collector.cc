@@ -48,18 +48,10 @@ long long Int(const std::map<std::string, std::string>& m, const std::string& ke
 std::optional<long long> Keyed(const nlohmann::json& expected, const char* key,
                                const std::vector<std::string>& ids) {
   if (!expected.is_object() || !expected.contains(key)) return std::nullopt;
-  const nlohmann::json& keyed = expected[key];
-  if (keyed.is_number_integer()) return keyed.get<long long>();
-  if (!keyed.is_object() || !keyed.contains("by_distribution")) return std::nullopt;
-  const nlohmann::json& v = keyed["by_distribution"];
-  if (!v.is_object()) return std::nullopt;
-  for (const std::string& id : ids) {
-    if (v.contains(id) && v[id].is_number_integer()) return v[id].get<long long>();
-  }
-  if (v.contains("default") && v["default"].is_number_integer()) {
-    return v["default"].get<long long>();
-  }
-  return std::nullopt;
+  nlohmann::json v = expected[key];
+  controls::ResolveByDistribution(v, ids);
+  if (!v.is_number_integer()) return std::nullopt;
+  return v.get<long long>();
 }
 
 class PasswordPolicyCollector final : public Collector {
@@ -72,18 +64,7 @@ class PasswordPolicyCollector final : public Collector {
     Observation obs;
     obs.check_id = kObservation;
     auto records = [&](Verdict v, const std::string& message) {
-      obs.verdict = v;
-      obs.message = message;
-      std::vector<Observation> out = {obs};
-      for (const char* id : kRules) {
-        Observation r;
-        r.check_id = id;
-        r.observation_check_id = kObservation;
-        r.verdict = v;
-        r.message = message;
-        out.push_back(std::move(r));
-      }
-      return out;
+      return SameForAll(obs, {std::begin(kRules), std::end(kRules)}, v, message);
     };
     // Debian and Ubuntu keep the shared stacks in common-*, the RHEL family
     // in system-auth and password-auth (authselect).
@@ -227,15 +208,11 @@ class PasswordPolicyCollector final : public Collector {
     std::vector<Observation> out = {obs};
     auto rule = [&](const char* id, const std::vector<std::string>& problems,
                     const std::string& pass_message) {
-      Observation r;
-      r.check_id = id;
-      r.observation_check_id = kObservation;
-      r.verdict = problems.empty() ? Verdict::kPass : Verdict::kFail;
-      r.message = pass_message;
-      if (!problems.empty()) {
-        r.message.clear();
-        for (const std::string& p : problems) r.message += (r.message.empty() ? "" : "; ") + p;
-      }
+      std::string message;
+      for (const std::string& p : problems) message += (message.empty() ? "" : "; ") + p;
+      Observation r =
+          RuleRecord(id, kObservation, problems.empty() ? Verdict::kPass : Verdict::kFail,
+                     problems.empty() ? pass_message : message);
       r.expected = ctx.baseline.ExpectedFor(id);
       r.artifacts = obs.artifacts;
       out.push_back(std::move(r));

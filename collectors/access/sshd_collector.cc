@@ -43,15 +43,6 @@ constexpr SshdRule kRules[] = {
     {"access.sshd.kex_algorithms", "kexalgorithms", "KexAlgorithms"},
 };
 
-Observation RuleRecord(const char* check_id, Verdict verdict, std::string message) {
-  Observation rule;
-  rule.check_id = check_id;
-  rule.observation_check_id = kObservation;
-  rule.verdict = verdict;
-  rule.message = std::move(message);
-  return rule;
-}
-
 std::string JoinText(const std::vector<std::string>& v) {
   std::string out;
   for (const std::string& s : v) out += (out.empty() ? "" : ", ") + s;
@@ -81,7 +72,7 @@ Observation Judge(const SshdRule& r, const SshdConfig& config, const controls::B
   const std::optional<long long> max = number("max"), min = number("min");
   if (allowed.empty() && forbidden.empty() && !max && !min) {
     return RuleRecord(
-        r.check_id, Verdict::kError,
+        r.check_id, kObservation, Verdict::kError,
         std::string("baseline has no allowed, forbidden, max or min value for ") + r.check_id);
   }
   // What is wrong with `value` for the baseline; empty when nothing is.
@@ -139,7 +130,7 @@ Observation Judge(const SshdRule& r, const SshdConfig& config, const controls::B
   std::string message;
   for (const std::string& p : problems) message += (message.empty() ? "" : "; ") + p;
   Observation rule =
-      RuleRecord(r.check_id, problems.empty() ? Verdict::kPass : Verdict::kFail,
+      RuleRecord(r.check_id, kObservation, problems.empty() ? Verdict::kPass : Verdict::kFail,
                  problems.empty() ? std::string(r.spelled) + " is " + actual +
                                         (in_blocks.empty() ? "" : ", in every Match block too")
                                   : message);
@@ -170,11 +161,7 @@ class SshdCollector final : public Collector {
       std::string message =
           absent ? "sshd is not installed: " + ctx.env.Describe(kSshdConfigPath) + " does not exist"
                  : config.status().message();
-      obs.verdict = verdict;
-      obs.message = message;
-      std::vector<Observation> out = {obs};
-      for (const SshdRule& r : kRules) out.push_back(RuleRecord(r.check_id, verdict, message));
-      return out;
+      return SameForAll(obs, VerdictChecks(), verdict, message);
     }
     std::vector<Artifact> artifacts;
     for (const std::string& file : config->files) {

@@ -92,18 +92,7 @@ class SudoCollector final : public Collector {
     Observation obs;
     obs.check_id = kObservation;
     auto records = [&](Verdict v, const std::string& message) {
-      obs.verdict = v;
-      obs.message = message;
-      std::vector<Observation> out = {obs};
-      for (const char* id : kRules) {
-        Observation r;
-        r.check_id = id;
-        r.observation_check_id = kObservation;
-        r.verdict = v;
-        r.message = message;
-        out.push_back(std::move(r));
-      }
-      return out;
+      return SameForAll(obs, {std::begin(kRules), std::end(kRules)}, v, message);
     };
     auto policy = LoadSudoers(ctx.env);
     if (!policy.ok()) {
@@ -218,11 +207,9 @@ class SudoCollector final : public Collector {
       const nlohmann::json& e = ctx.baseline.ExpectedFor(id);
       const bool relaxed = relax_key != nullptr && e.is_object() && e.contains(relax_key) &&
                            e[relax_key].is_boolean() && e[relax_key].get<bool>() == relax_when;
-      Observation r;
-      r.check_id = id;
-      r.observation_check_id = kObservation;
-      r.verdict = pass || relaxed ? Verdict::kPass : Verdict::kFail;
-      r.message = pass || !relaxed ? message : message + " (the baseline allows it)";
+      Observation r =
+          RuleRecord(id, kObservation, pass || relaxed ? Verdict::kPass : Verdict::kFail,
+                     pass || !relaxed ? message : message + " (the baseline allows it)");
       r.facts = std::move(facts);
       r.expected = ctx.baseline.ExpectedFor(id);
       r.artifacts = obs.artifacts;

@@ -124,11 +124,11 @@ class Evaluator {
       std::snprintf(buf, sizeof buf, "mode %04o exceeds %04o", info->mode & 07777, *r.mode_max);
       wrong.push_back(buf);
     }
-    if (!r.owner.empty() && Name(users(), info->uid) != r.owner) {
-      wrong.push_back("owned by " + Name(users(), info->uid));
+    if (!r.owner.empty() && names().User(info->uid) != r.owner) {
+      wrong.push_back("owned by " + names().User(info->uid));
     }
-    if (!r.group.empty() && Name(groups(), info->gid) != r.group) {
-      wrong.push_back("group " + Name(groups(), info->gid));
+    if (!r.group.empty() && names().Group(info->gid) != r.group) {
+      wrong.push_back("group " + names().Group(info->gid));
     }
     if (wrong.empty()) return Pass(r.target + " as expected");
     std::string w;
@@ -355,34 +355,15 @@ class Evaluator {
     return Pass(what + (listening ? " is listening" : " is not listening"));
   }
 
-  static std::string Name(const std::map<int64_t, std::string>& m, uint32_t id) {
-    auto it = m.find(id);
-    return it == m.end() ? std::to_string(id) : it->second;
-  }
-  const std::map<int64_t, std::string>& users() {
-    if (!users_) {
-      users_.emplace();
-      if (auto t = ctx_.env.ReadFile("/etc/passwd"); t.ok()) {
-        if (auto a = access::ParsePasswd(*t, "passwd"); a.ok()) {
-          for (const auto& acc : *a) users_->emplace(acc.uid, acc.name);
-        }
-      }
-    }
-    return *users_;
-  }
-  const std::map<int64_t, std::string>& groups() {
-    if (!groups_) {
-      groups_.emplace();
-      if (auto t = ctx_.env.ReadFile("/etc/group"); t.ok()) {
-        (void)access::ParseGroup(*t, "group", &*groups_);
-      }
-    }
-    return *groups_;
+  // Read once per sweep, on the first rule that needs a name.
+  const access::AccountNames& names() {
+    if (!names_) names_ = access::ReadAccountNames(ctx_.env);
+    return *names_;
   }
 
   const CollectContext& ctx_;
   bool rpm_ = false;
-  std::optional<std::map<int64_t, std::string>> users_, groups_;
+  std::optional<access::AccountNames> names_;
 };
 
 class CustomCollector final : public Collector {

@@ -44,10 +44,9 @@ Result<JournaldSettings> LoadJournaldSettings(const platform::Env& env) {
   }
   for (const std::string& path : files) {
     auto text = env.ReadFile(path, kMaxConfigBytes);
-    // A dangling drop-in link is skipped, as systemd skips it.
-    if (!text.ok() && text.status().IsNotFound() && path.find(".conf.d/") != std::string::npos) {
-      continue;
-    }
+    // A dangling drop-in link (or a file gone since it was listed) is
+    // skipped, as systemd skips it.
+    if (!text.ok() && text.status().IsNotFound()) continue;
     if (!text.ok()) return text.status();
     auto sections = patch::ParseIni(*text, env.Describe(path));
     if (!sections.ok()) return sections.status();

@@ -27,21 +27,8 @@ class RemoteCollector final : public Collector {
     Observation obs;
     obs.check_id = kCheck;
     nlohmann::json destinations = nlohmann::json::array();
-    std::vector<std::string> files;
-    // A file that is absent is not configured; one that cannot be read
-    // (unreadable, not a regular file, too large) leaves the answer unknown.
-    Status read_error;
-    auto read = [&](const std::string& path) -> std::optional<std::string> {
-      auto text = ctx.env.ReadFile(path, kMaxConfigBytes);
-      if (!text.ok()) {
-        if (!text.status().IsNotFound() && read_error.ok()) read_error = text.status();
-        return std::nullopt;
-      }
-      files.push_back(path);
-      if (auto a = ArtifactOf(ctx.env, path, *text); a.ok())
-        obs.artifacts.push_back(std::move(a).value());
-      return std::move(text).value();
-    };
+    ConfigReader reader(ctx.env, &obs, kMaxConfigBytes);
+    auto read = [&](const std::string& path) { return reader.Read(path); };
     auto list = [&](const std::string& dir, const std::string& suffix) {
       std::vector<std::string> out;
       if (auto names = ctx.env.ListDir(dir); names.ok()) {
@@ -115,8 +102,8 @@ class RemoteCollector final : public Collector {
                               {"defined_in", "/etc/systemd/journal-upload.conf"}});
     }
 
-    if (!read_error.ok()) return fail(read_error);
-    obs.facts = {{"destinations", destinations}, {"config_files", files}};
+    if (!reader.error().ok()) return fail(reader.error());
+    obs.facts = {{"destinations", destinations}, {"config_files", reader.files()}};
     if (destinations.empty()) {
       obs.verdict = Verdict::kFail;
       obs.message = "no log forwarding configured: the host alone keeps its history";

@@ -21,20 +21,8 @@ class TimeSyncCollector final : public Collector {
     Observation obs;
     obs.check_id = kCheck;
     nlohmann::json daemons = nlohmann::json::array();
-    // A file that is absent is not configured; one that cannot be read
-    // (unreadable, not a regular file, too large) leaves the answer unknown.
-    Status read_error;
-    auto read = [&](const std::string& path) -> std::optional<std::string> {
-      auto text = ctx.env.ReadFile(path, kMaxConfigBytes);
-      if (!text.ok()) {
-        if (!text.status().IsNotFound() && read_error.ok()) read_error = text.status();
-        return std::nullopt;
-      }
-      if (auto a = ArtifactOf(ctx.env, path, *text); a.ok()) {
-        obs.artifacts.push_back(std::move(a).value());
-      }
-      return std::move(text).value();
-    };
+    ConfigReader reader(ctx.env, &obs, kMaxConfigBytes);
+    auto read = [&](const std::string& path) { return reader.Read(path); };
     auto fail = [&](const Status& s) {
       obs.verdict = Verdict::kError;
       obs.message = s.message();
@@ -107,7 +95,7 @@ class TimeSyncCollector final : public Collector {
                          {"servers", servers},
                          {"fallback_servers", fallback}});
     }
-    if (!read_error.ok()) return fail(read_error);
+    if (!reader.error().ok()) return fail(reader.error());
     // The kernel's own verdict, meaningful only for the running system.
     std::optional<bool> synchronised;
     if (ctx.env.IsHostRoot()) {
