@@ -106,12 +106,9 @@ Result<AgentConfig> LoadAgentConfig(const std::string& path) {
   if (store) SHOKO_RETURN_IF_ERROR(ReadStore(*doc, store, &c));
 
   if (const YAML::Node list = root["collectors"]) {
-    if (!list.IsSequence()) return doc->ErrorAt(list, "collectors: expected a list of names");
-    for (const YAML::Node& n : list) {
-      auto name = doc->String(n, "collectors[]");
-      if (!name.ok()) return name.status();
-      c.collectors.push_back(*name);
-    }
+    auto names = doc->StringList(list, "collectors");
+    if (!names.ok()) return names.status();
+    c.collectors = std::move(names).value();
   }
   if (const YAML::Node threads = root["signing_threads"]) {
     const std::string s = threads.IsScalar() ? threads.Scalar() : "";

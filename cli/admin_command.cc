@@ -9,23 +9,6 @@
 namespace shoko::cli {
 namespace {
 
-// The exit code for a failed admin call, after saying why.
-int Failed(const grpc::Status& status, const std::string& address, std::ostream& err) {
-  err << "shokoctl: store " << address << ": " << status.error_message() << "\n";
-  switch (status.error_code()) {
-    case grpc::StatusCode::UNAVAILABLE:
-    case grpc::StatusCode::DEADLINE_EXCEEDED:
-      return 3;
-    case grpc::StatusCode::PERMISSION_DENIED:
-    case grpc::StatusCode::UNAUTHENTICATED:
-    case grpc::StatusCode::INVALID_ARGUMENT:
-    case grpc::StatusCode::NOT_FOUND:
-      return 2;
-    default:
-      return 4;
-  }
-}
-
 void Deadline(grpc::ClientContext* ctx) {
   ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
 }
@@ -52,7 +35,7 @@ int RunEnrollCreate(const EnrollCreate& request, std::ostream& out, std::ostream
   req.set_note(request.note);
   v1::CreateEnrollmentTokenResponse resp;
   grpc::Status s = stub->CreateEnrollmentToken(&ctx, req, &resp);
-  if (!s.ok()) return Failed(s, address, err);
+  if (!s.ok()) return StoreCallFailed(s, address, err);
   out << resp.token() << "\n";
   err << "shokoctl: one-time token, valid until " << platform::FormatRfc3339(resp.expires_at_us())
       << "\n";
@@ -97,7 +80,7 @@ int RunAgentAction(const AgentAction& request, std::ostream& out, std::ostream& 
     s = request.action == "revoke" ? stub->RevokeAgent(&ctx, req, &state)
                                    : stub->RetireAgent(&ctx, req, &state);
   }
-  if (!s.ok()) return Failed(s, address, err);
+  if (!s.ok()) return StoreCallFailed(s, address, err);
   out << "agent " << state.agent_id() << ": " << state.state() << "\n";
   return 0;
 }

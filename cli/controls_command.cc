@@ -48,20 +48,10 @@ int RunControls(const ControlsRequest& request, std::ostream& out, std::ostream&
   // The controls to show: filtered by importance and threat, the important
   // ones first (high, medium, low, then those without a level), else in
   // catalog order.
-  std::vector<const controls::CatalogControl*> shown;
-  for (const controls::CatalogControl& k : fw->controls) {
-    if (!request.importance.empty() && k.importance != request.importance) continue;
-    if (!request.threat.empty() &&
-        std::find(k.threats.begin(), k.threats.end(), request.threat) == k.threats.end()) {
-      continue;
-    }
-    shown.push_back(&k);
-  }
-  auto rank = [](const std::string& importance) {
-    return importance == "high" ? 0 : importance == "medium" ? 1 : importance == "low" ? 2 : 3;
-  };
-  std::stable_sort(shown.begin(), shown.end(), [&](const auto* a, const auto* b) {
-    return rank(a->importance) < rank(b->importance);
+  std::vector<const controls::CatalogControl*> shown =
+      controls::SelectControls(*fw, request.importance, request.threat);
+  std::stable_sort(shown.begin(), shown.end(), [](const auto* a, const auto* b) {
+    return controls::ImportanceRank(a->importance) < controls::ImportanceRank(b->importance);
   });
   auto checks_of = controls::ChecksByControl(mapping);
   auto coverage_of = [&](const controls::CatalogControl& k) {

@@ -169,21 +169,7 @@ int RunEvidence(const EvidenceQuery& query, std::ostream& out, std::ostream& err
   v1::StoredEvidence item;
   while (reader->Read(&item)) stored.push_back(item);
   grpc::Status status = reader->Finish();
-  if (!status.ok()) {
-    err << "shokoctl: store " << *address << ": " << status.error_message() << "\n";
-    switch (status.error_code()) {
-      case grpc::StatusCode::UNAVAILABLE:
-      case grpc::StatusCode::DEADLINE_EXCEEDED:
-        return 3;
-      case grpc::StatusCode::INVALID_ARGUMENT:
-      // Credentials that may not read are a configuration error.
-      case grpc::StatusCode::PERMISSION_DENIED:
-      case grpc::StatusCode::UNAUTHENTICATED:
-        return 2;
-      default:
-        return 4;
-    }
-  }
+  if (!status.ok()) return StoreCallFailed(status, *address, err);
 
   size_t invalid = 0;
   std::vector<std::vector<std::string>> rows = {

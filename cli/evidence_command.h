@@ -12,8 +12,8 @@ namespace shoko::cli {
 
 struct EvidenceQuery {
   StoreFlags connection;  // see ConnectToStore
-  std::string control;  // --control REF
-  std::string agent;    // --agent ID (or a prefix)
+  std::string control;    // --control REF
+  std::string agent;      // --agent ID (or a prefix)
   std::string format = "table";
   unsigned limit = 0;
 };

@@ -4,6 +4,7 @@
 
 #include "cli/admin_command.h"
 #include "cli/catalog_command.h"
+#include "cli/compliance_command.h"
 #include "cli/controls_command.h"
 #include "cli/evidence_command.h"
 #include "cli/import_command.h"
@@ -35,6 +36,43 @@ int Main(int argc, char** argv) {
       ->check(CLI::IsMember({"jsonl", "table"}))
       ->type_name("FORMAT");
   evidence->add_option("--limit", query.limit, "At most N records (default: all).")->type_name("N");
+
+  ComplianceQuery compliance_query;
+  CLI::App* compliance = app.add_subcommand(
+      "compliance",
+      "The compliance matrix: per control, each host's status from its latest evidence, with "
+      "the statements of applicability and exceptions applied.");
+  AddStoreFlags(compliance, &compliance_query.connection);
+  compliance
+      ->add_option("--framework", compliance_query.framework,
+                   "ismap (default), ismap-legacy, iso27002, nist80053r5, or one of the store "
+                   "catalog's.")
+      ->type_name("NAME");
+  compliance->add_option("--service", compliance_query.service, "Only hosts of this service label.")
+      ->type_name("NAME");
+  compliance->add_option("--agent", compliance_query.agent, "Only this agent (its id or a prefix).")
+      ->type_name("ID");
+  compliance
+      ->add_option("--importance", compliance_query.importance,
+                   "Only controls of this importance (high, medium, low).")
+      ->type_name("LEVEL");
+  compliance
+      ->add_option("--threat", compliance_query.threat, "Only controls addressing this threat.")
+      ->type_name("THREAT");
+  compliance
+      ->add_option("--status", compliance_query.status,
+                   "Only controls whose status over the hosts is this.")
+      ->check(CLI::IsMember({"fail", "error", "stale", "pass", "info", "not_applicable",
+                             "no_evidence", "excepted", "inherited", "excluded"}))
+      ->type_name("STATUS");
+  compliance
+      ->add_option("--sort", compliance_query.sort,
+                   "control (catalog order), importance (high first) or status (failing first).")
+      ->check(CLI::IsMember({"control", "importance", "status"}))
+      ->type_name("ORDER");
+  compliance->add_option("--format", compliance_query.format, "Output format.")
+      ->check(CLI::IsMember({"table", "json"}))
+      ->type_name("FORMAT");
 
   std::vector<std::string> verify_keys, verify_files;
   CLI::App* verify = app.add_subcommand(
@@ -232,6 +270,7 @@ int Main(int argc, char** argv) {
   if (issue->parsed()) return RunPkiIssue(pki_issue, std::cout, std::cerr);
   if (verify->parsed()) return RunVerify(verify_keys, verify_files, std::cout, std::cerr);
   if (import->parsed()) return RunImport(import_request, std::cout, std::cerr);
+  if (compliance->parsed()) return RunCompliance(compliance_query, std::cout, std::cerr);
   return RunEvidence(query, std::cout, std::cerr);
 }
 

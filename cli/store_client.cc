@@ -70,4 +70,20 @@ Result<std::shared_ptr<grpc::Channel>> ConnectToStore(const StoreFlags& flags,
   return channel;
 }
 
+int StoreCallFailed(const grpc::Status& status, const std::string& address, std::ostream& err) {
+  err << "shokoctl: store " << address << ": " << status.error_message() << "\n";
+  switch (status.error_code()) {
+    case grpc::StatusCode::UNAVAILABLE:
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return 3;
+    case grpc::StatusCode::PERMISSION_DENIED:
+    case grpc::StatusCode::UNAUTHENTICATED:
+    case grpc::StatusCode::INVALID_ARGUMENT:
+    case grpc::StatusCode::NOT_FOUND:
+      return 2;
+    default:
+      return 4;
+  }
+}
+
 }  // namespace shoko::cli

@@ -9,6 +9,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <memory>
+#include <ostream>
 #include <string>
 
 #include "platform/status.h"
@@ -31,6 +32,11 @@ void AddStoreFlags(CLI::App* command, StoreFlags* flags);
 // malformed and where it came from.
 Result<std::shared_ptr<grpc::Channel>> ConnectToStore(const StoreFlags& flags,
                                                       std::string* address);
+
+// Says why a call to the store at `address` failed, on `err`, and returns the
+// exit code (design §7): 3 unreachable, 2 refused credentials or a bad
+// argument, 4 anything else.
+int StoreCallFailed(const grpc::Status& status, const std::string& address, std::ostream& err);
 
 }  // namespace shoko::cli
 

@@ -1,5 +1,6 @@
 #include "controls/catalog.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <set>
@@ -222,6 +223,23 @@ Coverage CoverageOf(const Catalog& catalog,
 
 const char* CoverageName(Coverage c) {
   return c == Coverage::kAutomated ? "automated" : c == Coverage::kPartial ? "partial" : "none";
+}
+
+std::vector<const CatalogControl*> SelectControls(const CatalogFramework& framework,
+                                                  std::string_view importance,
+                                                  std::string_view threat) {
+  std::vector<const CatalogControl*> out;
+  for (const CatalogControl& k : framework.controls) {
+    if (!importance.empty() && k.importance != importance) continue;
+    if (!threat.empty() && std::find(k.threats.begin(), k.threats.end(), threat) == k.threats.end())
+      continue;
+    out.push_back(&k);
+  }
+  return out;
+}
+
+int ImportanceRank(std::string_view importance) {
+  return importance == "high" ? 0 : importance == "medium" ? 1 : importance == "low" ? 2 : 3;
 }
 
 std::string OscalId(std::string_view ref) {

@@ -74,6 +74,15 @@ class Catalog {
   std::map<std::string, std::pair<size_t, size_t>, std::less<>> index_;  // ref → (fw, control)
 };
 
+// The controls of `framework` with this importance and threat (empty: any),
+// in catalog order.
+std::vector<const CatalogControl*> SelectControls(const CatalogFramework& framework,
+                                                  std::string_view importance,
+                                                  std::string_view threat);
+// The order reports sort importance levels in: "high" 0, "medium" 1, "low" 2,
+// then any other (or none) 3.
+int ImportanceRank(std::string_view importance);
+
 // Control ref → the checks mapped to it.
 std::map<std::string, std::vector<std::string>> ChecksByControl(const Mapping& mapping);
 

@@ -1,5 +1,6 @@
 #include "controls/soa.h"
 
+#include <algorithm>
 #include <set>
 
 #include "controls/yaml_doc.h"
@@ -38,15 +39,8 @@ Result<Soa> Soa::Parse(std::string_view yaml, std::string_view source, const Cat
     return doc->String(n[key], key);
   };
   auto list = [&](const YAML::Node& n, const char* key) -> Result<std::vector<std::string>> {
-    std::vector<std::string> out;
-    if (!n[key]) return out;
-    if (!n[key].IsSequence()) return doc->ErrorAt(n[key], std::string(key) + ": expected a list");
-    for (const YAML::Node& v : n[key]) {
-      auto s = doc->String(v, key);
-      if (!s.ok()) return s.status();
-      out.push_back(*s);
-    }
-    return out;
+    if (!n[key]) return std::vector<std::string>{};
+    return doc->StringList(n[key], key);
   };
   auto date = [&](const YAML::Node& n, const char* key) -> Result<std::string> {
     auto d = text(n, key, true);
@@ -198,6 +192,14 @@ Result<Soa> Soa::Parse(std::string_view yaml, std::string_view source, const Cat
       e.approved_by = *by;
       e.expires = *expires;
       e.agents = *agents;
+      // Full ids only: a prefix could come to name a host enrolled later.
+      for (const std::string& a : e.agents) {
+        if (a.size() != 64 || a.find_first_not_of("0123456789abcdef") != std::string::npos) {
+          return doc->ErrorAt(x["agents"], "agents: '" + a +
+                                               "' is not an agent id (64 lowercase hex "
+                                               "digits, as shokoctl evidence shows it)");
+        }
+      }
       if (const YAML::Node labels = x["labels"]) {
         SHOKO_RETURN_IF_ERROR(doc->CheckMap(labels, "labels", {"service", "group", "environment"}));
         for (const auto& kv : labels) {
@@ -223,6 +225,16 @@ Result<Soa> Soa::Load(const std::string& path, const Catalog& catalog) {
   return Parse(*text, path, catalog);
 }
 
+bool SoaException::Covers(const std::map<std::string, std::string>& host_labels,
+                          std::string_view agent_id) const {
+  if (!agents.empty()) return std::find(agents.begin(), agents.end(), agent_id) != agents.end();
+  for (const auto& [key, value] : labels) {
+    auto it = host_labels.find(key);
+    if (it == host_labels.end() || it->second != value) return false;
+  }
+  return !labels.empty();
+}
+
 const SoaEntry* Soa::Find(std::string_view control) const {
   for (const SoaEntry& e : entries_) {
     if (e.control == control) return &e;
@@ -233,13 +245,15 @@ const SoaEntry* Soa::Find(std::string_view control) const {
 std::vector<std::string> Soa::Expired(std::string_view today) const {
   std::vector<std::string> out;
   for (const SoaException& e : exceptions_) {
-    if (e.expires < today) {  // ISO dates order as strings
-      out.push_back(source_ + ":" + std::to_string(e.line) + ": the exception for " + e.control +
-                    " expired on " + e.expires + " (approved by " + e.approved_by +
-                    "): it counts as failing again");
-    }
+    if (e.expires < today) out.push_back(ExpiredNotice(e));  // ISO dates order as strings
   }
   return out;
+}
+
+std::string Soa::ExpiredNotice(const SoaException& e) const {
+  return source_ + ":" + std::to_string(e.line) + ": the exception for " + e.control +
+         " expired on " + e.expires + " (approved by " + e.approved_by +
+         "): it counts as failing again";
 }
 
 }  // namespace shoko::controls

@@ -38,6 +38,11 @@ struct SoaException {
   std::vector<std::string> agents;            // or these agent ids
   std::string reason, approved_by, expires;   // expires: YYYY-MM-DD, the last valid day
   int line = 0;
+
+  // Whether it names the host with these labels (each listed label equal) or
+  // this agent id.
+  bool Covers(const std::map<std::string, std::string>& host_labels,
+              std::string_view agent_id) const;
 };
 
 struct SoaRiskAssessment {
@@ -69,6 +74,8 @@ class Soa {
   // "FILE:LINE: …" for each exception whose last day is before `today`
   // (YYYY-MM-DD): it counts as failing again.
   std::vector<std::string> Expired(std::string_view today) const;
+  // That notice for one of its exceptions.
+  std::string ExpiredNotice(const SoaException& exception) const;
 
  private:
   std::string source_, service_, framework_;

@@ -55,6 +55,18 @@ Result<std::string> YamlDoc::String(const YAML::Node& node, std::string_view key
   return node.Scalar();
 }
 
+Result<std::vector<std::string>> YamlDoc::StringList(const YAML::Node& node,
+                                                     std::string_view key) const {
+  if (!node.IsSequence()) return ErrorAt(node, std::string(key) + ": expected a list");
+  std::vector<std::string> out;
+  for (const YAML::Node& item : node) {
+    auto s = String(item, key);
+    if (!s.ok()) return s.status();
+    out.push_back(*s);
+  }
+  return out;
+}
+
 Result<bool> YamlDoc::Bool(const YAML::Node& node, std::string_view key) const {
   if (node.IsScalar() && node.Tag() != "!") {
     const std::string& s = node.Scalar();

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "platform/status.h"
 
@@ -38,6 +39,8 @@ class YamlDoc {
   // Scalar readers: fail when the value has another type.
   Result<std::string> String(const YAML::Node& node, std::string_view key) const;
   Result<bool> Bool(const YAML::Node& node, std::string_view key) const;
+  // A list of strings; errors name the item's own line.
+  Result<std::vector<std::string>> StringList(const YAML::Node& node, std::string_view key) const;
   Result<std::chrono::seconds> Duration(const YAML::Node& node, std::string_view key) const;
   Result<uint64_t> ByteSize(const YAML::Node& node, std::string_view key) const;
   Result<uint64_t> Count(const YAML::Node& node, std::string_view key) const;  // ≥ 1

@@ -8,35 +8,100 @@
 #include "platform/grpc_tls.h"
 
 namespace shoko::store {
+namespace {
 
-grpc::Status AuditService::ListEvidence(grpc::ServerContext* context,
-                                        const v1::ListEvidenceRequest* request,
-                                        grpc::ServerWriter<v1::StoredEvidence>* writer) {
-  if (require_identity_) {
-    auto peer = platform::PeerIdentityOf(*context);
-    if (!peer || (peer->role != "auditor" && peer->role != "admin")) {
-      std::cerr << "shoko-store: refused ListEvidence from " << context->peer() << " ("
-                << (peer ? peer->role + " " + peer->name : std::string("no certificate"))
-                << "): only auditors and admins read evidence" << std::endl;
-      return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
-                          "only auditors and admins read evidence");
-    }
-  }
-  if (!request->control_ref().empty() && !controls::IsValidControlRef(request->control_ref())) {
-    return grpc::Status(
-        grpc::StatusCode::INVALID_ARGUMENT,
-        "'" + request->control_ref() + "' is not a control ref (framework:id, e.g. ismap:8.2)");
-  }
-  for (char c : request->agent_id()) {
+grpc::Status CheckAgentPrefix(const std::string& agent_id) {
+  for (char c : agent_id) {
     if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
       return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                           "agent id must be lowercase hex (a full id or a prefix)");
     }
   }
+  return grpc::Status::OK;
+}
+
+}  // namespace
+
+grpc::Status AuditService::CheckReader(grpc::ServerContext* context, const char* call) const {
+  if (!require_identity_) return grpc::Status::OK;
+  auto peer = platform::PeerIdentityOf(*context);
+  if (peer && (peer->role == "auditor" || peer->role == "admin")) return grpc::Status::OK;
+  std::cerr << "shoko-store: refused " << call << " from " << context->peer() << " ("
+            << (peer ? peer->role + " " + peer->name : std::string("no certificate"))
+            << "): only auditors and admins read evidence" << std::endl;
+  return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
+                      "only auditors and admins read evidence");
+}
+
+grpc::Status AuditService::Compliance(grpc::ServerContext* context,
+                                      const v1::ComplianceRequest* request,
+                                      v1::ComplianceReport* report) {
+  if (grpc::Status s = CheckReader(context, "Compliance"); !s.ok()) return s;
+  if (grpc::Status s = CheckAgentPrefix(request->agent_id()); !s.ok()) return s;
+  // The latest record of each check on each host: one pass over the ledger.
+  std::map<std::string, HostEvidence> by_agent;
+  std::string corrupt;
+  EvidenceFilter filter;
+  filter.agent_id = request->agent_id();
+  Status s = ledger_->List(filter, [&](const LedgerRecord& r) {
+    v1::Envelope envelope;
+    v1::Evidence ev;
+    if (!envelope.ParseFromString(r.envelope) || !ev.ParseFromString(envelope.payload())) {
+      corrupt = "stored record of agent " + r.agent_id + " seq " + std::to_string(r.seq) +
+                " does not parse";
+      return false;
+    }
+    HostEvidence& host = by_agent[r.agent_id];
+    host.agent_id = r.agent_id;
+    host.Add(ev);
+    return !context->IsCancelled();
+  });
+  if (!s.ok()) return grpc::Status(grpc::StatusCode::INTERNAL, "store error: " + s.message());
+  if (!corrupt.empty()) return grpc::Status(grpc::StatusCode::DATA_LOSS, corrupt);
+  if (context->IsCancelled()) return grpc::Status(grpc::StatusCode::CANCELLED, "client went away");
+  // A retired host is gone: its evidence stays in the ledger, not in the matrix.
+  std::vector<HostEvidence> hosts;
+  int retired = 0;
+  for (auto& [agent_id, host] : by_agent) {
+    auto agent = ledger_->FindAgent(agent_id);
+    if (!agent.ok()) {
+      return grpc::Status(grpc::StatusCode::INTERNAL, "store error: " + agent.status().message());
+    }
+    if (*agent && (*agent)->state == "retired") {
+      ++retired;
+      continue;
+    }
+    hosts.push_back(std::move(host));
+  }
+  ComplianceContext context_now = reports_;
+  context_now.now_us = now_();
+  auto built = BuildCompliance(*request, context_now, hosts);
+  if (!built.ok()) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, built.status().message());
+  }
+  *report = std::move(built).value();
+  if (retired > 0) {
+    report->add_warnings(std::to_string(retired) +
+                         (retired == 1 ? " retired host" : " retired hosts") +
+                         " left out (their evidence stays in the ledger)");
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status AuditService::ListEvidence(grpc::ServerContext* context,
+                                        const v1::ListEvidenceRequest* request,
+                                        grpc::ServerWriter<v1::StoredEvidence>* writer) {
+  if (grpc::Status s = CheckReader(context, "ListEvidence"); !s.ok()) return s;
+  if (!request->control_ref().empty() && !controls::IsValidControlRef(request->control_ref())) {
+    return grpc::Status(
+        grpc::StatusCode::INVALID_ARGUMENT,
+        "'" + request->control_ref() + "' is not a control ref (framework:id, e.g. ismap:8.2)");
+  }
+  if (grpc::Status s = CheckAgentPrefix(request->agent_id()); !s.ok()) return s;
   EvidenceFilter filter{request->control_ref(), request->agent_id(), request->limit()};
-  if (mapping_ != nullptr && !filter.control_ref.empty()) {
+  if (reports_.mapping != nullptr && !filter.control_ref.empty()) {
     nlohmann::json under = nlohmann::json::array(), all = nlohmann::json::array();
-    for (const auto& [check, refs] : mapping_->checks()) {
+    for (const auto& [check, refs] : reports_.mapping->checks()) {
       all.push_back(check);
       for (const std::string& ref : refs) {
         if (controls::RefIsUnder(ref, filter.control_ref)) {

@@ -2,8 +2,11 @@
 #ifndef SHOKO_STORE_AUDIT_SERVICE_H_
 #define SHOKO_STORE_AUDIT_SERVICE_H_
 
+#include <functional>
+
 #include "controls/mapping.h"
 #include "shoko/v1/audit.grpc.pb.h"
+#include "store/compliance.h"
 #include "store/ledger.h"
 
 namespace shoko::store {
@@ -11,19 +14,30 @@ namespace shoko::store {
 class AuditService final : public v1::AuditQuery::Service {
  public:
   // With `require_identity` (TLS), only auditors and admins may read.
-  // `mapping` (null: none) is the store's check → control mapping: a query by
-  // control finds records through it, whatever refs they were signed with.
-  explicit AuditService(Ledger* ledger, bool require_identity = false,
-                        const controls::Mapping* mapping = nullptr)
-      : ledger_(ledger), require_identity_(require_identity), mapping_(mapping) {}
+  // `reports` holds the store's catalog, check → control mapping and
+  // statements of applicability: a query by control finds records through
+  // the mapping, whatever refs they were signed with, and the compliance
+  // matrix applies all three. Its now_us is set from `now` per call.
+  AuditService(Ledger* ledger, bool require_identity, ComplianceContext reports,
+               std::function<int64_t()> now)
+      : ledger_(ledger),
+        require_identity_(require_identity),
+        reports_(reports),
+        now_(std::move(now)) {}
 
   grpc::Status ListEvidence(grpc::ServerContext* context, const v1::ListEvidenceRequest* request,
                             grpc::ServerWriter<v1::StoredEvidence>* writer) override;
+  grpc::Status Compliance(grpc::ServerContext* context, const v1::ComplianceRequest* request,
+                          v1::ComplianceReport* report) override;
 
  private:
+  // OK when the caller may read; PERMISSION_DENIED, logged, otherwise.
+  grpc::Status CheckReader(grpc::ServerContext* context, const char* call) const;
+
   Ledger* ledger_;
   const bool require_identity_;
-  const controls::Mapping* mapping_;
+  const ComplianceContext reports_;
+  const std::function<int64_t()> now_;
 };
 
 }  // namespace shoko::store

@@ -9,10 +9,10 @@ Result<StoreConfig> LoadStoreConfig(const std::string& path) {
   auto doc = controls::YamlDoc::Load(path);
   if (!doc.ok()) return doc.status();
   const YAML::Node& root = doc->root();
-  SHOKO_RETURN_IF_ERROR(
-      doc->CheckMap(root, "store config",
-                    {"listen", "db", "insecure_loopback", "tls_cert", "tls_key", "tls_ca",
-                     "tls_ca_key", "agent_cert_days", "max_upload_streams", "catalog", "mapping"}));
+  SHOKO_RETURN_IF_ERROR(doc->CheckMap(
+      root, "store config",
+      {"listen", "db", "insecure_loopback", "tls_cert", "tls_key", "tls_ca", "tls_ca_key",
+       "agent_cert_days", "max_upload_streams", "catalog", "mapping", "soa", "stale_grace"}));
   StoreConfig c;
   for (auto [key, out] : {std::pair{"listen", &c.listen}, std::pair{"db", &c.db},
                           std::pair{"tls_cert", &c.tls_cert}, std::pair{"tls_key", &c.tls_key},
@@ -27,6 +27,16 @@ Result<StoreConfig> LoadStoreConfig(const std::string& path) {
   if (root["listen"]) {
     auto hp = platform::ParseHostPort(c.listen);
     if (!hp.ok()) return doc->ErrorAt(root["listen"], "listen: " + hp.status().message());
+  }
+  if (root["soa"]) {
+    auto files = doc->StringList(root["soa"], "soa");
+    if (!files.ok()) return files.status();
+    c.soa = std::move(files).value();
+  }
+  if (root["stale_grace"]) {
+    auto d = doc->Duration(root["stale_grace"], "stale_grace");
+    if (!d.ok()) return d.status();
+    c.stale_grace = *d;
   }
   if (root["agent_cert_days"]) {
     auto n = doc->Count(root["agent_cert_days"], "agent_cert_days");

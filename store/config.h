@@ -2,7 +2,9 @@
 #ifndef SHOKO_STORE_CONFIG_H_
 #define SHOKO_STORE_CONFIG_H_
 
+#include <chrono>
 #include <string>
+#include <vector>
 
 #include "platform/status.h"
 
@@ -23,6 +25,11 @@ struct StoreConfig {
   // empty: the built-in ones. Reports map through these, not through the
   // refs records were signed with.
   std::string catalog, mapping;
+  // Statements of applicability (design §4), one per cloud service: reports
+  // apply each to the hosts whose service label is its service name.
+  std::vector<std::string> soa;
+  // How long past its refresh_seconds a PASS still counts as current.
+  std::chrono::seconds stale_grace{3600};
   int agent_cert_days = 90;
   // Concurrent uploads beyond this get RESOURCE_EXHAUSTED (retry later).
   int max_upload_streams = 1024;

@@ -3,17 +3,21 @@
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
+#include <cerrno>
 #include <chrono>
 #include <iostream>
+#include <set>
 
 #include "controls/catalog.h"
 #include "controls/mapping.h"
+#include "controls/soa.h"
 #include "platform/grpc_tls.h"
 #include "platform/local_files.h"
 #include "platform/x509.h"
 #include "shoko/version.h"
 #include "store/admin_service.h"
 #include "store/audit_service.h"
+#include "store/compliance.h"
 #include "store/config.h"
 #include "store/enrollment_service.h"
 #include "store/ingest_service.h"
@@ -39,10 +43,11 @@ struct ServeFlags {
   std::string db;
   bool insecure_loopback = false;
   std::string tls_cert, tls_key, tls_ca, tls_ca_key;
+  std::vector<std::string> soa;
 };
 
 int Serve(const ServeFlags& flags) {
-  // Stop signals are taken synchronously by the main thread (sigwait below);
+  // Stop signals are taken synchronously by the main thread (sigtimedwait below);
   // block them before gRPC starts its threads.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
@@ -66,6 +71,7 @@ int Serve(const ServeFlags& flags) {
   if (!flags.tls_key.empty()) config.tls_key = flags.tls_key;
   if (!flags.tls_ca.empty()) config.tls_ca = flags.tls_ca;
   if (!flags.tls_ca_key.empty()) config.tls_ca_key = flags.tls_ca_key;
+  if (!flags.soa.empty()) config.soa = flags.soa;
   if (Status s = ValidateStoreConfig(config); !s.ok()) {
     Log("error: " + s.message());
     return kExitUsage;
@@ -114,7 +120,29 @@ int Serve(const ServeFlags& flags) {
     for (const std::string& p : problems) Log("error: " + p);
     return kExitUsage;
   }
-  AuditService audit(ledger->get(), require_identity, &mapping);
+  // One statement of applicability per service, checked against the catalog.
+  std::vector<controls::Soa> statements;
+  for (const std::string& path : config.soa) {
+    auto soa = controls::Soa::Load(path, catalog);
+    if (!soa.ok()) {
+      Log("error: soa: " + soa.status().message());
+      return kExitUsage;
+    }
+    for (const controls::Soa& other : statements) {
+      if (other.service() == soa->service()) {
+        Log("error: soa: " + path + " and " + other.source() + " both state service '" +
+            soa->service() + "'");
+        return kExitUsage;
+      }
+    }
+    statements.push_back(std::move(soa).value());
+  }
+  ComplianceContext reports;
+  reports.catalog = &catalog;
+  reports.mapping = &mapping;
+  reports.statements = &statements;
+  reports.stale_grace = config.stale_grace;
+  AuditService audit(ledger->get(), require_identity, reports, NowMicros);
   AdminService admin(ledger->get(), NowMicros, require_identity);
   std::optional<platform::CertificateAuthority> enrollment_ca;
   if (!config.tls_ca_key.empty()) {
@@ -161,8 +189,23 @@ int Serve(const ServeFlags& flags) {
       (require_identity ? " (TLS, client certificates from " + config.tls_ca + ")"
                         : " (plaintext, loopback only)"));
 
+  // An exception that expires counts as failing again and raises an alert:
+  // each one once per run, checked at start and then hourly.
+  std::set<std::string> alerted;
+  auto alert_expired = [&] {
+    const std::string today = UtcDate(NowMicros());
+    for (const controls::Soa& soa : statements) {
+      for (const std::string& notice : soa.Expired(today)) {
+        if (alerted.insert(notice).second) Log("ALERT exception-expired: " + notice);
+      }
+    }
+  };
+  alert_expired();
   int sig = 0;
-  sigwait(&stop_signals, &sig);
+  const timespec hourly{3600, 0};
+  while ((sig = sigtimedwait(&stop_signals, nullptr, &hourly)) < 0) {
+    if (errno == EAGAIN) alert_expired();
+  }
   Log("stopping on signal " + std::to_string(sig));
   // Let in-flight streams finish their current commit, then cut them off.
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
@@ -198,6 +241,11 @@ int Main(int argc, char** argv) {
   serve
       ->add_option("--tls-ca-key", flags.tls_ca_key,
                    "The CA's key: lets the store enroll agents and renew their certificates.")
+      ->type_name("FILE");
+  serve
+      ->add_option("--soa", flags.soa,
+                   "A statement of applicability (YAML); repeat for each service "
+                   "(overrides the config's soa).")
       ->type_name("FILE");
   try {
     app.parse(argc, argv);

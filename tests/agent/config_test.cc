@@ -73,7 +73,7 @@ TEST(AgentConfigTest, BadConfigsNameFileLineAndField) {
        "2: store: choose TLS (ca, cert, key) or insecure_loopback, not both"},
       {"store:\n  address: 127.0.0.1:7443\n  insecure_loopback: yes please\n",
        "3: store.insecure_loopback: expected true or false"},
-      {"collectors: access\n", "1: collectors: expected a list of names"},
+      {"collectors: access\n", "1: collectors: expected a list"},
       {"root: [a, b]\n", "1: root: expected a string"},
       {"labels:\n  team: x\n",
        "2: unknown key 'team' in labels (known: service, group, environment)"},

@@ -68,6 +68,9 @@ TEST(SoaTest, RefusalsNameFileAndLine) {
            {"exceptions:\n  - {control: ismap:8.8, labels: {team: x}, reason: r, approved_by: a, "
             "expires: 2026-12-31}\n",
             "s.yaml:5: unknown key 'team' in labels"},
+           {"exceptions:\n  - {control: ismap:8.8, agents: [abc], reason: r, approved_by: a, "
+            "expires: 2026-12-31}\n",
+            "s.yaml:5: agents: 'abc' is not an agent id"},
        }) {
     auto soa = Soa::Parse(head + body, "s.yaml", Catalog::BuiltIn());
     ASSERT_FALSE(soa.ok()) << body;
@@ -84,8 +87,10 @@ TEST(SoaTest, ExportFlagsExclusionsTheEvidenceContradicts) {
                 "service: {name: S, regions: [r1]}\ncontrols:\n"
                 "  - {control: ismap:8.8, status: excluded, reason: not_reasonably_applicable, "
                 "rationale: no packages, approved_by: a, approved_on: 2026-01-02}\n"
-                "exceptions:\n  - {control: ismap:8.15, agents: [abc], reason: r, approved_by: b, "
-                "expires: 2026-06-30}\n");
+                "exceptions:\n  - {control: ismap:8.15, agents: [" +
+                    std::string(64, 'a') +
+                    "], reason: r, approved_by: b, "
+                    "expires: 2026-06-30}\n");
   cli::SoaRequest r;
   r.file = file;
   r.export_package = true;

@@ -62,9 +62,12 @@ class TlsTest : public ::testing::Test {
     return config;
   }
 
-  CommandResult Evidence(std::vector<std::string> credentials) {
-    std::vector<std::string> argv = {SHOKOCTL_BIN,      "evidence", "--store",
-                                     store_->address(), "--format", "jsonl"};
+  // `shokoctl evidence` (or `compliance`) with these credentials.
+  CommandResult Evidence(std::vector<std::string> credentials,
+                         const std::string& command = "evidence") {
+    std::vector<std::string> argv = {SHOKOCTL_BIN, command,
+                                     "--store",    store_->address(),
+                                     "--format",   command == "evidence" ? "jsonl" : "json"};
     argv.insert(argv.end(), credentials.begin(), credentials.end());
     return RunCommand(argv);
   }
@@ -93,6 +96,9 @@ TEST_F(TlsTest, AnEnrolledAgentUploadsAndAnAuditorReads) {
       EXPECT_EQ(r["agent_id"], agent_id);
       EXPECT_EQ(r["signature"], "valid");
     }
+    CommandResult matrix = Evidence(As(who), "compliance");
+    ASSERT_EQ(matrix.exit_code, 0) << who << ": " << matrix.err;
+    EXPECT_EQ(nlohmann::json::parse(matrix.out)["hosts"][0]["agent_id"], agent_id);
   }
 }
 
@@ -118,6 +124,12 @@ TEST_F(TlsTest, EveryImpostorIsTurnedAwayWithItsReason) {
   CommandResult anonymous = Evidence({"--ca", pki_ + "/ca.crt"});
   EXPECT_EQ(anonymous.exit_code, 2);
   EXPECT_NE(anonymous.err.find("only auditors and admins read evidence"), std::string::npos);
+  CommandResult agent_matrix = Evidence({"--ca", pki_ + "/ca.crt", "--cert",
+                                         pki_ + "/" + a + ".crt", "--key", pki_ + "/" + a + ".key"},
+                                        "compliance");
+  EXPECT_EQ(agent_matrix.exit_code, 2);
+  EXPECT_NE(agent_matrix.err.find("only auditors and admins read evidence"), std::string::npos)
+      << agent_matrix.err;
 
   // A certificate from another CA does not even get a TLS session.
   const std::string other = dir_.Path("other-pki");

@@ -1,0 +1,68 @@
+// The compliance matrix (design §4): per control of one framework, each
+// host's status rolled up from its latest verdicts through the store's mapping
+// and catalog, then the host's statement of applicability and exceptions
+// applied. A pure function of its inputs, so that tests state every rule.
+#ifndef SHOKO_STORE_COMPLIANCE_H_
+#define SHOKO_STORE_COMPLIANCE_H_
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "controls/catalog.h"
+#include "controls/mapping.h"
+#include "controls/soa.h"
+#include "platform/status.h"
+#include "shoko/v1/audit.pb.h"
+#include "shoko/v1/evidence.pb.h"
+
+namespace shoko::store {
+
+// The latest record of one check on one host.
+struct LatestVerdict {
+  v1::Verdict verdict = v1::VERDICT_UNSPECIFIED;
+  int64_t collected_at_us = 0;
+  uint64_t refresh_seconds = 0;              // 0: never stale
+  std::vector<std::string> signed_controls;  // refs as the agent's mapping saw them
+};
+
+// One host's latest evidence: the labels and host of its newest record, and
+// the latest record of each check (observations only).
+struct HostEvidence {
+  std::string agent_id;
+  std::string hostname;
+  std::map<std::string, std::string> labels;  // service, group, environment (set ones)
+  int64_t last_collected_at_us = 0;
+  std::map<std::string, LatestVerdict> checks;  // by check_id
+
+  // Folds in one stored record; a record older than the held one of its check
+  // changes nothing.
+  void Add(const v1::Evidence& evidence);
+};
+
+// What the matrix is built from besides the hosts.
+struct ComplianceContext {
+  const controls::Catalog* catalog = nullptr;
+  const controls::Mapping* mapping = nullptr;
+  // One statement per service (its service.name matches hosts' service label).
+  const std::vector<controls::Soa>* statements = nullptr;
+  int64_t now_us = 0;
+  // How long past its refresh_seconds a PASS stays current.
+  std::chrono::seconds stale_grace{3600};
+};
+
+// The matrix for `request` over `hosts`. InvalidArgument for an unknown
+// framework or sort order.
+Result<v1::ComplianceReport> BuildCompliance(const v1::ComplianceRequest& request,
+                                             const ComplianceContext& context,
+                                             const std::vector<HostEvidence>& hosts);
+
+// "YYYY-MM-DD" of `us` (microseconds since the epoch), UTC: the day exception
+// expiry dates are compared with.
+std::string UtcDate(int64_t us);
+
+}  // namespace shoko::store
+
+#endif  // SHOKO_STORE_COMPLIANCE_H_
