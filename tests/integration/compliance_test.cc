@@ -10,6 +10,7 @@
 #include "tests/integration/processes.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_ledger.h"
 
 namespace shoko {
 namespace {
@@ -40,12 +41,18 @@ const nlohmann::json& Row(const nlohmann::json& report, const std::string& ref) 
   return none;
 }
 
-TEST(ComplianceTest, TheStoreAppliesTheStatementToStoredEvidence) {
+// On both ledgers: the matrix reads every stored record.
+class ComplianceOnLedgerTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(ComplianceOnLedgerTest, TheStoreAppliesTheStatementToStoredEvidence) {
   TempDir dir;
+  testing::TestLedgerDb db(GetParam(), dir.Path("store"));
+  if (!db.skip_reason().empty()) GTEST_SKIP() << db.skip_reason();
+  ASSERT_EQ(db.error(), "");
   const std::string soa = dir.Write("soa.yaml", kStatement);
   const std::string config = dir.Write("store.yaml", "soa: [" + soa + "]\n");
   StoreProcess store(dir, "127.0.0.1:0", {"--insecure-loopback", "--config", config},
-                     /*watch_log=*/true);
+                     /*watch_log=*/true, db.db());
   // Expired before the store started: alerted at once.
   EXPECT_TRUE(store.WaitForLog("shoko-store: ALERT exception-expired: " + soa +
                                ":9: the exception for ismap:8.5 expired on 2020-01-31"))
@@ -101,6 +108,20 @@ TEST(ComplianceTest, TheStoreAppliesTheStatementToStoredEvidence) {
   ASSERT_EQ(none.exit_code, 0) << none.err;
   EXPECT_EQ(nlohmann::json::parse(none.out)["hosts"].size(), 0u);
 
+  // A retired host leaves the matrix; its evidence stays.
+  const std::string agent_id = report["hosts"][0]["agent_id"];
+  CommandResult retire =
+      RunCommand({SHOKOCTL_BIN, "agent", "retire", agent_id, "--store", store.address()});
+  ASSERT_EQ(retire.exit_code, 0) << retire.err;
+  CommandResult after =
+      RunCommand({SHOKOCTL_BIN, "compliance", "--store", store.address(), "--format", "json"});
+  ASSERT_EQ(after.exit_code, 0) << after.err;
+  const nlohmann::json gone = nlohmann::json::parse(after.out);
+  EXPECT_EQ(gone["hosts"].size(), 0u);
+  EXPECT_EQ(
+      gone["warnings"],
+      nlohmann::json::array({"1 retired host left out (their evidence stays in the ledger)"}));
+
   CommandResult bad =
       RunCommand({SHOKOCTL_BIN, "compliance", "--store", store.address(), "--framework", "nope"});
   EXPECT_EQ(bad.exit_code, 2);
@@ -108,6 +129,10 @@ TEST(ComplianceTest, TheStoreAppliesTheStatementToStoredEvidence) {
       << bad.err;
   EXPECT_EQ(store.Stop(), 0);
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, ComplianceOnLedgerTest,
+                         ::testing::ValuesIn(testing::LedgerBackends()),
+                         [](const auto& param) { return param.param; });
 
 TEST(ComplianceTest, ABadStatementStopsTheStoreWithFileAndLine) {
   TempDir dir;
