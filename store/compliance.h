@@ -50,7 +50,7 @@ struct ComplianceContext {
   const std::vector<controls::Soa>* statements = nullptr;
   int64_t now_us = 0;
   // How long past its refresh_seconds a PASS stays current.
-  std::chrono::seconds stale_grace{3600};
+  std::chrono::seconds stale_grace{7200};
 };
 
 // The matrix for `request` over `hosts`. InvalidArgument for an unknown

@@ -28,8 +28,10 @@ struct StoreConfig {
   // Statements of applicability (design §4), one per cloud service: reports
   // apply each to the hosts whose service label is its service name.
   std::vector<std::string> soa;
-  // How long past its refresh_seconds a PASS still counts as current.
-  std::chrono::seconds stale_grace{3600};
+  // How long past its refresh_seconds a PASS still counts as current. An
+  // agent records a check again at its first sweep after refresh_seconds,
+  // so this must exceed the agents' sweep interval (1 h by default).
+  std::chrono::seconds stale_grace{7200};
   int agent_cert_days = 90;
   // Concurrent uploads beyond this get RESOURCE_EXHAUSTED (retry later).
   int max_upload_streams = 1024;

@@ -143,6 +143,7 @@ TEST(ComplianceTest, ABadStatementStopsTheStoreWithFileAndLine) {
                 "service: {name: x}\ncontrols:\n  - {control: ismap:9.9, status: "
                 "implemented}\n");
   const std::string config = dir.Write("store.yaml", "soa: " + good + "\n");
+  const std::string grace = dir.Write("grace.yaml", "soa: [" + good + "]\nstale_grace: soon\n");
   struct Case {
     std::vector<std::string> extra;
     std::string message;
@@ -151,6 +152,7 @@ TEST(ComplianceTest, ABadStatementStopsTheStoreWithFileAndLine) {
       {{"--soa", unknown}, unknown + ":3: "},
       {{"--soa", dir.Path("missing.yaml")}, "missing.yaml"},
       {{"--config", config}, config + ":1: soa: expected a list"},
+      {{"--config", grace}, grace + ":2: stale_grace: "},
   };
   for (const Case& c : cases) {
     std::vector<std::string> argv = {SHOKO_STORE_BIN,       "serve", "--listen",      "127.0.0.1:0",
