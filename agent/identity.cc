@@ -4,14 +4,11 @@
 
 #include <cerrno>
 
+#include "platform/hex_id.h"
 #include "platform/local_files.h"
 
 namespace shoko::agent {
 namespace {
-
-bool IsHexId(const std::string& s) {
-  return s.size() == 64 && s.find_first_not_of("0123456789abcdef") == std::string::npos;
-}
 
 std::string Trim(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == ' ' || s.back() == '\r')) s.pop_back();
@@ -45,7 +42,7 @@ Result<AgentIdentity> LoadIdentity(const std::string& state_dir) {
   AgentIdentity id{"", std::move(key).value(), created};
   if (stored_id.ok()) {
     id.agent_id = Trim(*stored_id);
-    if (!IsHexId(id.agent_id)) {
+    if (!platform::IsHexSha256(id.agent_id)) {
       return Status::Corruption(id_path + ": not an agent id (64 lowercase hex digits)");
     }
   } else {

@@ -2,6 +2,7 @@
 
 #include "controls/yaml_doc.h"
 #include "evidence/keys.h"
+#include "platform/hex_id.h"
 #include "platform/local_files.h"
 #include "platform/text_table.h"
 #include "shoko/v1/admin.grpc.pb.h"
@@ -53,8 +54,7 @@ int RunAgentAction(const AgentAction& request, std::ostream& out, std::ostream& 
       return 2;
     }
     public_key = key->raw();
-  } else if (request.agent_id.size() != 64 ||
-             request.agent_id.find_first_not_of("0123456789abcdef") != std::string::npos) {
+  } else if (!platform::IsHexSha256(request.agent_id)) {
     err << "shokoctl: AGENT_ID must be 64 lowercase hex digits\n";
     return 2;
   }

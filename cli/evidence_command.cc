@@ -34,10 +34,6 @@ std::string VerdictName(v1::Verdict v) {
   }
 }
 
-int64_t Micros(const google::protobuf::Timestamp& ts) {
-  return ts.seconds() * 1000000 + ts.nanos() / 1000;
-}
-
 std::string Join(const google::protobuf::RepeatedPtrField<std::string>& items) {
   std::string out;
   for (const std::string& s : items) out += (out.empty() ? "" : ",") + s;
@@ -61,7 +57,7 @@ nlohmann::ordered_json ToJson(const Checked& c) {
   j["collector"] = ev.collector();
   j["verdict"] = VerdictName(ev.verdict());
   j["controls"] = std::vector<std::string>(ev.controls().begin(), ev.controls().end());
-  j["collected_at"] = platform::FormatRfc3339(Micros(ev.collected_at()));
+  j["collected_at"] = platform::FormatRfc3339(evidence::CollectedAtMicros(ev));
   j["received_at"] = platform::FormatRfc3339(c.stored->received_at_us());
   j["record_digest"] = evidence::HexEncode(c.stored->record_digest());
   j["signature"] = c.problem.empty() ? "valid" : "invalid";
@@ -185,7 +181,7 @@ int RunEvidence(const EvidenceQuery& query, std::ostream& out, std::ostream& err
     const v1::Evidence& ev = c.evidence;
     rows.push_back({ev.agent_id().substr(0, 12), std::to_string(ev.seq()), ev.host().hostname(),
                     ev.check_id(), VerdictName(ev.verdict()),
-                    platform::FormatRfc3339(Micros(ev.collected_at())),
+                    platform::FormatRfc3339(evidence::CollectedAtMicros(ev)),
                     c.problem.empty() ? "valid" : "INVALID: " + c.problem, Join(ev.controls())});
   }
   if (query.format == "table") {

@@ -1,23 +1,20 @@
 #include "cli/soa_command.h"
 
 #include <chrono>
-#include <ctime>
 #include <nlohmann/json.hpp>
 
 #include "controls/catalog.h"
 #include "controls/mapping.h"
 #include "controls/soa.h"
+#include "platform/text_table.h"
 
 namespace shoko::cli {
 namespace {
 
 std::string TodayUtc() {
-  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[16];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
-  return buf;
+  return platform::FormatUtcDate(std::chrono::duration_cast<std::chrono::microseconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count());
 }
 
 std::string Join(const std::vector<std::string>& v) {

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "controls/yaml_doc.h"
+#include "platform/hex_id.h"
 #include "platform/local_files.h"
 
 namespace shoko::controls {
@@ -193,11 +194,11 @@ Result<Soa> Soa::Parse(std::string_view yaml, std::string_view source, const Cat
       e.expires = *expires;
       e.agents = *agents;
       // Full ids only: a prefix could come to name a host enrolled later.
-      for (const std::string& a : e.agents) {
-        if (a.size() != 64 || a.find_first_not_of("0123456789abcdef") != std::string::npos) {
-          return doc->ErrorAt(x["agents"], "agents: '" + a +
-                                               "' is not an agent id (64 lowercase hex "
-                                               "digits, as shokoctl evidence shows it)");
+      for (size_t i = 0; i < e.agents.size(); ++i) {
+        if (!platform::IsHexSha256(e.agents[i])) {
+          return doc->ErrorAt(x["agents"][i], "agents: '" + e.agents[i] +
+                                                  "' is not an agent id (64 lowercase hex "
+                                                  "digits, as shokoctl evidence shows it)");
         }
       }
       if (const YAML::Node labels = x["labels"]) {
@@ -245,7 +246,7 @@ const SoaEntry* Soa::Find(std::string_view control) const {
 std::vector<std::string> Soa::Expired(std::string_view today) const {
   std::vector<std::string> out;
   for (const SoaException& e : exceptions_) {
-    if (e.expires < today) out.push_back(ExpiredNotice(e));  // ISO dates order as strings
+    if (e.ExpiredBefore(today)) out.push_back(ExpiredNotice(e));
   }
   return out;
 }

@@ -36,9 +36,12 @@ struct SoaException {
   std::string control;
   std::map<std::string, std::string> labels;  // hosts whose labels all match
   std::vector<std::string> agents;            // or these agent ids
-  std::string reason, approved_by, expires;   // expires: YYYY-MM-DD, the last valid day
+  // expires: YYYY-MM-DD, the last valid day (ISO dates order as strings).
+  std::string reason, approved_by, expires;
   int line = 0;
 
+  // Whether its last day is before `today` (YYYY-MM-DD): it counts as failing again.
+  bool ExpiredBefore(std::string_view today) const { return expires < today; }
   // Whether it names the host with these labels (each listed label equal) or
   // this agent id.
   bool Covers(const std::map<std::string, std::string>& host_labels,

@@ -1,21 +1,15 @@
 #include "evidence/chain.h"
 
 #include "evidence/encoding.h"
+#include "platform/hex_id.h"
 
 namespace shoko::evidence {
-namespace {
-
-bool IsHexId(const std::string& s) {
-  if (s.size() != 64) return false;
-  for (char c : s) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-  }
-  return true;
-}
-
-}  // namespace
 
 std::string RecordDigest(std::string_view payload) { return Sha256(payload); }
+
+int64_t CollectedAtMicros(const v1::Evidence& record) {
+  return record.collected_at().seconds() * 1000000 + record.collected_at().nanos() / 1000;
+}
 
 Link Classify(const ChainHead& head, const v1::Evidence& record) {
   if (record.seq() <= head.seq) return Link::kAlreadyHeld;
@@ -28,9 +22,9 @@ Result<v1::Evidence> ParseEvidence(std::string_view payload) {
   if (!ev.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
     return Status::InvalidArgument("payload is not a shoko.v1.Evidence message");
   }
-  if (!IsHexId(ev.agent_id()))
+  if (!platform::IsHexSha256(ev.agent_id()))
     return Status::InvalidArgument("agent_id is not 64 lowercase hex digits");
-  if (!IsHexId(ev.key_id()))
+  if (!platform::IsHexSha256(ev.key_id()))
     return Status::InvalidArgument("key_id is not 64 lowercase hex digits");
   if (ev.seq() == 0) return Status::InvalidArgument("seq must start at 1");
   if (ev.prev_digest().size() != kDigestBytes) {

@@ -40,6 +40,9 @@ Link Classify(const ChainHead& head, const v1::Evidence& record);
 // a collected_at within Timestamp's range).
 Result<v1::Evidence> ParseEvidence(std::string_view payload);
 
+// The record's collected_at in microseconds since the Unix epoch.
+int64_t CollectedAtMicros(const v1::Evidence& record);
+
 }  // namespace shoko::evidence
 
 #endif  // SHOKO_EVIDENCE_CHAIN_H_

@@ -31,4 +31,6 @@ std::string FormatRfc3339(int64_t micros) {
   return buf;
 }
 
+std::string FormatUtcDate(int64_t micros) { return FormatRfc3339(micros).substr(0, 10); }
+
 }  // namespace shoko::platform

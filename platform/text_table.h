@@ -14,6 +14,8 @@ void PrintAligned(const std::vector<std::vector<std::string>>& rows, std::ostrea
 
 // "2026-11-25T19:38:01Z" for microseconds since the Unix epoch.
 std::string FormatRfc3339(int64_t micros);
+// "2026-11-25", the UTC day of `micros`: the day statement dates are compared with.
+std::string FormatUtcDate(int64_t micros);
 
 }  // namespace shoko::platform
 

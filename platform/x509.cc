@@ -13,6 +13,8 @@
 #include <cctype>
 #include <ctime>
 
+#include "platform/hex_id.h"
+
 namespace shoko::platform {
 namespace {
 
@@ -317,7 +319,7 @@ Result<CertificateSpec> IdentitySpec(const std::string& role, const std::string&
                                    "' is not one of store, agent, auditor, admin, importer");
   }
   if (role == "agent") {
-    if (name.size() != 64 || name.find_first_not_of("0123456789abcdef") != std::string::npos) {
+    if (!IsHexSha256(name)) {
       return Status::InvalidArgument(
           "--name: an agent's certificate names its agent_id (64 hex digits)");
     }

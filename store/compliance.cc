@@ -1,13 +1,14 @@
 #include "store/compliance.h"
 
-#include <time.h>
-
 #include <algorithm>
 #include <array>
 #include <optional>
 #include <set>
 #include <string_view>
 #include <tuple>
+
+#include "evidence/chain.h"
+#include "platform/text_table.h"
 
 namespace shoko::store {
 namespace {
@@ -37,29 +38,10 @@ std::string_view Name(Cell c) { return kCellNames[static_cast<size_t>(c)]; }
 // The order of a control's status over the fleet: anything that needs a look
 // (a failure, missing evidence, an exception) before what holds.
 int FleetRank(Cell c) {
-  switch (c) {
-    case Cell::kFail:
-      return 0;
-    case Cell::kError:
-      return 1;
-    case Cell::kStale:
-      return 2;
-    case Cell::kNoEvidence:
-      return 3;
-    case Cell::kInfo:
-      return 4;
-    case Cell::kExcepted:
-      return 5;
-    case Cell::kPass:
-      return 6;
-    case Cell::kNotApplicable:
-      return 7;
-    case Cell::kInherited:
-      return 8;
-    case Cell::kExcluded:
-      return 9;
-  }
-  return 9;
+  // By Cell: fail, error, stale, then no_evidence and excepted, then pass;
+  // info and not_applicable do not count; inherited and excluded last.
+  constexpr int kRank[] = {0, 1, 2, 5, 6, 7, 3, 4, 8, 9};
+  return kRank[static_cast<size_t>(c)];
 }
 
 Cell Worse(Cell a, Cell b) { return std::min(a, b); }
@@ -78,9 +60,13 @@ std::optional<Cell> OfVerdict(const LatestVerdict& v, const ComplianceContext& c
     case v1::INFO:
       return Cell::kInfo;
     case v1::PASS: {
-      if (v.refresh_seconds == 0) return Cell::kPass;
-      const int64_t due = v.collected_at_us + static_cast<int64_t>(v.refresh_seconds) * 1000000 +
-                          static_cast<int64_t>(context.stale_grace.count()) * 1000000;
+      // refresh_seconds comes from the host: past 10,000 years it is never
+      // due (and the sum below cannot overflow).
+      constexpr uint64_t kForever = 10000ULL * 366 * 86400;
+      if (v.refresh_seconds == 0 || v.refresh_seconds > kForever) return Cell::kPass;
+      const int64_t due =
+          v.collected_at_us +
+          (static_cast<int64_t>(v.refresh_seconds) + context.stale_grace.count()) * 1000000;
       return context.now_us > due ? Cell::kStale : Cell::kPass;
     }
     default:
@@ -132,7 +118,7 @@ Applied Apply(const controls::Soa* soa, const std::vector<std::string>& lineage,
   for (size_t i = 0; i < depth; ++i) {
     for (const controls::SoaException& x : soa->exceptions()) {
       if (x.control != lineage[i] || !x.Covers(host.labels, host.agent_id)) continue;
-      if (x.expires < today) {
+      if (x.ExpiredBefore(today)) {
         if (out.expired == nullptr) out.expired = &x;
       } else if (active == nullptr) {
         active = &x;
@@ -154,18 +140,24 @@ Applied Apply(const controls::Soa* soa, const std::vector<std::string>& lineage,
 }
 
 struct HostCell {
+  // From the verdicts alone: its checks and every child's evidence.
   Cell evidence = Cell::kNoEvidence;
-  Cell status = Cell::kNoEvidence;
-  std::optional<Cell> rollup;  // what the parent sees; none: it does not count
   std::vector<std::string> failing;
+  // Its checks and what each child counts for after the statement.
+  Cell counted = Cell::kNoEvidence;
+  std::optional<Cell> rollup;  // what the parent counts; none: nothing
+  Cell status = Cell::kNoEvidence;
   std::string note;
 };
 
 }  // namespace
 
-void HostEvidence::Add(const v1::Evidence& ev) {
-  const int64_t at = ev.collected_at().seconds() * 1000000 + ev.collected_at().nanos() / 1000;
-  if (at >= last_collected_at_us) {
+void HostEvidence::Add(const v1::Evidence& ev, int64_t received_at_us) {
+  // The chain orders an agent's records; its clock may not. A record dated
+  // after it arrived counts from its arrival, so that it goes stale.
+  const int64_t at = std::min(evidence::CollectedAtMicros(ev), received_at_us);
+  if (ev.seq() >= last_seq) {
+    last_seq = ev.seq();
     last_collected_at_us = at;
     hostname = ev.host().hostname();
     labels.clear();
@@ -177,20 +169,12 @@ void HostEvidence::Add(const v1::Evidence& ev) {
   }
   if (ev.kind() != v1::OBSERVATION || ev.check_id().empty()) return;
   LatestVerdict& held = checks[ev.check_id()];
-  if (held.verdict != v1::VERDICT_UNSPECIFIED && held.collected_at_us > at) return;
+  if (held.seq > ev.seq()) return;
+  held.seq = ev.seq();
   held.verdict = ev.verdict();
   held.collected_at_us = at;
   held.refresh_seconds = ev.refresh_seconds();
   held.signed_controls.assign(ev.controls().begin(), ev.controls().end());
-}
-
-std::string UtcDate(int64_t us) {
-  const time_t t = static_cast<time_t>(us / 1000000);
-  struct tm tm {};
-  gmtime_r(&t, &tm);
-  char buf[16];
-  strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
-  return buf;
 }
 
 Result<v1::ComplianceReport> BuildCompliance(const v1::ComplianceRequest& request,
@@ -212,9 +196,11 @@ Result<v1::ComplianceReport> BuildCompliance(const v1::ComplianceRequest& reques
   }
   if (!request.status().empty() &&
       std::find(kCellNames.begin(), kCellNames.end(), request.status()) == kCellNames.end()) {
-    return Status::InvalidArgument("status: '" + request.status() + "' is not a status");
+    std::string names;
+    for (std::string_view n : kCellNames) names += (names.empty() ? "" : ", ") + std::string(n);
+    return Status::InvalidArgument("status: '" + request.status() + "' is not one of " + names);
   }
-  const std::string today = UtcDate(context.now_us);
+  const std::string today = platform::FormatUtcDate(context.now_us);
 
   std::map<std::string, const controls::Soa*> statements;
   for (const controls::Soa& soa : *context.statements) statements[soa.service()] = &soa;
@@ -263,6 +249,7 @@ Result<v1::ComplianceReport> BuildCompliance(const v1::ComplianceRequest& reques
                                            std::vector<HostCell>(fw->controls.size()));
   std::map<const controls::SoaException*, std::vector<std::string>> expired_on;
   std::map<std::string, int> without_statement;  // service label → hosts
+  std::set<const controls::Soa*> other_framework;
   std::map<std::string, size_t> index;
   for (size_t i = 0; i < fw->controls.size(); ++i) index[fw->controls[i].Ref()] = i;
   std::vector<std::vector<size_t>> children(fw->controls.size());
@@ -276,6 +263,11 @@ Result<v1::ComplianceReport> BuildCompliance(const v1::ComplianceRequest& reques
     const std::string service_name = service == host.labels.end() ? "" : service->second;
     auto st = statements.find(service_name);
     const controls::Soa* soa = st == statements.end() ? nullptr : st->second;
+    // A statement declares one framework's controls; it says nothing of another's.
+    if (soa != nullptr && soa->framework() != framework) {
+      other_framework.insert(soa);
+      soa = nullptr;
+    }
     auto* out_host = report.add_hosts();
     out_host->set_agent_id(host.agent_id);
     out_host->set_hostname(host.hostname);
@@ -284,10 +276,11 @@ Result<v1::ComplianceReport> BuildCompliance(const v1::ComplianceRequest& reques
     if (auto e = host.labels.find("environment"); e != host.labels.end())
       out_host->set_environment(e->second);
     out_host->set_last_collected_at_us(host.last_collected_at_us);
-    if (soa != nullptr)
+    if (soa != nullptr) {
       out_host->set_statement(soa->source());
-    else
+    } else if (st == statements.end()) {
       ++without_statement[service_name];
+    }
 
     // The checks this host reports on each control of the framework.
     std::map<std::string, std::vector<std::pair<std::string, Cell>>> direct;
@@ -310,24 +303,25 @@ Result<v1::ComplianceReport> BuildCompliance(const v1::ComplianceRequest& reques
         cell.evidence = Worse(cell.evidence, c);
         if (Failing(c)) cell.failing.push_back(check);
       }
+      cell.counted = cell.evidence;
       for (size_t child : children[i]) {
         const HostCell& cc = row[child];
-        if (!cc.rollup) continue;
-        cell.evidence = Worse(cell.evidence, *cc.rollup);
-        if (Failing(*cc.rollup)) {
+        cell.evidence = Worse(cell.evidence, cc.evidence);
+        if (Failing(cc.evidence)) {
           cell.failing.insert(cell.failing.end(), cc.failing.begin(), cc.failing.end());
         }
+        if (cc.rollup) cell.counted = Worse(cell.counted, *cc.rollup);
       }
       std::sort(cell.failing.begin(), cell.failing.end());
       cell.failing.erase(std::unique(cell.failing.begin(), cell.failing.end()), cell.failing.end());
       // What the parent sees: a declaration or exception of this very control
       // takes it out of the roll-up, or (expired) fails it.
       const Applied own = Apply(soa, lineage[ref], host, today, /*own_only=*/true);
-      cell.rollup = !own.status                 ? std::optional<Cell>(cell.evidence)
+      cell.rollup = !own.status                 ? std::optional<Cell>(cell.counted)
                     : own.status == Cell::kFail ? std::optional<Cell>(Cell::kFail)
                                                 : std::nullopt;
       const Applied applied = Apply(soa, lineage[ref], host, today, /*own_only=*/false);
-      cell.status = applied.status.value_or(cell.evidence);
+      cell.status = applied.status.value_or(cell.counted);
       cell.note = applied.note;
       if (applied.expired != nullptr) expired_on[applied.expired].push_back(host.agent_id);
     }
@@ -402,7 +396,7 @@ Result<v1::ComplianceReport> BuildCompliance(const v1::ComplianceRequest& reques
   }
   for (const controls::Soa* soa : in_view) {
     for (const controls::SoaException& x : soa->exceptions()) {
-      if (!(x.expires < today)) continue;
+      if (!x.ExpiredBefore(today)) continue;
       v1::ComplianceAlert* alert = report.add_alerts();
       alert->set_kind("exception-expired");
       alert->set_control(x.control);
@@ -412,6 +406,10 @@ Result<v1::ComplianceReport> BuildCompliance(const v1::ComplianceRequest& reques
       for (const std::string& a : agents) alert->add_agent_ids(a);
       alert->set_detail(soa->ExpiredNotice(x));
     }
+  }
+  for (const controls::Soa* soa : other_framework) {
+    report.add_warnings(soa->source() + " states " + soa->framework() +
+                        " controls: not applied to this " + framework + " report");
   }
   for (const auto& [service, n] : without_statement) {
     report.add_warnings((service.empty()

@@ -22,24 +22,27 @@ namespace shoko::store {
 
 // The latest record of one check on one host.
 struct LatestVerdict {
+  uint64_t seq = 0;
   v1::Verdict verdict = v1::VERDICT_UNSPECIFIED;
-  int64_t collected_at_us = 0;
+  int64_t collected_at_us = 0;               // no later than its arrival at the store
   uint64_t refresh_seconds = 0;              // 0: never stale
   std::vector<std::string> signed_controls;  // refs as the agent's mapping saw them
 };
 
-// One host's latest evidence: the labels and host of its newest record, and
-// the latest record of each check (observations only).
+// One host's latest evidence: the labels and host of its last record in its
+// chain, and the last record of each check (observations only). Latest means
+// highest seq: the chain orders a host's records, its clock may not.
 struct HostEvidence {
   std::string agent_id;
   std::string hostname;
   std::map<std::string, std::string> labels;  // service, group, environment (set ones)
+  uint64_t last_seq = 0;
   int64_t last_collected_at_us = 0;
   std::map<std::string, LatestVerdict> checks;  // by check_id
 
-  // Folds in one stored record; a record older than the held one of its check
-  // changes nothing.
-  void Add(const v1::Evidence& evidence);
+  // Folds in one stored record, received at `received_at_us`; a record
+  // before the held one of its check changes nothing.
+  void Add(const v1::Evidence& evidence, int64_t received_at_us);
 };
 
 // What the matrix is built from besides the hosts.
@@ -58,10 +61,6 @@ struct ComplianceContext {
 Result<v1::ComplianceReport> BuildCompliance(const v1::ComplianceRequest& request,
                                              const ComplianceContext& context,
                                              const std::vector<HostEvidence>& hosts);
-
-// "YYYY-MM-DD" of `us` (microseconds since the epoch), UTC: the day exception
-// expiry dates are compared with.
-std::string UtcDate(int64_t us);
 
 }  // namespace shoko::store
 

@@ -13,15 +13,12 @@
 #include "evidence/keys.h"
 #include "evidence/rotation.h"
 #include "platform/grpc_tls.h"
+#include "platform/hex_id.h"
 
 namespace shoko::store {
 namespace {
 
 constexpr uint32_t kProtocolVersion = 1;
-
-bool IsHexId(const std::string& s) {
-  return s.size() == 64 && s.find_first_not_of("0123456789abcdef") == std::string::npos;
-}
 
 // Logs a refusal with who and why, and returns it as the stream's status.
 // Control characters are replaced so that no peer can forge a log line.
@@ -71,7 +68,8 @@ grpc::Status IngestService::Upload(
   // Ids are checked before anything logs them, so a peer cannot forge log lines.
   // A known agent may omit its key (an import of a later file); a new one may not.
   const bool has_key = !hello.key_id().empty() || !hello.public_key().empty();
-  if (!IsHexId(hello.agent_id()) || (has_key && !IsHexId(hello.key_id()))) {
+  if (!platform::IsHexSha256(hello.agent_id()) ||
+      (has_key && !platform::IsHexSha256(hello.key_id()))) {
     return Refuse(ctx, "", grpc::StatusCode::INVALID_ARGUMENT,
                   "Hello agent_id and key_id must be 64 lowercase hex digits");
   }

@@ -13,6 +13,7 @@
 #include "controls/soa.h"
 #include "platform/grpc_tls.h"
 #include "platform/local_files.h"
+#include "platform/text_table.h"
 #include "platform/x509.h"
 #include "shoko/version.h"
 #include "store/admin_service.h"
@@ -193,7 +194,7 @@ int Serve(const ServeFlags& flags) {
   // each one once per run, checked at start and then hourly.
   std::set<std::string> alerted;
   auto alert_expired = [&] {
-    const std::string today = UtcDate(NowMicros());
+    const std::string today = platform::FormatUtcDate(NowMicros());
     for (const controls::Soa& soa : statements) {
       for (const std::string& notice : soa.Expired(today)) {
         if (alerted.insert(notice).second) Log("ALERT exception-expired: " + notice);

@@ -609,8 +609,7 @@ class PgLedger final : public Ledger {
            {Text(record.agent_id), Text(next_key->KeyId()), Bytes(next_key->raw()),
             Int(static_cast<int64_t>(ev.seq() + 1))}});
     }
-    const int64_t collected_us =
-        ev.collected_at().seconds() * 1000000 + ev.collected_at().nanos() / 1000;
+    const int64_t collected_us = evidence::CollectedAtMicros(ev);
     // The record and its control refs in one statement.
     writes->push_back(
         {"WITH e AS (INSERT INTO evidence (agent_id, seq, record_digest, envelope, check_id, "

@@ -261,8 +261,7 @@ class SqliteLedger final : public Ledger {
         "INSERT INTO evidence (agent_id, seq, record_digest, envelope, check_id, verdict, "
         "collected_at_us, received_at_us, key_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!insert.ok()) return insert.status();
-    const int64_t collected_us =
-        ev.collected_at().seconds() * 1000000 + ev.collected_at().nanos() / 1000;
+    const int64_t collected_us = evidence::CollectedAtMicros(ev);
     (*insert)
         ->BindText(1, record.agent_id)
         .Bind(2, static_cast<int64_t>(record.seq))

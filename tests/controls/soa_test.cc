@@ -68,9 +68,9 @@ TEST(SoaTest, RefusalsNameFileAndLine) {
            {"exceptions:\n  - {control: ismap:8.8, labels: {team: x}, reason: r, approved_by: a, "
             "expires: 2026-12-31}\n",
             "s.yaml:5: unknown key 'team' in labels"},
-           {"exceptions:\n  - {control: ismap:8.8, agents: [abc], reason: r, approved_by: a, "
-            "expires: 2026-12-31}\n",
-            "s.yaml:5: agents: 'abc' is not an agent id"},
+           {"exceptions:\n  - control: ismap:8.8\n    agents:\n      - " + std::string(64, 'b') +
+                "\n      - abc\n    reason: r\n    approved_by: a\n    expires: 2026-12-31\n",
+            "s.yaml:8: agents: 'abc' is not an agent id"},
        }) {
     auto soa = Soa::Parse(head + body, "s.yaml", Catalog::BuiltIn());
     ASSERT_FALSE(soa.ok()) << body;

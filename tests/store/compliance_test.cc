@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include "platform/text_table.h"
+
 namespace shoko::store {
 namespace {
 
@@ -79,7 +81,7 @@ HostEvidence Host(char id, const std::string& service, const std::string& group 
 void Verdict(HostEvidence& h, const std::string& check, v1::Verdict v,
              int64_t collected = kNow - 60 * 1000000LL, uint64_t refresh = 86400,
              std::vector<std::string> signed_refs = {}) {
-  h.checks[check] = {v, collected, refresh, std::move(signed_refs)};
+  h.checks[check] = {1, v, collected, refresh, std::move(signed_refs)};
 }
 
 v1::ComplianceReport Build(Fixture& f, const std::vector<HostEvidence>& hosts,
@@ -89,12 +91,17 @@ v1::ComplianceReport Build(Fixture& f, const std::vector<HostEvidence>& hosts,
   return r.ok() ? *r : v1::ComplianceReport{};
 }
 
+// The row of `ref`; a missing one fails the test and reads as empty cells.
 const v1::ComplianceControl& Row(const v1::ComplianceReport& r, const std::string& ref) {
   for (const auto& c : r.controls()) {
     if (c.ref() == ref) return c;
   }
   ADD_FAILURE() << "no row " << ref;
-  static v1::ComplianceControl none;
+  static const v1::ComplianceControl none = [] {
+    v1::ComplianceControl c;
+    for (int i = 0; i < 8; ++i) c.add_cells();
+    return c;
+  }();
   return none;
 }
 
@@ -307,7 +314,9 @@ TEST(ComplianceTest, ReportsFilterAndSortByImportanceThreatAndStatus) {
                    "framework: no 'nope' in the store's catalog (ismap, "
                    "nist80053r5)"},
         std::tuple{"sort", "size", "sort: 'size' is not control, importance or status"},
-        std::tuple{"status", "green", "status: 'green' is not a status"}}) {
+        std::tuple{"status", "green",
+                   "status: 'green' is not one of fail, error, stale, pass, info, "
+                   "not_applicable, no_evidence, excepted, inherited, excluded"}}) {
     v1::ComplianceRequest bad;
     bad.GetReflection()->SetString(&bad, bad.GetDescriptor()->FindFieldByName(field), value);
     auto r = BuildCompliance(bad, f.Context(), {h});
@@ -332,11 +341,12 @@ TEST(ComplianceTest, HostsAreChosenByServiceAndAgent) {
   EXPECT_EQ(Row(Build(f, hosts, q), "ismap:8.8").status(), "no_evidence");
 }
 
-TEST(ComplianceTest, AHostKeepsTheNewestRecordOfEachCheckAndItsNewestLabels) {
+TEST(ComplianceTest, AHostsLatestRecordIsItsLastInTheChainNotByItsClock) {
   HostEvidence h;
-  auto record = [](int64_t seconds, const std::string& check, v1::Verdict v,
+  auto record = [](uint64_t seq, int64_t seconds, const std::string& check, v1::Verdict v,
                    const std::string& group) {
     v1::Evidence ev;
+    ev.set_seq(seq);
     ev.mutable_collected_at()->set_seconds(seconds);
     ev.set_check_id(check);
     ev.set_verdict(v);
@@ -346,23 +356,120 @@ TEST(ComplianceTest, AHostKeepsTheNewestRecordOfEachCheckAndItsNewestLabels) {
     ev.add_controls("ismap:8.8");
     return ev;
   };
-  h.Add(record(200, "patch.pending", v1::FAIL, "new"));
-  h.Add(record(100, "patch.pending", v1::PASS, "old"));  // uploaded late: older
-  v1::Evidence lifecycle = record(300, "agent.started", v1::INFO, "new");
-  lifecycle.set_kind(v1::LIFECYCLE);
-  h.Add(lifecycle);
+  const int64_t arrived = 10000 * 1000000LL;
+  // The clock jumped ahead, then back: seq 2 is dated before seq 1.
+  h.Add(record(1, 9000, "patch.pending", v1::PASS, "old"), arrived);
+  h.Add(record(2, 200, "patch.pending", v1::FAIL, "new"), arrived);
   ASSERT_EQ(h.checks.size(), 1u);
   EXPECT_EQ(h.checks["patch.pending"].verdict, v1::FAIL);
   EXPECT_EQ(h.checks["patch.pending"].signed_controls, std::vector<std::string>{"ismap:8.8"});
   EXPECT_EQ(h.labels["group"], "new");
   EXPECT_EQ(h.hostname, "h-new");
-  EXPECT_EQ(h.last_collected_at_us, 300 * 1000000LL);
   EXPECT_FALSE(h.labels.contains("service"));  // unset labels are absent
+  // Listed out of order (it cannot happen within one chain, but a record
+  // before the held one never wins).
+  h.Add(record(1, 9000, "patch.pending", v1::PASS, "old"), arrived);
+  EXPECT_EQ(h.checks["patch.pending"].verdict, v1::FAIL);
+  EXPECT_EQ(h.labels["group"], "new");
+  // Dated a year ahead: it counts from its arrival, so it can go stale.
+  h.Add(record(3, 10000 + 365 * 86400, "patch.scan", v1::PASS, "new"), arrived);
+  EXPECT_EQ(h.checks["patch.scan"].collected_at_us, arrived);
+  v1::Evidence lifecycle = record(4, 10001, "agent.lifecycle.stop", v1::INFO, "last");
+  lifecycle.set_kind(v1::LIFECYCLE);
+  h.Add(lifecycle, arrived + 1000000);
+  EXPECT_EQ(h.checks.size(), 2u);  // observations only
+  EXPECT_EQ(h.labels["group"], "last");
+  EXPECT_EQ(h.last_seq, 4u);
+}
+
+TEST(ComplianceTest, TheStaleBoundaryIsRefreshPlusGrace) {
+  Fixture f;
+  HostEvidence h = Host('a', "");
+  const int64_t due = kNow - (86400 + 3600) * 1000000LL;  // refresh 1 day, grace 1 h
+  Verdict(h, "patch.pending", v1::PASS, due);
+  Verdict(h, "patch.scan", v1::PASS, due - 1);
+  Verdict(h, "access.password", v1::PASS, kNow, /*refresh=*/UINT64_MAX);  // never, no overflow
+  auto r = Build(f, {h});
+  EXPECT_EQ(Row(r, "ismap:8.8.1").status(), "pass");  // due this very microsecond
+  EXPECT_EQ(Row(r, "ismap:8.8.2").status(), "stale");
+  EXPECT_EQ(Row(r, "ismap:8.5").status(), "pass");
+}
+
+TEST(ComplianceTest, EvidenceUnderDeclarationsStaysInViewAtEveryLevel) {
+  Fixture f;
+  f.AddStatement(R"(service: {name: svc}
+controls:
+  - {control: ismap:8.8, status: excluded, reason: not_reasonably_applicable,
+     rationale: none, approved_by: CISO, approved_on: 2026-04-10}
+exceptions:
+  - {control: ismap:8.8.1, labels: {service: svc}, reason: window, approved_by: Ops,
+     expires: 2027-01-31}
+  - {control: ismap:8.5, labels: {service: svc}, reason: old, approved_by: Ops,
+     expires: 2026-01-31}
+)");
+  HostEvidence h = Host('a', "svc");
+  Verdict(h, "patch.pending", v1::FAIL);
+  auto r = Build(f, {h});
+  // 8.8.1's exception takes it out of 8.8's status, not out of its evidence.
+  const auto& objective = Row(r, "ismap:8.8").cells(0);
+  EXPECT_EQ(objective.status(), "excluded");
+  EXPECT_EQ(objective.evidence_status(), "fail");
+  ASSERT_EQ(objective.failing_checks_size(), 1);
+  EXPECT_EQ(objective.failing_checks(0), "patch.pending");
+  EXPECT_EQ(Row(r, "ismap:8.8.1").cells(0).evidence_status(), "fail");
+}
+
+TEST(ComplianceTest, AnExpiredExceptionFailsItsObjectiveEvenOverPassingEvidence) {
+  Fixture f;
+  f.AddStatement(R"(service: {name: svc}
+exceptions:
+  - {control: ismap:8.8.1, labels: {service: svc}, reason: window, approved_by: Ops,
+     expires: 2026-11-25}
+)");
+  HostEvidence h = Host('a', "svc");
+  Verdict(h, "patch.pending", v1::PASS);
+  Verdict(h, "patch.scan", v1::PASS);
+  auto r = Build(f, {h});
+  EXPECT_EQ(Row(r, "ismap:8.8.1").cells(0).status(), "fail");
+  EXPECT_EQ(Row(r, "ismap:8.8").cells(0).status(), "fail");
+  EXPECT_EQ(Row(r, "ismap:8.8").cells(0).evidence_status(), "pass");  // what the host shows
+  EXPECT_EQ(r.alerts_size(), 1);
+}
+
+TEST(ComplianceTest, AStatementAppliesOnlyToItsOwnFramework) {
+  Fixture f;
+  f.AddStatement(R"(service: {name: svc}
+controls:
+  - {control: ismap:8.8.1, status: excluded, reason: not_reasonably_applicable,
+     rationale: none, approved_by: CISO, approved_on: 2026-04-10}
+)");
+  HostEvidence h = Host('a', "svc");
+  Verdict(h, "patch.pending", v1::FAIL);
+  v1::ComplianceRequest nist;
+  nist.set_framework("nist80053r5");
+  auto r = Build(f, {h}, nist);
+  EXPECT_EQ(Row(r, "nist80053r5:SI-2").status(), "fail");
+  EXPECT_EQ(r.hosts(0).statement(), "");
+  ASSERT_EQ(r.warnings_size(), 1);
+  EXPECT_EQ(r.warnings(0),
+            "soa.yaml states ismap controls: not applied to this nist80053r5 report");
+  EXPECT_EQ(Row(Build(f, {h}), "ismap:8.8.1").status(), "excluded");
+}
+
+TEST(ComplianceTest, InfoAndNotApplicableDoNotCountOverTheFleet) {
+  Fixture f;
+  HostEvidence pass = Host('a', ""), info = Host('b', ""), na = Host('c', "");
+  Verdict(pass, "access.password", v1::PASS);
+  Verdict(info, "access.password", v1::INFO);
+  Verdict(na, "access.password", v1::NOT_APPLICABLE);
+  EXPECT_EQ(Row(Build(f, {pass, info, na}), "ismap:8.5").status(), "pass");
+  EXPECT_EQ(Row(Build(f, {info, na}), "ismap:8.5").status(), "info");
 }
 
 TEST(ComplianceTest, ExpiryIsByUtcDay) {
-  EXPECT_EQ(UtcDate(kNow), "2026-11-26");
-  EXPECT_EQ(UtcDate(kNow - 1), "2026-11-25");
+  EXPECT_EQ(platform::FormatUtcDate(kNow), "2026-11-26");
+  EXPECT_EQ(platform::FormatUtcDate(kNow - 1), "2026-11-25");
+  EXPECT_EQ(platform::FormatUtcDate(-1), "1969-12-31");
 }
 
 }  // namespace
