@@ -23,12 +23,9 @@ int RunEnrollCreate(const EnrollCreate& request, std::ostream& out, std::ostream
     return 2;
   }
   std::string address;
-  auto channel = ConnectToStore(request.connection, &address);
-  if (!channel.ok()) {
-    err << "shokoctl: " << channel.status().message() << "\n";
-    return 2;
-  }
-  auto stub = v1::Admin::NewStub(*channel);
+  auto channel = ConnectToStore(request.connection, &address, err);
+  if (!channel) return 2;
+  auto stub = v1::Admin::NewStub(channel);
   grpc::ClientContext ctx;
   Deadline(&ctx);
   v1::CreateEnrollmentTokenRequest req;
@@ -59,12 +56,9 @@ int RunAgentAction(const AgentAction& request, std::ostream& out, std::ostream& 
     return 2;
   }
   std::string address;
-  auto channel = ConnectToStore(request.connection, &address);
-  if (!channel.ok()) {
-    err << "shokoctl: " << channel.status().message() << "\n";
-    return 2;
-  }
-  auto stub = v1::Admin::NewStub(*channel);
+  auto channel = ConnectToStore(request.connection, &address, err);
+  if (!channel) return 2;
+  auto stub = v1::Admin::NewStub(channel);
   grpc::ClientContext ctx;
   Deadline(&ctx);
   v1::AgentState state;

@@ -172,12 +172,9 @@ int RunCompliance(const ComplianceQuery& query, std::ostream& out, std::ostream&
     return 2;
   }
   std::string address;
-  auto channel = ConnectToStore(query.connection, &address);
-  if (!channel.ok()) {
-    err << "shokoctl: " << channel.status().message() << "\n";
-    return 2;
-  }
-  auto stub = v1::AuditQuery::NewStub(*channel);
+  auto channel = ConnectToStore(query.connection, &address, err);
+  if (!channel) return 2;
+  auto stub = v1::AuditQuery::NewStub(channel);
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(120));
   v1::ComplianceRequest request;

@@ -147,13 +147,10 @@ int RunEvidence(const EvidenceQuery& query, std::ostream& out, std::ostream& err
     return 2;
   }
   std::string address_text;
-  auto channel = ConnectToStore(query.connection, &address_text);
-  if (!channel.ok()) {
-    err << "shokoctl: " << channel.status().message() << "\n";
-    return 2;
-  }
+  auto channel = ConnectToStore(query.connection, &address_text, err);
+  if (!channel) return 2;
   const std::string* address = &address_text;
-  auto stub = v1::AuditQuery::NewStub(*channel);
+  auto stub = v1::AuditQuery::NewStub(channel);
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
   v1::ListEvidenceRequest request;

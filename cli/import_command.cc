@@ -151,13 +151,10 @@ int RunImport(const ImportRequest& request, std::ostream& out, std::ostream& err
     return 1;
   }
   std::string address_text;
-  auto channel = ConnectToStore(request.connection, &address_text);
-  if (!channel.ok()) {
-    err << "shokoctl: " << channel.status().message() << "\n";
-    return 2;
-  }
+  auto channel = ConnectToStore(request.connection, &address_text, err);
+  if (!channel) return 2;
   const std::string* address = &address_text;
-  auto stub = v1::EvidenceIngest::NewStub(*channel);
+  auto stub = v1::EvidenceIngest::NewStub(channel);
   int worst = 0;
   for (const auto& [agent_id, batch] : agents) {
     int code = SendAgent(*stub, *address, agent_id, batch, out, err);

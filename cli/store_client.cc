@@ -19,8 +19,11 @@ void AddStoreFlags(CLI::App* command, StoreFlags* flags) {
   command->add_option("--key", flags->key, "Your private key (PEM).")->type_name("FILE");
 }
 
-Result<std::shared_ptr<grpc::Channel>> ConnectToStore(const StoreFlags& flags,
-                                                      std::string* address) {
+namespace {
+
+// The channel, or a usage error naming what is missing or malformed and
+// where it came from.
+Result<std::shared_ptr<grpc::Channel>> Connect(const StoreFlags& flags, std::string* address) {
   StoreFlags resolved = flags;
   std::string origin = "--store";
   if (resolved.store.empty()) {
@@ -68,6 +71,16 @@ Result<std::shared_ptr<grpc::Channel>> ConnectToStore(const StoreFlags& flags,
   if (!channel.ok()) return channel.status().WithContext(origin + " " + resolved.store);
   *address = resolved.store;
   return channel;
+}
+
+}  // namespace
+
+std::shared_ptr<grpc::Channel> ConnectToStore(const StoreFlags& flags, std::string* address,
+                                              std::ostream& err) {
+  auto channel = Connect(flags, address);
+  if (channel.ok()) return *channel;
+  err << "shokoctl: " << channel.status().message() << "\n";
+  return nullptr;
 }
 
 int StoreCallFailed(const grpc::Status& status, const std::string& address, std::ostream& err) {

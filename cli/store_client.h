@@ -28,10 +28,11 @@ struct StoreFlags {
 // Adds --store, --ca, --cert and --key to `command`.
 void AddStoreFlags(CLI::App* command, StoreFlags* flags);
 
-// A channel to the store, or a usage error (exit 2) naming what is missing or
-// malformed and where it came from.
-Result<std::shared_ptr<grpc::Channel>> ConnectToStore(const StoreFlags& flags,
-                                                      std::string* address);
+// A channel to the store (its address in `address`), or null after saying on
+// `err` what is missing or malformed and where it came from: a usage error,
+// exit 2.
+std::shared_ptr<grpc::Channel> ConnectToStore(const StoreFlags& flags, std::string* address,
+                                              std::ostream& err);
 
 // Says why a call to the store at `address` failed, on `err`, and returns the
 // exit code (design §7): 3 unreachable, 2 refused credentials or a bad
