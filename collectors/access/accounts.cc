@@ -4,6 +4,8 @@
 #include <charconv>
 #include <cstring>
 
+#include "collectors/lines.h"
+
 namespace shoko::collectors::access {
 namespace {
 
@@ -29,17 +31,10 @@ std::optional<int64_t> Number(std::string_view s) {
 // Calls fn(line_no, line) for every line that is not blank or a comment.
 template <typename Fn>
 Status EachLine(std::string_view text, Fn fn) {
-  int line_no = 0;
-  while (!text.empty()) {
-    const size_t nl = text.find('\n');
-    std::string_view line = text.substr(0, nl);
-    text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
-    ++line_no;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.empty() || line[0] == '#') continue;
-    if (Status s = fn(line_no, line); !s.ok()) return s;
-  }
-  return Status::OK();
+  return ForEachLine(text, [&](int line_no, std::string_view line) -> Status {
+    if (line.empty() || line[0] == '#') return Status::OK();
+    return fn(line_no, line);
+  });
 }
 
 Status BadLine(const std::string& where, int line, const std::string& what) {

@@ -56,7 +56,7 @@ class AccountsCollector final : public Collector {
     Observation obs;
     obs.check_id = kObservation;
     auto all_records = [&](Verdict v, const std::string& message) {
-      return SameForAll(obs, {std::begin(kRules), std::end(kRules)}, v, message);
+      return SameForAll(obs, VerdictChecks(), v, message);
     };
     auto passwd_text = ctx.env.ReadFile("/etc/passwd", kMaxFileBytes);
     if (!passwd_text.ok()) {

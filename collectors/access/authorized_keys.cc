@@ -7,6 +7,8 @@
 #include <optional>
 #include <sstream>
 
+#include "collectors/lines.h"
+
 namespace shoko::collectors::access {
 namespace {
 
@@ -179,12 +181,9 @@ void ParseOptions(std::string_view text, AuthorizedKey* key) {
 
 std::vector<AuthorizedKey> ParseAuthorizedKeys(std::string_view text) {
   std::vector<AuthorizedKey> keys;
-  int line_no = 0;
-  while (!text.empty()) {
-    const size_t nl = text.find('\n');
-    std::string_view line = text.substr(0, nl);
-    text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
-    ++line_no;
+  Lines lines(text);
+  for (std::string_view line; lines.Next(&line);) {
+    const int line_no = lines.number();
     while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) {
       line.remove_suffix(1);
     }

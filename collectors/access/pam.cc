@@ -3,6 +3,8 @@
 #include <set>
 #include <sstream>
 
+#include "collectors/lines.h"
+
 namespace shoko::collectors::access {
 namespace {
 
@@ -45,15 +47,11 @@ Result<std::vector<std::string>> Words(std::string_view line, const std::string&
 
 Result<std::vector<PamLine>> ParsePamText(std::string_view text, const std::string& file) {
   std::vector<PamLine> lines;
-  int n = 0;
   std::string pending;
   int start = 0;
-  while (!text.empty()) {
-    const size_t nl = text.find('\n');
-    std::string_view raw = text.substr(0, nl);
-    text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
-    ++n;
-    if (pending.empty()) start = n;
+  Lines in(text);
+  for (std::string_view raw; in.Next(&raw);) {
+    if (pending.empty()) start = in.number();
     std::string line = Trim(raw);
     if (const size_t hash = line.find('#'); hash != std::string::npos)
       line = Trim(line.substr(0, hash));

@@ -64,7 +64,7 @@ class PasswordPolicyCollector final : public Collector {
     Observation obs;
     obs.check_id = kObservation;
     auto records = [&](Verdict v, const std::string& message) {
-      return SameForAll(obs, {std::begin(kRules), std::end(kRules)}, v, message);
+      return SameForAll(obs, VerdictChecks(), v, message);
     };
     // Debian and Ubuntu keep the shared stacks in common-*, the RHEL family
     // in system-auth and password-auth (authselect).

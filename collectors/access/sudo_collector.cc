@@ -92,7 +92,7 @@ class SudoCollector final : public Collector {
     Observation obs;
     obs.check_id = kObservation;
     auto records = [&](Verdict v, const std::string& message) {
-      return SameForAll(obs, {std::begin(kRules), std::end(kRules)}, v, message);
+      return SameForAll(obs, VerdictChecks(), v, message);
     };
     auto policy = LoadSudoers(ctx.env);
     if (!policy.ok()) {

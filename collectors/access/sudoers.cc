@@ -4,6 +4,8 @@
 #include <cctype>
 #include <set>
 
+#include "collectors/lines.h"
+
 namespace shoko::collectors::access {
 namespace {
 
@@ -33,14 +35,11 @@ struct Logical {
 Result<std::vector<Logical>> LogicalLines(std::string_view text, const std::string& file) {
   std::vector<Logical> out;
   std::string current;
-  int start = 0, line_no = 0;
+  int start = 0;
   bool continued = false;
-  while (!text.empty()) {
-    const size_t nl = text.find('\n');
-    std::string_view raw = text.substr(0, nl);
-    text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
-    ++line_no;
-    if (!raw.empty() && raw.back() == '\r') raw.remove_suffix(1);
+  Lines lines(text);
+  for (std::string_view raw; lines.Next(&raw);) {
+    const int line_no = lines.number();
     if (!continued) {
       current.clear();
       start = line_no;

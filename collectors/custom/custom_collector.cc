@@ -11,6 +11,7 @@
 #include "collectors/collector.h"
 #include "collectors/custom/check_set.h"
 #include "collectors/helper.h"
+#include "collectors/lines.h"
 #include "collectors/patch/dpkg_status.h"
 #include "collectors/patch/ini.h"
 #include "collectors/patch/patch_common.h"
@@ -137,26 +138,17 @@ class Evaluator {
   }
 
   Outcome Line(const Rule& r) {
-    auto text = ctx_.env.ReadFile(r.target, kMaxFileBytes);
-    if (!text.ok()) {
-      if (text.status().IsNotFound()) {
-        return r.expect_absent ? Pass(r.target + " does not exist")
-                               : Fail(r.target + " does not exist");
-      }
-      return Error(text.status().message());
-    }
-    std::istringstream lines(*text);
-    int n = 0;
+    std::string text;
+    if (auto unread = ReadTarget(r, &text)) return *unread;
+    Lines lines(text);
     std::optional<Outcome> first_failure;
-    for (std::string line; std::getline(lines, line);) {
-      ++n;
-      if (!line.empty() && line.back() == '\r') line.pop_back();
+    for (std::string_view line; lines.Next(&line);) {
       std::string capture;
       const bool match = r.regex->NumberOfCapturingGroups() >= 1
                              ? RE2::PartialMatch(line, *r.regex, &capture)
                              : RE2::PartialMatch(line, *r.regex);
       if (!match) continue;
-      const std::string where = r.target + ":" + std::to_string(n);
+      const std::string where = r.target + ":" + std::to_string(lines.number());
       if (r.expect_absent) return Fail(where + " matches");
       Outcome o = Judge(where, capture.empty() ? "a match" : capture, r.compare, rpm_);
       if (o.state != Outcome::kFail) return o;
@@ -168,17 +160,11 @@ class Evaluator {
   }
 
   Outcome KeyValue(const Rule& r) {
-    auto text = ctx_.env.ReadFile(r.target, kMaxFileBytes);
-    if (!text.ok()) {
-      if (text.status().IsNotFound()) {
-        return r.expect_absent ? Pass(r.target + " does not exist")
-                               : Fail(r.target + " does not exist");
-      }
-      return Error(text.status().message());
-    }
+    std::string text;
+    if (auto unread = ReadTarget(r, &text)) return *unread;
     std::optional<std::string> value;
     if (r.format == "ini") {
-      auto sections = patch::ParseIni(*text, ctx_.env.Describe(r.target));
+      auto sections = patch::ParseIni(text, ctx_.env.Describe(r.target));
       if (!sections.ok()) return Error(sections.status().message());
       std::string key = r.key;
       for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -189,9 +175,9 @@ class Evaluator {
         }
       }
     } else {
-      std::istringstream lines(*text);
-      for (std::string line; std::getline(lines, line);) {
-        line = Trim(line);
+      Lines lines(text);
+      for (std::string_view raw; lines.Next(&raw);) {
+        std::string line = Trim(std::string(raw));
         if (line.empty() || line[0] == '#') continue;
         std::string k, v;
         if (r.format == "sshd" || r.format == "space") {
@@ -249,10 +235,7 @@ class Evaluator {
   Outcome Package(const Rule& r) {
     std::optional<std::string> version;
     if (rpm_) {
-      const std::string root = ctx_.env.RootDir();
-      auto json = RunHelper(ctx_.helpers, "rpm-packages", root);
-      if (!json.ok()) return Error(json.status().message());
-      auto packages = patch::ParseRpmPackagesJson(*json);
+      const auto& packages = rpm_packages();
       if (!packages.ok()) return Error(packages.status().message());
       for (const auto& p : *packages) {
         if (p.name == r.target) {
@@ -355,6 +338,29 @@ class Evaluator {
     return Pass(what + (listening ? " is listening" : " is not listening"));
   }
 
+  // The target file's text in `text`; or, when it cannot be read, the rule's
+  // outcome: a missing file passes a rule that expects it absent.
+  std::optional<Outcome> ReadTarget(const Rule& r, std::string* text) {
+    auto read = ctx_.env.ReadFile(r.target, kMaxFileBytes);
+    if (read.ok()) {
+      *text = std::move(read).value();
+      return std::nullopt;
+    }
+    if (!read.status().IsNotFound()) return Error(read.status().message());
+    return r.expect_absent ? Pass(r.target + " does not exist")
+                           : Fail(r.target + " does not exist");
+  }
+
+  // The rpm database through its helper: one run per sweep, not per rule.
+  const Result<std::vector<patch::RpmPackage>>& rpm_packages() {
+    if (!rpm_packages_) {
+      auto json = RunHelper(ctx_.helpers, "rpm-packages", ctx_.env.RootDir());
+      rpm_packages_ = json.ok() ? patch::ParseRpmPackagesJson(*json)
+                                : Result<std::vector<patch::RpmPackage>>(json.status());
+    }
+    return *rpm_packages_;
+  }
+
   // Read once per sweep, on the first rule that needs a name.
   const access::AccountNames& names() {
     if (!names_) names_ = access::ReadAccountNames(ctx_.env);
@@ -364,6 +370,7 @@ class Evaluator {
   const CollectContext& ctx_;
   bool rpm_ = false;
   std::optional<access::AccountNames> names_;
+  std::optional<Result<std::vector<patch::RpmPackage>>> rpm_packages_;
 };
 
 class CustomCollector final : public Collector {

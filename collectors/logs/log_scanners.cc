@@ -4,6 +4,8 @@
 #include <cctype>
 #include <sstream>
 
+#include "collectors/lines.h"
+
 namespace shoko::collectors::logs {
 namespace {
 
@@ -27,20 +29,6 @@ std::string Trim(std::string_view s) {
 
 Status ErrorAt(const std::string& where, int line, const std::string& what) {
   return Status::InvalidArgument(where + ":" + std::to_string(line) + ": " + what);
-}
-
-// Calls `fn(line_no, line)` for each line, '\r' removed.
-template <typename Fn>
-Status ForEachLine(std::string_view text, Fn fn) {
-  int line_no = 0;
-  while (!text.empty()) {
-    const size_t nl = text.find('\n');
-    std::string_view line = text.substr(0, nl);
-    text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (Status s = fn(++line_no, line); !s.ok()) return s;
-  }
-  return Status::OK();
 }
 
 // `text` with '#' comments blanked out (not those inside double quotes),

@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include "collectors/lines.h"
+
 namespace shoko::collectors::patch {
 namespace {
 
@@ -26,13 +28,10 @@ Result<std::vector<IniSection>> ParseIni(std::string_view text, std::string_view
   auto error = [&](int line, const char* why) {
     return Status::Corruption(std::string(file) + ":" + std::to_string(line) + ": " + why);
   };
-  int line_no = 0;
   bool after_value = false;  // a continuation may follow
-  while (!text.empty()) {
-    size_t nl = text.find('\n');
-    std::string_view raw = text.substr(0, nl);
-    text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
-    ++line_no;
+  Lines lines(text);
+  for (std::string_view raw; lines.Next(&raw);) {
+    const int line_no = lines.number();
     std::string_view line = Trim(raw);
     if (line.empty()) {
       after_value = false;
