@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstring>
+#include <set>
 
 #include "collectors/lines.h"
 
@@ -76,6 +77,13 @@ Result<std::vector<Account>> ParsePasswd(std::string_view text, const std::strin
   });
   if (!s.ok()) return s;
   return accounts;
+}
+
+bool CannotLogIn(std::string_view shell) {
+  static const std::set<std::string_view> kNoLogin = {"/usr/sbin/nologin", "/sbin/nologin",
+                                                      "/bin/false",        "/usr/bin/false",
+                                                      "/bin/true",         "/usr/bin/true"};
+  return kNoLogin.contains(shell);
 }
 
 std::string HashScheme(std::string_view hash) {

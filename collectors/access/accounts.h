@@ -34,6 +34,10 @@ struct Account {
 // passwd(5): "name:x:uid:gid:gecos:home:shell". Errors name the line.
 Result<std::vector<Account>> ParsePasswd(std::string_view text, const std::string& where);
 
+// Whether `shell` refuses logins (nologin, false, true). An empty shell is
+// /bin/sh (passwd(5)), so it does not.
+bool CannotLogIn(std::string_view shell);
+
 // shadow(5) merged into `accounts` by name. Errors name the line; the message
 // never quotes a line, which would carry the hash.
 Status MergeShadow(std::string_view text, const std::string& where, std::vector<Account>* accounts);

@@ -23,17 +23,6 @@ constexpr size_t kMaxFileBytes = 16u << 20;
 // beyond this its size says nothing useful and it is not read.
 constexpr size_t kMaxLastlogBytes = 32u << 20;
 
-bool CannotLogIn(const std::string& shell) {
-  static const std::set<std::string> kNoLogin = {"/usr/sbin/nologin",
-                                                 "/sbin/nologin",
-                                                 "/bin/false",
-                                                 "/usr/bin/false",
-                                                 "/bin/true",
-                                                 "/usr/bin/true",
-                                                 ""};
-  return kNoLogin.contains(shell);
-}
-
 std::string List(const std::vector<std::string>& names) {
   std::string out;
   for (const std::string& n : names) out += (out.empty() ? "" : ", ") + n;

@@ -42,16 +42,12 @@ long long Int(const std::map<std::string, std::string>& m, const std::string& ke
   }
 }
 
-// A baseline number, or one still keyed by distribution ({by_distribution:
-// {debian: 4, rhel: 5, default: 5}}, when the baseline was not resolved for
-// the host): the first of the host's ids that has a value.
-std::optional<long long> Keyed(const nlohmann::json& expected, const char* key,
-                               const std::vector<std::string>& ids) {
-  if (!expected.is_object() || !expected.contains(key)) return std::nullopt;
-  nlohmann::json v = expected[key];
-  controls::ResolveByDistribution(v, ids);
-  if (!v.is_number_integer()) return std::nullopt;
-  return v.get<long long>();
+// A baseline number. Values keyed by distribution are resolved for the host
+// before the sweep (Baseline::ForHost).
+std::optional<long long> Number(const nlohmann::json& expected, const char* key) {
+  if (!expected.is_object() || !expected.contains(key) || !expected[key].is_number_integer())
+    return std::nullopt;
+  return expected[key].get<long long>();
 }
 
 class PasswordPolicyCollector final : public Collector {
@@ -91,15 +87,17 @@ class PasswordPolicyCollector final : public Collector {
       }
       return nullptr;
     };
+    // `main`, then the *.conf of `dir` (if any) in name order, later values winning.
     auto read_conf = [&](const std::string& main, const std::string& dir) {
       std::map<std::string, std::string> values;
       std::vector<std::string> files = {main};
-      if (auto names = ctx.env.ListDir(dir); names.ok()) {
-        std::vector<std::string> sorted = *names;
-        std::sort(sorted.begin(), sorted.end());
-        for (const std::string& n : sorted) {
-          if (n.ends_with(".conf")) files.push_back(dir + "/" + n);
-        }
+      std::vector<std::string> names;
+      if (!dir.empty()) {
+        if (auto listed = ctx.env.ListDir(dir); listed.ok()) names = *listed;
+      }
+      std::sort(names.begin(), names.end());
+      for (const std::string& n : names) {
+        if (n.ends_with(".conf")) files.push_back(dir + "/" + n);
       }
       for (const std::string& f : files) {
         auto text = ctx.env.ReadFile(f, 1 << 20);
@@ -129,7 +127,7 @@ class PasswordPolicyCollector final : public Collector {
 
     // pam_faillock: faillock.conf, then arguments of its auth lines.
     const PamLine* faillock = find("auth", "pam_faillock.so");
-    auto lock = read_conf("/etc/security/faillock.conf", "/nonexistent");
+    auto lock = read_conf("/etc/security/faillock.conf", "");
     for (const PamLine& l : stack) {
       if (l.type == "auth" && l.module == "pam_faillock.so") {
         for (auto& [k, v] : ArgMap(l.args)) lock[k] = v;
@@ -138,17 +136,19 @@ class PasswordPolicyCollector final : public Collector {
     const long long deny = Int(lock, "deny", 3);
     const long long unlock = Int(lock, "unlock_time", 600);
 
-    // History: pam_pwhistory's remember, or pam_unix's.
+    // History: pam_pwhistory's remember (its argument, else pwhistory.conf),
+    // or pam_unix's.
     long long remember = 0;
     std::string history_module;
+    std::optional<std::map<std::string, std::string>> pwhistory;  // read on first use
     for (const PamLine& l : stack) {
       if (l.type != "password") continue;
       if (l.module == "pam_pwhistory.so" || l.module == "pam_unix.so") {
         auto args = ArgMap(l.args);
-        long long r = Int(args, "remember", l.module == "pam_pwhistory.so" ? 10 : 0);
+        long long r = Int(args, "remember", 0);
         if (l.module == "pam_pwhistory.so") {
-          auto conf = read_conf("/etc/security/pwhistory.conf", "/nonexistent");
-          r = Int(args, "remember", Int(conf, "remember", 10));
+          if (!pwhistory) pwhistory = read_conf("/etc/security/pwhistory.conf", "");
+          r = Int(args, "remember", Int(*pwhistory, "remember", 10));
         }
         if (r > remember) {
           remember = r;
@@ -218,8 +218,8 @@ class PasswordPolicyCollector final : public Collector {
       out.push_back(std::move(r));
     };
     const nlohmann::json& eq = ctx.baseline.ExpectedFor(kQuality);
-    const long long want_len = Keyed(eq, "min_length", ids).value_or(14);
-    const long long want_classes = Keyed(eq, "min_classes", ids).value_or(4);
+    const long long want_len = Number(eq, "min_length").value_or(14);
+    const long long want_classes = Number(eq, "min_classes").value_or(4);
     std::vector<std::string> q;
     if (pwq == nullptr) q.push_back("no pam_pwquality in the password stack");
     if (pwq != nullptr && minlen < want_len) {
@@ -235,8 +235,8 @@ class PasswordPolicyCollector final : public Collector {
              " classes");
 
     const nlohmann::json& el = ctx.baseline.ExpectedFor(kLockout);
-    const long long max_deny = Keyed(el, "max_deny", ids).value_or(5);
-    const long long min_unlock = Keyed(el, "min_unlock_time", ids).value_or(900);
+    const long long max_deny = Number(el, "max_deny").value_or(5);
+    const long long min_unlock = Number(el, "min_unlock_time").value_or(900);
     std::vector<std::string> l;
     if (faillock == nullptr) l.push_back("no pam_faillock in the auth stack");
     if (faillock != nullptr && (deny <= 0 || deny > max_deny)) {
@@ -251,7 +251,7 @@ class PasswordPolicyCollector final : public Collector {
          "pam_faillock: deny " + std::to_string(deny) + ", unlock_time " + std::to_string(unlock));
 
     const long long want_remember =
-        Keyed(ctx.baseline.ExpectedFor(kHistory), "min_remember", ids).value_or(24);
+        Number(ctx.baseline.ExpectedFor(kHistory), "min_remember").value_or(24);
     rule(kHistory,
          remember >= want_remember
              ? std::vector<std::string>{}
@@ -274,13 +274,13 @@ class PasswordPolicyCollector final : public Collector {
     std::vector<std::string> a;
     const long long max_days = def("PASS_MAX_DAYS", 99999), min_days = def("PASS_MIN_DAYS", 0),
                     warn = def("PASS_WARN_AGE", 7);
-    if (max_days > Keyed(ea, "max_days", ids).value_or(365)) {
+    if (max_days > Number(ea, "max_days").value_or(365)) {
       a.push_back("PASS_MAX_DAYS " + std::to_string(max_days));
     }
-    if (min_days < Keyed(ea, "min_days", ids).value_or(1)) {
+    if (min_days < Number(ea, "min_days").value_or(1)) {
       a.push_back("PASS_MIN_DAYS " + std::to_string(min_days));
     }
-    if (warn < Keyed(ea, "min_warn_days", ids).value_or(7)) {
+    if (warn < Number(ea, "min_warn_days").value_or(7)) {
       a.push_back("PASS_WARN_AGE " + std::to_string(warn));
     }
     rule(kAgeing, a, "login.defs ageing within the baseline");

@@ -49,8 +49,6 @@ class SshKeysCollector final : public Collector {
                                  ? expected["min_rsa_bits"].get<int>()
                                  : 2048;
     const std::string setting = config->effective.value("authorizedkeysfile", "");
-    static const std::set<std::string> kNoLogin = {"/usr/sbin/nologin", "/sbin/nologin",
-                                                   "/bin/false", "/usr/bin/false"};
     nlohmann::json keys = nlohmann::json::array();
     nlohmann::json unusable = nlohmann::json::array();
     std::vector<std::string> problems;
@@ -84,7 +82,7 @@ class SshKeysCollector final : public Collector {
             problems.push_back(where + ": RSA key of " + std::to_string(k.bits) + " bits (" +
                                a.name + ")");
           }
-          if (kNoLogin.contains(a.shell)) {
+          if (CannotLogIn(a.shell)) {
             problems.push_back(where + ": key for " + a.name + ", whose shell " + a.shell +
                                " refuses logins");
           }

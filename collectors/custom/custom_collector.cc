@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "collectors/access/accounts.h"
@@ -261,24 +262,15 @@ class Evaluator {
   }
 
   Outcome Unit(const Rule& r) {
-    static const char* const kDirs[] = {"/etc/systemd/system", "/run/systemd/system",
-                                        "/usr/lib/systemd/system", "/lib/systemd/system"};
     std::vector<std::string> parts;
     if (r.enabled) {
       bool masked = false, enabled = false;
-      if (auto link = ctx_.env.ReadLink(std::string(kDirs[0]) + "/" + r.target);
+      if (auto link = ctx_.env.ReadLink("/etc/systemd/system/" + r.target);
           link.ok() && *link == "/dev/null") {
         masked = true;
       }
-      for (const char* dir : kDirs) {
-        auto names = ctx_.env.ListDir(dir);
-        if (!names.ok()) continue;
-        for (const std::string& n : *names) {
-          if (!n.ends_with(".wants") && !n.ends_with(".requires")) continue;
-          if (ctx_.env.Stat(std::string(dir) + "/" + n + "/" + r.target, /*follow=*/false).ok()) {
-            enabled = true;
-          }
-        }
+      for (const std::string& dir : WantsDirs()) {
+        if (ctx_.env.Stat(dir + "/" + r.target, /*follow=*/false).ok()) enabled = true;
       }
       enabled = enabled && !masked;
       if (enabled != *r.enabled) {
@@ -308,34 +300,60 @@ class Evaluator {
   }
 
   Outcome Port(const Rule& r) {
-    bool listening = false, read_any = false;
-    for (const std::string& suffix : {std::string(""), std::string("6")}) {
-      auto text = ctx_.env.ReadFile("/proc/net/" + r.proto + suffix, 16 << 20);
-      if (!text.ok()) continue;
-      read_any = true;
-      std::istringstream lines(*text);
-      std::string header;
-      std::getline(lines, header);
-      for (std::string line; std::getline(lines, line);) {
-        std::istringstream words(line);
-        std::string sl, local, remote, state;
-        if (!(words >> sl >> local >> remote >> state)) continue;
-        const size_t colon = local.rfind(':');
-        if (colon == std::string::npos) continue;
-        const long port = std::strtol(local.c_str() + colon + 1, nullptr, 16);
-        // TCP_LISTEN is 0A; an unconnected UDP socket (07) is bound for anyone.
-        const bool bound = r.proto == "tcp" ? state == "0A" : state == "07";
-        if (port == r.port && bound) listening = true;
-      }
-    }
-    if (!read_any) {
+    const std::optional<std::set<long>>& bound = BoundPorts(r.proto);
+    if (!bound) {
       return Error("listening sockets are not observable here (no /proc/net/" + r.proto +
                    " under the root)");
     }
+    const bool listening = bound->contains(r.port);
     const std::string what = r.proto + "/" + std::to_string(r.port);
     if (listening != *r.listening)
       return Fail(what + (listening ? " is listening" : " is not listening"));
     return Pass(what + (listening ? " is listening" : " is not listening"));
+  }
+
+  // The ports bound for anyone on `proto` ("tcp", "udp"), IPv4 and IPv6,
+  // from /proc/net: read once per sweep; none when neither file is there.
+  const std::optional<std::set<long>>& BoundPorts(const std::string& proto) {
+    auto [it, fresh] = bound_ports_.try_emplace(proto);
+    if (!fresh) return it->second;
+    for (const std::string& suffix : {std::string(""), std::string("6")}) {
+      auto text = ctx_.env.ReadFile("/proc/net/" + proto + suffix, 16 << 20);
+      if (!text.ok()) continue;
+      if (!it->second) it->second.emplace();
+      Lines lines(*text);
+      std::string_view line;
+      lines.Next(&line);  // the header
+      while (lines.Next(&line)) {
+        std::istringstream words{std::string(line)};
+        std::string sl, local, remote, state;
+        if (!(words >> sl >> local >> remote >> state)) continue;
+        const size_t colon = local.rfind(':');
+        if (colon == std::string::npos) continue;
+        // TCP_LISTEN is 0A; an unconnected UDP socket (07) is bound for anyone.
+        if (proto == "tcp" ? state == "0A" : state == "07") {
+          it->second->insert(std::strtol(local.c_str() + colon + 1, nullptr, 16));
+        }
+      }
+    }
+    return it->second;
+  }
+
+  // The unit directories' *.wants and *.requires folders, where enabling a
+  // unit links it: listed once per sweep.
+  const std::vector<std::string>& WantsDirs() {
+    if (wants_dirs_) return *wants_dirs_;
+    wants_dirs_.emplace();
+    for (const char* dir : {"/etc/systemd/system", "/run/systemd/system", "/usr/lib/systemd/system",
+                            "/lib/systemd/system"}) {
+      auto names = ctx_.env.ListDir(dir);
+      if (!names.ok()) continue;
+      for (const std::string& n : *names) {
+        if (n.ends_with(".wants") || n.ends_with(".requires"))
+          wants_dirs_->push_back(std::string(dir) + "/" + n);
+      }
+    }
+    return *wants_dirs_;
   }
 
   // The target file's text in `text`; or, when it cannot be read, the rule's
@@ -371,6 +389,8 @@ class Evaluator {
   bool rpm_ = false;
   std::optional<access::AccountNames> names_;
   std::optional<Result<std::vector<patch::RpmPackage>>> rpm_packages_;
+  std::map<std::string, std::optional<std::set<long>>> bound_ports_;  // by proto
+  std::optional<std::vector<std::string>> wants_dirs_;
 };
 
 class CustomCollector final : public Collector {

@@ -15,6 +15,7 @@
 #include "collectors/collector.h"
 #include "controls/baseline.h"
 #include "platform/env.h"
+#include "tests/collectors/collect_one.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/temp_dir.h"
 
@@ -27,15 +28,7 @@ using testing::TempDir;
 
 std::map<std::string, Observation> CollectAll(const std::string& collector,
                                               const std::string& root) {
-  auto env = platform::NewRootedEnv(root);
-  EXPECT_TRUE(env.ok());
-  auto c = CollectorRegistry::Global().Create(collector);
-  EXPECT_NE(c, nullptr);
-  std::map<std::string, Observation> out;
-  for (Observation& o : c->Collect({**env, controls::Baseline::BuiltIn(), nullptr, nullptr})) {
-    out[o.check_id] = std::move(o);
-  }
-  return out;
+  return testing::CollectAllAt(collector, root);
 }
 
 // A copy of the fixture with a lastlog: alice logged in 5 days ago, bob 200.
@@ -127,6 +120,16 @@ TEST(AccountsTest, WtmpLoginsCountToo) {
             "unused for more than 90 days: carol (never logged in)");
   auto logins = WtmpLastLogins(Utmp(7, "bob", 5) + Utmp(7, "bob", 9) + Utmp(7, "", 20));
   EXPECT_EQ(logins, (std::map<std::string, int64_t>{{"bob", 9}}));
+}
+
+TEST(AccountsTest, NoLoginShells) {
+  for (const char* shell : {"/usr/sbin/nologin", "/sbin/nologin", "/bin/false", "/usr/bin/true"}) {
+    EXPECT_TRUE(CannotLogIn(shell)) << shell;
+  }
+  // passwd(5): an empty shell is /bin/sh.
+  for (const char* shell : {"", "/bin/sh", "/bin/bash", "/usr/sbin/nologin2"}) {
+    EXPECT_FALSE(CannotLogIn(shell)) << shell;
+  }
 }
 
 TEST(AccountsTest, ParsersRefuseWithLineAndNeverQuoteAHash) {

@@ -7,6 +7,7 @@
 #include "collectors/collector.h"
 #include "controls/baseline.h"
 #include "platform/env.h"
+#include "tests/collectors/collect_one.h"
 #include "tests/support/temp_dir.h"
 
 namespace shoko::collectors::access {
@@ -15,13 +16,10 @@ namespace {
 using testing::FixturePath;
 
 std::string Verdicts(const std::string& fixture) {
-  auto env = platform::NewRootedEnv(FixturePath(fixture));
-  EXPECT_TRUE(env.ok());
   std::map<std::string, std::string> all;
   for (const char* c : {"access.accounts", "access.password_policy", "access.ssh_keys",
                         "access.sshd", "access.sudo"}) {
-    for (const Observation& o : CollectorRegistry::Global().Create(c)->Collect(
-             {**env, controls::Baseline::BuiltIn(), nullptr, nullptr})) {
+    for (const Observation& o : testing::CollectAt(c, FixturePath(fixture))) {
       all[o.check_id] = std::string(VerdictName(o.verdict));
     }
   }

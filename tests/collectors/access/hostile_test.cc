@@ -13,6 +13,7 @@
 #include "collectors/collector.h"
 #include "controls/baseline.h"
 #include "platform/env.h"
+#include "tests/collectors/collect_one.h"
 #include "tests/support/temp_dir.h"
 
 namespace shoko::collectors::access {
@@ -41,14 +42,7 @@ class HostileRoot {
     }
   }
   std::map<std::string, Observation> Collect(const std::string& collector) const {
-    auto env = platform::NewRootedEnv(dir_.path());
-    EXPECT_TRUE(env.ok());
-    std::map<std::string, Observation> out;
-    for (Observation& o : CollectorRegistry::Global().Create(collector)->Collect(
-             {**env, controls::Baseline::BuiltIn(), nullptr, nullptr})) {
-      out[o.check_id] = std::move(o);
-    }
-    return out;
+    return testing::CollectAllAt(collector, dir_.path());
   }
   const std::string& root() const { return dir_.path(); }
 

@@ -9,6 +9,7 @@
 #include "collectors/collector.h"
 #include "controls/baseline.h"
 #include "platform/env.h"
+#include "tests/collectors/collect_one.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/temp_dir.h"
 
@@ -19,13 +20,8 @@ using testing::FixturePath;
 using testing::TempDir;
 
 std::map<std::string, std::string> Verdicts(const std::string& root) {
-  auto env = platform::NewRootedEnv(root);
-  EXPECT_TRUE(env.ok());
   std::map<std::string, std::string> out;
-  for (const Observation& o :
-       CollectorRegistry::Global()
-           .Create("access.password_policy")
-           ->Collect({**env, controls::Baseline::BuiltIn(), nullptr, nullptr})) {
+  for (const Observation& o : testing::CollectAt("access.password_policy", root)) {
     out[o.check_id] = std::string(VerdictName(o.verdict)) + ": " + o.message;
   }
   return out;
@@ -67,6 +63,15 @@ TEST(PasswordPolicyTest, HardenedRhelPassesWithDistributionKeyedDeny) {
   debian.Write("etc/os-release", "ID=debian\n");
   EXPECT_EQ(Verdicts(debian.path())["access.password_policy.lockout"],
             "fail: deny 5 (baseline 1 to 4)");
+
+  // Both stacks load pam_pwhistory; its configuration is one artifact.
+  debian.Write("etc/security/pwhistory.conf", "remember = 30\n");
+  auto all = testing::CollectAllAt("access.password_policy", debian.path());
+  int pwhistory = 0;
+  for (const Artifact& a : all["access.password_policy"].artifacts) {
+    pwhistory += a.path == "/etc/security/pwhistory.conf";
+  }
+  EXPECT_EQ(pwhistory, 1);
 }
 
 TEST(PamTest, ParserAndStackRefusalsNameFileAndLine) {

@@ -14,6 +14,7 @@
 #include "collectors/collector.h"
 #include "controls/baseline.h"
 #include "platform/env.h"
+#include "tests/collectors/collect_one.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/temp_dir.h"
 
@@ -25,15 +26,7 @@ using testing::RunCommand;
 using testing::TempDir;
 
 std::map<std::string, Observation> CollectSudo(const std::string& root) {
-  auto env = platform::NewRootedEnv(root);
-  EXPECT_TRUE(env.ok());
-  std::map<std::string, Observation> out;
-  for (Observation& o : CollectorRegistry::Global()
-                            .Create("access.sudo")
-                            ->Collect({**env, controls::Baseline::BuiltIn(), nullptr, nullptr})) {
-    out[o.check_id] = std::move(o);
-  }
-  return out;
+  return testing::CollectAllAt("access.sudo", root);
 }
 
 TEST(SudoersTest, SpecificationsAliasesDefaultsAndContinuations) {
