@@ -122,7 +122,7 @@ int RunSoa(const SoaRequest& request, std::ostream& out, std::ostream& err) {
                                 {"reason", x.reason},
                                 {"approved_by", x.approved_by},
                                 {"expires", x.expires},
-                                {"expired", x.expires < today}};
+                                {"expired", x.ExpiredBefore(today)}};
     if (!x.labels.empty()) j["labels"] = x.labels;
     if (!x.agents.empty()) j["agents"] = x.agents;
     exceptions.push_back(std::move(j));

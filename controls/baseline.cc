@@ -111,12 +111,6 @@ Baseline Baseline::ForHost(std::string_view group,
   return out;
 }
 
-std::vector<std::string> Baseline::Groups() const {
-  std::vector<std::string> out;
-  for (const auto& [g, values] : groups_) out.push_back(g);
-  return out;
-}
-
 Result<Baseline> Baseline::Load(const std::string& path) {
   auto text = platform::ReadLocalFile(path, 4 << 20);
   if (!text.ok()) return text.status();

@@ -36,8 +36,6 @@ class Baseline {
   // host's os-release ID, then its ID_LIKE entries, then `default` (null when
   // none applies). `distribution` holds those ids in that order.
   Baseline ForHost(std::string_view group, const std::vector<std::string>& distribution) const;
-  // The host groups the baseline has overrides for.
-  std::vector<std::string> Groups() const;
 
  private:
   std::string id_;

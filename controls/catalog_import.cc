@@ -254,7 +254,7 @@ Result<std::string> ImportIsmapCsv(const std::vector<CsvRow>& rows, const std::s
   y << YAML::Key << "controls" << YAML::Value << YAML::BeginSeq;
   std::string current;  // the objective rows below belong to
   std::set<std::string> ids;
-  size_t objectives = 0, detailed = 0;
+  size_t objectives = 0;
   for (size_t r = header + 1; r < rows.size(); ++r) {
     const CsvRow& row = rows[r];
     const std::string ono = Number(cell(row, objective_no));
@@ -288,7 +288,6 @@ Result<std::string> ImportIsmapCsv(const std::vector<CsvRow>& rows, const std::s
     }
     if (dtext.empty()) return Error(source, row.line, dno + " has no 詳細管理策 text");
     if (!ids.insert(dno).second) return Error(source, row.line, dno + " is listed twice");
-    ++detailed;
     y << YAML::BeginMap << YAML::Key << "id" << YAML::Value << YAML::DoubleQuoted << dno;
     y << YAML::Key << "kind" << YAML::Value << "detailed";
     y << YAML::Key << "parent" << YAML::Value << YAML::DoubleQuoted << current;
@@ -303,7 +302,6 @@ Result<std::string> ImportIsmapCsv(const std::vector<CsvRow>& rows, const std::s
   }
   y << YAML::EndSeq << YAML::EndMap << YAML::EndMap << YAML::EndMap;
   if (objectives == 0) return Status::InvalidArgument(source + ": no objectives below the header");
-  (void)detailed;
   return std::string(y.c_str()) + "\n";
 }
 

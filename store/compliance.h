@@ -52,8 +52,9 @@ struct ComplianceContext {
   // One statement per service (its service.name matches hosts' service label).
   const std::vector<controls::Soa>* statements = nullptr;
   int64_t now_us = 0;
-  // How long past its refresh_seconds a PASS stays current.
-  std::chrono::seconds stale_grace{7200};
+  // How long past its refresh_seconds a PASS stays current: the store
+  // config's stale_grace.
+  std::chrono::seconds stale_grace{0};
 };
 
 // The matrix for `request` over `hosts`. InvalidArgument for an unknown

@@ -30,7 +30,7 @@ struct StoreConfig {
   std::vector<std::string> soa;
   // How long past its refresh_seconds a PASS still counts as current. An
   // agent records a check again at its first sweep after refresh_seconds,
-  // so this must exceed the agents' sweep interval (1 h by default).
+  // so this must exceed the agents' sweep interval (agent config `interval`).
   std::chrono::seconds stale_grace{7200};
   int agent_cert_days = 90;
   // Concurrent uploads beyond this get RESOURCE_EXHAUSTED (retry later).

@@ -132,7 +132,9 @@ TEST(SudoCollectorTest, RulesOnTheFixture) {
 
   TempDir none;
   none.Write("etc/hostname", "h\n");
-  for (const auto& [id, o] : CollectSudo(none.path())) {
+  const auto without = CollectSudo(none.path());
+  ASSERT_EQ(without.size(), 6u);  // the observation and its five rules
+  for (const auto& [id, o] : without) {
     EXPECT_EQ(o.verdict, Verdict::kNotApplicable) << id;
   }
 }

@@ -164,7 +164,7 @@ TEST(LogrotateTest, HostileConfigurationsAreErrorsNamingFileAndLine) {
            {"}\n", ":1: '}' without a block"},
            {"/var/log/x {\n  size 10Q\n}\n", ":2: bad size '10Q'"},
            // Found by libFuzzer: an empty quoted word was read past its end.
-           {"include \"\"\n", "logrotate.conf"},
+           {"include \"\"\n", ":1: include : host path must be absolute: ''"},
        }) {
     TempDir dir;
     dir.Write("etc/logrotate.conf", c.conf);
