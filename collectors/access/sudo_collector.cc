@@ -165,16 +165,23 @@ class SudoCollector final : public Collector {
     }
     // Per local account, what it may run on any host (rules for named hosts
     // only apply there, and a foreign root's name is not this host's).
+    // Inverted once, so that each account's groups are a lookup.
+    std::map<std::string, std::vector<std::string>> groups_of;  // member → groups
+    for (const auto& [g, list] : groups) {
+      for (const std::string& member : list) groups_of[member].push_back(g);
+    }
+    std::multimap<std::string, int64_t> gids_of;  // group name → gids
+    for (const auto& [gid, name] : group_names) gids_of.emplace(name, gid);
     nlohmann::json privileges = nlohmann::json::object();
     for (const Account& a : accounts) {
       Who who{a.name, a.uid, {}, {a.gid}};
-      if (group_names.contains(a.gid)) who.groups.insert(group_names[a.gid]);
-      for (const auto& [g, list] : groups) {
-        if (std::find(list.begin(), list.end(), a.name) != list.end()) {
+      if (auto primary = group_names.find(a.gid); primary != group_names.end())
+        who.groups.insert(primary->second);
+      if (auto member = groups_of.find(a.name); member != groups_of.end()) {
+        for (const std::string& g : member->second) {
           who.groups.insert(g);
-          for (const auto& [gid, name] : group_names) {
-            if (name == g) who.gids.insert(gid);
-          }
+          auto [first, last] = gids_of.equal_range(g);
+          for (auto it = first; it != last; ++it) who.gids.insert(it->second);
         }
       }
       nlohmann::json mine = nlohmann::json::array();
