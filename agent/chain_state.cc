@@ -28,7 +28,7 @@ Result<std::optional<ChainStateFile>> LoadChainState(const std::string& path) {
   }
   state.agent_id = j["agent_id"].get<std::string>();
   state.position.head.seq = j["seq"].get<uint64_t>();
-  auto digest = evidence::HexDecode(j["digest"].get<std::string>());
+  auto digest = platform::HexDecode(j["digest"].get<std::string>());
   if (!digest.ok() || digest->size() != evidence::kDigestBytes)
     return bad("digest is not 32 bytes of hex");
   state.position.head.digest = std::move(digest).value();
@@ -44,7 +44,7 @@ Status SaveChainState(const std::string& path, const ChainStateFile& state) {
   nlohmann::ordered_json j;
   j["agent_id"] = state.agent_id;
   j["seq"] = state.position.head.seq;
-  j["digest"] = evidence::HexEncode(state.position.head.digest);
+  j["digest"] = platform::HexEncode(state.position.head.digest);
   j["key_id"] = state.position.key_id;
   j["acked_seq"] = state.acked_seq;
   return platform::WriteFileAtomic(path, j.dump() + "\n", 0600);

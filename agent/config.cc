@@ -2,15 +2,15 @@
 
 #include <charconv>
 
-#include "controls/yaml_doc.h"
 #include "platform/net_address.h"
+#include "platform/yaml_doc.h"
 
 namespace shoko::agent {
 
 namespace {
 
 // The `store` section: where to upload, and how.
-Status ReadStore(const controls::YamlDoc& doc, const YAML::Node& store, AgentConfig* c) {
+Status ReadStore(const platform::YamlDoc& doc, const YAML::Node& store, AgentConfig* c) {
   SHOKO_RETURN_IF_ERROR(
       doc.CheckMap(store, "store",
                    {"address", "insecure_loopback", "ca", "cert", "key", "connect_timeout",
@@ -72,7 +72,7 @@ Status ReadStore(const controls::YamlDoc& doc, const YAML::Node& store, AgentCon
 }  // namespace
 
 Result<AgentConfig> LoadAgentConfig(const std::string& path) {
-  auto doc = controls::YamlDoc::Load(path);
+  auto doc = platform::YamlDoc::Load(path);
   if (!doc.ok()) return doc.status();
   const YAML::Node& root = doc->root();
   SHOKO_RETURN_IF_ERROR(

@@ -4,18 +4,12 @@
 
 #include <cerrno>
 
-#include "platform/hex_id.h"
+#include "platform/digest.h"
 #include "platform/local_files.h"
+#include "platform/strings.h"
 
 namespace shoko::agent {
-namespace {
-
-std::string Trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ' || s.back() == '\r')) s.pop_back();
-  return s;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 Result<AgentIdentity> LoadIdentity(const std::string& state_dir) {
   const std::string id_path = state_dir + "/agent.id";
@@ -41,7 +35,7 @@ Result<AgentIdentity> LoadIdentity(const std::string& state_dir) {
   if (!key.ok()) return key.status();
   AgentIdentity id{"", std::move(key).value(), created};
   if (stored_id.ok()) {
-    id.agent_id = Trim(*stored_id);
+    id.agent_id = std::string(platform::Trim(*stored_id));
     if (!platform::IsHexSha256(id.agent_id)) {
       return Status::Corruption(id_path + ": not an agent id (64 lowercase hex digits)");
     }

@@ -38,6 +38,7 @@
 #include "platform/host_identity.h"
 #include "platform/local_files.h"
 #include "platform/text_table.h"
+#include "platform/time_format.h"
 #include "shoko/version.h"
 
 namespace shoko::agent {
@@ -205,7 +206,7 @@ std::string ConfigDigest(const AgentConfig& config, const SweepSetup& setup) {
   material += "mapping " + setup.mapping().version() + "\nbaseline " + setup.baseline().id() + " " +
               setup.baseline().version() + "\ncollectors";
   for (const std::string& c : setup.collectors) material += " " + c;
-  return evidence::HexEncode(evidence::Sha256(material));
+  return platform::HexEncode(platform::Sha256(material));
 }
 
 // How the agent talks to the store: gzip (evidence compresses well), keepalive
@@ -690,7 +691,7 @@ int CollectSigned(const CollectFlags& flags, const AgentConfig& config, const Sw
     }
     auto record = signer.Sign(std::move(ev), key);
     if (!record.ok()) return Fail(kExitInternal, record.status());
-    digests[check.observation.check_id] = evidence::HexEncode(record->digest);
+    digests[check.observation.check_id] = platform::HexEncode(record->digest);
     records.push_back(std::move(record).value());
   }
   return PrintSigned(offline, signer.position(), records);

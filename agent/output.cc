@@ -5,6 +5,7 @@
 #include "collectors/collector.h"
 #include "evidence/encoding.h"
 #include "platform/text_table.h"
+#include "platform/time_format.h"
 
 namespace shoko::agent {
 namespace {
@@ -30,7 +31,7 @@ nlohmann::ordered_json CheckToJson(const CollectedCheck& check) {
     char mode[8];
     std::snprintf(mode, sizeof mode, "%04o", a.mode);
     j["artifacts"].push_back({{"path", a.path},
-                              {"sha256", evidence::HexEncode(a.sha256)},
+                              {"sha256", platform::HexEncode(a.sha256)},
                               {"size", a.size},
                               {"mode", mode},
                               {"uid", a.uid},

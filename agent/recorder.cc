@@ -9,6 +9,7 @@
 #include "evidence/envelope.h"
 #include "evidence/rotation.h"
 #include "platform/text_table.h"
+#include "platform/time_format.h"
 #include "shoko/version.h"
 
 namespace shoko::agent {
@@ -93,10 +94,10 @@ void JsonToStruct(const nlohmann::json& json, google::protobuf::Struct* out) {
 
 std::string FactsDigest(const nlohmann::json& facts) {
   // nlohmann's objects are key-sorted, so dump() is canonical.
-  if (!facts.is_object() || !facts.contains("gauges")) return evidence::Sha256(facts.dump());
+  if (!facts.is_object() || !facts.contains("gauges")) return platform::Sha256(facts.dump());
   nlohmann::json copy = facts;
   copy.erase("gauges");
-  return evidence::Sha256(copy.dump());
+  return platform::Sha256(copy.dump());
 }
 
 Result<std::string> ChainSigner::Link(v1::Evidence record, const evidence::SigningKey& key) {
@@ -256,13 +257,13 @@ Result<SweepStats> Recorder::RecordSweep(const std::vector<CollectedCheck>& chec
   ChainSigner signer(context_.agent_id, outbox_->Position(), context_.signing_threads);
   OutboxBatch batch;
   std::map<std::string, std::string> digests;  // check_id → hex record digest, this sweep
-  for (const auto& [id, state] : *states) digests[id] = evidence::HexEncode(state.record_digest);
+  for (const auto& [id, state] : *states) digests[id] = platform::HexEncode(state.record_digest);
 
   auto add = [&](v1::Evidence ev, const std::string& check_id, int verdict,
                  const std::string& facts_digest) -> Status {
     auto digest = signer.Link(std::move(ev), key);
     if (!digest.ok()) return digest.status();
-    digests[check_id] = evidence::HexEncode(*digest);
+    digests[check_id] = platform::HexEncode(*digest);
     if (!facts_digest.empty()) {
       batch.checks.push_back({check_id, verdict, facts_digest, now_us, *digest});
     }

@@ -1,10 +1,11 @@
 #include "cli/admin_command.h"
 
-#include "controls/yaml_doc.h"
 #include "evidence/keys.h"
-#include "platform/hex_id.h"
+#include "platform/digest.h"
 #include "platform/local_files.h"
 #include "platform/text_table.h"
+#include "platform/time_format.h"
+#include "platform/yaml_doc.h"
 #include "shoko/v1/admin.grpc.pb.h"
 
 namespace shoko::cli {
@@ -17,7 +18,7 @@ void Deadline(grpc::ClientContext* ctx) {
 }  // namespace
 
 int RunEnrollCreate(const EnrollCreate& request, std::ostream& out, std::ostream& err) {
-  auto ttl = controls::ParseDuration(request.ttl);
+  auto ttl = platform::ParseDuration(request.ttl);
   if (!ttl.ok()) {
     err << "shokoctl: --ttl: " << ttl.status().message() << "\n";
     return 2;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "platform/text_table.h"
+#include "platform/time_format.h"
 #include "shoko/v1/audit.grpc.pb.h"
 
 namespace shoko::cli {

@@ -12,6 +12,7 @@
 #include "evidence/keys.h"
 #include "evidence/rotation.h"
 #include "platform/text_table.h"
+#include "platform/time_format.h"
 #include "shoko/v1/audit.grpc.pb.h"
 
 namespace shoko::cli {
@@ -59,7 +60,7 @@ nlohmann::ordered_json ToJson(const Checked& c) {
   j["controls"] = std::vector<std::string>(ev.controls().begin(), ev.controls().end());
   j["collected_at"] = platform::FormatRfc3339(evidence::CollectedAtMicros(ev));
   j["received_at"] = platform::FormatRfc3339(c.stored->received_at_us());
-  j["record_digest"] = evidence::HexEncode(c.stored->record_digest());
+  j["record_digest"] = platform::HexEncode(c.stored->record_digest());
   j["signature"] = c.problem.empty() ? "valid" : "invalid";
   if (!c.problem.empty()) j["problem"] = c.problem;
   j["message"] = ev.message();

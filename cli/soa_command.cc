@@ -7,6 +7,7 @@
 #include "controls/mapping.h"
 #include "controls/soa.h"
 #include "platform/text_table.h"
+#include "platform/time_format.h"
 
 namespace shoko::cli {
 namespace {

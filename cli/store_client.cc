@@ -3,9 +3,9 @@
 #include <CLI/CLI.hpp>
 #include <cstdlib>
 
-#include "controls/yaml_doc.h"
 #include "platform/grpc_tls.h"
 #include "platform/net_address.h"
+#include "platform/yaml_doc.h"
 
 namespace shoko::cli {
 
@@ -34,7 +34,7 @@ Result<std::shared_ptr<grpc::Channel>> Connect(const StoreFlags& flags, std::str
   }
   const char* home = std::getenv("HOME");
   const std::string path = std::string(home ? home : "") + "/.config/shoko/shokoctl.yaml";
-  auto doc = controls::YamlDoc::Load(path);
+  auto doc = platform::YamlDoc::Load(path);
   if (doc.ok()) {
     SHOKO_RETURN_IF_ERROR(
         doc->CheckMap(doc->root(), "shokoctl config", {"store", "ca", "cert", "key"}));

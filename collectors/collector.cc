@@ -1,8 +1,8 @@
 #include "collectors/collector.h"
 
-#include <openssl/sha.h>
-
 #include <algorithm>
+
+#include "platform/digest.h"
 
 namespace shoko::collectors {
 
@@ -105,8 +105,11 @@ std::vector<std::string> CollectorRegistry::VerdictChecks() const {
   return out;
 }
 
-Result<Artifact> ArtifactOf(const platform::Env& env, const std::string& path,
-                            std::string_view content) {
+namespace {
+
+// What stat says of `path`, with no digest yet.
+Result<Artifact> StatArtifact(const platform::Env& env, const std::string& path,
+                              platform::FileInfo* info_out) {
   auto info = env.Stat(path);
   if (!info.ok()) return info.status();
   Artifact a;
@@ -116,41 +119,25 @@ Result<Artifact> ArtifactOf(const platform::Env& env, const std::string& path,
   a.uid = info->uid;
   a.gid = info->gid;
   a.mtime_us = info->mtime_us;
-  unsigned char md[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(content.data()), content.size(), md);
-  a.sha256.assign(reinterpret_cast<const char*>(md), sizeof md);
+  *info_out = *info;
   return a;
 }
 
-std::string Sha256Hex(std::string_view data) {
-  unsigned char md[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), md);
-  static const char kHex[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned char c : md) {
-    hex += kHex[c >> 4];
-    hex += kHex[c & 15];
-  }
-  return hex;
+}  // namespace
+
+Result<Artifact> ArtifactOf(const platform::Env& env, const std::string& path,
+                            std::string_view content) {
+  platform::FileInfo info;
+  SHOKO_ASSIGN_OR_RETURN(Artifact a, StatArtifact(env, path, &info));
+  a.sha256 = platform::Sha256(content);
+  return a;
 }
 
 Result<Artifact> ArtifactOf(const platform::Env& env, const std::string& path) {
-  auto info = env.Stat(path);
-  if (!info.ok()) return info.status();
-  Artifact a;
-  a.path = path;
-  a.size = info->size;
-  a.mode = info->mode;
-  a.uid = info->uid;
-  a.gid = info->gid;
-  a.mtime_us = info->mtime_us;
-  if (info->type == platform::FileInfo::Type::kRegular) {
-    auto content = env.ReadFile(path);
-    if (content.ok()) {
-      unsigned char md[SHA256_DIGEST_LENGTH];
-      SHA256(reinterpret_cast<const unsigned char*>(content->data()), content->size(), md);
-      a.sha256.assign(reinterpret_cast<const char*>(md), sizeof md);
-    }
+  platform::FileInfo info;
+  SHOKO_ASSIGN_OR_RETURN(Artifact a, StatArtifact(env, path, &info));
+  if (info.type == platform::FileInfo::Type::kRegular) {
+    if (auto content = env.ReadFile(path); content.ok()) a.sha256 = platform::Sha256(*content);
   }
   return a;
 }

@@ -175,9 +175,6 @@ Result<Artifact> ArtifactOf(const platform::Env& env, const std::string& path);
 Result<Artifact> ArtifactOf(const platform::Env& env, const std::string& path,
                             std::string_view content);
 
-// Lowercase hex SHA-256 of `data`.
-std::string Sha256Hex(std::string_view data);
-
 }  // namespace shoko::collectors
 
 #define SHOKO_COLLECTOR_CONCAT_(a, b) a##b

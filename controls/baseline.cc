@@ -1,10 +1,13 @@
 #include "controls/baseline.h"
 
 #include "controls/builtin_data.h"
-#include "controls/yaml_doc.h"
 #include "platform/local_files.h"
+#include "platform/yaml_doc.h"
 
 namespace shoko::controls {
+
+using platform::YamlDoc;
+using platform::YamlToJson;
 
 Result<Baseline> Baseline::Parse(std::string_view yaml, std::string_view source) {
   auto doc = YamlDoc::Parse(yaml, std::string(source));

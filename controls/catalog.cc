@@ -7,10 +7,13 @@
 
 #include "controls/builtin_data.h"
 #include "controls/control_ref.h"
-#include "controls/yaml_doc.h"
 #include "platform/local_files.h"
+#include "platform/yaml_doc.h"
 
 namespace shoko::controls {
+
+using platform::YamlDoc;
+using platform::YamlToJson;
 namespace {
 
 const std::set<std::string, std::less<>> kKinds = {"objective", "detailed", "control",

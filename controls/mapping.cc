@@ -4,10 +4,13 @@
 
 #include "controls/builtin_data.h"
 #include "controls/control_ref.h"
-#include "controls/yaml_doc.h"
 #include "platform/local_files.h"
+#include "platform/yaml_doc.h"
 
 namespace shoko::controls {
+
+using platform::YamlDoc;
+using platform::YamlToJson;
 
 Result<Mapping> Mapping::Parse(std::string_view yaml, std::string_view source) {
   auto doc = YamlDoc::Parse(yaml, std::string(source));

@@ -3,11 +3,14 @@
 #include <algorithm>
 #include <set>
 
-#include "controls/yaml_doc.h"
-#include "platform/hex_id.h"
+#include "platform/digest.h"
 #include "platform/local_files.h"
+#include "platform/yaml_doc.h"
 
 namespace shoko::controls {
+
+using platform::YamlDoc;
+using platform::YamlToJson;
 
 bool IsIsoDate(std::string_view t) {
   if (t.size() != 10 || t[4] != '-' || t[7] != '-') return false;

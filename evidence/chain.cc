@@ -1,11 +1,11 @@
 #include "evidence/chain.h"
 
 #include "evidence/encoding.h"
-#include "platform/hex_id.h"
+#include "platform/digest.h"
 
 namespace shoko::evidence {
 
-std::string RecordDigest(std::string_view payload) { return Sha256(payload); }
+std::string RecordDigest(std::string_view payload) { return platform::Sha256(payload); }
 
 int64_t CollectedAtMicros(const v1::Evidence& record) {
   return record.collected_at().seconds() * 1000000 + record.collected_at().nanos() / 1000;

@@ -79,7 +79,7 @@ Result<PublicKey> PublicKey::FromPem(std::string_view pem) {
 
 PublicKey::PublicKey(std::string raw)
     : raw_(std::move(raw)),
-      key_id_(HexEncode(Sha256(raw_))),
+      key_id_(platform::HexEncode(platform::Sha256(raw_))),
       pkey_(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr,
                                         reinterpret_cast<const unsigned char*>(raw_.data()),
                                         raw_.size()),

@@ -2,21 +2,16 @@
 
 #include <algorithm>
 
+#include "platform/strings.h"
+
 namespace shoko::platform {
 namespace {
-
-std::string Trimmed(std::string s) {
-  size_t end = s.find_last_not_of(" \t\r\n");
-  s.erase(end == std::string::npos ? 0 : end + 1);
-  size_t begin = s.find_first_not_of(" \t\r\n");
-  return begin == std::string::npos ? std::string() : s.substr(begin);
-}
 
 std::string FirstLine(const Env& env, std::string_view path) {
   auto text = env.ReadFile(path, 4096);
   if (!text.ok()) return "";
   std::string line = text->substr(0, text->find('\n'));
-  return Trimmed(line);
+  return std::string(platform::Trim(line));
 }
 
 }  // namespace
@@ -29,7 +24,7 @@ std::string OsReleaseValue(std::string_view text, std::string_view key) {
     std::string_view line = text.substr(pos, end - pos);
     pos = end + 1;
     if (line.size() > key.size() && line.substr(0, key.size()) == key && line[key.size()] == '=') {
-      std::string value = Trimmed(std::string(line.substr(key.size() + 1)));
+      std::string value = std::string(platform::Trim(std::string(line.substr(key.size() + 1))));
       if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') &&
           value.back() == value.front()) {
         value = value.substr(1, value.size() - 2);

@@ -14,7 +14,8 @@
 
 namespace shoko {
 
-class Status {
+// [[nodiscard]]: a Status dropped on the floor is an error ignored.
+class [[nodiscard]] Status {
  public:
   enum class Code {
     kOk,
@@ -64,7 +65,7 @@ class Status {
 
 // A value or the Status that explains why there is none.
 template <typename T>
-class Result {
+class [[nodiscard]] Result {
  public:
   Result(T value) : value_(std::move(value)) {}         // NOLINT: implicit by design
   Result(Status status) : status_(std::move(status)) {  // NOLINT: implicit by design
@@ -105,5 +106,16 @@ class Result {
     ::shoko::Status shoko_status_ = (expr);        \
     if (!shoko_status_.ok()) return shoko_status_; \
   } while (0)
+
+#define SHOKO_STATUS_CONCAT_(a, b) a##b
+#define SHOKO_STATUS_CONCAT(a, b) SHOKO_STATUS_CONCAT_(a, b)
+// `SHOKO_ASSIGN_OR_RETURN(auto x, MakeX());` declares `x` from the Result's
+// value, or returns its Status from the enclosing function.
+#define SHOKO_ASSIGN_OR_RETURN(lhs, expr) \
+  SHOKO_ASSIGN_OR_RETURN_(SHOKO_STATUS_CONCAT(shoko_result_, __LINE__), lhs, expr)
+#define SHOKO_ASSIGN_OR_RETURN_(result, lhs, expr) \
+  auto result = (expr);                            \
+  if (!result.ok()) return result.status();        \
+  lhs = std::move(result).value()
 
 #endif  // SHOKO_PLATFORM_STATUS_H_

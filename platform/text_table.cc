@@ -1,7 +1,6 @@
 #include "platform/text_table.h"
 
 #include <algorithm>
-#include <ctime>
 
 namespace shoko::platform {
 
@@ -19,18 +18,5 @@ void PrintAligned(const std::vector<std::vector<std::string>>& rows, std::ostrea
     out << '\n';
   }
 }
-
-std::string FormatRfc3339(int64_t micros) {
-  int64_t secs = micros / 1000000;
-  if (micros < 0 && micros % 1000000 != 0) --secs;
-  time_t t = static_cast<time_t>(secs);
-  struct tm tm {};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
-std::string FormatUtcDate(int64_t micros) { return FormatRfc3339(micros).substr(0, 10); }
 
 }  // namespace shoko::platform

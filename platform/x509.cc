@@ -13,7 +13,7 @@
 #include <cctype>
 #include <ctime>
 
-#include "platform/hex_id.h"
+#include "platform/digest.h"
 
 namespace shoko::platform {
 namespace {

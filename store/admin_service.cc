@@ -42,12 +42,12 @@ grpc::Status AdminService::CreateEnrollmentToken(grpc::ServerContext* ctx,
     return grpc::Status(grpc::StatusCode::INTERNAL, "no randomness");
   }
   const std::string token =
-      "shk1_" + evidence::HexEncode(std::string(reinterpret_cast<char*>(random), sizeof random));
+      "shk1_" + platform::HexEncode(std::string(reinterpret_cast<char*>(random), sizeof random));
   const int64_t now = now_us_();
   const int64_t expires = now + ttl * 1000000;
   // Only the token's hash is stored: a copy of the database enrolls nobody.
   Status s =
-      ledger_->AddEnrollmentToken(evidence::Sha256(token), expires, request->note(), admin, now);
+      ledger_->AddEnrollmentToken(platform::Sha256(token), expires, request->note(), admin, now);
   if (!s.ok()) return grpc::Status(grpc::StatusCode::INTERNAL, s.message());
   std::cerr << "shoko-store: admin " << admin << " created an enrollment token (" << request->note()
             << "), valid " << ttl << " s" << std::endl;

@@ -9,6 +9,7 @@
 
 #include "evidence/chain.h"
 #include "platform/text_table.h"
+#include "platform/time_format.h"
 
 namespace shoko::store {
 namespace {

@@ -1,12 +1,12 @@
 #include "store/config.h"
 
-#include "controls/yaml_doc.h"
 #include "platform/net_address.h"
+#include "platform/yaml_doc.h"
 
 namespace shoko::store {
 
 Result<StoreConfig> LoadStoreConfig(const std::string& path) {
-  auto doc = controls::YamlDoc::Load(path);
+  auto doc = platform::YamlDoc::Load(path);
   if (!doc.ok()) return doc.status();
   const YAML::Node& root = doc->root();
   SHOKO_RETURN_IF_ERROR(doc->CheckMap(

@@ -54,7 +54,7 @@ grpc::Status EnrollmentService::Enroll(grpc::ServerContext* ctx, const v1::Enrol
   }
   const std::string agent_id = key->KeyId();
   Status enrolled =
-      ledger_->Enroll(evidence::Sha256(request->token()), agent_id, key->raw(), now_us_());
+      ledger_->Enroll(platform::Sha256(request->token()), agent_id, key->raw(), now_us_());
   if (!enrolled.ok()) {
     return Refuse(ctx, "enrollment of agent " + agent_id,
                   enrolled.code() == Status::Code::kPermissionDenied

@@ -12,8 +12,8 @@
 #include "evidence/envelope.h"
 #include "evidence/keys.h"
 #include "evidence/rotation.h"
+#include "platform/digest.h"
 #include "platform/grpc_tls.h"
-#include "platform/hex_id.h"
 
 namespace shoko::store {
 namespace {

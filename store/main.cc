@@ -14,6 +14,7 @@
 #include "platform/grpc_tls.h"
 #include "platform/local_files.h"
 #include "platform/text_table.h"
+#include "platform/time_format.h"
 #include "platform/x509.h"
 #include "shoko/version.h"
 #include "store/admin_service.h"

@@ -4,22 +4,13 @@
 #include <sstream>
 
 #include "collectors/lines.h"
+#include "platform/strings.h"
 
 namespace shoko::collectors::access {
 namespace {
 
 constexpr int kMaxDepth = 16;
 constexpr size_t kMaxBytes = 1u << 20;
-
-std::string Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
-    s.remove_suffix(1);
-  }
-  return std::string(s);
-}
 
 // Whitespace-separated words; "[...]" (with spaces inside) is one word.
 Result<std::vector<std::string>> Words(std::string_view line, const std::string& file, int n) {
@@ -52,16 +43,16 @@ Result<std::vector<PamLine>> ParsePamText(std::string_view text, const std::stri
   Lines in(text);
   for (std::string_view raw; in.Next(&raw);) {
     if (pending.empty()) start = in.number();
-    std::string line = Trim(raw);
+    std::string line = std::string(platform::Trim(raw));
     if (const size_t hash = line.find('#'); hash != std::string::npos)
-      line = Trim(line.substr(0, hash));
+      line = std::string(platform::Trim(line.substr(0, hash)));
     if (!line.empty() && line.back() == '\\') {  // continued
       pending += line.substr(0, line.size() - 1) + " ";
       continue;
     }
     line = pending + line;
     pending.clear();
-    if (Trim(line).empty()) continue;
+    if (std::string(platform::Trim(line)).empty()) continue;
     auto words = Words(line, file, start);
     if (!words.ok()) return words.status();
     PamLine p;
@@ -148,13 +139,14 @@ std::map<std::string, std::string> ParseKeyValueConf(std::string_view text) {
   std::istringstream lines{std::string(text)};
   for (std::string line; std::getline(lines, line);) {
     if (const size_t hash = line.find('#'); hash != std::string::npos) line.resize(hash);
-    line = Trim(line);
+    line = std::string(platform::Trim(line));
     if (line.empty()) continue;
     const size_t eq = line.find('=');
     if (eq == std::string::npos) {
       values[line] = "";
     } else {
-      values[Trim(line.substr(0, eq))] = Trim(line.substr(eq + 1));
+      values[std::string(platform::Trim(line.substr(0, eq)))] =
+          std::string(platform::Trim(line.substr(eq + 1)));
     }
   }
   return values;

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "collectors/lines.h"
+#include "platform/strings.h"
 
 namespace shoko::collectors::access {
 namespace {
@@ -14,12 +15,6 @@ constexpr size_t kMaxFiles = 256;
 constexpr size_t kMaxFileBytes = 4u << 20;
 
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r'; }
-
-std::string Trim(std::string_view s) {
-  while (!s.empty() && IsSpace(s.front())) s.remove_prefix(1);
-  while (!s.empty() && IsSpace(s.back())) s.remove_suffix(1);
-  return std::string(s);
-}
 
 Status Error(const std::string& file, int line, const std::string& what) {
   return Status::InvalidArgument(file + ":" + std::to_string(line) + ": " + what);
@@ -47,7 +42,7 @@ Result<std::vector<Logical>> LogicalLines(std::string_view text, const std::stri
     // Strip the comment, outside quotes.
     std::string kept;
     bool quoted = false;
-    const std::string lead = Trim(raw);
+    const std::string lead = std::string(platform::Trim(raw));
     const bool directive = lead.starts_with("#include");
     for (size_t i = 0; i < raw.size(); ++i) {
       const char c = raw[i];
@@ -68,9 +63,10 @@ Result<std::vector<Logical>> LogicalLines(std::string_view text, const std::stri
         !kept.empty() && kept.back() == '\\' && (kept.size() < 2 || kept[kept.size() - 2] != '\\');
     if (continued) kept.pop_back();
     current += kept;
-    if (!continued && !Trim(current).empty()) out.push_back({Trim(current), start});
+    if (!continued && !std::string(platform::Trim(current)).empty())
+      out.push_back({std::string(platform::Trim(current)), start});
   }
-  if (continued && !Trim(current).empty()) {
+  if (continued && !std::string(platform::Trim(current)).empty()) {
     return Error(file, start, "the last line ends in a continuation '\\'");
   }
   return out;
@@ -89,13 +85,14 @@ std::vector<std::string> SplitList(std::string_view s) {
       quoted = !quoted;
       cur += s[i];
     } else if (s[i] == ',' && !quoted) {
-      if (!Trim(cur).empty()) items.push_back(Trim(cur));
+      if (!std::string(platform::Trim(cur)).empty())
+        items.push_back(std::string(platform::Trim(cur)));
       cur.clear();
     } else {
       cur += s[i];
     }
   }
-  if (!Trim(cur).empty()) items.push_back(Trim(cur));
+  if (!std::string(platform::Trim(cur)).empty()) items.push_back(std::string(platform::Trim(cur)));
   return items;
 }
 
@@ -166,7 +163,7 @@ Status ParseUserSpec(const Logical& l, const std::string& file, SudoersText* out
         const size_t close = s.find(')', at);
         if (close == std::string_view::npos)
           return Error(file, l.line, "a Runas list is never closed");
-        runas = Trim(s.substr(at + 1, close - at - 1));
+        runas = std::string(platform::Trim(s.substr(at + 1, close - at - 1)));
         tags.clear();  // a new Runas starts over
         at = close + 1;
       }
@@ -208,7 +205,7 @@ Status ParseUserSpec(const Logical& l, const std::string& file, SudoersText* out
         }
         command += c;
       }
-      command = Trim(command);
+      command = std::string(platform::Trim(command));
       if (command.empty()) return Error(file, l.line, "a command is missing");
       rule.commands.push_back({command, runas, tags, hosts});
       if (at >= s.size() || more_hosts) break;
@@ -238,20 +235,21 @@ Status ParseDefaults(const Logical& l, const std::string& file, SudoersText* out
     std::string name = item;
     const size_t eq = item.find('=');
     if (eq != std::string::npos) {
-      name = Trim(item.substr(0, eq));
+      name = std::string(platform::Trim(item.substr(0, eq)));
       if (!name.empty() && (name.back() == '+' || name.back() == '-')) name.pop_back();
-      std::string value = Trim(item.substr(eq + 1));
+      std::string value = std::string(platform::Trim(item.substr(eq + 1)));
       if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
         value = value.substr(1, value.size() - 2);
       } else if (!value.empty() && value.front() == '"') {
-        return Error(file, l.line, "unterminated quote in Defaults " + Trim(name));
+        return Error(file, l.line,
+                     "unterminated quote in Defaults " + std::string(platform::Trim(name)));
       }
       d.value = value;
     }
-    name = Trim(name);
+    name = std::string(platform::Trim(name));
     while (!name.empty() && name[0] == '!') {
       d.negated = !d.negated;
-      name = Trim(name.substr(1));
+      name = std::string(platform::Trim(name.substr(1)));
     }
     if (name.empty()) return Error(file, l.line, "an empty Defaults entry");
     d.name = name;
@@ -272,7 +270,7 @@ Status ParseAlias(const Logical& l, const std::string& file, const std::string& 
     if (at >= s.size()) break;
     const size_t eq = s.find('=', at);
     if (eq == std::string_view::npos) return Error(file, l.line, kind + " without '='");
-    const std::string name = Trim(s.substr(at, eq - at));
+    const std::string name = std::string(platform::Trim(s.substr(at, eq - at)));
     if (name.empty() || !std::isupper(static_cast<unsigned char>(name[0]))) {
       return Error(file, l.line, kind + " names must start with a capital letter");
     }
@@ -296,7 +294,7 @@ Result<SudoersText> ParseSudoersText(std::string_view text, const std::string& f
     std::string first = t.substr(0, t.find_first_of(" \t"));
     if (first == "#include" || first == "@include" || first == "#includedir" ||
         first == "@includedir") {
-      std::string path = Trim(t.substr(first.size()));
+      std::string path = std::string(platform::Trim(t.substr(first.size())));
       if (path.size() >= 2 && path.front() == '"' && path.back() == '"') {
         path = path.substr(1, path.size() - 2);
       }

@@ -5,13 +5,13 @@
 #include <algorithm>
 #include <set>
 
-#include "controls/yaml_doc.h"
 #include "platform/local_files.h"
+#include "platform/yaml_doc.h"
 
 namespace shoko::collectors::custom {
 namespace {
 
-using controls::YamlDoc;
+using platform::YamlDoc;
 
 const char* const kTypes[] = {"line", "keyvalue", "sysctl", "package", "unit", "port", "file"};
 

@@ -18,6 +18,7 @@
 #include "collectors/patch/patch_common.h"
 #include "collectors/patch/rpm_packages.h"
 #include "collectors/patch/version_order.h"
+#include "platform/strings.h"
 
 namespace shoko::collectors::custom {
 namespace {
@@ -32,12 +33,6 @@ struct Outcome {
 Outcome Pass(std::string d) { return {Outcome::kPass, std::move(d)}; }
 Outcome Fail(std::string d) { return {Outcome::kFail, std::move(d)}; }
 Outcome Error(std::string d) { return {Outcome::kError, std::move(d)}; }
-
-std::string Trim(std::string s) {
-  s.erase(0, s.find_first_not_of(" \t\r"));
-  s.erase(s.find_last_not_of(" \t\r") + 1);
-  return s;
-}
 
 // <0, 0, >0 as dpkg (or, on an rpm host, rpm) orders the two versions.
 Result<int> CompareVersions(const std::string& a, const std::string& b, bool rpm) {
@@ -178,21 +173,23 @@ class Evaluator {
     } else {
       Lines lines(text);
       for (std::string_view raw; lines.Next(&raw);) {
-        std::string line = Trim(std::string(raw));
+        std::string line = std::string(platform::Trim(std::string(raw)));
         if (line.empty() || line[0] == '#') continue;
         std::string k, v;
         if (r.format == "sshd" || r.format == "space") {
           const size_t sep = line.find_first_of(" \t=");
           if (sep == std::string::npos) continue;
           k = line.substr(0, sep);
-          v = Trim(line.substr(sep + 1));
-          if (r.format == "sshd" && !v.empty() && v[0] == '=') v = Trim(v.substr(1));
+          v = std::string(platform::Trim(line.substr(sep + 1)));
+          if (r.format == "sshd" && !v.empty() && v[0] == '=')
+            v = std::string(platform::Trim(v.substr(1)));
         } else {  // equals, shell
-          if (r.format == "shell" && line.starts_with("export ")) line = Trim(line.substr(7));
+          if (r.format == "shell" && line.starts_with("export "))
+            line = std::string(platform::Trim(line.substr(7)));
           const size_t eq = line.find('=');
           if (eq == std::string::npos) continue;
-          k = Trim(line.substr(0, eq));
-          v = Trim(line.substr(eq + 1));
+          k = std::string(platform::Trim(line.substr(0, eq)));
+          v = std::string(platform::Trim(line.substr(eq + 1)));
           if (v.size() >= 2 && (v.front() == '"' || v.front() == '\'') && v.back() == v.front()) {
             v = v.substr(1, v.size() - 2);
           }
@@ -288,7 +285,7 @@ class Evaluator {
       }
       auto procs =
           ctx_.env.ReadFile("/sys/fs/cgroup/system.slice/" + r.target + "/cgroup.procs", 1 << 20);
-      const bool running = procs.ok() && !Trim(*procs).empty();
+      const bool running = procs.ok() && !std::string(platform::Trim(*procs)).empty();
       if (running != *r.running) {
         return Fail(r.target + (running ? " is running" : " is not running"));
       }

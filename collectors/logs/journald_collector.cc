@@ -4,6 +4,7 @@
 #include "collectors/helper.h"
 #include "collectors/logs/journald.h"
 #include "platform/text_table.h"
+#include "platform/time_format.h"
 
 namespace shoko::collectors::logs {
 namespace {

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "collectors/lines.h"
+#include "platform/strings.h"
 
 namespace shoko::collectors::logs {
 namespace {
@@ -18,13 +19,6 @@ std::string Lower(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
-}
-
-std::string Trim(std::string_view s) {
-  const size_t b = s.find_first_not_of(" \t\r");
-  if (b == std::string_view::npos) return "";
-  const size_t e = s.find_last_not_of(" \t\r");
-  return std::string(s.substr(b, e - b + 1));
 }
 
 Status ErrorAt(const std::string& where, int line, const std::string& what) {
@@ -209,12 +203,12 @@ Result<std::vector<LogDestination>> ScanSyslogNg(std::string_view text, const st
       std::vector<Call> ports;
       std::string port;
       if (FindCalls(c.inside, "port", where, &ports).ok() && !ports.empty()) {
-        port = Trim(ports.front().inside);
+        port = std::string(platform::Trim(ports.front().inside));
       }
       std::vector<Call> transports;
       std::string transport;
       if (FindCalls(c.inside, "transport", where, &transports).ok() && !transports.empty()) {
-        transport = Lower(Trim(transports.front().inside));
+        transport = Lower(std::string(platform::Trim(transports.front().inside)));
       }
       out.push_back(
           {"syslog-ng", c.inside.substr(q + 1, q2 - q - 1), port, kind,
@@ -257,13 +251,14 @@ Result<std::map<std::string, std::string>> ParseAuditdConf(std::string_view text
                                                            const std::string& where) {
   std::map<std::string, std::string> values;
   Status s = ForEachLine(text, [&](int line_no, std::string_view line) -> Status {
-    const std::string t = Trim(line);
+    const std::string t = std::string(platform::Trim(line));
     if (t.empty() || t[0] == '#') return Status::OK();
     const size_t eq = t.find('=');
-    if (eq == std::string::npos || Trim(t.substr(0, eq)).empty()) {
+    if (eq == std::string::npos || std::string(platform::Trim(t.substr(0, eq))).empty()) {
       return ErrorAt(where, line_no, "not a 'key = value' line");
     }
-    values[Trim(t.substr(0, eq))] = Trim(t.substr(eq + 1));
+    values[std::string(platform::Trim(t.substr(0, eq)))] =
+        std::string(platform::Trim(t.substr(eq + 1)));
     return Status::OK();
   });
   if (!s.ok()) return s;

@@ -4,17 +4,13 @@
 #include <cctype>
 #include <set>
 
+#include "platform/strings.h"
+
 namespace shoko::collectors::logs {
 namespace {
 
 constexpr size_t kMaxConfigBytes = 4u << 20;
 constexpr int kMaxIncludeDepth = 16;
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
 
 // Words of a line; "..." and '...' keep their spaces.
 std::vector<std::string> Words(std::string_view line) {
@@ -192,7 +188,7 @@ class Parser {
       pos = nl == std::string_view::npos ? text.size() : nl + 1;
       ++line_no;
       if (raw.find('\0') != std::string_view::npos) return Fail(path, line_no, "NUL byte in text");
-      std::string_view line = Trim(raw);
+      std::string_view line = platform::Trim(raw);
       if (!script.empty()) {
         if (line == "endscript") script.clear();
         continue;

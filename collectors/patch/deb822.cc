@@ -2,18 +2,13 @@
 
 #include <strings.h>
 
+#include "platform/strings.h"
+
 namespace shoko::collectors::patch {
 namespace {
 
 bool EqualsNoCase(std::string_view a, std::string_view b) {
   return a.size() == b.size() && ::strncasecmp(a.data(), b.data(), a.size()) == 0;
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
-    s.remove_suffix(1);
-  return s;
 }
 
 }  // namespace
@@ -46,7 +41,7 @@ Result<std::vector<Deb822Stanza>> ParseDeb822(std::string_view text, std::string
     pos = nl == std::string_view::npos ? text.size() : nl + 1;
     ++line_no;
     if (line.find('\0') != std::string_view::npos) return error(line_no, "NUL byte in text");
-    if (Trim(line).empty()) {
+    if (platform::Trim(line).empty()) {
       if (!current.fields.empty()) stanzas.push_back(std::move(current));
       current = Deb822Stanza();
       continue;
@@ -54,7 +49,7 @@ Result<std::vector<Deb822Stanza>> ParseDeb822(std::string_view text, std::string
     if (line.front() == '#') continue;
     if (line.front() == ' ' || line.front() == '\t') {
       if (current.fields.empty()) return error(line_no, "continuation line before any field");
-      std::string_view more = Trim(line);
+      std::string_view more = platform::Trim(line);
       std::string& value = current.fields.back().second;
       value += '\n';
       if (more != ".") value += more;  // " ." stands for an empty line
@@ -69,7 +64,8 @@ Result<std::vector<Deb822Stanza>> ParseDeb822(std::string_view text, std::string
       if (c <= ' ' || c == 127) return error(line_no, "field name has a space or control byte");
     }
     if (current.fields.empty()) current.line = line_no;
-    current.fields.emplace_back(std::string(name), std::string(Trim(line.substr(colon + 1))));
+    current.fields.emplace_back(std::string(name),
+                                std::string(platform::Trim(line.substr(colon + 1))));
   }
   if (!current.fields.empty()) stanzas.push_back(std::move(current));
   return stanzas;

@@ -15,6 +15,7 @@
 #include "collectors/helper.h"
 #include "collectors/patch/ini.h"
 #include "collectors/patch/rpm_packages.h"
+#include "platform/strings.h"
 
 namespace shoko::collectors::patch {
 namespace {
@@ -23,13 +24,6 @@ constexpr size_t kMaxRepoFileBytes = 1u << 20;
 constexpr size_t kMaxCompressedBytes = 256u << 20;
 constexpr size_t kMaxMetadataBytes = 1u << 30;
 constexpr size_t kMaxModulesBytes = 256u << 20;
-
-std::string Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
-    s.remove_suffix(1);
-  return std::string(s);
-}
 
 // A SAX pass over `xml` with expat; element names without namespace prefixes.
 class Sax {
@@ -282,8 +276,8 @@ Result<std::vector<Advisory>> ParseUpdateinfo(std::string_view xml, std::string_
   };
   sax.end = [&](const std::string& name, const std::string& text) {
     if (!in_update) return;
-    if (name == "id" && out.back().id.empty()) out.back().id = Trim(text);
-    if (name == "severity") out.back().severity = Trim(text);
+    if (name == "id" && out.back().id.empty()) out.back().id = std::string(platform::Trim(text));
+    if (name == "severity") out.back().severity = std::string(platform::Trim(text));
     if (name == "update") in_update = false;
   };
   if (Status s = sax.Run(xml, file); !s.ok()) return s;

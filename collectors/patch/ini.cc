@@ -3,18 +3,10 @@
 #include <cctype>
 
 #include "collectors/lines.h"
+#include "platform/strings.h"
 
 namespace shoko::collectors::patch {
-namespace {
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
-    s.remove_suffix(1);
-  return s;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 std::string IniSection::Get(std::string_view key, std::string_view fallback) const {
   for (auto it = values.rbegin(); it != values.rend(); ++it) {
@@ -32,7 +24,7 @@ Result<std::vector<IniSection>> ParseIni(std::string_view text, std::string_view
   Lines lines(text);
   for (std::string_view raw; lines.Next(&raw);) {
     const int line_no = lines.number();
-    std::string_view line = Trim(raw);
+    std::string_view line = platform::Trim(raw);
     if (line.empty()) {
       after_value = false;
       continue;
@@ -45,10 +37,11 @@ Result<std::vector<IniSection>> ParseIni(std::string_view text, std::string_view
       continue;
     }
     if (line[0] == '[') {
-      if (line.back() != ']' || Trim(line.substr(1, line.size() - 2)).empty()) {
+      if (line.back() != ']' || platform::Trim(line.substr(1, line.size() - 2)).empty()) {
         return error(line_no, "bad [section] header");
       }
-      sections.push_back({std::string(Trim(line.substr(1, line.size() - 2))), line_no, {}, {}});
+      sections.push_back(
+          {std::string(platform::Trim(line.substr(1, line.size() - 2))), line_no, {}, {}});
       after_value = false;
       continue;
     }
@@ -57,9 +50,10 @@ Result<std::vector<IniSection>> ParseIni(std::string_view text, std::string_view
       return error(line_no, "neither [section], key = value nor a comment");
     }
     if (sections.empty()) return error(line_no, "key = value before any [section]");
-    std::string key(Trim(line.substr(0, eq)));
+    std::string key(platform::Trim(line.substr(0, eq)));
     for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    sections.back().values.emplace_back(std::move(key), std::string(Trim(line.substr(eq + 1))));
+    sections.back().values.emplace_back(std::move(key),
+                                        std::string(platform::Trim(line.substr(eq + 1))));
     sections.back().value_lines.push_back(line_no);
     after_value = true;
   }

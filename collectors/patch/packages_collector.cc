@@ -6,6 +6,7 @@
 #include "collectors/patch/dpkg_status.h"
 #include "collectors/patch/patch_common.h"
 #include "collectors/patch/rpm_packages.h"
+#include "platform/digest.h"
 
 namespace shoko::collectors::patch {
 namespace {
@@ -61,7 +62,7 @@ Observation CollectRpm(const CollectContext& ctx) {
   obs.facts = {{"manager", "rpm"},
                {"database", where->file},
                {"count", packages->size()},
-               {"digest", Sha256Hex(canonical)},
+               {"digest", platform::Sha256Hex(canonical)},
                {"packages", std::move(list)}};
   if (auto a = ArtifactOf(ctx.env, where->file); a.ok())
     obs.artifacts.push_back(std::move(a).value());
@@ -102,7 +103,7 @@ class PackagesCollector final : public Collector {
     obs.message = std::to_string(packages.size()) + " packages installed (dpkg)";
     obs.facts = {{"manager", "dpkg"},
                  {"count", packages.size()},
-                 {"digest", Sha256Hex(canonical)},
+                 {"digest", platform::Sha256Hex(canonical)},
                  {"packages", std::move(list)}};
     if (!(*db)->artifact.path.empty()) obs.artifacts.push_back((*db)->artifact);
     return {obs};

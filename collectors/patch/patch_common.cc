@@ -7,6 +7,7 @@
 #include "collectors/helper.h"
 #include "collectors/patch/dpkg_status.h"
 #include "collectors/patch/rpm_packages.h"
+#include "platform/digest.h"
 
 namespace shoko::collectors::patch {
 
@@ -27,7 +28,7 @@ Result<std::string> CachedHelperAnswer(const CollectContext& ctx, const std::str
                                        bool* reused) {
   SweepMemory scratch;
   nlohmann::json& memory = (ctx.memory != nullptr ? ctx.memory : &scratch)->For(check_id);
-  const std::string digest = Sha256Hex(inputs);
+  const std::string digest = platform::Sha256Hex(inputs);
   if (memory.value("inputs", "") == digest && memory.contains("answer") &&
       memory["answer"].is_string()) {
     if (reused != nullptr) *reused = true;

@@ -17,6 +17,7 @@
 #include "collectors/patch/patch_common.h"
 #include "collectors/patch/rpm_packages.h"
 #include "platform/text_table.h"
+#include "platform/time_format.h"
 
 namespace shoko::collectors::patch {
 namespace {

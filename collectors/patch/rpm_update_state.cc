@@ -11,7 +11,9 @@
 #include "collectors/patch/patch_common.h"
 #include "collectors/patch/rpm_packages.h"
 #include "collectors/patch/version_order.h"
+#include "platform/strings.h"
 #include "platform/text_table.h"
+#include "platform/time_format.h"
 
 namespace shoko::collectors::patch {
 namespace {
@@ -31,11 +33,6 @@ Result<std::vector<RpmPackage>> InstalledRpms(const CollectContext& ctx,
   auto packages = ParseRpmPackagesJson(*answer);
   if (!packages.ok()) ForgetHelperAnswer(ctx, check_id);
   return packages;
-}
-
-std::string Trimmed(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
-  return s;
 }
 
 std::string Lower(std::string s) {
@@ -134,7 +131,7 @@ Observation RpmRebootRequired(const CollectContext& ctx) {
   }
   auto running_text = ctx.env.ReadFile("/proc/sys/kernel/osrelease", 4096);
   std::optional<std::string> running;
-  if (running_text.ok()) running = Trimmed(*running_text);
+  if (running_text.ok()) running = std::string(platform::Trim(*running_text));
   // The newest kernel of the running one's flavour (UEK against UEK, the
   // stock kernel against the stock kernel); of any, when it is not installed.
   auto running_it = running ? kernels.find(*running) : kernels.end();

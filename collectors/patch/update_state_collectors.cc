@@ -13,18 +13,15 @@
 #include "collectors/patch/rpm_update_state.h"
 #include "collectors/patch/update_logs.h"
 #include "collectors/patch/version_order.h"
+#include "platform/strings.h"
 #include "platform/text_table.h"
+#include "platform/time_format.h"
 
 namespace shoko::collectors::patch {
 namespace {
 
 constexpr int64_t kMicrosPerDay = 86'400'000'000;
 constexpr size_t kMaxLogBytes = 64u << 20;
-
-std::string Trimmed(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
-  return s;
-}
 
 Result<std::vector<InstalledPackage>> DpkgPackages(const platform::Env& env) {
   auto db = ReadDpkgDatabase(env);
@@ -89,18 +86,18 @@ class RebootRequiredCollector final : public Collector {
     }
     auto running_text = ctx.env.ReadFile("/proc/sys/kernel/osrelease", 4096);
     std::optional<std::string> running;
-    if (running_text.ok()) running = Trimmed(*running_text);
+    if (running_text.ok()) running = std::string(platform::Trim(*running_text));
 
     // The distribution's marker, written by packages' postinst scripts.
     std::optional<std::string> marker;
     std::vector<std::string> marker_packages;
     if (auto m = ctx.env.ReadFile("/run/reboot-required", 65536); m.ok()) {
-      marker = Trimmed(*m);
+      marker = std::string(platform::Trim(*m));
       if (auto pkgs = ctx.env.ReadFile("/run/reboot-required.pkgs", 1 << 20); pkgs.ok()) {
         std::string_view rest = *pkgs;
         while (!rest.empty()) {
           size_t nl = rest.find('\n');
-          std::string line = Trimmed(std::string(rest.substr(0, nl)));
+          std::string line = std::string(platform::Trim(std::string(rest.substr(0, nl))));
           if (!line.empty() && std::find(marker_packages.begin(), marker_packages.end(), line) ==
                                    marker_packages.end()) {
             marker_packages.push_back(line);

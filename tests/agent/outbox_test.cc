@@ -17,7 +17,7 @@ using testing::TempDir;
 const std::string kAgent(64, 'a');
 
 OutboxRecord Rec(uint64_t seq, size_t size = 10, bool observation = true) {
-  return {seq, evidence::Sha256("record " + std::to_string(seq)), std::string(size, 'e'),
+  return {seq, platform::Sha256("record " + std::to_string(seq)), std::string(size, 'e'),
           observation};
 }
 

@@ -115,7 +115,7 @@ TEST_F(RecorderTest, FirstSweepRecordsEveryCheckAndHealth) {
   EXPECT_EQ(rule.labels().service(), "svc");
   EXPECT_EQ(rule.collected_at().nanos(), 123'456'000);
   EXPECT_EQ(rule.facts().fields().at("observation_digest").string_value(),
-            evidence::HexEncode(evidence::RecordDigest(records[0].envelope.payload())));
+            platform::HexEncode(evidence::RecordDigest(records[0].envelope.payload())));
   const v1::Evidence& health = records[2].evidence;
   EXPECT_EQ(health.verdict(), v1::PASS);
   ASSERT_GT(health.controls_size(), 0);  // the agent's own health is evidence too
@@ -151,7 +151,7 @@ TEST_F(RecorderTest, RecordsOnlyWhatChangedOrIsDueForRefresh) {
   auto records = All();
   EXPECT_EQ(records.back().evidence.check_id(), "access.sshd.permit_root_login");
   EXPECT_EQ(records.back().evidence.facts().fields().at("observation_digest").string_value(),
-            evidence::HexEncode(evidence::RecordDigest(records[3].envelope.payload())));
+            platform::HexEncode(evidence::RecordDigest(records[3].envelope.payload())));
 
   // An hour after the last record of each, everything is due again.
   auto refresh = recorder_->RecordSweep(Sweep(5, collectors::Verdict::kPass), key_,

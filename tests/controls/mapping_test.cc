@@ -4,9 +4,13 @@
 
 #include "controls/baseline.h"
 #include "controls/control_ref.h"
-#include "controls/yaml_doc.h"
+#include "platform/yaml_doc.h"
 
 namespace shoko::controls {
+
+using platform::ParseDuration;
+using platform::YamlDoc;
+using platform::YamlToJson;
 namespace {
 
 TEST(ControlRefTest, Grammar) {

@@ -36,14 +36,14 @@ TEST(EncodingTest, Base64RejectsGarbage) {
 }
 
 TEST(EncodingTest, HexRoundTripsAndRejectsGarbage) {
-  EXPECT_EQ(HexEncode(std::string("\x00\xab\xff", 3)), "00abff");
-  EXPECT_EQ(*HexDecode("00ABff"), std::string("\x00\xab\xff", 3));
-  EXPECT_FALSE(HexDecode("abc").ok());
-  EXPECT_FALSE(HexDecode("zz").ok());
+  EXPECT_EQ(platform::HexEncode(std::string("\x00\xab\xff", 3)), "00abff");
+  EXPECT_EQ(*platform::HexDecode("00ABff"), std::string("\x00\xab\xff", 3));
+  EXPECT_FALSE(platform::HexDecode("abc").ok());
+  EXPECT_FALSE(platform::HexDecode("zz").ok());
 }
 
 TEST(EncodingTest, Sha256MatchesFips180Vector) {
-  EXPECT_EQ(HexEncode(Sha256("abc")),
+  EXPECT_EQ(platform::HexEncode(platform::Sha256("abc")),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 

@@ -11,7 +11,7 @@ namespace shoko::evidence {
 namespace {
 
 SigningKey KeyFromSeedHex(const std::string& hex) {
-  auto seed = HexDecode(hex);
+  auto seed = platform::HexDecode(hex);
   EXPECT_TRUE(seed.ok());
   auto key = SigningKey::FromSeed(*seed);
   EXPECT_TRUE(key.ok()) << key.status().ToString();
@@ -39,11 +39,11 @@ TEST(Ed25519Test, Rfc8032Vectors) {
   };
   for (const Vector& v : vectors) {
     SigningKey key = KeyFromSeedHex(v.seed);
-    EXPECT_EQ(HexEncode(key.public_key().raw()), v.public_key);
-    std::string message = *HexDecode(v.message);
+    EXPECT_EQ(platform::HexEncode(key.public_key().raw()), v.public_key);
+    std::string message = *platform::HexDecode(v.message);
     auto sig = key.Sign(message);
     ASSERT_TRUE(sig.ok());
-    EXPECT_EQ(HexEncode(*sig), v.signature);
+    EXPECT_EQ(platform::HexEncode(*sig), v.signature);
     EXPECT_TRUE(key.public_key().Verify(message, *sig));
     EXPECT_FALSE(key.public_key().Verify(message + "x", *sig));
   }
@@ -57,10 +57,10 @@ TEST(Ed25519Test, SharedRfc8032File) {
   ASSERT_FALSE(doc["vectors"].empty());
   for (const auto& v : doc["vectors"]) {
     SigningKey key = KeyFromSeedHex(v["secret_key"]);
-    EXPECT_EQ(HexEncode(key.public_key().raw()), v["public_key"].get<std::string>());
-    auto sig = key.Sign(*HexDecode(v["message"].get<std::string>()));
+    EXPECT_EQ(platform::HexEncode(key.public_key().raw()), v["public_key"].get<std::string>());
+    auto sig = key.Sign(*platform::HexDecode(v["message"].get<std::string>()));
     ASSERT_TRUE(sig.ok());
-    EXPECT_EQ(HexEncode(*sig), v["signature"].get<std::string>()) << v["name"];
+    EXPECT_EQ(platform::HexEncode(*sig), v["signature"].get<std::string>()) << v["name"];
   }
 }
 
@@ -79,7 +79,7 @@ TEST(DsseTest, SharedVectors) {
   std::map<std::string, PublicKey> all_keys;
   for (const auto& [name, k] : doc["keys"].items()) {
     all_keys.emplace(name, KeyFromSeedHex(k["seed"]).public_key());
-    EXPECT_EQ(HexEncode(all_keys.at(name).raw()), k["public"].get<std::string>());
+    EXPECT_EQ(platform::HexEncode(all_keys.at(name).raw()), k["public"].get<std::string>());
   }
   int cases = 0;
   for (const auto& v : doc["vectors"]) {
@@ -87,7 +87,8 @@ TEST(DsseTest, SharedVectors) {
     auto env = FromDsseJson(v["envelope"].dump());
     ASSERT_TRUE(env.ok()) << env.status().ToString();
     if (v.contains("pae")) {
-      EXPECT_EQ(HexEncode(Pae(env->payload_type(), env->payload())), v["pae"].get<std::string>());
+      EXPECT_EQ(platform::HexEncode(Pae(env->payload_type(), env->payload())),
+                v["pae"].get<std::string>());
     }
     std::map<std::string, PublicKey> trusted;
     for (const auto& name : v["trusted"]) trusted.emplace(name, all_keys.at(name));

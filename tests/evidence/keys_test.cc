@@ -19,7 +19,7 @@ uint32_t ModeOf(const std::string& path) {
 
 TEST(KeysTest, KeyIdIsSha256OfTheRawPublicKey) {
   auto pub = PublicKey::FromRaw(
-      *HexDecode("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a"));
+      *platform::HexDecode("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a"));
   ASSERT_TRUE(pub.ok());
   EXPECT_EQ(pub->KeyId(), "21fe31dfa154a261626bf854046fd2271b7bed4b6abe45aa58877ef47f9721b9");
   EXPECT_FALSE(PublicKey::FromRaw("short").ok());

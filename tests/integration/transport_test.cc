@@ -132,7 +132,7 @@ TEST_P(KilledStoreTest, AStoreKilledMidStreamStoresEveryRecordExactlyOnce) {
     ASSERT_TRUE(line.ok());
     last = *line;
   }
-  (*child)->Stop(SIGKILL, std::chrono::seconds(30));
+  ASSERT_TRUE((*child)->Stop(SIGKILL, std::chrono::seconds(30)).ok());
 
   auto store = std::make_unique<StoreProcess>(dir, "127.0.0.1:0", std::vector<std::string>{},
                                               /*watch_log=*/true, db.db());

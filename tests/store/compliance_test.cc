@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "platform/text_table.h"
+#include "platform/time_format.h"
 
 namespace shoko::store {
 namespace {

@@ -1,7 +1,7 @@
 // Reading shoko's YAML files (configs, mapping, baseline) with errors that name
 // the file and line, e.g. "/etc/shoko/agent.yaml:7: interval: not a duration".
-#ifndef SHOKO_CONTROLS_YAML_DOC_H_
-#define SHOKO_CONTROLS_YAML_DOC_H_
+#ifndef SHOKO_PLATFORM_YAML_DOC_H_
+#define SHOKO_PLATFORM_YAML_DOC_H_
 
 #include <yaml-cpp/yaml.h>
 
@@ -14,7 +14,7 @@
 
 #include "platform/status.h"
 
-namespace shoko::controls {
+namespace shoko::platform {
 
 // One parsed YAML document and the name its errors carry.
 class YamlDoc {
@@ -63,6 +63,6 @@ Result<uint64_t> ParseByteSize(std::string_view text);
 // (true/false) or numbers where they read as such.
 nlohmann::json YamlToJson(const YAML::Node& node);
 
-}  // namespace shoko::controls
+}  // namespace shoko::platform
 
-#endif  // SHOKO_CONTROLS_YAML_DOC_H_
+#endif  // SHOKO_PLATFORM_YAML_DOC_H_

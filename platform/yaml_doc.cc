@@ -1,10 +1,10 @@
-#include "controls/yaml_doc.h"
+#include "platform/yaml_doc.h"
 
 #include <charconv>
 
 #include "platform/local_files.h"
 
-namespace shoko::controls {
+namespace shoko::platform {
 
 Result<YamlDoc> YamlDoc::Parse(std::string_view text, std::string source) {
   try {
@@ -193,4 +193,4 @@ nlohmann::json YamlToJson(const YAML::Node& node) {
   }
 }
 
-}  // namespace shoko::controls
+}  // namespace shoko::platform
