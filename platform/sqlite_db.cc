@@ -122,6 +122,78 @@ Result<SqliteDb::Cached> SqliteDb::PrepareCached(const std::string& sql) {
   return Cached(it->second.get());
 }
 
+namespace {
+
+// Binds params[i] to the statement's parameter named $(i + 1); every
+// parameter must be named, every name bound.
+Status BindByName(sqlite3_stmt* stmt, const std::vector<SqlParam>& params) {
+  if (static_cast<size_t>(sqlite3_bind_parameter_count(stmt)) != params.size()) {
+    return Status::Internal("statement takes " +
+                            std::to_string(sqlite3_bind_parameter_count(stmt)) +
+                            " parameters, given " + std::to_string(params.size()));
+  }
+  for (size_t i = 0; i < params.size(); ++i) {
+    const std::string name = "$" + std::to_string(i + 1);
+    const int index = sqlite3_bind_parameter_index(stmt, name.c_str());
+    if (index == 0) return Status::Internal("statement has no parameter " + name);
+    const SqlParam& p = params[i];
+    const int n = static_cast<int>(p.bytes.size());
+    if (p.kind == SqlParam::Kind::kInt) {
+      sqlite3_bind_int64(stmt, index, p.number);
+    } else if (p.kind == SqlParam::Kind::kText) {
+      sqlite3_bind_text(stmt, index, p.bytes.data(), n, SQLITE_TRANSIENT);
+    } else {
+      // A zero-length blob must still be a blob, not NULL.
+      sqlite3_bind_blob(stmt, index, n == 0 ? "" : p.bytes.data(), n, SQLITE_TRANSIENT);
+    }
+  }
+  return Status::OK();
+}
+
+// The current row's cells, by each cell's storage class.
+void ReadRow(sqlite3_stmt* stmt, SqlRows* rows) {
+  const int columns = sqlite3_column_count(stmt);
+  for (int c = 0; c < columns; ++c) {
+    switch (sqlite3_column_type(stmt, c)) {
+      case SQLITE_NULL:
+        rows->AddNull();
+        break;
+      case SQLITE_INTEGER:
+        rows->AddInt(sqlite3_column_int64(stmt, c));
+        break;
+      default: {
+        const void* p = sqlite3_column_blob(stmt, c);
+        const int n = sqlite3_column_bytes(stmt, c);
+        rows->AddBytes(p == nullptr ? std::string() : std::string(static_cast<const char*>(p), n));
+      }
+    }
+  }
+}
+
+}  // namespace
+
+Result<SqlRows> SqliteDb::Query(std::string_view sql, const std::vector<SqlParam>& params) {
+  auto stmt = PrepareCached(std::string(sql));
+  if (!stmt.ok()) return stmt.status();
+  sqlite3_stmt* raw = (*stmt)->stmt_;
+  SHOKO_RETURN_IF_ERROR(BindByName(raw, params).WithContext(path_));
+  SqlRows rows(static_cast<size_t>(sqlite3_column_count(raw)));
+  for (;;) {
+    auto row = (*stmt)->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return rows;
+    ReadRow(raw, &rows);
+  }
+}
+
+Status SqliteDb::RunAll(const std::vector<SqlStatement>& statements) {
+  for (const SqlStatement& s : statements) {
+    auto done = Query(s.sql, s.params);
+    if (!done.ok()) return done.status();
+  }
+  return Status::OK();
+}
+
 Result<int64_t> SqliteDb::UserVersion() {
   auto stmt = Prepare("PRAGMA user_version");
   if (!stmt.ok()) return stmt.status();

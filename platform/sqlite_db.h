@@ -1,5 +1,7 @@
 // A thin RAII layer over SQLite for shoko's own databases (the agent's outbox,
 // the store's ledger). Not for reading host files: those go through Env.
+// SqliteDb is also a SqlDb (platform/sql_db.h), the store ledger's view of
+// SQLite and PostgreSQL alike.
 #ifndef SHOKO_PLATFORM_SQLITE_DB_H_
 #define SHOKO_PLATFORM_SQLITE_DB_H_
 
@@ -10,6 +12,7 @@
 #include <string>
 #include <string_view>
 
+#include "platform/sql_db.h"
 #include "platform/status.h"
 
 struct sqlite3;
@@ -50,7 +53,7 @@ class SqliteStatement {
   sqlite3_stmt* stmt_;
 };
 
-class SqliteDb {
+class SqliteDb final : public SqlDb {
  public:
   // Opens (creating if needed) the database at `path` in WAL mode with
   // synchronous=FULL: a committed transaction survives power loss.
@@ -58,7 +61,13 @@ class SqliteDb {
 
   SqliteDb(const SqliteDb&) = delete;
   SqliteDb& operator=(const SqliteDb&) = delete;
-  ~SqliteDb();
+  ~SqliteDb() override;
+
+  // SqlDb: statements prepared once per connection (as PrepareCached), each
+  // parameter bound by its name $1, $2, … (SQLite's named parameters).
+  using SqlDb::Query;
+  Result<SqlRows> Query(std::string_view sql, const std::vector<SqlParam>& params) override;
+  Status RunAll(const std::vector<SqlStatement>& statements) override;
 
   // Runs one or more statements that return no rows.
   Status Exec(std::string_view sql);

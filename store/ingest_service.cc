@@ -330,8 +330,9 @@ grpc::Status IngestService::Upload(
           std::string kept;
           envelope.SerializeToString(&kept);
           Status s = ledger_->RecordIncident(
-              agent_id, seq, "fork", kept,
-              "another validly signed record at a held seq, from " + ctx->peer(), now_us_());
+              {agent_id, seq, "fork",
+               "another validly signed record at a held seq, from " + ctx->peer(), now_us_(),
+               kept});
           if (!s.ok()) return finish(FromStatus(ctx, agent_id, s));
           return finish(Refuse(ctx, agent_id, grpc::StatusCode::ALREADY_EXISTS,
                                where + "fork: the store holds another record at this seq"));

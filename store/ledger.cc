@@ -24,4 +24,20 @@ Result<evidence::Link> AgentEntry::CheckAppend(const v1::Evidence& ev) const {
   return link;
 }
 
+void AgentEntry::HandOver(const std::string& key_id, uint64_t seq,
+                          const evidence::PublicKey& next) {
+  for (AgentKey& k : keys) {
+    if (k.key_id == key_id) k.until_seq = seq;
+  }
+  keys.push_back({next.KeyId(), next.raw(), seq + 1, UINT64_MAX});
+}
+
+bool IsPostgresUrl(const std::string& db) {
+  return db.starts_with("postgresql://") || db.starts_with("postgres://");
+}
+
+Result<std::unique_ptr<Ledger>> OpenLedger(const std::string& db) {
+  return IsPostgresUrl(db) ? OpenPostgresLedger(db) : OpenSqliteLedger(db);
+}
+
 }  // namespace shoko::store

@@ -1,5 +1,6 @@
-// The store's append-only evidence ledger (design §1, §6), behind one interface
-// so that SQLite (the default) and PostgreSQL (fleets) can both serve it.
+// The store's append-only evidence ledger (docs/ledger.md), behind one
+// interface so that SQLite (the default) and PostgreSQL (fleets) can both serve
+// it. Both are the one SqlLedger (store/sql_ledger.h) over their own database.
 //
 // Implementations are thread-safe.
 #ifndef SHOKO_STORE_LEDGER_H_
@@ -10,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "evidence/chain.h"
@@ -19,8 +21,14 @@
 
 namespace shoko::store {
 
-// One of an agent's evidence keys and the seqs it may sign (design §3: a
-// rotation record hands the chain to the next key).
+// An agent's states: "active" agents may upload and renew; "revoked" and
+// "retired" ones may not, and a retired host leaves the compliance matrix.
+inline constexpr std::string_view kAgentActive = "active";
+inline constexpr std::string_view kAgentRevoked = "revoked";
+inline constexpr std::string_view kAgentRetired = "retired";
+
+// One of an agent's evidence keys and the seqs it may sign (a rotation record
+// hands the chain to the next key: docs/evidence-format.md).
 struct AgentKey {
   std::string key_id;
   std::string public_key;  // raw 32-byte Ed25519
@@ -34,14 +42,17 @@ struct AgentEntry {
   std::string agent_id;
   std::vector<AgentKey> keys;  // oldest first
   evidence::ChainHead head;
-  std::string state = "active";
+  std::string state = std::string(kAgentActive);
   std::string state_reason;
   // The key with `key_id`, if the agent has one.
   const AgentKey* Key(const std::string& key_id) const;
-  // Whether `ev` may join the chain, as both ledgers check it inside their
+  // Whether `ev` may join the chain, as the ledger checks it inside its
   // transaction: its key's window holds its seq, and it is the next link
   // (kNext) or lies beyond the head (kGap). InvalidArgument otherwise.
   Result<evidence::Link> CheckAppend(const v1::Evidence& ev) const;
+  // A rotation record at `seq`, signed by `key_id`: that key signs nothing
+  // after it, and `next` signs from seq + 1.
+  void HandOver(const std::string& key_id, uint64_t seq, const evidence::PublicKey& next);
 };
 
 // A hole in an agent's chain: records the store never received.
@@ -69,12 +80,23 @@ struct LedgerAppend {
   std::optional<evidence::PublicKey> next_key;
 };
 
+// Evidence of an incident, kept so that auditors can see it: a fork is
+// another validly signed record at a seq the store holds.
+struct Incident {
+  std::string agent_id;
+  uint64_t seq = 0;
+  std::string kind;  // "fork"
+  std::string detail;
+  int64_t detected_at_us = 0;
+  std::string envelope;  // the refused serialized shoko.v1.Envelope
+};
+
 struct EvidenceFilter {
   std::string control_ref;  // empty: any; else the ref or any ref below it
   std::string agent_id;     // empty: any; else an agent_id or a prefix of one
   uint32_t limit = 0;       // 0: no limit
-  // With control_ref, the store's own mapping (design §4: reports re-map
-  // history): records of these check_ids match (a JSON array of strings);
+  // With control_ref, the store's own mapping (reports re-map history:
+  // docs/controls.md): records of these check_ids match (a JSON array of strings);
   // records of checks the mapping has (`mapped_checks`) match only that way;
   // the others by the refs they carry.
   std::string checks_under = "[]";
@@ -116,13 +138,10 @@ class Ledger {
   // expired or used token, or a known agent with another key or not active.
   virtual Status Enroll(const std::string& token_sha256, const std::string& agent_id,
                         const std::string& public_key, int64_t now_us) = 0;
-  // Keeps evidence of an incident (a fork: another signed record at a held
-  // seq), with the refused envelope, so that auditors can see it.
-  virtual Status RecordIncident(const std::string& agent_id, uint64_t seq, const std::string& kind,
-                                const std::string& envelope, const std::string& detail,
-                                int64_t now_us) = 0;
-  // Incidents of `agent_id` (all when empty): kind, seq and detail, oldest first.
-  virtual Result<std::vector<std::string>> Incidents(const std::string& agent_id) = 0;
+  // Keeps `incident`.
+  virtual Status RecordIncident(const Incident& incident) = 0;
+  // Incidents of `agent_id` (all when empty), oldest first.
+  virtual Result<std::vector<Incident>> Incidents(const std::string& agent_id) = 0;
   // Every gap recorded for `agent_id` (all agents when empty), oldest first.
   virtual Result<std::vector<ChainGap>> Gaps(const std::string& agent_id) = 0;
   // The record digest stored at (agent, seq), if any.
@@ -139,6 +158,9 @@ class Ledger {
 Result<std::unique_ptr<Ledger>> OpenSqliteLedger(const std::string& path);
 // The PostgreSQL ledger at `url` (postgresql://…), its schema migrated.
 Result<std::unique_ptr<Ledger>> OpenPostgresLedger(const std::string& url);
+// Whether `db` names a PostgreSQL database (a postgresql:// or postgres:// URL)
+// rather than a SQLite file.
+bool IsPostgresUrl(const std::string& db);
 // PostgreSQL for a postgresql:// or postgres:// URL, else SQLite at the path.
 Result<std::unique_ptr<Ledger>> OpenLedger(const std::string& db);
 

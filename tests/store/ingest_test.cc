@@ -151,7 +151,16 @@ TEST_P(IngestTest, RejectsAForkAndBrokenChainKeepsAGap) {
   auto incidents = ledger_->Incidents(key.public_key().KeyId());
   ASSERT_TRUE(incidents.ok());
   ASSERT_EQ(incidents->size(), 1u);
-  EXPECT_EQ(incidents->front().rfind("fork seq 2: another validly signed record", 0), 0u);
+  const Incident& incident = incidents->front();
+  EXPECT_EQ(incident.agent_id, key.public_key().KeyId());
+  EXPECT_EQ(incident.seq, 2u);
+  EXPECT_EQ(incident.kind, "fork");
+  EXPECT_EQ(incident.detail.rfind("another validly signed record at a held seq, from ", 0), 0u)
+      << incident.detail;
+  EXPECT_EQ(incident.detected_at_us, 42);
+  v1::Envelope kept;
+  ASSERT_TRUE(kept.ParseFromString(incident.envelope));
+  EXPECT_EQ(kept.payload(), other_two.payload());
 
   Outcome broken = Upload(key, {Record(key, 3, std::string(32, 'z'))});
   EXPECT_EQ(broken.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);

@@ -1,31 +1,20 @@
 #include "tests/support/test_ledger.h"
 
-#include <libpq-fe.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cstdlib>
 
+#include "platform/pg_db.h"
 #include "platform/sqlite_db.h"
 
 namespace shoko::testing {
 namespace {
 
 Status PgExec(const std::string& url, const std::string& sql) {
-  PGconn* conn = PQconnectdb(url.c_str());
-  if (PQstatus(conn) != CONNECTION_OK) {
-    std::string msg = PQerrorMessage(conn);
-    PQfinish(conn);
-    return Status::Unavailable(msg);
-  }
-  PGresult* r = PQexec(conn, sql.c_str());
-  const ExecStatusType st = PQresultStatus(r);
-  Status s = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK
-                 ? Status::OK()
-                 : Status::IOError(PQresultErrorMessage(r));
-  PQclear(r);
-  PQfinish(conn);
-  return s;
+  SHOKO_ASSIGN_OR_RETURN(std::unique_ptr<platform::PgDb> db, platform::PgDb::Connect(url));
+  auto done = db->Query(sql);
+  return done.ok() ? Status::OK() : done.status();
 }
 
 // `url` with its database name replaced by `name`.
