@@ -1,11 +1,13 @@
-// Administration (design §5): bootstrap tokens, keys registered for offline
-// agents, revocation and retirement. Admin certificates only.
+// Administration (docs/wire-protocol.md): bootstrap tokens, keys registered
+// for offline agents, revocation and retirement. Admin certificates only.
 #ifndef SHOKO_STORE_ADMIN_SERVICE_H_
 #define SHOKO_STORE_ADMIN_SERVICE_H_
 
 #include <functional>
+#include <string_view>
 
 #include "shoko/v1/admin.grpc.pb.h"
+#include "store/authorization.h"
 #include "store/ledger.h"
 
 namespace shoko::store {
@@ -15,7 +17,7 @@ class AdminService final : public v1::Admin::Service {
   // With `require_identity` (TLS) only admins may call; over loopback
   // plaintext (development) anyone on the machine may.
   AdminService(Ledger* ledger, std::function<int64_t()> now_us, bool require_identity)
-      : ledger_(ledger), now_us_(std::move(now_us)), require_identity_(require_identity) {}
+      : ledger_(ledger), now_us_(std::move(now_us)), authorization_(require_identity) {}
 
   grpc::Status CreateEnrollmentToken(grpc::ServerContext* context,
                                      const v1::CreateEnrollmentTokenRequest* request,
@@ -28,14 +30,12 @@ class AdminService final : public v1::Admin::Service {
                            v1::AgentState* response) override;
 
  private:
-  // The admin's name, or a refusal.
-  grpc::Status Authorize(grpc::ServerContext* context, const char* what, std::string* admin) const;
-  grpc::Status SetState(grpc::ServerContext* context, const v1::AgentStateRequest* request,
-                        const char* state, v1::AgentState* response);
+  grpc::Status SetState(grpc::ServerContext* context, Rpc rpc, const v1::AgentStateRequest* request,
+                        std::string_view state, v1::AgentState* response);
 
   Ledger* ledger_;
   std::function<int64_t()> now_us_;
-  const bool require_identity_;
+  const Authorization authorization_;
 };
 
 }  // namespace shoko::store

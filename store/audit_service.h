@@ -3,9 +3,13 @@
 #define SHOKO_STORE_AUDIT_SERVICE_H_
 
 #include <functional>
+#include <map>
+#include <string>
+#include <vector>
 
 #include "controls/mapping.h"
 #include "shoko/v1/audit.grpc.pb.h"
+#include "store/authorization.h"
 #include "store/compliance.h"
 #include "store/ledger.h"
 
@@ -21,7 +25,7 @@ class AuditService final : public v1::AuditQuery::Service {
   AuditService(Ledger* ledger, bool require_identity, ComplianceContext reports,
                std::function<int64_t()> now)
       : ledger_(ledger),
-        require_identity_(require_identity),
+        authorization_(require_identity),
         reports_(reports),
         now_(std::move(now)) {}
 
@@ -31,11 +35,20 @@ class AuditService final : public v1::AuditQuery::Service {
                           v1::ComplianceReport* report) override;
 
  private:
-  // OK when the caller may read; PERMISSION_DENIED, logged, otherwise.
-  grpc::Status CheckReader(grpc::ServerContext* context, const char* call) const;
+  // The ledger's filter for `request`: its control found through the store's
+  // mapping. InvalidArgument for a malformed control ref or agent id.
+  Result<EvidenceFilter> FilterFor(const v1::ListEvidenceRequest& request) const;
+  // The latest evidence of each host whose agent_id starts with
+  // `agent_prefix`, by agent_id.
+  Result<std::map<std::string, HostEvidence>> LatestByHost(grpc::ServerContext* context,
+                                                           const std::string& agent_prefix);
+  // `by_agent` without retired hosts; those of `service` (any when empty)
+  // are counted in `retired`.
+  Result<std::vector<HostEvidence>> WithoutRetired(std::map<std::string, HostEvidence> by_agent,
+                                                   const std::string& service, int* retired);
 
   Ledger* ledger_;
-  const bool require_identity_;
+  const Authorization authorization_;
   const ComplianceContext reports_;
   const std::function<int64_t()> now_;
 };

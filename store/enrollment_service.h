@@ -1,5 +1,5 @@
-// Enrollment (design §5): an agent with a one-time bootstrap token registers
-// its evidence key and gets its TLS certificate; later it renews it.
+// Enrollment (docs/wire-protocol.md): an agent with a one-time bootstrap token
+// registers its evidence key and gets its TLS certificate; later it renews it.
 #ifndef SHOKO_STORE_ENROLLMENT_SERVICE_H_
 #define SHOKO_STORE_ENROLLMENT_SERVICE_H_
 
@@ -8,6 +8,7 @@
 
 #include "platform/x509.h"
 #include "shoko/v1/admin.grpc.pb.h"
+#include "store/authorization.h"
 #include "store/ledger.h"
 
 namespace shoko::store {
@@ -18,7 +19,11 @@ class EnrollmentService final : public v1::Enrollment::Service {
   // enrollment is switched off and says so.
   EnrollmentService(Ledger* ledger, std::optional<platform::CertificateAuthority> ca, int cert_days,
                     std::function<int64_t()> now_us)
-      : ledger_(ledger), ca_(std::move(ca)), cert_days_(cert_days), now_us_(std::move(now_us)) {}
+      : ledger_(ledger),
+        ca_(std::move(ca)),
+        cert_days_(cert_days),
+        now_us_(std::move(now_us)),
+        authorization_(/*require_identity=*/true) {}
 
   // No client certificate needed: the token and the proof of the evidence key
   // stand in for one.
@@ -36,6 +41,9 @@ class EnrollmentService final : public v1::Enrollment::Service {
   const std::optional<platform::CertificateAuthority> ca_;
   const int cert_days_;
   std::function<int64_t()> now_us_;
+  // A CA needs TLS, so every call here comes over TLS: renewal always needs
+  // the agent's certificate.
+  const Authorization authorization_;
 };
 
 }  // namespace shoko::store

@@ -1,13 +1,16 @@
-// EvidenceIngest: verifies and stores what agents upload (design §1, §5).
+// EvidenceIngest: verifies and stores what agents upload (docs/wire-protocol.md).
 #ifndef SHOKO_STORE_INGEST_SERVICE_H_
 #define SHOKO_STORE_INGEST_SERVICE_H_
 
 #include <atomic>
 #include <functional>
+#include <memory>
 
 #include "shoko/v1/ingest.grpc.pb.h"
+#include "store/authorization.h"
 #include "store/committer.h"
 #include "store/ledger.h"
+#include "store/upload_session.h"
 
 namespace shoko::store {
 
@@ -20,27 +23,22 @@ class IngestService final : public v1::EvidenceIngest::Service {
   // Beyond `max_streams` concurrent uploads the store answers
   // RESOURCE_EXHAUSTED, which agents treat as backpressure and retry later.
   IngestService(Ledger* ledger, std::function<int64_t()> now_us, bool require_identity = false,
-                int max_streams = 1024)
-      : ledger_(ledger),
-        now_us_(std::move(now_us)),
-        require_identity_(require_identity),
-        max_streams_(max_streams),
-        committer_(std::make_unique<Committer>(ledger)) {}
+                int max_streams = 1024);
 
   // Hello → HelloAck with the durable head; then for each envelope: verify the
-  // signature with the agent's key, parse, check the chain, commit, ack.
-  // Any refusal ends the stream with a status naming the seq and the reason.
+  // signature with the agent's key, parse, check the chain, commit, ack
+  // (store/upload_session.h). Any refusal ends the stream with a status
+  // naming the seq and the reason.
   grpc::Status Upload(
       grpc::ServerContext* context,
       grpc::ServerReaderWriter<v1::UploadResponse, v1::UploadRequest>* stream) override;
 
  private:
-  Ledger* ledger_;
-  std::function<int64_t()> now_us_;
-  const bool require_identity_;
+  const Authorization authorization_;
   const int max_streams_;
   std::atomic<int> streams_{0};
   std::unique_ptr<Committer> committer_;  // group commit across every stream
+  const UploadContext upload_;
 };
 
 }  // namespace shoko::store
