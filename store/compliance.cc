@@ -178,11 +178,297 @@ void HostEvidence::Add(const v1::Evidence& ev, int64_t received_at_us) {
   held.signed_controls.assign(ev.controls().begin(), ev.controls().end());
 }
 
+namespace {
+
+// The matrix for one request, built in named steps: the hosts in view, the
+// checks on each row, each host's cells, the rows, the alerts and warnings.
+class MatrixBuilder {
+ public:
+  MatrixBuilder(const v1::ComplianceRequest& request, const ComplianceContext& context,
+                const controls::CatalogFramework& fw, std::string sort)
+      : request_(request),
+        context_(context),
+        mapping_(*context.mapping),
+        fw_(fw),
+        framework_(fw.name),
+        sort_(std::move(sort)),
+        today_(platform::FormatUtcDate(context.now_us)) {
+    for (const controls::Soa& soa : *context.statements) statements_[soa.service()] = &soa;
+    for (size_t i = 0; i < fw.controls.size(); ++i) index_[fw.controls[i].Ref()] = i;
+    children_.resize(fw.controls.size());
+    for (size_t i = 0; i < fw.controls.size(); ++i) {
+      const controls::CatalogControl& k = fw.controls[i];
+      lineage_[k.Ref()] = Lineage(*context.catalog, k.Ref());
+      if (!k.parent.empty()) children_[index_.at(k.framework + ":" + k.parent)].push_back(i);
+    }
+  }
+
+  v1::ComplianceReport Build(const std::vector<HostEvidence>& all_hosts) {
+    report_.set_generated_at_us(context_.now_us);
+    report_.set_framework(framework_);
+    report_.set_catalog_version(context_.catalog->version());
+    report_.set_mapping_version(mapping_.version());
+    SelectHosts(all_hosts);
+    for (const auto& [check, refs] : mapping_.checks()) {
+      for (const std::string& r : refs) NoteCheck(r, check);
+    }
+    cells_.assign(hosts_.size(), std::vector<HostCell>(fw_.controls.size()));
+    for (size_t h = 0; h < hosts_.size(); ++h) AddHost(*hosts_[h], &cells_[h]);
+    std::vector<Cell> row_status(fw_.controls.size(), Cell::kNoEvidence);
+    for (size_t i : Rows(&row_status)) AddRow(i, row_status[i]);
+    AddAlerts();
+    AddWarnings();
+    return std::move(report_);
+  }
+
+ private:
+  // The hosts of the request's agent prefix and service, by hostname then agent id.
+  void SelectHosts(const std::vector<HostEvidence>& all_hosts) {
+    for (const HostEvidence& h : all_hosts) {
+      if (h.agent_id.rfind(request_.agent_id(), 0) != 0) continue;
+      auto service = h.labels.find("service");
+      if (!request_.service().empty() &&
+          (service == h.labels.end() || service->second != request_.service())) {
+        continue;
+      }
+      hosts_.push_back(&h);
+    }
+    std::sort(hosts_.begin(), hosts_.end(), [](const HostEvidence* a, const HostEvidence* b) {
+      return std::tie(a->hostname, a->agent_id) < std::tie(b->hostname, b->agent_id);
+    });
+  }
+
+  // `check` reports on `ref`: it shows on that row and the rows above it.
+  void NoteCheck(const std::string& ref, const std::string& check) {
+    auto it = lineage_.find(ref);
+    if (it == lineage_.end()) return;  // another framework, or not in the catalog
+    for (const std::string& up : it->second) row_checks_[up].insert(check);
+  }
+
+  // The store's mapping decides for the checks it names; records of checks
+  // it lacks map by the refs they were signed with.
+  std::vector<std::string> RefsOf(const std::string& check, const LatestVerdict& v) const {
+    return mapping_.checks().contains(check) ? mapping_.RefsFor(check) : v.signed_controls;
+  }
+
+  // The statement of the host's service, if it states this framework; a
+  // host without one is counted for the warnings.
+  const controls::Soa* StatementFor(const HostEvidence& host, v1::ComplianceHost* out) {
+    auto service = host.labels.find("service");
+    const std::string service_name = service == host.labels.end() ? "" : service->second;
+    auto st = statements_.find(service_name);
+    const controls::Soa* soa = st == statements_.end() ? nullptr : st->second;
+    // A statement declares one framework's controls; it says nothing of another's.
+    if (soa != nullptr && soa->framework() != framework_) {
+      other_framework_.insert(soa);
+      soa = nullptr;
+    }
+    if (soa != nullptr) {
+      out->set_statement(soa->source());
+    } else if (st == statements_.end()) {
+      ++without_statement_[service_name];
+    }
+    return soa;
+  }
+
+  void AddHost(const HostEvidence& host, std::vector<HostCell>* row) {
+    v1::ComplianceHost* out = report_.add_hosts();
+    out->set_agent_id(host.agent_id);
+    out->set_hostname(host.hostname);
+    if (auto s = host.labels.find("service"); s != host.labels.end()) out->set_service(s->second);
+    if (auto g = host.labels.find("group"); g != host.labels.end()) out->set_group(g->second);
+    if (auto e = host.labels.find("environment"); e != host.labels.end())
+      out->set_environment(e->second);
+    out->set_last_collected_at_us(host.last_collected_at_us);
+    const controls::Soa* soa = StatementFor(host, out);
+    const auto direct = DirectChecks(host);
+    // Children come after their parents in the catalog: fill from the end.
+    for (size_t i = fw_.controls.size(); i-- > 0;) {
+      auto d = direct.find(fw_.controls[i].Ref());
+      FillCell(host, soa, i, d == direct.end() ? nullptr : &d->second, row);
+    }
+  }
+
+  // The checks this host reports on each control of the framework, with
+  // their cell statuses.
+  std::map<std::string, std::vector<std::pair<std::string, Cell>>> DirectChecks(
+      const HostEvidence& host) {
+    std::map<std::string, std::vector<std::pair<std::string, Cell>>> direct;
+    for (const auto& [check, verdict] : host.checks) {
+      std::optional<Cell> c = OfVerdict(verdict, context_);
+      if (!c) continue;
+      for (const std::string& r : RefsOf(check, verdict)) {
+        if (!index_.contains(r)) continue;
+        direct[r].emplace_back(check, *c);
+        // Mapped checks are on their rows already; these map by signed refs.
+        if (!mapping_.checks().contains(check)) NoteCheck(r, check);
+      }
+    }
+    return direct;
+  }
+
+  // Control i's cell on one host: its own checks and its children's, then
+  // what the statement says of it.
+  void FillCell(const HostEvidence& host, const controls::Soa* soa, size_t i,
+                const std::vector<std::pair<std::string, Cell>>* direct,
+                std::vector<HostCell>* row) {
+    const std::string ref = fw_.controls[i].Ref();
+    HostCell& cell = (*row)[i];
+    for (const auto& [check, c] : direct ? *direct : std::vector<std::pair<std::string, Cell>>()) {
+      cell.evidence = Worse(cell.evidence, c);
+      if (Failing(c)) cell.failing.push_back(check);
+    }
+    cell.counted = cell.evidence;
+    for (size_t child : children_[i]) {
+      const HostCell& cc = (*row)[child];
+      cell.evidence = Worse(cell.evidence, cc.evidence);
+      if (Failing(cc.evidence)) {
+        cell.failing.insert(cell.failing.end(), cc.failing.begin(), cc.failing.end());
+      }
+      if (cc.rollup) cell.counted = Worse(cell.counted, *cc.rollup);
+    }
+    std::sort(cell.failing.begin(), cell.failing.end());
+    cell.failing.erase(std::unique(cell.failing.begin(), cell.failing.end()), cell.failing.end());
+    // What the parent sees: a declaration or exception of this very control
+    // takes it out of the roll-up, or (expired) fails it.
+    const Applied own = Apply(soa, lineage_[ref], host, today_, /*own_only=*/true);
+    cell.rollup = !own.status                 ? std::optional<Cell>(cell.counted)
+                  : own.status == Cell::kFail ? std::optional<Cell>(Cell::kFail)
+                                              : std::nullopt;
+    const Applied applied = Apply(soa, lineage_[ref], host, today_, /*own_only=*/false);
+    cell.status = applied.status.value_or(cell.counted);
+    cell.note = applied.note;
+    if (applied.expired != nullptr) expired_on_[applied.expired].push_back(host.agent_id);
+  }
+
+  // The rows the request selects, in its order, with each row's status over
+  // the fleet in `row_status`.
+  std::vector<size_t> Rows(std::vector<Cell>* row_status) const {
+    std::vector<size_t> rows;
+    for (const controls::CatalogControl* k :
+         controls::SelectControls(fw_, request_.importance(), request_.threat())) {
+      const size_t i = index_.at(k->Ref());
+      Cell worst = Cell::kNoEvidence;
+      int worst_rank = hosts_.empty() ? FleetRank(Cell::kNoEvidence) : 99;
+      for (const auto& host_cells : cells_) {
+        if (FleetRank(host_cells[i].status) < worst_rank) {
+          worst = host_cells[i].status;
+          worst_rank = FleetRank(worst);
+        }
+      }
+      (*row_status)[i] = worst;
+      if (!request_.status().empty() && Name(worst) != request_.status()) continue;
+      rows.push_back(i);
+    }
+    if (sort_ == "importance") {
+      std::stable_sort(rows.begin(), rows.end(), [&](size_t a, size_t b) {
+        return controls::ImportanceRank(fw_.controls[a].importance) <
+               controls::ImportanceRank(fw_.controls[b].importance);
+      });
+    } else if (sort_ == "status") {
+      std::stable_sort(rows.begin(), rows.end(), [&](size_t a, size_t b) {
+        return FleetRank((*row_status)[a]) < FleetRank((*row_status)[b]);
+      });
+    }
+    return rows;
+  }
+
+  void AddRow(size_t i, Cell status) {
+    const controls::CatalogControl& k = fw_.controls[i];
+    v1::ComplianceControl* c = report_.add_controls();
+    c->set_ref(k.Ref());
+    c->set_oscal_id(controls::OscalId(k.Ref()));
+    c->set_kind(k.kind);
+    c->set_parent(k.parent.empty() ? "" : k.framework + ":" + k.parent);
+    c->set_title_en(k.title_en);
+    c->set_title_ja(k.title_ja);
+    c->set_theme(k.theme);
+    c->set_importance(k.importance);
+    for (const std::string& t : k.threats) c->add_threats(t);
+    c->set_provisional(k.provisional || fw_.provisional);
+    for (const std::string& check : row_checks_[k.Ref()]) c->add_checks(check);
+    c->set_status(std::string(Name(status)));
+    for (size_t h = 0; h < hosts_.size(); ++h) {
+      const HostCell& cell = cells_[h][i];
+      v1::ComplianceCell* out = c->add_cells();
+      out->set_agent_id(hosts_[h]->agent_id);
+      out->set_status(std::string(Name(cell.status)));
+      out->set_evidence_status(std::string(Name(cell.evidence)));
+      for (const std::string& f : cell.failing) out->add_failing_checks(f);
+      out->set_note(cell.note);
+    }
+  }
+
+  // Every expired exception of the statements in view raises an alert, with
+  // the hosts it made fail.
+  void AddAlerts() {
+    std::set<const controls::Soa*> in_view;
+    for (const HostEvidence* h : hosts_) {
+      auto service = h->labels.find("service");
+      if (service == h->labels.end()) continue;
+      if (auto st = statements_.find(service->second); st != statements_.end())
+        in_view.insert(st->second);
+    }
+    if (auto st = statements_.find(request_.service());
+        !request_.service().empty() && st != statements_.end()) {
+      in_view.insert(st->second);
+    }
+    for (const controls::Soa* soa : in_view) {
+      for (const controls::SoaException& x : soa->exceptions()) {
+        if (!x.ExpiredBefore(today_)) continue;
+        v1::ComplianceAlert* alert = report_.add_alerts();
+        alert->set_kind("exception-expired");
+        alert->set_control(x.control);
+        std::vector<std::string> agents = expired_on_[&x];
+        std::sort(agents.begin(), agents.end());
+        agents.erase(std::unique(agents.begin(), agents.end()), agents.end());
+        for (const std::string& a : agents) alert->add_agent_ids(a);
+        alert->set_detail(soa->ExpiredNotice(x));
+      }
+    }
+  }
+
+  void AddWarnings() {
+    for (const controls::Soa* soa : other_framework_) {
+      report_.add_warnings(soa->source() + " states " + soa->framework() +
+                           " controls: not applied to this " + framework_ + " report");
+    }
+    for (const auto& [service, n] : without_statement_) {
+      report_.add_warnings((service.empty()
+                                ? std::string("no service label")
+                                : "no statement of applicability for service '" + service + "'") +
+                           " on " + std::to_string(n) + (n == 1 ? " host" : " hosts") +
+                           ": every control counts as implemented there");
+    }
+  }
+
+  const v1::ComplianceRequest& request_;
+  const ComplianceContext& context_;
+  const controls::Mapping& mapping_;
+  const controls::CatalogFramework& fw_;
+  const std::string framework_;
+  const std::string sort_;
+  const std::string today_;
+  std::map<std::string, const controls::Soa*> statements_;  // by service
+  std::map<std::string, size_t> index_;                     // control ref → index in fw_
+  std::vector<std::vector<size_t>> children_;               // by index
+  // Per control ref of the framework: the refs from it up through its parents.
+  std::map<std::string, std::vector<std::string>> lineage_;
+  std::map<std::string, std::set<std::string>> row_checks_;  // ref → checks at or below it
+  std::vector<const HostEvidence*> hosts_;
+  std::vector<std::vector<HostCell>> cells_;  // cells_[host][control index]
+  std::map<const controls::SoaException*, std::vector<std::string>> expired_on_;
+  std::map<std::string, int> without_statement_;  // service label → hosts
+  std::set<const controls::Soa*> other_framework_;
+  v1::ComplianceReport report_;
+};
+
+}  // namespace
+
 Result<v1::ComplianceReport> BuildCompliance(const v1::ComplianceRequest& request,
                                              const ComplianceContext& context,
                                              const std::vector<HostEvidence>& all_hosts) {
   const controls::Catalog& catalog = *context.catalog;
-  const controls::Mapping& mapping = *context.mapping;
   const std::string framework = request.framework().empty() ? "ismap" : request.framework();
   const controls::CatalogFramework* fw = catalog.Framework(framework);
   if (fw == nullptr) {
@@ -201,226 +487,7 @@ Result<v1::ComplianceReport> BuildCompliance(const v1::ComplianceRequest& reques
     for (std::string_view n : kCellNames) names += (names.empty() ? "" : ", ") + std::string(n);
     return Status::InvalidArgument("status: '" + request.status() + "' is not one of " + names);
   }
-  const std::string today = platform::FormatUtcDate(context.now_us);
-
-  std::map<std::string, const controls::Soa*> statements;
-  for (const controls::Soa& soa : *context.statements) statements[soa.service()] = &soa;
-
-  // The hosts, by hostname then agent id.
-  std::vector<const HostEvidence*> hosts;
-  for (const HostEvidence& h : all_hosts) {
-    if (h.agent_id.rfind(request.agent_id(), 0) != 0) continue;
-    auto service = h.labels.find("service");
-    if (!request.service().empty() &&
-        (service == h.labels.end() || service->second != request.service())) {
-      continue;
-    }
-    hosts.push_back(&h);
-  }
-  std::sort(hosts.begin(), hosts.end(), [](const HostEvidence* a, const HostEvidence* b) {
-    return std::tie(a->hostname, a->agent_id) < std::tie(b->hostname, b->agent_id);
-  });
-
-  v1::ComplianceReport report;
-  report.set_generated_at_us(context.now_us);
-  report.set_framework(framework);
-  report.set_catalog_version(catalog.version());
-  report.set_mapping_version(mapping.version());
-
-  // Per control ref of the framework: its lineage, and the checks the store's
-  // mapping puts on it (records of checks it lacks map by their signed refs).
-  std::map<std::string, std::vector<std::string>> lineage;
-  for (const controls::CatalogControl& k : fw->controls)
-    lineage[k.Ref()] = Lineage(catalog, k.Ref());
-  auto refs_of = [&](const std::string& check, const LatestVerdict& v) {
-    return mapping.checks().contains(check) ? mapping.RefsFor(check) : v.signed_controls;
-  };
-  std::map<std::string, std::set<std::string>> row_checks;  // ref → checks at or below it
-  auto note_check = [&](const std::string& ref, const std::string& check) {
-    auto it = lineage.find(ref);
-    if (it == lineage.end()) return;  // another framework, or not in the catalog
-    for (const std::string& up : it->second) row_checks[up].insert(check);
-  };
-  for (const auto& [check, refs] : mapping.checks()) {
-    for (const std::string& r : refs) note_check(r, check);
-  }
-
-  // cells[host][control index]
-  std::vector<std::vector<HostCell>> cells(hosts.size(),
-                                           std::vector<HostCell>(fw->controls.size()));
-  std::map<const controls::SoaException*, std::vector<std::string>> expired_on;
-  std::map<std::string, int> without_statement;  // service label → hosts
-  std::set<const controls::Soa*> other_framework;
-  std::map<std::string, size_t> index;
-  for (size_t i = 0; i < fw->controls.size(); ++i) index[fw->controls[i].Ref()] = i;
-  std::vector<std::vector<size_t>> children(fw->controls.size());
-  for (size_t i = 0; i < fw->controls.size(); ++i) {
-    const controls::CatalogControl& k = fw->controls[i];
-    if (!k.parent.empty()) children[index.at(k.framework + ":" + k.parent)].push_back(i);
-  }
-  for (size_t h = 0; h < hosts.size(); ++h) {
-    const HostEvidence& host = *hosts[h];
-    auto service = host.labels.find("service");
-    const std::string service_name = service == host.labels.end() ? "" : service->second;
-    auto st = statements.find(service_name);
-    const controls::Soa* soa = st == statements.end() ? nullptr : st->second;
-    // A statement declares one framework's controls; it says nothing of another's.
-    if (soa != nullptr && soa->framework() != framework) {
-      other_framework.insert(soa);
-      soa = nullptr;
-    }
-    auto* out_host = report.add_hosts();
-    out_host->set_agent_id(host.agent_id);
-    out_host->set_hostname(host.hostname);
-    if (service != host.labels.end()) out_host->set_service(service->second);
-    if (auto g = host.labels.find("group"); g != host.labels.end()) out_host->set_group(g->second);
-    if (auto e = host.labels.find("environment"); e != host.labels.end())
-      out_host->set_environment(e->second);
-    out_host->set_last_collected_at_us(host.last_collected_at_us);
-    if (soa != nullptr) {
-      out_host->set_statement(soa->source());
-    } else if (st == statements.end()) {
-      ++without_statement[service_name];
-    }
-
-    // The checks this host reports on each control of the framework.
-    std::map<std::string, std::vector<std::pair<std::string, Cell>>> direct;
-    for (const auto& [check, verdict] : host.checks) {
-      std::optional<Cell> c = OfVerdict(verdict, context);
-      if (!c) continue;
-      for (const std::string& r : refs_of(check, verdict)) {
-        if (!index.contains(r)) continue;
-        direct[r].emplace_back(check, *c);
-        // Mapped checks are on their rows already; these map by signed refs.
-        if (!mapping.checks().contains(check)) note_check(r, check);
-      }
-    }
-    // Children come after their parents in the catalog: fill from the end.
-    std::vector<HostCell>& row = cells[h];
-    for (size_t i = fw->controls.size(); i-- > 0;) {
-      const controls::CatalogControl& k = fw->controls[i];
-      const std::string ref = k.Ref();
-      HostCell& cell = row[i];
-      for (const auto& [check, c] : direct[ref]) {
-        cell.evidence = Worse(cell.evidence, c);
-        if (Failing(c)) cell.failing.push_back(check);
-      }
-      cell.counted = cell.evidence;
-      for (size_t child : children[i]) {
-        const HostCell& cc = row[child];
-        cell.evidence = Worse(cell.evidence, cc.evidence);
-        if (Failing(cc.evidence)) {
-          cell.failing.insert(cell.failing.end(), cc.failing.begin(), cc.failing.end());
-        }
-        if (cc.rollup) cell.counted = Worse(cell.counted, *cc.rollup);
-      }
-      std::sort(cell.failing.begin(), cell.failing.end());
-      cell.failing.erase(std::unique(cell.failing.begin(), cell.failing.end()), cell.failing.end());
-      // What the parent sees: a declaration or exception of this very control
-      // takes it out of the roll-up, or (expired) fails it.
-      const Applied own = Apply(soa, lineage[ref], host, today, /*own_only=*/true);
-      cell.rollup = !own.status                 ? std::optional<Cell>(cell.counted)
-                    : own.status == Cell::kFail ? std::optional<Cell>(Cell::kFail)
-                                                : std::nullopt;
-      const Applied applied = Apply(soa, lineage[ref], host, today, /*own_only=*/false);
-      cell.status = applied.status.value_or(cell.counted);
-      cell.note = applied.note;
-      if (applied.expired != nullptr) expired_on[applied.expired].push_back(host.agent_id);
-    }
-  }
-
-  // Rows, filtered and sorted.
-  std::vector<size_t> rows;
-  std::vector<Cell> row_status(fw->controls.size(), Cell::kNoEvidence);
-  for (const controls::CatalogControl* k :
-       controls::SelectControls(*fw, request.importance(), request.threat())) {
-    const size_t i = index.at(k->Ref());
-    Cell worst = Cell::kNoEvidence;
-    int worst_rank = hosts.empty() ? FleetRank(Cell::kNoEvidence) : 99;
-    for (const auto& host_cells : cells) {
-      if (FleetRank(host_cells[i].status) < worst_rank) {
-        worst = host_cells[i].status;
-        worst_rank = FleetRank(worst);
-      }
-    }
-    row_status[i] = worst;
-    if (!request.status().empty() && Name(worst) != request.status()) continue;
-    rows.push_back(i);
-  }
-  if (sort == "importance") {
-    std::stable_sort(rows.begin(), rows.end(), [&](size_t a, size_t b) {
-      return controls::ImportanceRank(fw->controls[a].importance) <
-             controls::ImportanceRank(fw->controls[b].importance);
-    });
-  } else if (sort == "status") {
-    std::stable_sort(rows.begin(), rows.end(), [&](size_t a, size_t b) {
-      return FleetRank(row_status[a]) < FleetRank(row_status[b]);
-    });
-  }
-  for (size_t i : rows) {
-    const controls::CatalogControl& k = fw->controls[i];
-    v1::ComplianceControl* c = report.add_controls();
-    c->set_ref(k.Ref());
-    c->set_oscal_id(controls::OscalId(k.Ref()));
-    c->set_kind(k.kind);
-    c->set_parent(k.parent.empty() ? "" : k.framework + ":" + k.parent);
-    c->set_title_en(k.title_en);
-    c->set_title_ja(k.title_ja);
-    c->set_theme(k.theme);
-    c->set_importance(k.importance);
-    for (const std::string& t : k.threats) c->add_threats(t);
-    c->set_provisional(k.provisional || fw->provisional);
-    for (const std::string& check : row_checks[k.Ref()]) c->add_checks(check);
-    c->set_status(std::string(Name(row_status[i])));
-    for (size_t h = 0; h < hosts.size(); ++h) {
-      const HostCell& cell = cells[h][i];
-      v1::ComplianceCell* out = c->add_cells();
-      out->set_agent_id(hosts[h]->agent_id);
-      out->set_status(std::string(Name(cell.status)));
-      out->set_evidence_status(std::string(Name(cell.evidence)));
-      for (const std::string& f : cell.failing) out->add_failing_checks(f);
-      out->set_note(cell.note);
-    }
-  }
-
-  // Every expired exception of the statements in view raises an alert, with
-  // the hosts it made fail.
-  std::set<const controls::Soa*> in_view;
-  for (const HostEvidence* h : hosts) {
-    auto service = h->labels.find("service");
-    if (service == h->labels.end()) continue;
-    if (auto st = statements.find(service->second); st != statements.end())
-      in_view.insert(st->second);
-  }
-  if (auto st = statements.find(request.service());
-      !request.service().empty() && st != statements.end()) {
-    in_view.insert(st->second);
-  }
-  for (const controls::Soa* soa : in_view) {
-    for (const controls::SoaException& x : soa->exceptions()) {
-      if (!x.ExpiredBefore(today)) continue;
-      v1::ComplianceAlert* alert = report.add_alerts();
-      alert->set_kind("exception-expired");
-      alert->set_control(x.control);
-      std::vector<std::string> agents = expired_on[&x];
-      std::sort(agents.begin(), agents.end());
-      agents.erase(std::unique(agents.begin(), agents.end()), agents.end());
-      for (const std::string& a : agents) alert->add_agent_ids(a);
-      alert->set_detail(soa->ExpiredNotice(x));
-    }
-  }
-  for (const controls::Soa* soa : other_framework) {
-    report.add_warnings(soa->source() + " states " + soa->framework() +
-                        " controls: not applied to this " + framework + " report");
-  }
-  for (const auto& [service, n] : without_statement) {
-    report.add_warnings((service.empty()
-                             ? std::string("no service label")
-                             : "no statement of applicability for service '" + service + "'") +
-                        " on " + std::to_string(n) + (n == 1 ? " host" : " hosts") +
-                        ": every control counts as implemented there");
-  }
-  return report;
+  return MatrixBuilder(request, context, *fw, sort).Build(all_hosts);
 }
 
 }  // namespace shoko::store

@@ -14,9 +14,8 @@ namespace {
 
 using testing::TempDir;
 
-std::string SoaExample() {
-  return std::string(SHOKO_FIXTURES_DIR) + "/../../packaging/soa.example.yaml";
-}
+// The shipped statement: one service, an exception that expires 2027-03-31.
+const std::string kSoaExample = testing::FixturePath("../../packaging/soa.example.yaml");
 
 TEST(ServeTest, FlagsGoOverTheConfigFile) {
   TempDir dir;
@@ -73,7 +72,7 @@ TEST(ServeTest, AnUnreachablePostgresIsUnavailable) {
 TEST(ServeTest, ReportsUseTheBuiltInsAndTheConfigsGrace) {
   StoreConfig config;
   config.stale_grace = std::chrono::seconds(60);
-  config.soa = {SoaExample()};
+  config.soa = {kSoaExample};
   auto reports = StoreReports::Load(config);
   ASSERT_TRUE(reports.ok()) << reports.status().ToString();
   const ComplianceContext context = (*reports)->Context();
@@ -95,7 +94,7 @@ TEST(ServeTest, ReportsRefuseAMappingOffTheCatalogAndTwoStatementsOfOneService) 
       << typo.ToString();
   EXPECT_EQ(ExitCodeFor(typo), kExitUsage);
   config.mapping.clear();
-  config.soa = {SoaExample(), SoaExample()};
+  config.soa = {kSoaExample, kSoaExample};
   Status twice = StoreReports::Load(config).status();
   EXPECT_EQ(twice.message().rfind("soa: ", 0), 0u) << twice.ToString();
   EXPECT_NE(twice.message().find("both state service 'Example Cloud Platform'"), std::string::npos)
@@ -104,7 +103,7 @@ TEST(ServeTest, ReportsRefuseAMappingOffTheCatalogAndTwoStatementsOfOneService) 
 
 TEST(ServeTest, AnExpiredExceptionIsAlertedOncePerRun) {
   StoreConfig config;
-  config.soa = {SoaExample()};
+  config.soa = {kSoaExample};
   auto reports = StoreReports::Load(config);
   ASSERT_TRUE(reports.ok()) << reports.status().ToString();
   ExpiredExceptionAlerts alerts(&(*reports)->statements());
