@@ -95,26 +95,30 @@ LedgerSql::LedgerSql(const SqlDialect& d) : begin(d.begin) {
       "WHERE $1 = '' OR agent_id = $1 ORDER BY detected_at_us, agent_id, first_seq";
   digest_at = "SELECT record_digest FROM evidence WHERE agent_id = $1 AND seq = $2";
   rotations = "SELECT envelope FROM evidence WHERE agent_id = $1 AND check_id = $2 ORDER BY seq";
-  // A page is chosen from evidence alone, in id order, and only then joined
-  // to its keys: with the join inside, PostgreSQL hashed and sorted every
-  // record after the page's start, for each page.
-  const std::string page =
-      "SELECT e.id, e.agent_id, e.seq, e.record_digest, e.envelope, e.received_at_us, "
-      "k.public_key FROM (SELECT id, agent_id, seq, record_digest, envelope, received_at_us, "
-      "key_id FROM evidence WHERE id > $1 AND ($2 = '' OR " +
-      starts_with("agent_id", "$2", "") + ") ";
-  const std::string page_end =
-      "ORDER BY id LIMIT $3) e "
-      "JOIN agent_keys k ON k.agent_id = e.agent_id AND k.key_id = e.key_id ORDER BY e.id";
-  list = page + page_end;
+  // A page of records with the key each was verified with: up to $3 records
+  // after id $1 that meet `where`.
+  auto page = [&](const std::string& where) {
+    const std::string columns =
+        "SELECT e.id, e.agent_id, e.seq, e.record_digest, e.envelope, e.received_at_us, "
+        "k.public_key FROM ";
+    const std::string keys =
+        " JOIN agent_keys k ON k.agent_id = e.agent_id AND k.key_id = e.key_id";
+    const std::string in_order = " WHERE e.id > $1 AND " + where + " ORDER BY e.id";
+    if (!d.limit_before_join) return columns + "evidence e" + keys + in_order + " LIMIT $3";
+    return columns + "(SELECT * FROM evidence e" + in_order + " LIMIT $3) e" + keys +
+           " ORDER BY e.id";
+  };
+  const std::string of_agents = "($2 = '' OR " + starts_with("e.agent_id", "$2", "") + ")";
+  list = page(of_agents);
   // $4 the control, $5 the checks the store's mapping puts under it, $6 every
   // check it maps; records of other checks match by the refs they carry.
-  list_by_control = page + "AND (check_id IN (SELECT value FROM " + json_strings("$5") +
-                    ") OR (check_id NOT IN (SELECT value FROM " + json_strings("$6") +
-                    ") AND id IN (SELECT evidence_id FROM evidence_controls "
-                    "WHERE control_ref = $4 OR " +
-                    starts_with("control_ref", "$4", ".") + " OR " +
-                    starts_with("control_ref", "$4", "(") + "))) " + page_end;
+  list_by_control =
+      page(of_agents + " AND (e.check_id IN (SELECT value FROM " + json_strings("$5") +
+           ") OR (e.check_id NOT IN (SELECT value FROM " + json_strings("$6") +
+           ") AND e.id IN (SELECT evidence_id FROM evidence_controls "
+           "WHERE control_ref = $4 OR " +
+           starts_with("control_ref", "$4", ".") + " OR " + starts_with("control_ref", "$4", "(") +
+           ")))");
 }
 
 // A JSON array of `items`.
@@ -495,9 +499,9 @@ class SqlLedger final : public Ledger {
 // case-sensitive as refs are, and its LIKE is not.
 // clang-format off
 const SqlDialect kSqliteDialect = {"BEGIN IMMEDIATE", "", "GLOB", "*",
-                                   "json_each(", ")", 256};
+                                   "json_each(", ")", false, 256};
 const SqlDialect kPostgresDialect = {"BEGIN", " FOR UPDATE", "LIKE", "%",
-                                     "jsonb_array_elements_text(", "::jsonb)", 1024};
+                                     "jsonb_array_elements_text(", "::jsonb)", true, 1024};
 // clang-format on
 
 std::unique_ptr<Ledger> NewSqlLedger(std::unique_ptr<platform::SqlDb> db,

@@ -33,6 +33,12 @@ struct SqlDialect {
   // column named `value`.
   std::string_view json_strings_open;
   std::string_view json_strings_close;
+  // Whether a page of records is chosen from the evidence table alone and
+  // only then joined to its keys. With the join at the page's own level,
+  // PostgreSQL hashed and sorted every record after the page's start, for
+  // each page; SQLite walks the records in id order either way, and a page
+  // in a subquery costs it a copy and a sort.
+  bool limit_before_join = false;
   // Records List reads per page, under the lock.
   int64_t page_size = 256;
 };
