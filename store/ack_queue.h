@@ -1,6 +1,6 @@
-// An upload's acks (docs/wire-protocol.md): records are verified on the
-// stream's thread and committed by the Committer together with other
-// streams'; their acks go out on a thread of their own, in order, as they
+// An upload's acks (docs/wire-protocol.md, "Records and acks"): records are
+// verified on the stream's thread and committed by the Committer together with
+// other streams'; their acks go out on a thread of their own, in order, as they
 // become durable, so that reading, verifying and committing overlap.
 #ifndef SHOKO_STORE_ACK_QUEUE_H_
 #define SHOKO_STORE_ACK_QUEUE_H_

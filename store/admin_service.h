@@ -1,5 +1,6 @@
-// Administration (docs/wire-protocol.md): bootstrap tokens, keys registered
-// for offline agents, revocation and retirement. Admin certificates only.
+// Administration (docs/wire-protocol.md, "Administration"): bootstrap tokens,
+// keys registered for offline agents, revocation and retirement. Admin
+// certificates only.
 #ifndef SHOKO_STORE_ADMIN_SERVICE_H_
 #define SHOKO_STORE_ADMIN_SERVICE_H_
 

@@ -1,6 +1,7 @@
-// Who may call what on the store (docs/wire-protocol.md): one table from a
-// client certificate's role to the RPCs it may call, and how far each grant
-// reaches. It is the only place the store names a role.
+// Who may call what on the store (docs/wire-protocol.md, "Roles and what each
+// may call"): one table from a client certificate's role to the RPCs it may
+// call, and how far each grant reaches. It is the only place the store names a
+// role.
 #ifndef SHOKO_STORE_AUTHORIZATION_H_
 #define SHOKO_STORE_AUTHORIZATION_H_
 

@@ -1,7 +1,8 @@
-// Group commit (design §1): appends from every upload stream go to one thread
-// that commits whatever has queued up in a single durable transaction, so that
-// an fsync is paid per batch, not per record. Appends commit in the order they
-// were submitted, so one stream's records keep their chain order.
+// Group commit (docs/ledger.md, "Group commit"): appends from every upload
+// stream go to one thread that commits whatever has queued up in a single
+// durable transaction, so that an fsync is paid per batch, not per record.
+// Appends commit in the order they were submitted, so one stream's records keep
+// their chain order.
 #ifndef SHOKO_STORE_COMMITTER_H_
 #define SHOKO_STORE_COMMITTER_H_
 

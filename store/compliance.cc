@@ -14,9 +14,10 @@
 namespace shoko::store {
 namespace {
 
-// A cell's status. The order is the host roll-up's (design §4: FAIL > ERROR >
-// stale > PASS; not_applicable and info do not count, so they only show when
-// nothing else does); the last three come from the statement.
+// A cell's status (docs/controls.md, "Cell statuses"). The order is the host
+// roll-up's: FAIL > ERROR > stale > PASS; not_applicable and info do not
+// count, so they only show when nothing else does. The last three come from
+// the statement.
 enum class Cell {
   kFail,
   kError,

@@ -1,7 +1,8 @@
-// The compliance matrix (design §4): per control of one framework, each
-// host's status rolled up from its latest verdicts through the store's mapping
-// and catalog, then the host's statement of applicability and exceptions
-// applied. A pure function of its inputs, so that tests state every rule.
+// The compliance matrix (docs/controls.md, "Compliance roll-up"): per control
+// of one framework, each host's status rolled up from its latest verdicts
+// through the store's mapping and catalog, then the host's statement of
+// applicability and exceptions applied. A pure function of its inputs, so that
+// tests state every rule.
 #ifndef SHOKO_STORE_COMPLIANCE_H_
 #define SHOKO_STORE_COMPLIANCE_H_
 

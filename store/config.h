@@ -21,12 +21,13 @@ struct StoreConfig {
   // The CA's key, which lets the store enroll agents and renew their
   // certificates (valid agent_cert_days). Without it, enrollment is off.
   std::string tls_ca_key;
-  // The store's control catalog and check → control mapping (design §4);
-  // empty: the built-in ones. Reports map through these, not through the
-  // refs records were signed with.
+  // The store's control catalog and check → control mapping (docs/controls.md,
+  // "Catalog" and "Mapping"); empty: the built-in ones. Reports map through
+  // these, not through the refs records were signed with.
   std::string catalog, mapping;
-  // Statements of applicability (design §4), one per cloud service: reports
-  // apply each to the hosts whose service label is its service name.
+  // Statements of applicability (docs/controls.md, "Statement of
+  // applicability"), one per cloud service: reports apply each to the hosts
+  // whose service label is its service name.
   std::vector<std::string> soa;
   // How long past its refresh_seconds a PASS still counts as current. An
   // agent records a check again at its first sweep after refresh_seconds,

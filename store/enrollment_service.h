@@ -1,5 +1,6 @@
-// Enrollment (docs/wire-protocol.md): an agent with a one-time bootstrap token
-// registers its evidence key and gets its TLS certificate; later it renews it.
+// Enrollment (docs/wire-protocol.md, "Enrollment and renewal"): an agent with a
+// one-time bootstrap token registers its evidence key and gets its TLS
+// certificate; later it renews it.
 #ifndef SHOKO_STORE_ENROLLMENT_SERVICE_H_
 #define SHOKO_STORE_ENROLLMENT_SERVICE_H_
 

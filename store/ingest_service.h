@@ -1,4 +1,5 @@
-// EvidenceIngest: verifies and stores what agents upload (docs/wire-protocol.md).
+// EvidenceIngest: verifies and stores what agents upload (docs/wire-protocol.md,
+// "The upload protocol").
 #ifndef SHOKO_STORE_INGEST_SERVICE_H_
 #define SHOKO_STORE_INGEST_SERVICE_H_
 

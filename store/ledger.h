@@ -1,6 +1,7 @@
-// The store's append-only evidence ledger (docs/ledger.md), behind one
-// interface so that SQLite (the default) and PostgreSQL (fleets) can both serve
-// it. Both are the one SqlLedger (store/sql_ledger.h) over their own database.
+// The store's append-only evidence ledger (docs/ledger.md, "One ledger, two
+// dialects"), behind one interface so that SQLite (the default) and
+// PostgreSQL (fleets) can both serve it. Both are the one SqlLedger
+// (store/sql_ledger.h) over their own database.
 //
 // Implementations are thread-safe.
 #ifndef SHOKO_STORE_LEDGER_H_
@@ -28,7 +29,8 @@ inline constexpr std::string_view kAgentRevoked = "revoked";
 inline constexpr std::string_view kAgentRetired = "retired";
 
 // One of an agent's evidence keys and the seqs it may sign (a rotation record
-// hands the chain to the next key: docs/evidence-format.md).
+// hands the chain to the next key: docs/evidence-format.md, "Key rotation
+// records").
 struct AgentKey {
   std::string key_id;
   std::string public_key;  // raw 32-byte Ed25519
@@ -96,9 +98,9 @@ struct EvidenceFilter {
   std::string agent_id;     // empty: any; else an agent_id or a prefix of one
   uint32_t limit = 0;       // 0: no limit
   // With control_ref, the store's own mapping (reports re-map history:
-  // docs/controls.md): records of these check_ids match (a JSON array of strings);
-  // records of checks the mapping has (`mapped_checks`) match only that way;
-  // the others by the refs they carry.
+  // docs/controls.md, "Mapping"): records of these check_ids match (a JSON
+  // array of strings); records of checks the mapping has (`mapped_checks`)
+  // match only that way; the others by the refs they carry.
   std::string checks_under = "[]";
   std::string mapped_checks = "[]";
 };

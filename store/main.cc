@@ -1,5 +1,5 @@
-// shoko-store: the central audit store (docs/architecture.md). This file only
-// wires flags to commands; `serve` is store/serve.h.
+// shoko-store: the central audit store (docs/architecture.md, "store/"). This
+// file only wires flags to commands; `serve` is store/serve.h.
 #include <CLI/CLI.hpp>
 #include <exception>
 #include <sstream>

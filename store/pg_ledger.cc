@@ -71,7 +71,7 @@ CREATE TABLE enrollment_tokens (
   used_at_us    BIGINT,
   used_by       TEXT
 );
--- Normal operation never changes or removes evidence (docs/ledger.md).
+-- Normal operation never changes or removes evidence (docs/ledger.md, "Append-only enforcement").
 CREATE FUNCTION shoko_evidence_append_only() RETURNS trigger LANGUAGE plpgsql AS
   $$ BEGIN RAISE EXCEPTION 'evidence is append-only'; END $$;
 CREATE TRIGGER evidence_append_only BEFORE UPDATE OR DELETE ON evidence

@@ -1,7 +1,8 @@
-// What the store's reports are built from (docs/controls.md): its control
-// catalog, its check → control mapping and its statements of applicability,
-// loaded and checked against each other at start; and the alerts for
-// exceptions of those statements that expire while the store runs.
+// What the store's reports are built from (docs/controls.md, "Compliance
+// roll-up"): its control catalog, its check → control mapping and its
+// statements of applicability, loaded and checked against each other at start;
+// and the alerts for exceptions of those statements that expire while the store
+// runs.
 #ifndef SHOKO_STORE_REPORTS_H_
 #define SHOKO_STORE_REPORTS_H_
 

@@ -1,5 +1,5 @@
-// `shoko-store serve` (docs/interfaces.md): the steps that turn its flags
-// into a running store, each testable without starting a process.
+// `shoko-store serve` (docs/interfaces.md, "shoko-store"): the steps that turn
+// its flags into a running store, each testable without starting a process.
 #ifndef SHOKO_STORE_SERVE_H_
 #define SHOKO_STORE_SERVE_H_
 

@@ -1,9 +1,10 @@
-// The ledger's rules, written once over SQL (docs/ledger.md): registration and
-// enrollment refusals, the append plan (key windows, gaps, key hand-overs),
-// group commit with a record-by-record retry, paging, incidents. SQLite and
-// PostgreSQL differ only beneath it: in the few phrases of their SqlDialect,
-// their schema migrations (store/sqlite_ledger.cc, store/pg_ledger.cc), and
-// their connections (platform/sqlite_db.h, platform/pg_db.h).
+// The ledger's rules, written once over SQL (docs/ledger.md, "One ledger, two
+// dialects"): registration and enrollment refusals, the append plan (key
+// windows, gaps, key hand-overs), group commit with a record-by-record retry,
+// paging, incidents. SQLite and PostgreSQL differ only beneath it: in the few
+// phrases of their SqlDialect, their schema migrations (store/sqlite_ledger.cc,
+// store/pg_ledger.cc), and their connections (platform/sqlite_db.h,
+// platform/pg_db.h).
 #ifndef SHOKO_STORE_SQL_LEDGER_H_
 #define SHOKO_STORE_SQL_LEDGER_H_
 

@@ -34,7 +34,7 @@ CREATE TABLE evidence_controls (
   evidence_id INTEGER NOT NULL REFERENCES evidence (id),
   PRIMARY KEY (control_ref, evidence_id)
 ) WITHOUT ROWID;
--- Normal operation never changes or removes evidence (docs/ledger.md).
+-- Normal operation never changes or removes evidence (docs/ledger.md, "Append-only enforcement").
 CREATE TRIGGER evidence_append_only_update BEFORE UPDATE ON evidence
   BEGIN SELECT RAISE(ABORT, 'evidence is append-only'); END;
 CREATE TRIGGER evidence_append_only_delete BEFORE DELETE ON evidence

@@ -103,8 +103,9 @@ grpc::Status UploadSession::AdmitAgent() {
 
 grpc::Status UploadSession::RegisterAgent(std::optional<AgentEntry>* agent) {
   // A new agent is registered on first contact only from its first key, whose
-  // key_id is by definition its agent_id (docs/evidence-format.md); with TLS
-  // only on its own certificate, never by an importer.
+  // key_id is by definition its agent_id (docs/evidence-format.md, "Identity:
+  // key_id and agent_id"); with TLS only on its own certificate, never by an
+  // importer.
   if (caller_.reach == Reach::kKnownAgents) {
     return Refuse(grpc::StatusCode::PERMISSION_DENIED,
                   "unknown agent: an importer may send only agents the store already knows");

@@ -1,9 +1,9 @@
-// One upload stream (docs/wire-protocol.md, the upload protocol), as named
-// steps in the order they run: the Hello is checked, the caller authorized,
-// the agent admitted (registered on first contact), the durable head sent
-// back; then each envelope is verified, placed against the chain, and
-// committed, acked again or refused. Any refusal ends the stream with a
-// status naming the seq and the reason, logged with who and why.
+// One upload stream (docs/wire-protocol.md, "The upload protocol"), as named
+// steps in the order they run: the Hello is checked, the caller authorized, the
+// agent admitted (registered on first contact), the durable head sent back;
+// then each envelope is verified, placed against the chain, and committed,
+// acked again or refused. Any refusal ends the stream with a status naming the
+// seq and the reason, logged with who and why.
 #ifndef SHOKO_STORE_UPLOAD_SESSION_H_
 #define SHOKO_STORE_UPLOAD_SESSION_H_
 

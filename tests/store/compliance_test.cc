@@ -1,7 +1,8 @@
-// The compliance matrix: the roll-up of design §4 (worst latest verdict of a
-// control's checks and its child controls; FAIL > ERROR > stale > PASS; not
-// applicable and info do not count), the store's mapping over signed refs,
-// and the statement of applicability and exceptions applied per host.
+// The compliance matrix: the roll-up of docs/controls.md, "Compliance roll-up"
+// (worst latest verdict of a control's checks and its child controls; FAIL >
+// ERROR > stale > PASS; not applicable and info do not count), the store's
+// mapping over signed refs, and the statement of applicability and exceptions
+// applied per host.
 #include "store/compliance.h"
 
 #include <gtest/gtest.h>

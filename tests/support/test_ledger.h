@@ -1,6 +1,7 @@
-// Store tests run against both ledger backends (design §1): SQLite in a
-// temporary directory, and PostgreSQL in a fresh database of the cluster that
-// the test command starts ($SHOKO_TEST_PG_URL), dropped afterwards.
+// Store tests run against both ledger backends (docs/ledger.md, "One ledger,
+// two dialects"): SQLite in a temporary directory, and PostgreSQL in a fresh
+// database of the cluster that the test command starts ($SHOKO_TEST_PG_URL),
+// dropped afterwards.
 #ifndef SHOKO_TESTS_SUPPORT_TEST_LEDGER_H_
 #define SHOKO_TESTS_SUPPORT_TEST_LEDGER_H_
 
