@@ -125,7 +125,19 @@ Status PgDb::Error(std::string_view what, const PGresult* result) const {
 }
 
 void PgDb::ReconnectIfLost() {
-  if (PQstatus(conn_) == CONNECTION_BAD) PQreset(conn_);
+  if (PQstatus(conn_) != CONNECTION_BAD) return;
+  PQreset(conn_);
+  prepared_.clear();  // a new session holds none of them
+}
+
+Result<const std::string*> PgDb::Prepared(std::string_view sql) {
+  auto it = prepared_.find(sql);
+  if (it != prepared_.end()) return &it->second;
+  const std::string name = "shoko_" + std::to_string(prepared_.size() + 1);
+  const std::string text(sql);
+  PgResultPtr r(PQprepare(conn_, name.c_str(), text.c_str(), 0, nullptr));
+  if (!Succeeded(r.get())) return Error(sql.substr(0, 40), r.get());
+  return &prepared_.emplace(text, name).first->second;
 }
 
 Status PgDb::Exec(std::string_view sql) {
@@ -137,23 +149,29 @@ Status PgDb::Exec(std::string_view sql) {
 
 Result<SqlRows> PgDb::Query(std::string_view sql, const std::vector<SqlParam>& params) {
   ReconnectIfLost();
-  const std::string text(sql);
+  SHOKO_ASSIGN_OR_RETURN(const std::string* name, Prepared(sql));
   const PgParams p(params);
-  PgResultPtr r(PQexecParams(conn_, text.c_str(), p.size(), nullptr, p.values(), p.lengths(),
-                             p.formats(), /*resultFormat=binary*/ 1));
+  PgResultPtr r(PQexecPrepared(conn_, name->c_str(), p.size(), p.values(), p.lengths(), p.formats(),
+                               /*resultFormat=binary*/ 1));
   if (!Succeeded(r.get())) return Error(sql.substr(0, 40), r.get());
   return ReadRows(r.get());
 }
 
 Status PgDb::RunAll(const std::vector<SqlStatement>& statements) {
   ReconnectIfLost();
+  // Statements new to this connection are prepared first, one round trip each.
+  std::vector<const std::string*> names;
+  for (const SqlStatement& s : statements) {
+    SHOKO_ASSIGN_OR_RETURN(const std::string* name, Prepared(s.sql));
+    names.push_back(name);
+  }
   if (PQenterPipelineMode(conn_) != 1) return Error("pipeline", nullptr);
   Status status;
   size_t sent = 0;
   for (const SqlStatement& s : statements) {
     const PgParams p(s.params);
-    if (PQsendQueryParams(conn_, s.sql.c_str(), p.size(), nullptr, p.values(), p.lengths(),
-                          p.formats(), 1) != 1) {
+    if (PQsendQueryPrepared(conn_, names[sent]->c_str(), p.size(), p.values(), p.lengths(),
+                            p.formats(), 1) != 1) {
       status = Error("pipeline send", nullptr);
       break;
     }

@@ -5,7 +5,9 @@
 #ifndef SHOKO_PLATFORM_PG_DB_H_
 #define SHOKO_PLATFORM_PG_DB_H_
 
+#include <functional>
 #include <initializer_list>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -52,9 +54,14 @@ class PgDb final : public SqlDb {
   // is lost, InvalidArgument for a broken constraint, IOError otherwise.
   Status Error(std::string_view what, const pg_result* result) const;
   void ReconnectIfLost();
+  // The name `sql` is prepared under on this connection, preparing it the
+  // first time: the server parses and plans each statement text once.
+  Result<const std::string*> Prepared(std::string_view sql);
 
   pg_conn* conn_;
   const std::string where_;
+  // By statement text; forgotten when the connection is re-opened.
+  std::map<std::string, std::string, std::less<>> prepared_;
 };
 
 }  // namespace shoko::platform

@@ -28,9 +28,11 @@ struct SqlParam {
   static SqlParam Bytes(std::string v) { return {Kind::kBytes, 0, std::move(v)}; }
 };
 
-// One statement with its parameters.
+// One statement with its parameters. The text is not copied: it must outlive
+// the call that runs it (statement texts are constants, or held by the
+// caller for as long as it runs them).
 struct SqlStatement {
-  std::string sql;
+  std::string_view sql;
   std::vector<SqlParam> params;
 };
 

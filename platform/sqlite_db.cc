@@ -111,12 +111,14 @@ Result<SqliteStatement> SqliteDb::Prepare(std::string_view sql) {
   return SqliteStatement(this, stmt);
 }
 
-Result<SqliteDb::Cached> SqliteDb::PrepareCached(const std::string& sql) {
+Result<SqliteDb::Cached> SqliteDb::PrepareCached(std::string_view sql) {
   auto it = cached_.find(sql);
   if (it == cached_.end()) {
     auto stmt = Prepare(sql);
     if (!stmt.ok()) return stmt.status();
-    it = cached_.emplace(sql, std::make_unique<SqliteStatement>(std::move(stmt).value())).first;
+    it = cached_
+             .emplace(std::string(sql), std::make_unique<SqliteStatement>(std::move(stmt).value()))
+             .first;
   }
   it->second->Reset();
   return Cached(it->second.get());
@@ -132,8 +134,9 @@ Status BindByName(sqlite3_stmt* stmt, const std::vector<SqlParam>& params) {
                             std::to_string(sqlite3_bind_parameter_count(stmt)) +
                             " parameters, given " + std::to_string(params.size()));
   }
+  static const char* const kNames[] = {"$1", "$2", "$3", "$4", "$5", "$6", "$7", "$8", "$9", "$10"};
   for (size_t i = 0; i < params.size(); ++i) {
-    const std::string name = "$" + std::to_string(i + 1);
+    const std::string name = i < std::size(kNames) ? kNames[i] : "$" + std::to_string(i + 1);
     const int index = sqlite3_bind_parameter_index(stmt, name.c_str());
     if (index == 0) return Status::Internal("statement has no parameter " + name);
     const SqlParam& p = params[i];
@@ -173,7 +176,7 @@ void ReadRow(sqlite3_stmt* stmt, SqlRows* rows) {
 }  // namespace
 
 Result<SqlRows> SqliteDb::Query(std::string_view sql, const std::vector<SqlParam>& params) {
-  auto stmt = PrepareCached(std::string(sql));
+  auto stmt = PrepareCached(sql);
   if (!stmt.ok()) return stmt.status();
   sqlite3_stmt* raw = (*stmt)->stmt_;
   SHOKO_RETURN_IF_ERROR(BindByName(raw, params).WithContext(path_));

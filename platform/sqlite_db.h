@@ -6,6 +6,7 @@
 #define SHOKO_PLATFORM_SQLITE_DB_H_
 
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <map>
 #include <memory>
@@ -91,7 +92,7 @@ class SqliteDb final : public SqlDb {
    private:
     SqliteStatement* s_;
   };
-  Result<Cached> PrepareCached(const std::string& sql);
+  Result<Cached> PrepareCached(std::string_view sql);
   // PRAGMA user_version, the schema version of shoko's migrations.
   Result<int64_t> UserVersion();
   // Brings the schema to version migrations.size(): migrations[i] takes it
@@ -107,7 +108,7 @@ class SqliteDb final : public SqlDb {
   SqliteDb(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
   sqlite3* db_;
   std::string path_;
-  std::map<std::string, std::unique_ptr<SqliteStatement>> cached_;
+  std::map<std::string, std::unique_ptr<SqliteStatement>, std::less<>> cached_;
 };
 
 // BEGIN IMMEDIATE … COMMIT; rolls back when destroyed uncommitted.

@@ -153,7 +153,7 @@ class Transaction {
   }
   // Runs `writes`, then commits: one round trip where the database can.
   Status CommitAfter(std::vector<SqlStatement> writes) {
-    writes.push_back({std::string(kCommit), {}});
+    writes.push_back({kCommit, {}});
     SHOKO_RETURN_IF_ERROR(db_->RunAll(writes));
     open_ = false;
     return Status::OK();
