@@ -6,6 +6,7 @@
 #include <ostream>
 #include <string>
 
+#include "cli/command.h"
 #include "cli/store_client.h"
 
 namespace shoko::cli {
@@ -26,6 +27,11 @@ struct AgentAction {
   std::string reason;
 };
 int RunAgentAction(const AgentAction& request, std::ostream& out, std::ostream& err);
+
+// `shokoctl enroll create`.
+void AddEnrollCommands(CLI::App& app, Commands& commands);
+// `shokoctl agent register|revoke|retire`.
+void AddAgentCommands(CLI::App& app, Commands& commands);
 
 }  // namespace shoko::cli
 

@@ -6,6 +6,8 @@
 #include <ostream>
 #include <string>
 
+#include "cli/command.h"
+
 namespace shoko::cli {
 
 struct CatalogImportRequest {
@@ -31,8 +33,12 @@ struct CatalogImportRequest {
 
 // Writes the YAML to `out` (or the request's file), which is parsed back as a
 // catalog or mapping before it is written. Returns 0, 1 when the table has
-// problems (each "FILE:LINE: what" on `err`), 2 for usage errors.
+// problems ("FILE:LINE: what" on `err`), else ExitCodeFor the failure (2 for
+// usage errors, 4 when what was made does not load).
 int RunCatalogImport(const CatalogImportRequest& request, std::ostream& out, std::ostream& err);
+
+// `shokoctl catalog import`.
+void AddCatalogCommands(CLI::App& app, Commands& commands);
 
 }  // namespace shoko::cli
 

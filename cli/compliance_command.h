@@ -6,6 +6,7 @@
 #include <ostream>
 #include <string>
 
+#include "cli/command.h"
 #include "cli/store_client.h"
 
 namespace shoko::cli {
@@ -23,8 +24,12 @@ struct ComplianceQuery {
 
 // Prints the matrix; alerts (an expired exception) and warnings also go to
 // `err`. Returns 0 whatever the controls' status (a report that shows
-// failures succeeded), 2 usage, 3 store unreachable, 4 internal error.
+// failures succeeded), else ExitCodeFor the failure (2 usage or refused
+// credentials, 3 store unreachable or not answering in time).
 int RunCompliance(const ComplianceQuery& query, std::ostream& out, std::ostream& err);
+
+// `shokoctl compliance`.
+void AddComplianceCommand(CLI::App& app, Commands& commands);
 
 }  // namespace shoko::cli
 

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/command.h"
 #include "platform/status.h"
 #include "platform/x509.h"
 
@@ -28,6 +29,9 @@ struct PkiIssue {
 int RunPkiInit(const PkiInit& request, std::ostream& out, std::ostream& err);
 // Writes DIR/NAME.crt and DIR/NAME.key (0600), issued by DIR/ca.*.
 int RunPkiIssue(const PkiIssue& request, std::ostream& out, std::ostream& err);
+
+// `shokoctl pki init` and `shokoctl pki issue`.
+void AddPkiCommands(CLI::App& app, Commands& commands);
 
 }  // namespace shoko::cli
 

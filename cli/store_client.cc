@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdlib>
 
+#include "platform/grpc_status.h"
 #include "platform/grpc_tls.h"
 #include "platform/net_address.h"
 #include "platform/yaml_doc.h"
@@ -75,28 +76,14 @@ Result<std::shared_ptr<grpc::Channel>> Connect(const StoreFlags& flags, std::str
 
 }  // namespace
 
-std::shared_ptr<grpc::Channel> ConnectToStore(const StoreFlags& flags, std::string* address,
-                                              std::ostream& err) {
-  auto channel = Connect(flags, address);
-  if (channel.ok()) return *channel;
-  err << "shokoctl: " << channel.status().message() << "\n";
-  return nullptr;
+Result<StoreChannel> ConnectToStore(const StoreFlags& flags) {
+  StoreChannel store;
+  SHOKO_ASSIGN_OR_RETURN(store.channel, Connect(flags, &store.address));
+  return store;
 }
 
-int StoreCallFailed(const grpc::Status& status, const std::string& address, std::ostream& err) {
-  err << "shokoctl: store " << address << ": " << status.error_message() << "\n";
-  switch (status.error_code()) {
-    case grpc::StatusCode::UNAVAILABLE:
-    case grpc::StatusCode::DEADLINE_EXCEEDED:
-      return 3;
-    case grpc::StatusCode::PERMISSION_DENIED:
-    case grpc::StatusCode::UNAUTHENTICATED:
-    case grpc::StatusCode::INVALID_ARGUMENT:
-    case grpc::StatusCode::NOT_FOUND:
-      return 2;
-    default:
-      return 4;
-  }
+Status StoreChannel::CallFailed(const grpc::Status& status) const {
+  return platform::FromGrpc(status, "store " + address);
 }
 
 }  // namespace shoko::cli

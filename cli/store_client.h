@@ -9,7 +9,6 @@
 #include <grpcpp/grpcpp.h>
 
 #include <memory>
-#include <ostream>
 #include <string>
 
 #include "platform/status.h"
@@ -28,16 +27,19 @@ struct StoreFlags {
 // Adds --store, --ca, --cert and --key to `command`.
 void AddStoreFlags(CLI::App* command, StoreFlags* flags);
 
-// A channel to the store (its address in `address`), or null after saying on
-// `err` what is missing or malformed and where it came from: a usage error,
-// exit 2.
-std::shared_ptr<grpc::Channel> ConnectToStore(const StoreFlags& flags, std::string* address,
-                                              std::ostream& err);
+// A channel to the store, and the address it was found at.
+struct StoreChannel {
+  std::shared_ptr<grpc::Channel> channel;
+  std::string address;
 
-// Says why a call to the store at `address` failed, on `err`, and returns the
-// exit code (design §7): 3 unreachable, 2 refused credentials or a bad
-// argument, 4 anything else.
-int StoreCallFailed(const grpc::Status& status, const std::string& address, std::ostream& err);
+  // A failed call as a Status naming the store: "store ADDRESS: what it
+  // said", through the one gRPC mapping (platform::FromGrpc).
+  Status CallFailed(const grpc::Status& status) const;
+};
+
+// The store `flags` (or the environment, or the config file) name; errors say
+// what is missing or malformed and where it came from.
+Result<StoreChannel> ConnectToStore(const StoreFlags& flags);
 
 }  // namespace shoko::cli
 
