@@ -93,8 +93,8 @@ void AddEnrollCommands(CLI::App& app, Commands& commands) {
       app.add_subcommand("enroll", "Bootstrap tokens for agent enrollment (admins).");
   enroll->require_subcommand(1);
   CLI::App* create =
-      enroll->add_subcommand("create", "Print a one-time token for `shoko-agent enroll --token`.");
-  AddStoreFlags(create, &request->connection);
+      AddStoreCommand(*enroll, "create", "Print a one-time token for `shoko-agent enroll --token`.",
+                      &request->connection);
   create->add_option("--ttl", request->ttl, "How long the token is valid (default 1h).")
       ->type_name("DURATION");
   create->add_option("--note", request->note, "What the token is for (logged).")->type_name("TEXT");
@@ -107,18 +107,20 @@ void AddAgentCommands(CLI::App& app, Commands& commands) {
   auto request = std::make_shared<AgentAction>();
   CLI::App* agent = app.add_subcommand("agent", "Register, revoke or retire agents (admins).");
   agent->require_subcommand(1);
-  CLI::App* reg = agent->add_subcommand(
-      "register", "Register the key of an agent that collects offline, for `shokoctl import`.");
-  AddStoreFlags(reg, &request->connection);
+  CLI::App* reg =
+      AddStoreCommand(*agent, "register",
+                      "Register the key of an agent that collects offline, for `shokoctl import`.",
+                      &request->connection);
   reg->add_option("--pub", request->pub_file, "The agent's first public key (PEM).")
       ->required()
       ->type_name("FILE");
-  CLI::App* revoke = agent->add_subcommand(
-      "revoke", "Refuse the agent's uploads and renewals from its next stream on.");
+  CLI::App* revoke = AddStoreCommand(
+      *agent, "revoke", "Refuse the agent's uploads and renewals from its next stream on.",
+      &request->connection);
   CLI::App* retire =
-      agent->add_subcommand("retire", "A decommissioned host: keep its evidence, accept no more.");
+      AddStoreCommand(*agent, "retire", "A decommissioned host: keep its evidence, accept no more.",
+                      &request->connection);
   for (CLI::App* c : {revoke, retire}) {
-    AddStoreFlags(c, &request->connection);
     c->add_option("agent_id", request->agent_id, "The agent's id.")
         ->required()
         ->type_name("AGENT_ID");

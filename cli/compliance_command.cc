@@ -213,11 +213,11 @@ int RunCompliance(const ComplianceQuery& query, std::ostream& out, std::ostream&
 
 void AddComplianceCommand(CLI::App& app, Commands& commands) {
   auto query = std::make_shared<ComplianceQuery>();
-  CLI::App* compliance = app.add_subcommand(
-      "compliance",
+  CLI::App* compliance = AddStoreCommand(
+      app, "compliance",
       "The compliance matrix: per control, each host's status from its latest evidence, with "
-      "the statements of applicability and exceptions applied.");
-  AddStoreFlags(compliance, &query->connection);
+      "the statements of applicability and exceptions applied.",
+      &query->connection);
   compliance
       ->add_option("--framework", query->framework,
                    "ismap (default), ismap-legacy, iso27002, nist80053r5, or one of the store "

@@ -213,9 +213,9 @@ int RunEvidence(const EvidenceQuery& query, std::ostream& out, std::ostream& err
 
 void AddEvidenceCommand(CLI::App& app, Commands& commands) {
   auto query = std::make_shared<EvidenceQuery>();
-  CLI::App* evidence = app.add_subcommand(
-      "evidence", "List stored evidence records, verifying each signature locally.");
-  AddStoreFlags(evidence, &query->connection);
+  CLI::App* evidence = AddStoreCommand(
+      app, "evidence", "List stored evidence records, verifying each signature locally.",
+      &query->connection);
   evidence
       ->add_option("--control", query->control,
                    "Only records mapped to this control ref or one below it (e.g. ismap:8.2).")

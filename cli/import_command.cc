@@ -137,9 +137,10 @@ int RunImport(const ImportRequest& request, std::ostream& out, std::ostream& err
 
 void AddImportCommand(CLI::App& app, Commands& commands) {
   auto request = std::make_shared<ImportRequest>();
-  CLI::App* import = app.add_subcommand(
-      "import", "Send files collected offline to a store, which verifies them like a live upload.");
-  AddStoreFlags(import, &request->connection);
+  CLI::App* import = AddStoreCommand(
+      app, "import",
+      "Send files collected offline to a store, which verifies them like a live upload.",
+      &request->connection);
   import
       ->add_option("--agent-key", request->key_files,
                    "An agent's first public key (PEM); repeatable (default: each agent's declared "

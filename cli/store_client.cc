@@ -10,7 +10,9 @@
 
 namespace shoko::cli {
 
-void AddStoreFlags(CLI::App* command, StoreFlags* flags) {
+CLI::App* AddStoreCommand(CLI::App& parent, const std::string& name, const std::string& description,
+                          StoreFlags* flags) {
+  CLI::App* command = parent.add_subcommand(name, description);
   command
       ->add_option("--store", flags->store,
                    "Store HOST:PORT (default: $SHOKO_STORE, then ~/.config/shoko/shokoctl.yaml).")
@@ -18,6 +20,7 @@ void AddStoreFlags(CLI::App* command, StoreFlags* flags) {
   command->add_option("--ca", flags->ca, "The deployment CA certificate (PEM).")->type_name("FILE");
   command->add_option("--cert", flags->cert, "Your certificate (PEM).")->type_name("FILE");
   command->add_option("--key", flags->key, "Your private key (PEM).")->type_name("FILE");
+  return command;
 }
 
 namespace {

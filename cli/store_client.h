@@ -24,8 +24,10 @@ struct StoreFlags {
   std::string store;
   std::string ca, cert, key;
 };
-// Adds --store, --ca, --cert and --key to `command`.
-void AddStoreFlags(CLI::App* command, StoreFlags* flags);
+// A subcommand of `parent` that talks to the store, with --store, --ca,
+// --cert and --key bound to `flags`.
+CLI::App* AddStoreCommand(CLI::App& parent, const std::string& name, const std::string& description,
+                          StoreFlags* flags);
 
 // A channel to the store, and the address it was found at.
 struct StoreChannel {

@@ -66,6 +66,21 @@ class SoaReader {
     return Status::OK();
   }
   // One control's declaration; `declared` holds the refs declared before it.
+  // The items of the list at the root's `key` (none when it is absent), each
+  // read by `read`.
+  template <typename T, typename Read>
+  Result<std::vector<T>> ReadEach(const char* key, Read read) const {
+    std::vector<T> out;
+    const YAML::Node list = doc_.root()[key];
+    if (!list) return out;
+    if (!list.IsSequence()) return doc_.ErrorAt(list, std::string(key) + ": expected a list");
+    for (const YAML::Node& n : list) {
+      SHOKO_ASSIGN_OR_RETURN(T item, read(n));
+      out.push_back(std::move(item));
+    }
+    return out;
+  }
+  Result<SoaRiskAssessment> ReadRiskAssessment(const YAML::Node& ra);
   Result<SoaEntry> ReadEntry(const YAML::Node& c, std::set<std::string>& declared) const;
   Status ReadExclusion(const YAML::Node& c, SoaEntry& e) const;
   Status ReadInheritance(const YAML::Node& c, SoaEntry& e) const;
@@ -111,23 +126,21 @@ Result<std::string> SoaReader::ReadFramework() const {
   return fw;
 }
 
-Result<std::vector<SoaRiskAssessment>> SoaReader::ReadRiskAssessments() {
-  std::vector<SoaRiskAssessment> out;
-  const YAML::Node ras = doc_.root()["risk_assessments"];
-  if (!ras) return out;
-  if (!ras.IsSequence()) return doc_.ErrorAt(ras, "risk_assessments: expected a list");
-  for (const YAML::Node& ra : ras) {
-    SHOKO_RETURN_IF_ERROR(doc_.CheckMap(ra, "risk assessment", {"id", "title", "date"}));
-    auto id = Text(ra, "id", true);
-    auto title = Text(ra, "title", false);
-    auto d = Date(ra, "date");
-    SHOKO_RETURN_IF_ERROR(FirstError({id.status(), title.status(), d.status()}));
-    if (!assessments_.insert(*id).second) {
-      return doc_.ErrorAt(ra, "risk assessment " + *id + " is listed twice");
-    }
-    out.push_back({*id, *title, *d});
+Result<SoaRiskAssessment> SoaReader::ReadRiskAssessment(const YAML::Node& ra) {
+  SHOKO_RETURN_IF_ERROR(doc_.CheckMap(ra, "risk assessment", {"id", "title", "date"}));
+  auto id = Text(ra, "id", true);
+  auto title = Text(ra, "title", false);
+  auto d = Date(ra, "date");
+  SHOKO_RETURN_IF_ERROR(FirstError({id.status(), title.status(), d.status()}));
+  if (!assessments_.insert(*id).second) {
+    return doc_.ErrorAt(ra, "risk assessment " + *id + " is listed twice");
   }
-  return out;
+  return SoaRiskAssessment{*id, *title, *d};
+}
+
+Result<std::vector<SoaRiskAssessment>> SoaReader::ReadRiskAssessments() {
+  return ReadEach<SoaRiskAssessment>(
+      "risk_assessments", [this](const YAML::Node& ra) { return ReadRiskAssessment(ra); });
 }
 
 Status SoaReader::ReadExclusion(const YAML::Node& c, SoaEntry& e) const {
@@ -199,16 +212,9 @@ Result<SoaEntry> SoaReader::ReadEntry(const YAML::Node& c, std::set<std::string>
 }
 
 Result<std::vector<SoaEntry>> SoaReader::ReadControls() const {
-  std::vector<SoaEntry> out;
-  const YAML::Node controls = doc_.root()["controls"];
-  if (!controls) return out;
-  if (!controls.IsSequence()) return doc_.ErrorAt(controls, "controls: expected a list");
   std::set<std::string> declared;
-  for (const YAML::Node& c : controls) {
-    SHOKO_ASSIGN_OR_RETURN(SoaEntry e, ReadEntry(c, declared));
-    out.push_back(std::move(e));
-  }
-  return out;
+  return ReadEach<SoaEntry>("controls",
+                            [&](const YAML::Node& c) { return ReadEntry(c, declared); });
 }
 
 Result<SoaException> SoaReader::ReadException(const YAML::Node& x) const {
@@ -252,15 +258,8 @@ Result<SoaException> SoaReader::ReadException(const YAML::Node& x) const {
 }
 
 Result<std::vector<SoaException>> SoaReader::ReadExceptions() const {
-  std::vector<SoaException> out;
-  const YAML::Node exceptions = doc_.root()["exceptions"];
-  if (!exceptions) return out;
-  if (!exceptions.IsSequence()) return doc_.ErrorAt(exceptions, "exceptions: expected a list");
-  for (const YAML::Node& x : exceptions) {
-    SHOKO_ASSIGN_OR_RETURN(SoaException e, ReadException(x));
-    out.push_back(std::move(e));
-  }
-  return out;
+  return ReadEach<SoaException>("exceptions",
+                                [this](const YAML::Node& x) { return ReadException(x); });
 }
 
 }  // namespace
