@@ -1,4 +1,6 @@
-// `shokoctl enroll` and `shokoctl agent`: the admin's side of design §5.
+// `shokoctl enroll` and `shokoctl agent`: the admin's side of enrollment and
+// of agent states (docs/wire-protocol.md, "Enrollment and renewal" and
+// "Administration").
 #ifndef SHOKO_CLI_ADMIN_COMMAND_H_
 #define SHOKO_CLI_ADMIN_COMMAND_H_
 

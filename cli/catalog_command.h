@@ -1,5 +1,6 @@
 // `shokoctl catalog import`: the official tables (CSV) into catalog YAML, or
-// an old → new correspondence table applied to a mapping (design §4).
+// an old → new correspondence table applied to a mapping (docs/controls.md,
+// "Catalog import").
 #ifndef SHOKO_CLI_CATALOG_COMMAND_H_
 #define SHOKO_CLI_CATALOG_COMMAND_H_
 

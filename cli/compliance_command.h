@@ -1,5 +1,6 @@
-// `shokoctl compliance`: the compliance matrix the store builds (design §4),
-// with the statements of applicability and exceptions applied.
+// `shokoctl compliance`: the compliance matrix the store builds
+// (docs/controls.md, "Compliance roll-up"), with the statements of
+// applicability and exceptions applied.
 #ifndef SHOKO_CLI_COMPLIANCE_COMMAND_H_
 #define SHOKO_CLI_COMPLIANCE_COMMAND_H_
 

@@ -1,7 +1,8 @@
 // `shokoctl controls` and `shokoctl controls coverage`: the catalog with, per
 // control, the checks that evidence it, and how much of a framework host
-// checks can evidence at all (design §4). Read from the catalog and mapping
-// files (the built-in ones by default), not from a store.
+// checks can evidence at all (docs/controls.md, "Catalog", "Mapping"). Read
+// from the catalog and mapping files (the built-in ones by default), not from
+// a store.
 #ifndef SHOKO_CLI_CONTROLS_COMMAND_H_
 #define SHOKO_CLI_CONTROLS_COMMAND_H_
 

@@ -1,4 +1,5 @@
-// `shokoctl pki`: the certificate authority of a shoko deployment (design §5).
+// `shokoctl pki`: the certificate authority of a shoko deployment
+// (docs/wire-protocol.md, "Identities").
 #ifndef SHOKO_CLI_PKI_COMMAND_H_
 #define SHOKO_CLI_PKI_COMMAND_H_
 

@@ -1,5 +1,5 @@
-// How shokoctl finds and reaches its store (design §7): the address from
-// --store, else $SHOKO_STORE, else the `store` key of
+// How shokoctl finds and reaches its store (docs/interfaces.md, "shokoctl"):
+// the address from --store, else $SHOKO_STORE, else the `store` key of
 // ~/.config/shoko/shokoctl.yaml; the credentials from --ca/--cert/--key, else
 // the same file's `ca`, `cert` and `key`. Without a CA, plaintext, and only to
 // a loopback store.

@@ -1,4 +1,5 @@
-// `shokoctl verify`: checks DSSE JSON-lines files offline (design §7).
+// `shokoctl verify`: checks DSSE JSON-lines files offline
+// (docs/evidence-format.md, "Verifying records").
 #ifndef SHOKO_CLI_VERIFY_COMMAND_H_
 #define SHOKO_CLI_VERIFY_COMMAND_H_
 
