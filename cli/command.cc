@@ -14,6 +14,18 @@ int Commands::RunParsed(std::ostream& out, std::ostream& err) const {
   return Fail(Status::Internal("no command to run"), err);
 }
 
+void AddTextOptions(CLI::App* command, std::initializer_list<TextOption> options) {
+  for (const TextOption& o : options) {
+    command->add_option(o.flag, *o.value, o.help)->type_name(o.type_name);
+  }
+}
+
+void AddFormatOption(CLI::App* command, std::string* format, std::vector<std::string> formats) {
+  command->add_option("--format", *format, "Output format.")
+      ->check(CLI::IsMember(std::move(formats)))
+      ->type_name("FORMAT");
+}
+
 int Fail(const Status& status, std::ostream& err) {
   err << "shokoctl: " << status.message() << "\n";
   return ExitCodeFor(status);

@@ -6,7 +6,9 @@
 #define SHOKO_CLI_COMMAND_H_
 
 #include <functional>
+#include <initializer_list>
 #include <ostream>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -35,6 +37,18 @@ class Commands {
 
 // Adds one command (or a group of subcommands) to `app`.
 using AddCommand = void (*)(CLI::App& app, Commands& commands);
+
+// A text option: its flag, where its value goes, its help, and the name
+// --help shows for the value.
+struct TextOption {
+  const char* flag;
+  std::string* value;
+  const char* help;
+  const char* type_name;
+};
+void AddTextOptions(CLI::App* command, std::initializer_list<TextOption> options);
+// --format FORMAT, "Output format.", one of `formats`.
+void AddFormatOption(CLI::App* command, std::string* format, std::vector<std::string> formats);
 
 // Says why a command stopped, "shokoctl: MESSAGE" on `err`, and returns the
 // exit code for `status` (ExitCodeFor).

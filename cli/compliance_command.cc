@@ -218,21 +218,16 @@ void AddComplianceCommand(CLI::App& app, Commands& commands) {
       "The compliance matrix: per control, each host's status from its latest evidence, with "
       "the statements of applicability and exceptions applied.",
       &query->connection);
-  compliance
-      ->add_option("--framework", query->framework,
+  AddTextOptions(compliance,
+                 {{"--framework", &query->framework,
                    "ismap (default), ismap-legacy, iso27002, nist80053r5, or one of the store "
-                   "catalog's.")
-      ->type_name("NAME");
-  compliance->add_option("--service", query->service, "Only hosts of this service label.")
-      ->type_name("NAME");
-  compliance->add_option("--agent", query->agent, "Only this agent (its id or a prefix).")
-      ->type_name("ID");
-  compliance
-      ->add_option("--importance", query->importance,
-                   "Only controls of this importance (high, medium, low).")
-      ->type_name("LEVEL");
-  compliance->add_option("--threat", query->threat, "Only controls addressing this threat.")
-      ->type_name("THREAT");
+                   "catalog's.",
+                   "NAME"},
+                  {"--service", &query->service, "Only hosts of this service label.", "NAME"},
+                  {"--agent", &query->agent, "Only this agent (its id or a prefix).", "ID"},
+                  {"--importance", &query->importance,
+                   "Only controls of this importance (high, medium, low).", "LEVEL"},
+                  {"--threat", &query->threat, "Only controls addressing this threat.", "THREAT"}});
   compliance
       ->add_option("--status", query->status, "Only controls whose status over the hosts is this.")
       ->check(CLI::IsMember({"fail", "error", "stale", "pass", "info", "not_applicable",
@@ -243,9 +238,7 @@ void AddComplianceCommand(CLI::App& app, Commands& commands) {
                    "control (catalog order), importance (high first) or status (failing first).")
       ->check(CLI::IsMember({"control", "importance", "status"}))
       ->type_name("ORDER");
-  compliance->add_option("--format", query->format, "Output format.")
-      ->check(CLI::IsMember({"table", "json"}))
-      ->type_name("FORMAT");
+  AddFormatOption(compliance, &query->format, {"table", "json"});
   commands.On(compliance, [query](std::ostream& out, std::ostream& err) {
     return RunCompliance(*query, out, err);
   });

@@ -201,22 +201,19 @@ void AddControlsCommands(CLI::App& app, Commands& commands) {
   CLI::App* coverage = controls->add_subcommand(
       "coverage", "How many controls have automated host evidence, partial, or none.");
   for (CLI::App* c : {controls, coverage}) {
-    c->add_option("--catalog", request->catalog_file, "A catalog YAML (default: the built-in one).")
-        ->type_name("FILE");
-    c->add_option("--mapping", request->mapping_file,
-                  "A check → control mapping YAML (default: the built-in one).")
-        ->type_name("FILE");
-    c->add_option("--framework", request->framework,
-                  "ismap (default), ismap-legacy, iso27002, nist80053r5, or one of the catalog's.")
-        ->type_name("NAME");
-    c->add_option("--format", request->format, "Output format.")
-        ->check(CLI::IsMember({"table", "json"}))
-        ->type_name("FORMAT");
-    c->add_option("--importance", request->importance,
-                  "Only controls of this importance (high, medium, low).")
-        ->type_name("LEVEL");
-    c->add_option("--threat", request->threat, "Only controls addressing this threat.")
-        ->type_name("THREAT");
+    AddTextOptions(
+        c, {{"--catalog", &request->catalog_file, "A catalog YAML (default: the built-in one).",
+             "FILE"},
+            {"--mapping", &request->mapping_file,
+             "A check → control mapping YAML (default: the built-in one).", "FILE"},
+            {"--framework", &request->framework,
+             "ismap (default), ismap-legacy, iso27002, nist80053r5, or one of the catalog's.",
+             "NAME"}});
+    AddFormatOption(c, &request->format, {"table", "json"});
+    AddTextOptions(
+        c, {{"--importance", &request->importance,
+             "Only controls of this importance (high, medium, low).", "LEVEL"},
+            {"--threat", &request->threat, "Only controls addressing this threat.", "THREAT"}});
   }
   commands.On(controls, [request, coverage](std::ostream& out, std::ostream& err) {
     request->coverage = coverage->parsed();

@@ -216,15 +216,12 @@ void AddEvidenceCommand(CLI::App& app, Commands& commands) {
   CLI::App* evidence = AddStoreCommand(
       app, "evidence", "List stored evidence records, verifying each signature locally.",
       &query->connection);
-  evidence
-      ->add_option("--control", query->control,
-                   "Only records mapped to this control ref or one below it (e.g. ismap:8.2).")
-      ->type_name("REF");
-  evidence->add_option("--agent", query->agent, "Only this agent (its id or a prefix of it).")
-      ->type_name("ID");
-  evidence->add_option("--format", query->format, "Output format.")
-      ->check(CLI::IsMember({"jsonl", "table"}))
-      ->type_name("FORMAT");
+  AddTextOptions(
+      evidence,
+      {{"--control", &query->control,
+        "Only records mapped to this control ref or one below it (e.g. ismap:8.2).", "REF"},
+       {"--agent", &query->agent, "Only this agent (its id or a prefix of it).", "ID"}});
+  AddFormatOption(evidence, &query->format, {"jsonl", "table"});
   evidence->add_option("--limit", query->limit, "At most N records (default: all).")
       ->type_name("N");
   commands.On(evidence, [query](std::ostream& out, std::ostream& err) {

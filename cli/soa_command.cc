@@ -253,12 +253,10 @@ void AddSoaCommands(CLI::App& app, Commands& commands) {
       "and each control's automated evidence.");
   for (CLI::App* c : {validate, export_package}) {
     c->add_option("file", request->file, "The statement (YAML).")->required()->type_name("FILE");
-    c->add_option("--catalog", request->catalog_file, "A catalog (default: the built-in one).")
-        ->type_name("FILE");
-    c->add_option("--mapping", request->mapping_file, "A mapping (default: the built-in one).")
-        ->type_name("FILE");
-    c->add_option("--today", request->today, "The date expiries are judged on (YYYY-MM-DD).")
-        ->type_name("DATE");
+    AddTextOptions(
+        c, {{"--catalog", &request->catalog_file, "A catalog (default: the built-in one).", "FILE"},
+            {"--mapping", &request->mapping_file, "A mapping (default: the built-in one).", "FILE"},
+            {"--today", &request->today, "The date expiries are judged on (YYYY-MM-DD).", "DATE"}});
   }
   export_package->add_option("--format", request->format, "markdown (default) or json.")
       ->check(CLI::IsMember({"markdown", "json"}));

@@ -67,33 +67,33 @@ TEST(StoreCommandsTest, AMalformedStoreAddressIsAUsageError) {
   }
 }
 
-TEST(CommandsTest, RunsTheSubcommandThatWasParsedWithItsFlags) {
+// Parses `argv` with the commands `adds` register, then runs the one parsed.
+Outcome ParseAndRun(std::initializer_list<AddCommand> adds, std::vector<const char*> argv) {
   CLI::App app;
   app.require_subcommand(1);
   Commands commands;
-  AddEvidenceCommand(app, commands);
-  AddComplianceCommand(app, commands);
-  AddAgentCommands(app, commands);
-  // A malformed --control is refused before any store is dialled: the
-  // evidence command ran, with the flag it registered.
-  std::vector<const char*> argv = {"shokoctl",    "evidence",  "--store",
-                                   "127.0.0.1:1", "--control", "not-a-ref"};
+  for (AddCommand add : adds) add(app, commands);
   app.parse(static_cast<int>(argv.size()), const_cast<char**>(argv.data()));
   std::ostringstream out, err;
-  EXPECT_EQ(commands.RunParsed(out, err), 2);
-  EXPECT_EQ(err.str(),
+  const int code = commands.RunParsed(out, err);
+  return {code, err.str()};
+}
+
+TEST(CommandsTest, RunsTheSubcommandThatWasParsedWithItsFlags) {
+  const auto adds = {AddEvidenceCommand, AddComplianceCommand, AddAgentCommands};
+  // A malformed --control is refused before any store is dialled: the
+  // evidence command ran, with the flag it registered.
+  Outcome evidence = ParseAndRun(
+      adds, {"shokoctl", "evidence", "--store", "127.0.0.1:1", "--control", "not-a-ref"});
+  EXPECT_EQ(evidence.code, 2);
+  EXPECT_EQ(evidence.err,
             "shokoctl: --control: 'not-a-ref' is not a control ref (framework:id, e.g. "
             "ismap:8.2)\n");
   // A group's leaf runs as itself: `agent retire` checks its AGENT_ID.
-  CLI::App app2;
-  Commands commands2;
-  AddAgentCommands(app2, commands2);
-  std::vector<const char*> retire = {"shokoctl", "agent",       "retire",
-                                     "--store",  "127.0.0.1:1", "short"};
-  app2.parse(static_cast<int>(retire.size()), const_cast<char**>(retire.data()));
-  std::ostringstream out2, err2;
-  EXPECT_EQ(commands2.RunParsed(out2, err2), 2);
-  EXPECT_EQ(err2.str(), "shokoctl: AGENT_ID must be 64 lowercase hex digits\n");
+  Outcome retire =
+      ParseAndRun(adds, {"shokoctl", "agent", "retire", "--store", "127.0.0.1:1", "short"});
+  EXPECT_EQ(retire.code, 2);
+  EXPECT_EQ(retire.err, "shokoctl: AGENT_ID must be 64 lowercase hex digits\n");
 }
 
 }  // namespace

@@ -19,9 +19,7 @@ namespace shoko {
 namespace {
 
 using testing::CommandResult;
-using testing::FixturePath;
 using testing::RunCommand;
-using testing::TempDir;
 
 // A loopback port that listens and never accepts: the kernel completes each
 // connection and nothing ever answers, as from a store that hangs.
@@ -53,9 +51,10 @@ class ExitCodesTest : public ::testing::Test {
  protected:
   // An offline agent's signed records, for import.
   std::string OfflineRecords() {
-    CommandResult r = RunCommand({SHOKO_AGENT_BIN, "collect", "--once", "--collector",
-                                  "access.sshd", "--sign", "--state-dir", dir_.Path("offline"),
-                                  "--format", "dsse", "--root", FixturePath("sshd-defaults")});
+    CommandResult r =
+        RunCommand({SHOKO_AGENT_BIN, "collect", "--once", "--collector", "access.sshd", "--sign",
+                    "--state-dir", dir_.Path("offline"), "--format", "dsse", "--root",
+                    testing::FixturePath("sshd-defaults")});
     EXPECT_EQ(r.exit_code, 0) << r.err;
     return dir_.Write("offline.jsonl", r.out);
   }
@@ -69,8 +68,8 @@ class ExitCodesTest : public ::testing::Test {
     }
     return dir_.Write(name + ".yaml",
                       "state_dir: " + dir_.Path(name) + "\ncollectors: [access.sshd]\nroot: " +
-                          FixturePath("sshd-defaults") + "\nstore:\n  address: " + store + "\n" +
-                          transport + "  connect_timeout: 2s\n");
+                          testing::FixturePath("sshd-defaults") + "\nstore:\n  address: " + store +
+                          "\n" + transport + "  connect_timeout: 2s\n");
   }
 
   // The four commands against `store`, shokoctl with `credentials`; each
@@ -91,7 +90,7 @@ class ExitCodesTest : public ::testing::Test {
     return results;
   }
 
-  TempDir dir_;
+  testing::TempDir dir_;
 };
 
 TEST_F(ExitCodesTest, AStoreThatDoesNotAnswerInTimeIsExit3FromEveryCommand) {
