@@ -47,6 +47,10 @@ class SqlRows {
   int64_t Int(size_t row, size_t column) const { return At(row, column).number; }
   const std::string& Bytes(size_t row, size_t column) const { return At(row, column).bytes; }
   bool IsNull(size_t row, size_t column) const { return At(row, column).null; }
+  // The cell's string, moved out (large values need not be copied again).
+  std::string TakeBytes(size_t row, size_t column) {
+    return std::move(cells_[row * columns_ + column].bytes);
+  }
 
   // For the databases' wrappers, which fill it row by row, column by column.
   void AddNull() { cells_.push_back({}); }

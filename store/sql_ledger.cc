@@ -221,7 +221,7 @@ class SqlLedger final : public Ledger {
         db_->Query(sql_.rotations,
                    {Text(agent_id), Text(std::string(evidence::kKeyRotationCheckId))}));
     std::vector<std::string> out;
-    for (size_t i = 0; i < rows.size(); ++i) out.push_back(rows.Bytes(i, 0));
+    for (size_t i = 0; i < rows.size(); ++i) out.push_back(rows.TakeBytes(i, 0));
     return out;
   }
 
@@ -481,7 +481,7 @@ class SqlLedger final : public Ledger {
     for (size_t i = 0; i < rows.size(); ++i) {
       *after_id = rows.Int(i, 0);
       page.push_back({rows.Bytes(i, 1), static_cast<uint64_t>(rows.Int(i, 2)), rows.Bytes(i, 3),
-                      rows.Bytes(i, 4), rows.Int(i, 5), rows.Bytes(i, 6)});
+                      rows.TakeBytes(i, 4), rows.Int(i, 5), rows.Bytes(i, 6)});
     }
     return page;
   }
