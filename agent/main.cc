@@ -87,6 +87,7 @@ Result<SweepSetup> PrepareSweep(const std::string& root, const std::string& mapp
   setup.mapping_data = std::move(mapping).value();
   auto base = controls::Baseline::LoadOrBuiltIn(baseline_file);
   if (!base.ok()) return base.status();
+  SHOKO_RETURN_IF_ERROR(ValidateBaseline(**base));
   setup.host_baseline =
       (*base)->ForHost(group, platform::DistributionIds(platform::ReadHostIdentity(*setup.env)));
   auto names = SelectCollectors(selectors);
@@ -744,14 +745,14 @@ int CheckConfig(const std::string& config_path) {
   }
   auto mapping_data = controls::Mapping::LoadOrBuiltIn(config.mapping_file);
   if (!mapping_data.ok()) return Fail(kExitProblems, mapping_data.status());
-  if (auto b = controls::Baseline::LoadOrBuiltIn(config.baseline_file); !b.ok()) {
-    return Fail(kExitProblems, b.status());
-  }
+  auto baseline = controls::Baseline::LoadOrBuiltIn(config.baseline_file);
+  if (!baseline.ok()) return Fail(kExitProblems, baseline.status());
   auto catalog_data = controls::Catalog::LoadOrBuiltIn(config.catalog_file);
   if (!catalog_data.ok()) return Fail(kExitProblems, catalog_data.status());
   const controls::Mapping& mapping = **mapping_data;
   const controls::Catalog& catalog = **catalog_data;
   std::vector<std::string> problems = catalog.Check(mapping);
+  for (std::string& p : BaselineProblems(**baseline)) problems.push_back(std::move(p));
   // The declarative checks: their files load and their controls are known.
   size_t custom_count = 0;
   if (auto custom = collectors::custom::CheckSet::LoadDir(config.checks_dir, catalog);

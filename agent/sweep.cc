@@ -3,20 +3,46 @@
 #include <algorithm>
 #include <exception>
 
+#include "collectors/custom/custom_collector.h"
 #include "platform/local_files.h"
+#include "platform/strings.h"
 
 namespace shoko::agent {
+namespace {
+
+// The registered collectors and the declarative checks' one, in name order.
+std::vector<std::string> AllCollectors() {
+  std::vector<std::string> names = collectors::CollectorRegistry::Global().Names();
+  names.insert(std::upper_bound(names.begin(), names.end(), collectors::custom::kCollectorName),
+               collectors::custom::kCollectorName);
+  return names;
+}
+
+std::vector<std::string> Select(std::string_view selector) {
+  std::vector<std::string> names = collectors::CollectorRegistry::Global().Select(selector);
+  if (selector == collectors::custom::kCollectorName) names.push_back(std::string(selector));
+  return names;
+}
+
+// The collector `name` names; the declarative checks' one evaluates `custom_checks`.
+std::unique_ptr<collectors::Collector> Instance(const std::string& name,
+                                                const collectors::custom::CheckSet& custom_checks) {
+  if (name == collectors::custom::kCollectorName) {
+    return std::make_unique<collectors::custom::CustomCollector>(custom_checks);
+  }
+  return collectors::CollectorRegistry::Global().Create(name);
+}
+
+}  // namespace
 
 Result<std::vector<std::string>> SelectCollectors(const std::vector<std::string>& selectors) {
-  const auto& registry = collectors::CollectorRegistry::Global();
-  if (selectors.empty()) return registry.Names();
+  if (selectors.empty()) return AllCollectors();
   std::vector<std::string> chosen;
   for (const std::string& selector : selectors) {
-    auto names = registry.Select(selector);
+    auto names = Select(selector);
     if (names.empty()) {
-      std::string known;
-      for (const std::string& n : registry.Names()) known += (known.empty() ? "" : ", ") + n;
-      return Status::InvalidArgument("unknown collector '" + selector + "' (known: " + known + ")");
+      return Status::InvalidArgument("unknown collector '" + selector +
+                                     "' (known: " + platform::Join(AllCollectors(), ", ") + ")");
     }
     for (std::string& n : names) {
       if (std::find(chosen.begin(), chosen.end(), n) == chosen.end())
@@ -33,15 +59,15 @@ std::vector<CollectedCheck> RunSweep(const platform::Env& env,
                                      collectors::SweepMemory* memory,
                                      const collectors::HelperRunner* helpers,
                                      const collectors::custom::CheckSet* custom_checks) {
-  const auto& registry = collectors::CollectorRegistry::Global();
   collectors::SweepMemory scratch;
-  collectors::CollectContext ctx{env, baseline, memory != nullptr ? memory : &scratch, helpers,
-                                 custom_checks};
+  collectors::CollectContext ctx{env, baseline, memory != nullptr ? memory : &scratch, helpers};
+  const collectors::custom::CheckSet no_checks;
   std::vector<CollectedCheck> out;
   for (const std::string& name : collector_names) {
     std::vector<collectors::Observation> observations;
     try {
-      observations = registry.Create(name)->Collect(ctx);
+      observations =
+          Instance(name, custom_checks != nullptr ? *custom_checks : no_checks)->Collect(ctx);
     } catch (const std::exception& e) {
       collectors::Observation failed;
       failed.check_id = name;
@@ -56,6 +82,14 @@ std::vector<CollectedCheck> RunSweep(const platform::Env& env,
     }
   }
   return out;
+}
+
+std::vector<std::string> BaselineProblems(const controls::Baseline& baseline) {
+  return collectors::CollectorRegistry::Global().BaselineSchema().Problems(baseline);
+}
+
+Status ValidateBaseline(const controls::Baseline& baseline) {
+  return collectors::CollectorRegistry::Global().BaselineSchema().Validate(baseline);
 }
 
 Result<collectors::SweepMemory> LoadSweepMemory(const std::string& path) {

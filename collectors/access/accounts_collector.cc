@@ -17,7 +17,13 @@ constexpr char kEmpty[] = "access.accounts.empty_password";
 constexpr char kSystemShells[] = "access.accounts.system_shells";
 constexpr char kMaxAge[] = "access.accounts.password_max_age";
 constexpr char kDormant[] = "access.accounts.dormant";
-constexpr const char* kRules[] = {kUid0, kEmpty, kSystemShells, kMaxAge, kDormant};
+const CollectorDeclaration kDeclaration = InfoObservation(
+    kObservation,
+    {{kUid0, {}},
+     {kEmpty, {}},
+     {kSystemShells, {}},
+     {kMaxAge, {controls::IntegerKey("max_days", 1, 99999).ByDistribution()}},
+     {kDormant, {controls::IntegerKey("max_unused_days", 1, 36500).ByDistribution()}}});
 constexpr size_t kMaxFileBytes = 16u << 20;
 // lastlog is sparse, one record per UID up to the highest that logged in;
 // beyond this its size says nothing useful and it is not read.
@@ -37,15 +43,11 @@ int64_t IntOr(const nlohmann::json& expected, const char* key, int64_t fallback)
 
 class AccountsCollector final : public Collector {
  public:
-  std::vector<std::string> VerdictChecks() const override {
-    return {std::begin(kRules), std::end(kRules)};
-  }
-
   std::vector<Observation> Collect(const CollectContext& ctx) const override {
     Observation obs;
     obs.check_id = kObservation;
     auto all_records = [&](Verdict v, const std::string& message) {
-      return SameForAll(obs, VerdictChecks(), v, message);
+      return SameForAll(obs, kDeclaration.RuleIds(), v, message);
     };
     auto passwd_text = ctx.env.ReadFile("/etc/passwd", kMaxFileBytes);
     if (!passwd_text.ok()) {
@@ -226,6 +228,6 @@ class AccountsCollector final : public Collector {
 
 }  // namespace
 
-SHOKO_REGISTER_COLLECTOR(kObservation, AccountsCollector);
+SHOKO_REGISTER_COLLECTOR(kDeclaration, AccountsCollector);
 
 }  // namespace shoko::collectors::access

@@ -41,6 +41,12 @@ std::vector<std::string> Strings(const nlohmann::json& j) {
   return out;
 }
 
+const CollectorDeclaration kDeclaration = JudgedObservation(
+    kCheck,
+    {controls::ObjectListKey("files", {controls::StringKey("path"), controls::ModeKey("max_mode"),
+                                       controls::NameOrListKey("owner").Optional(),
+                                       controls::NameOrListKey("group").Optional()})});
+
 class FilePermissionsCollector final : public Collector {
  public:
   std::vector<Observation> Collect(const CollectContext& ctx) const override {
@@ -148,6 +154,6 @@ class FilePermissionsCollector final : public Collector {
 
 }  // namespace
 
-SHOKO_REGISTER_COLLECTOR(kCheck, FilePermissionsCollector);
+SHOKO_REGISTER_COLLECTOR(kDeclaration, FilePermissionsCollector);
 
 }  // namespace shoko::collectors::access

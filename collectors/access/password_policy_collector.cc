@@ -19,7 +19,25 @@ constexpr char kHistory[] = "access.password_policy.history";
 constexpr char kNullok[] = "access.password_policy.nullok";
 constexpr char kAgeing[] = "access.password_policy.ageing";
 constexpr char kHashing[] = "access.password_policy.hashing";
-constexpr const char* kRules[] = {kQuality, kLockout, kHistory, kNullok, kAgeing, kHashing};
+using controls::IntegerKey;
+const CollectorDeclaration kDeclaration = InfoObservation(
+    kObservation,
+    {{kQuality,
+      {IntegerKey("min_length", 1, 512).ByDistribution(),
+       IntegerKey("min_classes", 0, 4).ByDistribution()}},
+     {kLockout,
+      {IntegerKey("max_deny", 1, 1000).ByDistribution(),
+       IntegerKey("min_unlock_time", 0, 31536000).ByDistribution()}},
+     {kHistory, {IntegerKey("min_remember", 0, 400).ByDistribution()}},
+     {kNullok, {controls::BooleanKey("allowed").ByDistribution()}},
+     {kAgeing,
+      {IntegerKey("max_days", 1, 99999).ByDistribution(),
+       IntegerKey("min_days", 0, 99999).ByDistribution(),
+       IntegerKey("min_warn_days", 0, 99999).ByDistribution()}},
+     {kHashing,
+      {controls::StringListKey("allowed", {"yescrypt", "gost_yescrypt", "sha512", "sha256",
+                                           "blowfish", "bcrypt", "md5", "bigcrypt", "des"})
+           .ByDistribution()}}});
 
 // A module's arguments as key → value ("nullok" → "").
 std::map<std::string, std::string> ArgMap(const std::vector<std::string>& args) {
@@ -52,15 +70,11 @@ std::optional<long long> Number(const nlohmann::json& expected, const char* key)
 
 class PasswordPolicyCollector final : public Collector {
  public:
-  std::vector<std::string> VerdictChecks() const override {
-    return {std::begin(kRules), std::end(kRules)};
-  }
-
   std::vector<Observation> Collect(const CollectContext& ctx) const override {
     Observation obs;
     obs.check_id = kObservation;
     auto records = [&](Verdict v, const std::string& message) {
-      return SameForAll(obs, VerdictChecks(), v, message);
+      return SameForAll(obs, kDeclaration.RuleIds(), v, message);
     };
     // Debian and Ubuntu keep the shared stacks in common-*, the RHEL family
     // in system-auth and password-auth (authselect).
@@ -317,6 +331,6 @@ class PasswordPolicyCollector final : public Collector {
 
 }  // namespace
 
-SHOKO_REGISTER_COLLECTOR(kObservation, PasswordPolicyCollector);
+SHOKO_REGISTER_COLLECTOR(kDeclaration, PasswordPolicyCollector);
 
 }  // namespace shoko::collectors::access

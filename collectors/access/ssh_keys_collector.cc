@@ -16,6 +16,9 @@ namespace {
 constexpr char kCheck[] = "access.ssh_keys";
 constexpr size_t kMaxKeysFileBytes = 1u << 20;
 
+const CollectorDeclaration kDeclaration =
+    JudgedObservation(kCheck, {controls::IntegerKey("min_rsa_bits", 1024, 16384)});
+
 class SshKeysCollector final : public Collector {
  public:
   std::vector<Observation> Collect(const CollectContext& ctx) const override {
@@ -107,6 +110,6 @@ class SshKeysCollector final : public Collector {
 
 }  // namespace
 
-SHOKO_REGISTER_COLLECTOR(kCheck, SshKeysCollector);
+SHOKO_REGISTER_COLLECTOR(kDeclaration, SshKeysCollector);
 
 }  // namespace shoko::collectors::access

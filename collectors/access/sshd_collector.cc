@@ -25,23 +25,52 @@ struct SshdRule {
   const char* check_id;
   const char* keyword;  // lower-case, as in `effective`
   const char* spelled;  // as sshd_config(5) spells it, for messages
+  std::vector<controls::BaselineKey> baseline;
 };
-constexpr SshdRule kRules[] = {
-    {"access.sshd.permit_root_login", "permitrootlogin", "PermitRootLogin"},
-    {"access.sshd.password_authentication", "passwordauthentication", "PasswordAuthentication"},
-    {"access.sshd.permit_empty_passwords", "permitemptypasswords", "PermitEmptyPasswords"},
-    {"access.sshd.max_auth_tries", "maxauthtries", "MaxAuthTries"},
-    {"access.sshd.hostbased_authentication", "hostbasedauthentication", "HostbasedAuthentication"},
-    {"access.sshd.ignore_rhosts", "ignorerhosts", "IgnoreRhosts"},
-    {"access.sshd.permit_user_environment", "permituserenvironment", "PermitUserEnvironment"},
-    {"access.sshd.x11_forwarding", "x11forwarding", "X11Forwarding"},
-    {"access.sshd.login_grace_time", "logingracetime", "LoginGraceTime"},
-    {"access.sshd.client_alive_interval", "clientaliveinterval", "ClientAliveInterval"},
-    {"access.sshd.log_level", "loglevel", "LogLevel"},
-    {"access.sshd.ciphers", "ciphers", "Ciphers"},
-    {"access.sshd.macs", "macs", "MACs"},
-    {"access.sshd.kex_algorithms", "kexalgorithms", "KexAlgorithms"},
+
+std::vector<controls::BaselineKey> Allowed(std::vector<std::string> values = {}) {
+  return {controls::StringListKey("allowed", std::move(values)).ByDistribution()};
+}
+// Seconds or counts: min and max, either may be left out.
+std::vector<controls::BaselineKey> Bounds() {
+  return {controls::IntegerKey("min", 0, 2147483647).ByDistribution().Optional(),
+          controls::IntegerKey("max", 0, 2147483647).ByDistribution().Optional()};
+}
+std::vector<controls::BaselineKey> Forbidden() {
+  return {controls::StringListKey("forbidden").ByDistribution()};
+}
+const std::vector<std::string> kYesNo = {"yes", "no"};
+
+const SshdRule kRules[] = {
+    {"access.sshd.permit_root_login", "permitrootlogin", "PermitRootLogin",
+     Allowed({"yes", "no", "prohibit-password", "without-password", "forced-commands-only"})},
+    {"access.sshd.password_authentication", "passwordauthentication", "PasswordAuthentication",
+     Allowed(kYesNo)},
+    {"access.sshd.permit_empty_passwords", "permitemptypasswords", "PermitEmptyPasswords",
+     Allowed(kYesNo)},
+    {"access.sshd.max_auth_tries", "maxauthtries", "MaxAuthTries", Bounds()},
+    {"access.sshd.hostbased_authentication", "hostbasedauthentication", "HostbasedAuthentication",
+     Allowed(kYesNo)},
+    {"access.sshd.ignore_rhosts", "ignorerhosts", "IgnoreRhosts", Allowed(kYesNo)},
+    {"access.sshd.permit_user_environment", "permituserenvironment", "PermitUserEnvironment",
+     Allowed()},
+    {"access.sshd.x11_forwarding", "x11forwarding", "X11Forwarding", Allowed(kYesNo)},
+    {"access.sshd.login_grace_time", "logingracetime", "LoginGraceTime", Bounds()},
+    {"access.sshd.client_alive_interval", "clientaliveinterval", "ClientAliveInterval", Bounds()},
+    {"access.sshd.log_level", "loglevel", "LogLevel",
+     Allowed(
+         {"QUIET", "FATAL", "ERROR", "INFO", "VERBOSE", "DEBUG", "DEBUG1", "DEBUG2", "DEBUG3"})},
+    {"access.sshd.ciphers", "ciphers", "Ciphers", Forbidden()},
+    {"access.sshd.macs", "macs", "MACs", Forbidden()},
+    {"access.sshd.kex_algorithms", "kexalgorithms", "KexAlgorithms", Forbidden()},
 };
+
+CollectorDeclaration Declaration() {
+  std::vector<CheckDeclaration> rules;
+  for (const SshdRule& r : kRules) rules.push_back({r.check_id, r.baseline});
+  return InfoObservation(kObservation, std::move(rules));
+}
+const CollectorDeclaration kDeclaration = Declaration();
 
 std::string JoinText(const std::vector<std::string>& v) {
   std::string out;
@@ -143,12 +172,6 @@ Observation Judge(const SshdRule& r, const SshdConfig& config, const controls::B
 
 class SshdCollector final : public Collector {
  public:
-  std::vector<std::string> VerdictChecks() const override {
-    std::vector<std::string> ids;
-    for (const SshdRule& r : kRules) ids.push_back(r.check_id);
-    return ids;
-  }
-
   std::vector<Observation> Collect(const CollectContext& ctx) const override {
     Observation obs;
     obs.check_id = kObservation;
@@ -161,7 +184,7 @@ class SshdCollector final : public Collector {
       std::string message =
           absent ? "sshd is not installed: " + ctx.env.Describe(kSshdConfigPath) + " does not exist"
                  : config.status().message();
-      return SameForAll(obs, VerdictChecks(), verdict, message);
+      return SameForAll(obs, kDeclaration.RuleIds(), verdict, message);
     }
     std::vector<Artifact> artifacts;
     for (const std::string& file : config->files) {
@@ -191,6 +214,6 @@ class SshdCollector final : public Collector {
 
 }  // namespace
 
-SHOKO_REGISTER_COLLECTOR("access.sshd", SshdCollector);
+SHOKO_REGISTER_COLLECTOR(kDeclaration, SshdCollector);
 
 }  // namespace shoko::collectors::access

@@ -17,7 +17,12 @@ constexpr char kAuthenticate[] = "access.sudo.authenticate";
 constexpr char kUsePty[] = "access.sudo.use_pty";
 constexpr char kLogfile[] = "access.sudo.logfile";
 constexpr char kTimeout[] = "access.sudo.timestamp_timeout";
-constexpr const char* kRules[] = {kNopasswd, kAuthenticate, kUsePty, kLogfile, kTimeout};
+const CollectorDeclaration kDeclaration =
+    InfoObservation(kObservation, {{kNopasswd, {controls::BooleanKey("allowed")}},
+                                   {kAuthenticate, {controls::BooleanKey("allow_disabled")}},
+                                   {kUsePty, {controls::BooleanKey("required")}},
+                                   {kLogfile, {controls::BooleanKey("required")}},
+                                   {kTimeout, {controls::NumberKey("max_minutes", 0, 525600)}}});
 
 std::string Join(const std::vector<std::string>& v, const char* sep = ", ") {
   std::string out;
@@ -84,15 +89,11 @@ void ExpandCommand(const std::string& command,
 
 class SudoCollector final : public Collector {
  public:
-  std::vector<std::string> VerdictChecks() const override {
-    return {std::begin(kRules), std::end(kRules)};
-  }
-
   std::vector<Observation> Collect(const CollectContext& ctx) const override {
     Observation obs;
     obs.check_id = kObservation;
     auto records = [&](Verdict v, const std::string& message) {
-      return SameForAll(obs, VerdictChecks(), v, message);
+      return SameForAll(obs, kDeclaration.RuleIds(), v, message);
     };
     auto policy = LoadSudoers(ctx.env);
     if (!policy.ok()) {
@@ -278,6 +279,6 @@ class SudoCollector final : public Collector {
 
 }  // namespace
 
-SHOKO_REGISTER_COLLECTOR(kObservation, SudoCollector);
+SHOKO_REGISTER_COLLECTOR(kDeclaration, SudoCollector);
 
 }  // namespace shoko::collectors::access

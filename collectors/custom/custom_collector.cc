@@ -1,7 +1,7 @@
-// The "custom" collector: evaluates the operator's declarative checks (see
-// check_set.h) against the host tree, one record custom.<id> per check, with
-// each rule's result. Everything is read through the Env: --root applies to
-// the files a check reads, never to where the checks come from.
+// Everything is read through the Env: --root applies to the files a check
+// reads, never to where the checks come from.
+#include "collectors/custom/custom_collector.h"
+
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -9,8 +9,6 @@
 #include <sstream>
 
 #include "collectors/access/accounts.h"
-#include "collectors/collector.h"
-#include "collectors/custom/check_set.h"
 #include "collectors/helper.h"
 #include "collectors/lines.h"
 #include "collectors/patch/dpkg_status.h"
@@ -390,76 +388,68 @@ class Evaluator {
   std::optional<std::vector<std::string>> wants_dirs_;
 };
 
-class CustomCollector final : public Collector {
- public:
-  bool DynamicChecks() const override { return true; }
-
-  std::vector<Observation> Collect(const CollectContext& ctx) const override {
-    std::vector<Observation> out;
-    if (ctx.custom_checks == nullptr) return out;
-    Evaluator evaluator(ctx);
-    for (const CustomCheck& c : ctx.custom_checks->checks()) {
-      Observation obs;
-      obs.check_id = c.CheckId();
-      obs.controls = c.controls;
-      nlohmann::json rules = nlohmann::json::array();
-      int passed = 0, errors = 0;
-      std::vector<std::string> failures, error_texts;
-      for (const Rule& r : c.rules) {
-        const Outcome o = evaluator.Run(r);
-        const char* state = o.state == Outcome::kPass   ? "pass"
-                            : o.state == Outcome::kFail ? "fail"
-                                                        : "error";
-        nlohmann::json j = {
-            {"type", r.type}, {"target", r.target}, {"result", state}, {"detail", o.detail}};
-        if (!r.description.empty()) j["description"] = r.description;
-        rules.push_back(std::move(j));
-        passed += o.state == Outcome::kPass;
-        if (o.state == Outcome::kError) {
-          ++errors;
-          error_texts.push_back(o.detail);
-        }
-        if (o.state == Outcome::kFail) failures.push_back(o.detail);
-      }
-      const int n = static_cast<int>(c.rules.size());
-      obs.facts = {{"title", c.title},
-                   {"rationale", c.rationale},
-                   {"condition", c.condition},
-                   {"defined_in", c.file + ":" + std::to_string(c.line)},
-                   {"rules", rules}};
-      bool pass = c.condition == "all"   ? passed == n
-                  : c.condition == "any" ? passed > 0
-                                         : passed == 0;
-      // An error decides only when the answer could depend on it.
-      const bool decided = c.condition == "all"   ? (!pass && !failures.empty()) || errors == 0
-                           : c.condition == "any" ? pass || errors == 0
-                                                  : !pass || errors == 0;
-      auto join = [](const std::vector<std::string>& v) {
-        std::string s;
-        for (const std::string& x : v) s += (s.empty() ? "" : "; ") + x;
-        return s;
-      };
-      if (!decided) {
-        obs.verdict = Verdict::kError;
-        obs.message = c.title + ": " + join(error_texts);
-      } else if (pass) {
-        obs.verdict = Verdict::kPass;
-        obs.message = c.title;
-      } else {
-        obs.verdict = Verdict::kFail;
-        obs.message = c.title + ": " +
-                      (c.condition == "none"  ? std::string("a rule holds that must not")
-                       : c.condition == "any" ? "no rule holds: " + join(failures)
-                                              : join(failures));
-      }
-      out.push_back(std::move(obs));
-    }
-    return out;
-  }
-};
-
 }  // namespace
 
-SHOKO_REGISTER_COLLECTOR("custom", CustomCollector);
+std::vector<Observation> CustomCollector::Collect(const CollectContext& ctx) const {
+  std::vector<Observation> out;
+  Evaluator evaluator(ctx);
+  for (const CustomCheck& c : checks_.checks()) {
+    Observation obs;
+    obs.check_id = c.CheckId();
+    obs.controls = c.controls;
+    nlohmann::json rules = nlohmann::json::array();
+    int passed = 0, errors = 0;
+    std::vector<std::string> failures, error_texts;
+    for (const Rule& r : c.rules) {
+      const Outcome o = evaluator.Run(r);
+      const char* state = o.state == Outcome::kPass   ? "pass"
+                          : o.state == Outcome::kFail ? "fail"
+                                                      : "error";
+      nlohmann::json j = {
+          {"type", r.type}, {"target", r.target}, {"result", state}, {"detail", o.detail}};
+      if (!r.description.empty()) j["description"] = r.description;
+      rules.push_back(std::move(j));
+      passed += o.state == Outcome::kPass;
+      if (o.state == Outcome::kError) {
+        ++errors;
+        error_texts.push_back(o.detail);
+      }
+      if (o.state == Outcome::kFail) failures.push_back(o.detail);
+    }
+    const int n = static_cast<int>(c.rules.size());
+    obs.facts = {{"title", c.title},
+                 {"rationale", c.rationale},
+                 {"condition", c.condition},
+                 {"defined_in", c.file + ":" + std::to_string(c.line)},
+                 {"rules", rules}};
+    bool pass = c.condition == "all"   ? passed == n
+                : c.condition == "any" ? passed > 0
+                                       : passed == 0;
+    // An error decides only when the answer could depend on it.
+    const bool decided = c.condition == "all"   ? (!pass && !failures.empty()) || errors == 0
+                         : c.condition == "any" ? pass || errors == 0
+                                                : !pass || errors == 0;
+    auto join = [](const std::vector<std::string>& v) {
+      std::string s;
+      for (const std::string& x : v) s += (s.empty() ? "" : "; ") + x;
+      return s;
+    };
+    if (!decided) {
+      obs.verdict = Verdict::kError;
+      obs.message = c.title + ": " + join(error_texts);
+    } else if (pass) {
+      obs.verdict = Verdict::kPass;
+      obs.message = c.title;
+    } else {
+      obs.verdict = Verdict::kFail;
+      obs.message = c.title + ": " +
+                    (c.condition == "none"  ? std::string("a rule holds that must not")
+                     : c.condition == "any" ? "no rule holds: " + join(failures)
+                                            : join(failures));
+    }
+    out.push_back(std::move(obs));
+  }
+  return out;
+}
 
 }  // namespace shoko::collectors::custom

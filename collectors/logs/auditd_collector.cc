@@ -15,6 +15,8 @@ struct Want {
   std::vector<std::string> any_of;  // a watched path or a syscall name
 };
 
+const CollectorDeclaration kDeclaration = JudgedObservation(kCheck);
+
 class AuditdCollector final : public Collector {
  public:
   std::vector<Observation> Collect(const CollectContext& ctx) const override {
@@ -104,6 +106,6 @@ class AuditdCollector final : public Collector {
 
 }  // namespace
 
-SHOKO_REGISTER_COLLECTOR(kCheck, AuditdCollector);
+SHOKO_REGISTER_COLLECTOR(kDeclaration, AuditdCollector);
 
 }  // namespace shoko::collectors::logs

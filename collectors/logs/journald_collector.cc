@@ -17,6 +17,9 @@ std::string Get(const JournaldSettings& s, const std::string& key, const std::st
   return it == s.values.end() ? fallback : it->second;
 }
 
+const CollectorDeclaration kDeclaration =
+    JudgedObservation(kCheck, {controls::NumberKey("min_retention_days", 0, 36500)});
+
 class JournaldCollector final : public Collector {
  public:
   std::vector<Observation> Collect(const CollectContext& ctx) const override {
@@ -122,6 +125,6 @@ class JournaldCollector final : public Collector {
 
 }  // namespace
 
-SHOKO_REGISTER_COLLECTOR(kCheck, JournaldCollector);
+SHOKO_REGISTER_COLLECTOR(kDeclaration, JournaldCollector);
 
 }  // namespace shoko::collectors::logs

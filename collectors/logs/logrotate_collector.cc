@@ -30,6 +30,13 @@ double MinimumFor(const nlohmann::json& expected, const std::string& path) {
   return 365;
 }
 
+const CollectorDeclaration kDeclaration = JudgedObservation(
+    kCheck,
+    {controls::NumberKey("min_retention_days", 0, 36500),
+     controls::ObjectListKey("overrides", {controls::StringKey("pattern"),
+                                           controls::NumberKey("min_retention_days", 0, 36500)})
+         .Optional()});
+
 class LogrotateCollector final : public Collector {
  public:
   std::vector<Observation> Collect(const CollectContext& ctx) const override {
@@ -95,6 +102,6 @@ class LogrotateCollector final : public Collector {
 
 }  // namespace
 
-SHOKO_REGISTER_COLLECTOR(kCheck, LogrotateCollector);
+SHOKO_REGISTER_COLLECTOR(kDeclaration, LogrotateCollector);
 
 }  // namespace shoko::collectors::logs

@@ -51,6 +51,10 @@ struct FamilyStats {
   int64_t oldest_rotated_us = 0;
 };
 
+const CollectorDeclaration kDeclaration =
+    JudgedObservation(kCheck, {controls::NumberKey("min_retention_days", 0, 36500),
+                               controls::BooleanKey("forbid_world_readable")});
+
 class OnDiskCollector final : public Collector {
  public:
   std::vector<Observation> Collect(const CollectContext& ctx) const override {
@@ -157,6 +161,6 @@ class OnDiskCollector final : public Collector {
 
 }  // namespace
 
-SHOKO_REGISTER_COLLECTOR(kCheck, OnDiskCollector);
+SHOKO_REGISTER_COLLECTOR(kDeclaration, OnDiskCollector);
 
 }  // namespace shoko::collectors::logs

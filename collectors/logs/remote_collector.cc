@@ -21,6 +21,8 @@ nlohmann::json ToJson(const LogDestination& d) {
   return j;
 }
 
+const CollectorDeclaration kDeclaration = JudgedObservation(kCheck);
+
 class RemoteCollector final : public Collector {
  public:
   std::vector<Observation> Collect(const CollectContext& ctx) const override {
@@ -120,6 +122,6 @@ class RemoteCollector final : public Collector {
 
 }  // namespace
 
-SHOKO_REGISTER_COLLECTOR(kCheck, RemoteCollector);
+SHOKO_REGISTER_COLLECTOR(kDeclaration, RemoteCollector);
 
 }  // namespace shoko::collectors::logs

@@ -15,6 +15,8 @@ namespace {
 constexpr char kCheck[] = "logs.time_sync";
 constexpr size_t kMaxConfigBytes = 1u << 20;
 
+const CollectorDeclaration kDeclaration = JudgedObservation(kCheck);
+
 class TimeSyncCollector final : public Collector {
  public:
   std::vector<Observation> Collect(const CollectContext& ctx) const override {
@@ -132,6 +134,6 @@ class TimeSyncCollector final : public Collector {
 
 }  // namespace
 
-SHOKO_REGISTER_COLLECTOR(kCheck, TimeSyncCollector);
+SHOKO_REGISTER_COLLECTOR(kDeclaration, TimeSyncCollector);
 
 }  // namespace shoko::collectors::logs

@@ -69,6 +69,8 @@ Observation CollectRpm(const CollectContext& ctx) {
   return obs;
 }
 
+const CollectorDeclaration kDeclaration = InfoObservation(kCheck);
+
 class PackagesCollector final : public Collector {
  public:
   std::vector<Observation> Collect(const CollectContext& ctx) const override {
@@ -112,6 +114,6 @@ class PackagesCollector final : public Collector {
 
 }  // namespace
 
-SHOKO_REGISTER_COLLECTOR(kCheck, PackagesCollector);
+SHOKO_REGISTER_COLLECTOR(kDeclaration, PackagesCollector);
 
 }  // namespace shoko::collectors::patch

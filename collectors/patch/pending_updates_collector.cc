@@ -107,6 +107,9 @@ std::vector<Artifact> ReleaseArtifacts(const platform::Env& env) {
   return artifacts;
 }
 
+const CollectorDeclaration kDeclaration =
+    JudgedObservation(kCheck, {controls::NumberKey("security_grace_days", 0, 36500)});
+
 class PendingUpdatesCollector final : public Collector {
  public:
   std::vector<Observation> Collect(const CollectContext& ctx) const override {
@@ -206,6 +209,6 @@ class PendingUpdatesCollector final : public Collector {
 
 }  // namespace
 
-SHOKO_REGISTER_COLLECTOR(kCheck, PendingUpdatesCollector);
+SHOKO_REGISTER_COLLECTOR(kDeclaration, PendingUpdatesCollector);
 
 }  // namespace shoko::collectors::patch

@@ -380,8 +380,14 @@ class AutoUpdatesCollector final : public Collector {
 
 }  // namespace
 
-SHOKO_REGISTER_COLLECTOR(kReboot, RebootRequiredCollector);
-SHOKO_REGISTER_COLLECTOR(kLastUpdate, LastUpdateCollector);
-SHOKO_REGISTER_COLLECTOR(kAutoUpdates, AutoUpdatesCollector);
+const CollectorDeclaration kRebootDeclaration = JudgedObservation(kReboot);
+const CollectorDeclaration kLastUpdateDeclaration =
+    JudgedObservation(kLastUpdate, {controls::NumberKey("max_update_age_days", 0, 36500),
+                                    controls::NumberKey("max_index_age_days", 0, 36500)});
+const CollectorDeclaration kAutoUpdatesDeclaration = JudgedObservation(kAutoUpdates);
+
+SHOKO_REGISTER_COLLECTOR(kRebootDeclaration, RebootRequiredCollector);
+SHOKO_REGISTER_COLLECTOR(kLastUpdateDeclaration, LastUpdateCollector);
+SHOKO_REGISTER_COLLECTOR(kAutoUpdatesDeclaration, AutoUpdatesCollector);
 
 }  // namespace shoko::collectors::patch

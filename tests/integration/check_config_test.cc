@@ -62,6 +62,43 @@ TEST(CheckConfigTest, AnOperatorMappingIsCheckedAgainstCollectorsAndCatalog) {
   EXPECT_EQ(bad.exit_code, 2);
 }
 
+// A baseline is checked against what the collectors declare they read: a
+// misspelled key (which would silently mean nothing), a mistyped and an
+// out-of-range value, in the defaults and in a host group, each named by file,
+// line and key, at --check-config (exit 1) and when collection starts (exit 2).
+TEST(CheckConfigTest, ABaselineIsCheckedAgainstTheCollectorsDeclarations) {
+  TempDir dir;
+  const std::string baseline = dir.Write(
+      "baseline.yaml",
+      "id: op\nversion: '1'\nvalues:\n"
+      "  patch.pending_updates:\n    security_grace_day: 7\n    rationale: r\n    source: s\n"
+      "  access.sshd.max_auth_tries:\n    max: four\n    rationale: r\n    source: s\n"
+      "  patch.last_update:\n    max_update_age_days: 30\n    max_index_age_days: 99999\n"
+      "    rationale: r\n    source: s\n"
+      "groups:\n  bastion:\n    values:\n      patch.last_update:\n"
+      "        max_update_age_days: -1\n        rationale: r\n        source: s\n");
+  const std::string config =
+      dir.Write("agent.yaml", "state_dir: " + dir.Path("state") + "\nbaseline: " + baseline + "\n");
+  CommandResult r = RunCommand({SHOKO_AGENT_BIN, "--check-config", "--config", config});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  for (const std::string& expected : {
+           baseline + ":5: patch.pending_updates: unknown key 'security_grace_day'",
+           baseline + ":9: access.sshd.max_auth_tries: max: expected an integer",
+           baseline + ":14: patch.last_update: max_index_age_days: 99999 is above 36500",
+           baseline + ":21: group bastion: patch.last_update: max_update_age_days: -1 is below 0",
+       }) {
+    EXPECT_NE(r.err.find(expected), std::string::npos) << expected << "\n" << r.err;
+  }
+  CommandResult collect = RunCommand(
+      {SHOKO_AGENT_BIN, "collect", "--once", "--config", config, "--collector", "logs.remote"});
+  EXPECT_EQ(collect.exit_code, 2) << collect.err;
+  EXPECT_NE(collect.err.find(baseline + ":5: patch.pending_updates: unknown key "
+                                        "'security_grace_day' (known: security_grace_days) (and 3 "
+                                        "more problem(s)"),
+            std::string::npos)
+      << collect.err;
+}
+
 TEST(CheckConfigTest, CollectionJudgesByTheHostsGroupAndDistribution) {
   TempDir dir;
   const std::string baseline = dir.Write(

@@ -8,6 +8,7 @@
 
 #include "collectors/collector.h"
 #include "collectors/custom/check_set.h"
+#include "collectors/custom/custom_collector.h"
 #include "controls/baseline.h"
 #include "controls/catalog.h"
 #include "platform/env.h"
@@ -151,9 +152,9 @@ class HostRoot {
 std::map<std::string, Observation> Evaluate(const std::string& root, const CheckSet& set) {
   auto env = platform::NewRootedEnv(root);
   EXPECT_TRUE(env.ok());
-  CollectContext ctx{**env, controls::Baseline::BuiltIn(), nullptr, nullptr, &set};
+  CollectContext ctx{**env, controls::Baseline::BuiltIn(), nullptr, nullptr};
   std::map<std::string, Observation> out;
-  for (Observation& o : CollectorRegistry::Global().Create("custom")->Collect(ctx)) {
+  for (Observation& o : CustomCollector(set).Collect(ctx)) {
     out[o.check_id] = std::move(o);
   }
   return out;
