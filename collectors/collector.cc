@@ -107,6 +107,11 @@ std::optional<std::string> ConfigReader::Read(const std::string& path) {
   return std::move(text).value();
 }
 
+const Result<std::string>& ReadOnce(const CollectContext& ctx, const std::string& path) {
+  return ctx.cache->Get<Result<std::string>>("file " + path,
+                                             [&] { return ctx.env.ReadFile(path); });
+}
+
 Observation RuleRecord(std::string check_id, std::string observation, Verdict verdict,
                        std::string message) {
   Observation rule;

@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "collectors/common/sweep_cache.h"
 #include "collectors/contract.h"
 #include "controls/baseline.h"
 #include "platform/env.h"
@@ -94,7 +95,13 @@ struct CollectContext {
   SweepMemory* memory = nullptr;
   // Null: helpers run in this process.
   const HelperRunner* helpers = nullptr;
+  // Host files parsed once per sweep; a new context starts empty.
+  std::shared_ptr<SweepCache> cache = std::make_shared<SweepCache>();
 };
+
+// The text of host file `path` (at most 16 MiB), read once per sweep; what
+// reading it failed with (NotFound when absent) otherwise.
+const Result<std::string>& ReadOnce(const CollectContext& ctx, const std::string& path);
 
 class Collector {
  public:

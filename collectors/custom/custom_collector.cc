@@ -8,11 +8,11 @@
 #include <set>
 #include <sstream>
 
-#include "collectors/access/accounts.h"
+#include "collectors/access/host_files.h"
+#include "collectors/common/ini.h"
+#include "collectors/common/lines.h"
 #include "collectors/helper.h"
-#include "collectors/lines.h"
 #include "collectors/patch/dpkg_status.h"
-#include "collectors/patch/ini.h"
 #include "collectors/patch/patch_common.h"
 #include "collectors/patch/rpm_packages.h"
 #include "collectors/patch/version_order.h"
@@ -158,7 +158,7 @@ class Evaluator {
     if (auto unread = ReadTarget(r, &text)) return *unread;
     std::optional<std::string> value;
     if (r.format == "ini") {
-      auto sections = patch::ParseIni(text, ctx_.env.Describe(r.target));
+      auto sections = ParseIni(text, ctx_.env.Describe(r.target));
       if (!sections.ok()) return Error(sections.status().message());
       std::string key = r.key;
       for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -375,14 +375,10 @@ class Evaluator {
   }
 
   // Read once per sweep, on the first rule that needs a name.
-  const access::AccountNames& names() {
-    if (!names_) names_ = access::ReadAccountNames(ctx_.env);
-    return *names_;
-  }
+  const access::AccountNames& names() { return access::AccountNamesOf(ctx_); }
 
   const CollectContext& ctx_;
   bool rpm_ = false;
-  std::optional<access::AccountNames> names_;
   std::optional<Result<std::vector<patch::RpmPackage>>> rpm_packages_;
   std::map<std::string, std::optional<std::set<long>>> bound_ports_;  // by proto
   std::optional<std::vector<std::string>> wants_dirs_;

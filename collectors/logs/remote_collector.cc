@@ -3,7 +3,7 @@
 // @@ actions, omfwd), syslog-ng network destinations, systemd-journal-upload.
 #include "collectors/collector.h"
 #include "collectors/logs/log_scanners.h"
-#include "collectors/patch/ini.h"
+#include "collectors/common/ini.h"
 
 namespace shoko::collectors::logs {
 namespace {
@@ -90,7 +90,7 @@ class RemoteCollector final : public Collector {
       std::string url;
       if (auto text = read("/etc/systemd/journal-upload.conf")) {
         auto sections =
-            patch::ParseIni(*text, ctx.env.Describe("/etc/systemd/journal-upload.conf"));
+            ParseIni(*text, ctx.env.Describe("/etc/systemd/journal-upload.conf"));
         if (!sections.ok()) {
           return fail(sections.status());
         }

@@ -7,7 +7,7 @@
 
 #include "collectors/collector.h"
 #include "collectors/logs/log_scanners.h"
-#include "collectors/patch/ini.h"
+#include "collectors/common/ini.h"
 
 namespace shoko::collectors::logs {
 namespace {
@@ -82,7 +82,7 @@ class TimeSyncCollector final : public Collector {
       std::vector<std::string> servers;
       std::vector<std::string> fallback;
       if (auto text = read("/etc/systemd/timesyncd.conf")) {
-        auto sections = patch::ParseIni(*text, ctx.env.Describe("/etc/systemd/timesyncd.conf"));
+        auto sections = ParseIni(*text, ctx.env.Describe("/etc/systemd/timesyncd.conf"));
         if (!sections.ok()) return fail(sections.status());
         for (const auto& s : *sections) {
           if (s.name != "Time") continue;

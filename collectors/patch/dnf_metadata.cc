@@ -2,18 +2,16 @@
 
 #include <expat.h>
 #include <fnmatch.h>
-#include <lzma.h>
 #include <yaml-cpp/yaml.h>
-#include <zlib.h>
-#include <zstd.h>
 
 #include <algorithm>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "collectors/common/decompress.h"
+#include "collectors/common/ini.h"
 #include "collectors/helper.h"
-#include "collectors/patch/ini.h"
 #include "collectors/patch/rpm_packages.h"
 #include "platform/strings.h"
 
@@ -284,102 +282,6 @@ Result<std::vector<Advisory>> ParseUpdateinfo(std::string_view xml, std::string_
   return out;
 }
 
-Result<std::string> DecompressMetadata(std::string_view data, std::string_view file,
-                                       size_t max_bytes) {
-  std::string out;
-  Status s = DecompressEach(data, file, max_bytes, [&](std::string_view chunk) {
-    out.append(chunk);
-    return Status::OK();
-  });
-  if (!s.ok()) return s;
-  return out;
-}
-
-Status DecompressEach(std::string_view data, std::string_view file, size_t max_bytes,
-                      const std::function<Status(std::string_view)>& sink) {
-  auto corrupt = [&](const std::string& why) {
-    return Status::Corruption(std::string(file) + ": " + why);
-  };
-  size_t total = 0;
-  // Every decompressed chunk goes through here: the cap, then the sink.
-  auto emit = [&](const char* bytes, size_t n) -> Status {
-    total += n;
-    if (total > max_bytes) {
-      return Status::InvalidArgument(std::string(file) + ": decompresses to more than " +
-                                     std::to_string(max_bytes) + " bytes");
-    }
-    return n == 0 ? Status::OK() : sink(std::string_view(bytes, n));
-  };
-  char buf[1 << 16];
-  auto magic = [&](std::string_view m) { return data.substr(0, m.size()) == m; };
-  if (magic("\x1f\x8b")) {
-    z_stream z{};
-    if (inflateInit2(&z, 15 + 32) != Z_OK) return Status::Internal("zlib: cannot start");
-    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-    z.avail_in = static_cast<uInt>(data.size());
-    Status status;
-    for (int rc = Z_OK; rc != Z_STREAM_END && status.ok();) {
-      z.next_out = reinterpret_cast<Bytef*>(buf);
-      z.avail_out = sizeof buf;
-      rc = inflate(&z, Z_NO_FLUSH);
-      if (rc != Z_OK && rc != Z_STREAM_END) {
-        status =
-            corrupt(std::string("not valid gzip data (") + (z.msg ? z.msg : "truncated") + ")");
-        break;
-      }
-      status = emit(buf, sizeof buf - z.avail_out);
-      if (status.ok() && rc == Z_OK && z.avail_in == 0 && z.avail_out != 0) {
-        status = corrupt("gzip data ends early");
-      }
-    }
-    inflateEnd(&z);
-    return status;
-  }
-  if (magic("\x28\xb5\x2f\xfd")) {
-    ZSTD_DStream* z = ZSTD_createDStream();
-    if (z == nullptr) return Status::Internal("zstd: cannot start");
-    ZSTD_initDStream(z);
-    ZSTD_inBuffer in{data.data(), data.size(), 0};
-    size_t rc = 1;
-    Status status;
-    while (in.pos < in.size && status.ok()) {
-      ZSTD_outBuffer o{buf, sizeof buf, 0};
-      rc = ZSTD_decompressStream(z, &o, &in);
-      if (ZSTD_isError(rc)) {
-        status = corrupt(std::string("not valid zstd data (") + ZSTD_getErrorName(rc) + ")");
-        break;
-      }
-      status = emit(buf, o.pos);
-    }
-    ZSTD_freeDStream(z);
-    if (status.ok() && rc != 0) status = corrupt("zstd data ends early");
-    return status;
-  }
-  if (magic(std::string_view("\xfd"
-                             "7zXZ\0",
-                             6))) {
-    lzma_stream z = LZMA_STREAM_INIT;
-    // A memory limit for the decoder itself: no dictionary beyond 256 MiB.
-    if (lzma_stream_decoder(&z, 256u << 20, 0) != LZMA_OK) {
-      return Status::Internal("xz: cannot start");
-    }
-    z.next_in = reinterpret_cast<const uint8_t*>(data.data());
-    z.avail_in = data.size();
-    lzma_ret rc = LZMA_OK;
-    Status status;
-    while (rc == LZMA_OK && status.ok()) {
-      z.next_out = reinterpret_cast<uint8_t*>(buf);
-      z.avail_out = sizeof buf;
-      rc = lzma_code(&z, LZMA_FINISH);
-      status = emit(buf, sizeof buf - z.avail_out);
-    }
-    lzma_end(&z);
-    if (status.ok() && rc != LZMA_STREAM_END) status = corrupt("not valid xz data");
-    return status;
-  }
-  return emit(data.data(), data.size());
-}
-
 Status ParseModulesYaml(std::string_view yaml, std::string_view file, ModuleIndex* index) {
   // yaml-cpp misbehaves on some malformed input (it recurses once per nesting
   // level, and binary garbage has made it allocate without bound), so only
@@ -599,7 +501,7 @@ Result<std::string> DnfUpgradableJson(const collectors::HelperRoot& where) {
     auto modular = read(repo, *locations, "modules");
     if (!modular.ok()) return modular.status();
     if (*modular) {
-      auto yaml = DecompressMetadata((*modular)->first, (*modular)->second, kMaxModulesBytes);
+      auto yaml = Decompress((*modular)->first, (*modular)->second, kMaxModulesBytes);
       if (!yaml.ok()) return yaml.status();
       if (Status s = ParseModulesYaml(*yaml, (*modular)->second, &modules); !s.ok()) return s;
     }

@@ -7,7 +7,7 @@
 #include <optional>
 
 #include "collectors/patch/dnf_metadata.h"
-#include "collectors/patch/ini.h"
+#include "collectors/common/ini.h"
 #include "collectors/patch/patch_common.h"
 #include "collectors/patch/rpm_packages.h"
 #include "collectors/patch/version_order.h"

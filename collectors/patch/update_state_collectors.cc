@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "collectors/collector.h"
+#include "collectors/common/decompress.h"
 #include "collectors/patch/apt_conf.h"
 #include "collectors/patch/dnf_metadata.h"
 #include "collectors/patch/dpkg_status.h"
@@ -220,7 +221,7 @@ class LastUpdateCollector final : public Collector {
         }
         std::string text = std::move(raw).value();
         if (path.ends_with(".gz")) {
-          auto plain = DecompressMetadata(text, ctx.env.Describe(path), kMaxLogBytes);
+          auto plain = Decompress(text, ctx.env.Describe(path), kMaxLogBytes);
           if (!plain.ok()) return plain.status();
           text = std::move(plain).value();
         }
