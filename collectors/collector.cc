@@ -122,6 +122,14 @@ Observation RuleRecord(std::string check_id, std::string observation, Verdict ve
   return rule;
 }
 
+Observation ErrorRecord(const std::string& check_id, const Status& status) {
+  Observation obs;
+  obs.check_id = check_id;
+  obs.verdict = Verdict::kError;
+  obs.message = status.message();
+  return obs;
+}
+
 std::vector<Observation> SameForAll(Observation observation, const std::vector<std::string>& rules,
                                     Verdict verdict, const std::string& message) {
   observation.verdict = verdict;

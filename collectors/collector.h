@@ -150,6 +150,10 @@ class CollectorRegistry {
 Observation RuleRecord(std::string check_id, std::string observation, Verdict verdict,
                        std::string message);
 
+// A kError observation for `check_id` carrying `status`'s message: what a
+// collector records when it cannot observe or judge.
+Observation ErrorRecord(const std::string& check_id, const Status& status);
+
 // `observation` and a rule record for each of `rules`, all with one verdict
 // and message: what a collector records when it cannot observe at all (the
 // software is absent, or its configuration does not load).

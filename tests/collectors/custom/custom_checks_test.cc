@@ -238,5 +238,39 @@ TEST(CustomChecksTest, VersionsUnitsAndUnobservableThings) {
   EXPECT_EQ(obs["custom.anyerr"].verdict, Verdict::kPass) << obs["custom.anyerr"].message;
 }
 
+// format sshd reads the effective configuration as access.sshd does:
+// Includes (the first value wins), OpenSSH's defaults, and Match blocks.
+TEST(CustomChecksTest, SshdFormatReadsTheEffectiveConfiguration) {
+  TempDir root;
+  root.Write("etc/ssh/sshd_config",
+             "Include /etc/ssh/sshd_config.d/*.conf\nPermitRootLogin yes\n"
+             "PasswordAuthentication no\nMatch User backup\n  PasswordAuthentication yes\n");
+  root.Write("etc/ssh/sshd_config.d/50-site.conf", "PermitRootLogin prohibit-password\n");
+  auto set = CheckSet::Parse(
+      "checks:\n"
+      "  - {id: root, title: t, rationale: r, controls: [ismap:8.5], rules: "
+      "[{keyvalue: /etc/ssh/sshd_config, format: sshd, key: PermitRootLogin, "
+      "compare: {op: eq, value: prohibit-password}}]}\n"
+      "  - {id: passwords, title: t, rationale: r, controls: [ismap:8.5], rules: "
+      "[{keyvalue: /etc/ssh/sshd_config, format: sshd, key: PasswordAuthentication, "
+      "compare: {op: eq, value: 'no'}}]}\n"
+      "  - {id: tries, title: t, rationale: r, controls: [ismap:8.5], rules: "
+      "[{keyvalue: /etc/ssh/sshd_config, format: sshd, key: MaxAuthTries, "
+      "compare: {as: number, op: le, value: 4}}]}\n"
+      "  - {id: banner, title: t, rationale: r, controls: [ismap:8.5], rules: "
+      "[{keyvalue: /etc/ssh/sshd_config, format: sshd, key: Banner, expect: absent}]}\n",
+      "s.yaml", controls::Catalog::BuiltIn());
+  ASSERT_TRUE(set.ok()) << set.status().message();
+  auto obs = Evaluate(root.path(), *set);
+  // The drop-in comes first and wins; its value is compared as sshd -T spells it.
+  EXPECT_EQ(obs["custom.root"].verdict, Verdict::kPass) << obs["custom.root"].message;
+  EXPECT_EQ(obs["custom.passwords"].verdict, Verdict::kFail);
+  EXPECT_EQ(obs["custom.passwords"].facts["rules"][0]["detail"],
+            "PasswordAuthentication in Match User backup (/etc/ssh/sshd_config:4) is yes, not "
+            "eq no");
+  EXPECT_EQ(obs["custom.tries"].facts["rules"][0]["detail"], "MaxAuthTries is 6, not le 4");
+  EXPECT_EQ(obs["custom.banner"].verdict, Verdict::kPass);
+}
+
 }  // namespace
 }  // namespace shoko::collectors::custom
