@@ -65,22 +65,22 @@ const CollectorDeclaration* CollectorRegistry::Find(std::string_view name) const
   return nullptr;
 }
 
-std::vector<std::string> CollectorRegistry::VerdictChecks() const {
+std::vector<std::string> CollectorRegistry::AllOf(
+    std::vector<std::string> (CollectorDeclaration::*ids)() const) const {
   std::vector<std::string> out;
   for (const Entry& e : entries_) {
-    for (std::string& id : e.declaration.VerdictChecks()) out.push_back(std::move(id));
+    for (std::string& id : (e.declaration.*ids)()) out.push_back(std::move(id));
   }
   std::sort(out.begin(), out.end());
   return out;
 }
 
+std::vector<std::string> CollectorRegistry::VerdictChecks() const {
+  return AllOf(&CollectorDeclaration::VerdictChecks);
+}
+
 std::vector<std::string> CollectorRegistry::CheckIds() const {
-  std::vector<std::string> out;
-  for (const Entry& e : entries_) {
-    for (std::string& id : e.declaration.CheckIds()) out.push_back(std::move(id));
-  }
-  std::sort(out.begin(), out.end());
-  return out;
+  return AllOf(&CollectorDeclaration::CheckIds);
 }
 
 controls::BaselineSchema CollectorRegistry::BaselineSchema() const {

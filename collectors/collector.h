@@ -142,6 +142,9 @@ class CollectorRegistry {
     CollectorDeclaration declaration;
     Factory factory;
   };
+  // The ids `ids` gives for every declaration, sorted.
+  std::vector<std::string> AllOf(std::vector<std::string> (CollectorDeclaration::*ids)()
+                                     const) const;
   std::vector<Entry> entries_;  // sorted by name
 };
 

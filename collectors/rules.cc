@@ -21,4 +21,16 @@ Observation RuleRecordFor(const CheckDeclaration& rule, const Observation& obser
   return record;
 }
 
+std::vector<Observation> Unobserved(const CollectContext& ctx,
+                                    const CollectorDeclaration& declaration, const Status& status,
+                                    const std::string& config, const std::string& software) {
+  Observation obs;
+  obs.check_id = declaration.name();
+  const bool absent = status.IsNotFound() && !ctx.env.Stat(config, /*follow=*/false).ok();
+  return SameForAll(
+      obs, declaration.RuleIds(), absent ? Verdict::kNotApplicable : Verdict::kError,
+      absent ? software + " is not installed: " + ctx.env.Describe(config) + " does not exist"
+             : status.message());
+}
+
 }  // namespace shoko::collectors

@@ -48,18 +48,26 @@ std::vector<CheckDeclaration> DeclarationsOf(const std::vector<Rule<Facts>>& rul
 Observation RuleRecordFor(const CheckDeclaration& rule, const Observation& observation,
                           const Expected& expected, Result<Judgement> judged);
 
-// One record per rule of `rules`, each judging `facts` by the baseline.
+// `observation`, then one record per rule of `rules`, each judging `facts`
+// by the baseline.
 template <typename Facts>
 std::vector<Observation> JudgeAll(const std::vector<Rule<Facts>>& rules, const Facts& facts,
-                                  const Observation& observation,
-                                  const controls::Baseline& baseline) {
-  std::vector<Observation> out;
+                                  Observation observation, const controls::Baseline& baseline) {
+  std::vector<Observation> out = {std::move(observation)};
   for (const Rule<Facts>& r : rules) {
     const Expected expected(baseline, r.declaration.id);
-    out.push_back(RuleRecordFor(r.declaration, observation, expected, r.judge(facts, expected)));
+    out.push_back(RuleRecordFor(r.declaration, out.front(), expected, r.judge(facts, expected)));
   }
   return out;
 }
+
+// What a collector records, for its observation and every rule, when
+// `status` kept it from reading `config`, the configuration of `software`:
+// not_applicable when the software is not installed (`config` does not
+// exist), error otherwise.
+std::vector<Observation> Unobserved(const CollectContext& ctx,
+                                    const CollectorDeclaration& declaration, const Status& status,
+                                    const std::string& config, const std::string& software);
 
 }  // namespace shoko::collectors
 

@@ -218,26 +218,22 @@ BaselineKey BaselineKey::Optional() const {
 }
 
 std::string BaselineKey::Describe() const {
-  switch (type) {
-    case Type::kInteger:
-      return "an integer" + Range(*this);
-    case Type::kNumber:
-      return "a number" + Range(*this);
-    case Type::kBoolean:
-      return "true or false";
-    case Type::kString:
-      return one_of.empty() ? "a string" : "one of " + platform::Join(one_of, ", ");
-    case Type::kStringList:
-      return one_of.empty() ? "a list of strings"
-                            : "a list of values from " + platform::Join(one_of, ", ");
-    case Type::kNameOrList:
-      return "a name or a list of names";
-    case Type::kMode:
-      return "an octal mode such as \"0640\"";
-    case Type::kObjectList:
-      return "a list of mappings";
+  if (type == Type::kInteger || type == Type::kNumber) {
+    return (type == Type::kInteger ? "an integer" : "a number") + Range(*this);
   }
-  return "a value";
+  if (type == Type::kString && !one_of.empty()) return "one of " + platform::Join(one_of, ", ");
+  if (type == Type::kStringList && !one_of.empty()) {
+    return "a list of values from " + platform::Join(one_of, ", ");
+  }
+  static const std::map<Type, const char*> kPlain = {
+      {Type::kBoolean, "true or false"},
+      {Type::kString, "a string"},
+      {Type::kStringList, "a list of strings"},
+      {Type::kNameOrList, "a name or a list of names"},
+      {Type::kMode, "an octal mode such as \"0640\""},
+      {Type::kObjectList, "a list of mappings"}};
+  auto it = kPlain.find(type);
+  return it == kPlain.end() ? "a value" : it->second;
 }
 
 BaselineKey IntegerKey(std::string name, double min, double max) {

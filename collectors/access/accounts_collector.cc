@@ -253,9 +253,7 @@ class AccountsCollector final : public Collector {
                         facts.status().message());
     }
     Describe(ctx, *facts, have_shadow, &obs);
-    std::vector<Observation> out = {obs};
-    for (Observation& r : JudgeAll(kRules, *facts, obs, ctx.baseline)) out.push_back(std::move(r));
-    return out;
+    return JudgeAll(kRules, *facts, std::move(obs), ctx.baseline);
   }
 };
 

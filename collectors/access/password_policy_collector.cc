@@ -205,18 +205,16 @@ const BaselineKey kMinClasses = IntegerKey("min_classes", 0, 4).ByDistribution()
 Result<Judgement> Quality(const PolicyFacts& f, const Expected& e) {
   SHOKO_ASSIGN_OR_RETURN(const int64_t want_len, e.Integer(kMinLength));
   SHOKO_ASSIGN_OR_RETURN(const int64_t want_classes, e.Integer(kMinClasses));
+  if (f.quality_module.empty())
+    return Judgement{Verdict::kFail, "no pam_pwquality in the password stack"};
   std::vector<std::string> q;
-  if (f.quality_module.empty()) {
-    q.push_back("no pam_pwquality in the password stack");
-  } else {
-    if (f.minlen < want_len) {
-      q.push_back("minlen " + std::to_string(f.minlen) + " (baseline " + std::to_string(want_len) +
-                  ")");
-    }
-    if (f.classes < want_classes) {
-      q.push_back(std::to_string(f.classes) + " character class(es) required (baseline " +
-                  std::to_string(want_classes) + ")");
-    }
+  if (f.minlen < want_len) {
+    q.push_back("minlen " + std::to_string(f.minlen) + " (baseline " + std::to_string(want_len) +
+                ")");
+  }
+  if (f.classes < want_classes) {
+    q.push_back(std::to_string(f.classes) + " character class(es) required (baseline " +
+                std::to_string(want_classes) + ")");
   }
   return PassUnless(q, "pam_pwquality: minlen " + std::to_string(f.minlen) + ", " +
                            std::to_string(f.classes) + " classes");
@@ -228,18 +226,15 @@ const BaselineKey kMinUnlockTime = IntegerKey("min_unlock_time", 0, 31536000).By
 Result<Judgement> Lockout(const PolicyFacts& f, const Expected& e) {
   SHOKO_ASSIGN_OR_RETURN(const int64_t max_deny, e.Integer(kMaxDeny));
   SHOKO_ASSIGN_OR_RETURN(const int64_t min_unlock, e.Integer(kMinUnlockTime));
+  if (!f.faillock) return Judgement{Verdict::kFail, "no pam_faillock in the auth stack"};
   std::vector<std::string> l;
-  if (!f.faillock) {
-    l.push_back("no pam_faillock in the auth stack");
-  } else {
-    if (f.deny <= 0 || f.deny > max_deny) {
-      l.push_back("deny " + std::to_string(f.deny) + " (baseline 1 to " + std::to_string(max_deny) +
-                  ")");
-    }
-    if (f.unlock != 0 && f.unlock < min_unlock) {
-      l.push_back("unlock_time " + std::to_string(f.unlock) + " s (baseline at least " +
-                  std::to_string(min_unlock) + ", or 0: never)");
-    }
+  if (f.deny <= 0 || f.deny > max_deny) {
+    l.push_back("deny " + std::to_string(f.deny) + " (baseline 1 to " + std::to_string(max_deny) +
+                ")");
+  }
+  if (f.unlock != 0 && f.unlock < min_unlock) {
+    l.push_back("unlock_time " + std::to_string(f.unlock) + " s (baseline at least " +
+                std::to_string(min_unlock) + ", or 0: never)");
   }
   return PassUnless(l, "pam_faillock: deny " + std::to_string(f.deny) + ", unlock_time " +
                            std::to_string(f.unlock));
@@ -356,9 +351,7 @@ class PasswordPolicyCollector final : public Collector {
     reader.Unix(&facts);
     reader.LoginDefs(&facts);
     Describe(ctx, facts, &obs);
-    std::vector<Observation> out = {obs};
-    for (Observation& r : JudgeAll(kRules, facts, obs, ctx.baseline)) out.push_back(std::move(r));
-    return out;
+    return JudgeAll(kRules, facts, std::move(obs), ctx.baseline);
   }
 };
 

@@ -10,6 +10,7 @@
 #include "collectors/access/host_files.h"
 #include "collectors/collector.h"
 #include "collectors/expected.h"
+#include "collectors/rules.h"
 #include "platform/strings.h"
 
 namespace shoko::collectors::access {
@@ -68,20 +69,13 @@ class SshKeysCollector final : public Collector {
     Observation obs;
     obs.check_id = kCheck;
     const Result<SshdConfig>& config = SshdConfigOf(ctx);
+    if (!config.ok())
+      return Unobserved(ctx, kDeclaration, config.status(), kSshdConfigPath, "sshd");
     const Result<std::vector<Account>>& accounts = PasswdOf(ctx);
+    if (!accounts.ok()) return {ErrorRecord(kCheck, accounts.status())};
     const Expected expected(ctx.baseline, kCheck);
     auto min_rsa_bits = expected.Integer(kMinRsaBits);
-    if (!config.ok() || !accounts.ok() || !min_rsa_bits.ok()) {
-      const bool absent = !config.ok() && config.status().IsNotFound() &&
-                          !ctx.env.Stat(kSshdConfigPath, /*follow=*/false).ok();
-      obs.verdict = absent ? Verdict::kNotApplicable : Verdict::kError;
-      obs.message =
-          absent ? "sshd is not installed: " + ctx.env.Describe(kSshdConfigPath) + " does not exist"
-          : !config.ok()   ? config.status().message()
-          : !accounts.ok() ? accounts.status().message()
-                           : min_rsa_bits.status().message();
-      return {obs};
-    }
+    if (!min_rsa_bits.ok()) return {ErrorRecord(kCheck, min_rsa_bits.status())};
     const std::string setting = config->effective.value("authorizedkeysfile", "");
     KeyFindings found;
     std::set<std::string> seen;  // a file shared by accounts (%h of one home) is read once each

@@ -219,22 +219,10 @@ class SshdCollector final : public Collector {
  public:
   std::vector<Observation> Collect(const CollectContext& ctx) const override {
     const Result<SshdConfig>& config = SshdConfigOf(ctx);
-    if (!config.ok()) {
-      // Without a readable sshd_config nothing can be judged: every record says why.
-      Observation obs;
-      obs.check_id = kObservation;
-      bool absent =
-          config.status().IsNotFound() && !ctx.env.Stat(kSshdConfigPath, /*follow=*/false).ok();
-      return SameForAll(
-          obs, kDeclaration.RuleIds(), absent ? Verdict::kNotApplicable : Verdict::kError,
-          absent ? "sshd is not installed: " + ctx.env.Describe(kSshdConfigPath) + " does not exist"
-                 : config.status().message());
-    }
-    std::vector<Observation> out = {Observe(ctx, *config)};
-    for (Observation& r : JudgeAll(kRules, *config, out.front(), ctx.baseline)) {
-      out.push_back(std::move(r));
-    }
-    return out;
+    // Without a readable sshd_config nothing can be judged: every record says why.
+    if (!config.ok())
+      return Unobserved(ctx, kDeclaration, config.status(), kSshdConfigPath, "sshd");
+    return JudgeAll(kRules, *config, Observe(ctx, *config), ctx.baseline);
   }
 };
 

@@ -245,24 +245,31 @@ Result<Judgement> Authenticate(const SudoFacts& f, const Expected& e) {
                    {{"scopes", no_auth}});
 }
 
-Result<Judgement> UsePty(const SudoFacts& f, const Expected& e) {
+// A global setting the baseline may require: set, it passes; unset, it fails
+// unless the baseline does not require it.
+Result<Judgement> RequiredSetting(const Expected& e, bool set, const std::string& message,
+                                  nlohmann::json facts) {
   SHOKO_ASSIGN_OR_RETURN(const bool required, e.Boolean(kRequired));
+  return Relaxable(set, !required, message, std::move(facts));
+}
+
+Result<Judgement> UsePty(const SudoFacts& f, const Expected& e) {
   const bool use_pty = f.Flag("use_pty");
-  return Relaxable(use_pty, !required,
-                   use_pty ? "Defaults use_pty"
-                           : "use_pty is not set: commands can outlive the session's terminal",
-                   {{"use_pty", use_pty}});
+  return RequiredSetting(e, use_pty,
+                         use_pty
+                             ? "Defaults use_pty"
+                             : "use_pty is not set: commands can outlive the session's terminal",
+                         {{"use_pty", use_pty}});
 }
 
 Result<Judgement> Logfile(const SudoFacts& f, const Expected& e) {
-  SHOKO_ASSIGN_OR_RETURN(const bool required, e.Boolean(kRequired));
   auto it = f.global.find("logfile");
-  const bool logfile = it != f.global.end() && !it->second->negated && !it->second->value.empty();
-  return Relaxable(
-      logfile, !required,
-      logfile ? "Defaults logfile=" + it->second->value
-              : "no sudo logfile: sudo logs to syslog only",
-      {{"logfile", logfile ? nlohmann::json(it->second->value) : nlohmann::json(nullptr)}});
+  if (it == f.global.end() || it->second->negated || it->second->value.empty()) {
+    return RequiredSetting(e, false, "no sudo logfile: sudo logs to syslog only",
+                           {{"logfile", nullptr}});
+  }
+  return RequiredSetting(e, true, "Defaults logfile=" + it->second->value,
+                         {{"logfile", it->second->value}});
 }
 
 // timestamp_timeout: minutes, 15 when unset (sudo's default); negative never expires.
@@ -303,21 +310,8 @@ class SudoCollector final : public Collector {
  public:
   std::vector<Observation> Collect(const CollectContext& ctx) const override {
     const Result<SudoersPolicy>& policy = SudoersOf(ctx);
-    if (!policy.ok()) {
-      Observation obs;
-      obs.check_id = kObservation;
-      const bool absent =
-          policy.status().IsNotFound() && !ctx.env.Stat("/etc/sudoers", /*follow=*/false).ok();
-      return SameForAll(
-          obs, kDeclaration.RuleIds(), absent ? Verdict::kNotApplicable : Verdict::kError,
-          absent ? "sudo is not installed: " + ctx.env.Describe("/etc/sudoers") + " does not exist"
-                 : policy.status().message());
-    }
-    std::vector<Observation> out = {Observe(ctx, *policy)};
-    for (Observation& r : JudgeAll(kRules, SudoFacts(*policy), out.front(), ctx.baseline)) {
-      out.push_back(std::move(r));
-    }
-    return out;
+    if (!policy.ok()) return Unobserved(ctx, kDeclaration, policy.status(), "/etc/sudoers", "sudo");
+    return JudgeAll(kRules, SudoFacts(*policy), Observe(ctx, *policy), ctx.baseline);
   }
 };
 

@@ -61,45 +61,42 @@ std::vector<std::string> Missing(const nlohmann::json& f) {
   return missing;
 }
 
-class AutoUpdatesCollector final : public Collector {
- public:
-  std::vector<Observation> Collect(const CollectContext& ctx) const override {
-    if (auto other = NotDpkg(ctx, kCheck, RpmAutoUpdates)) return {*other};
-    Observation obs;
-    obs.check_id = kCheck;
-    auto packages = DpkgPackages(ctx.env);
-    if (!packages.ok()) return {ErrorRecord(kCheck, packages.status())};
-    const bool installed = std::any_of(packages->begin(), packages->end(), [](const auto& p) {
-      return p.name == "unattended-upgrades" && p.state == "installed";
-    });
-    std::vector<std::string> files;
-    auto conf = LoadAptConf(ctx.env, &files);
-    if (!conf.ok()) return {ErrorRecord(kCheck, conf.status())};
-    const std::vector<std::string> origins = conf->List("Unattended-Upgrade::Origins-Pattern");
-    const std::vector<std::string> allowed = conf->List("Unattended-Upgrade::Allowed-Origins");
-    const bool security_origin = std::any_of(origins.begin(), origins.end(), IsSecurityOrigin) ||
-                                 std::any_of(allowed.begin(), allowed.end(), IsSecurityOrigin);
-    obs.facts = {{"tool", "unattended-upgrades"},
-                 {"installed", installed},
-                 {"update_package_lists", conf->Get("APT::Periodic::Update-Package-Lists", "0")},
-                 {"unattended_upgrade", conf->Get("APT::Periodic::Unattended-Upgrade", "0")},
-                 {"origins_pattern", origins},
-                 {"allowed_origins", allowed},
-                 {"security_origin", security_origin},
-                 {"timer_masked",
-                  Masked(ctx.env, "apt-daily-upgrade.timer") || Masked(ctx.env, "apt-daily.timer")},
-                 {"periodic_enable", conf->Get("APT::Periodic::Enable", "1")},
-                 {"config_files", files}};
-    for (const std::string& f : files) {
-      if (auto a = ArtifactOf(ctx.env, f); a.ok()) obs.artifacts.push_back(std::move(a).value());
-    }
-    const std::vector<std::string> missing = Missing(obs.facts);
-    obs.verdict = missing.empty() ? Verdict::kPass : Verdict::kFail;
-    obs.message = missing.empty() ? "unattended-upgrades installs security updates automatically"
-                                  : platform::Join(missing, "; ");
-    return {obs};
+Observation DebianAutoUpdates(const CollectContext& ctx,
+                              const std::vector<InstalledPackage>& packages) {
+  Observation obs;
+  obs.check_id = kCheck;
+  const bool installed = std::any_of(packages.begin(), packages.end(), [](const auto& p) {
+    return p.name == "unattended-upgrades" && p.state == "installed";
+  });
+  std::vector<std::string> files;
+  auto conf = LoadAptConf(ctx.env, &files);
+  if (!conf.ok()) return ErrorRecord(kCheck, conf.status());
+  const std::vector<std::string> origins = conf->List("Unattended-Upgrade::Origins-Pattern");
+  const std::vector<std::string> allowed = conf->List("Unattended-Upgrade::Allowed-Origins");
+  const bool security_origin = std::any_of(origins.begin(), origins.end(), IsSecurityOrigin) ||
+                               std::any_of(allowed.begin(), allowed.end(), IsSecurityOrigin);
+  obs.facts = {{"tool", "unattended-upgrades"},
+               {"installed", installed},
+               {"update_package_lists", conf->Get("APT::Periodic::Update-Package-Lists", "0")},
+               {"unattended_upgrade", conf->Get("APT::Periodic::Unattended-Upgrade", "0")},
+               {"origins_pattern", origins},
+               {"allowed_origins", allowed},
+               {"security_origin", security_origin},
+               {"timer_masked",
+                Masked(ctx.env, "apt-daily-upgrade.timer") || Masked(ctx.env, "apt-daily.timer")},
+               {"periodic_enable", conf->Get("APT::Periodic::Enable", "1")},
+               {"config_files", files}};
+  for (const std::string& f : files) {
+    if (auto a = ArtifactOf(ctx.env, f); a.ok()) obs.artifacts.push_back(std::move(a).value());
   }
-};
+  const std::vector<std::string> missing = Missing(obs.facts);
+  obs.verdict = missing.empty() ? Verdict::kPass : Verdict::kFail;
+  obs.message = missing.empty() ? "unattended-upgrades installs security updates automatically"
+                                : platform::Join(missing, "; ");
+  return obs;
+}
+
+using AutoUpdatesCollector = DpkgOrRpmCollector<kCheck, DebianAutoUpdates, RpmAutoUpdates>;
 
 }  // namespace
 

@@ -1,5 +1,5 @@
 // patch.packages: every installed package, from the package manager's own
-// database (design §3; CM-8 inventory).
+// database (CM-8 inventory).
 #include <algorithm>
 
 #include "collectors/collector.h"

@@ -85,9 +85,16 @@ Result<std::vector<InstalledPackage>> DpkgPackages(const platform::Env& env) {
 
 std::optional<Observation> NotDpkg(
     const CollectContext& ctx, const char* check,
-    const std::function<Observation(const CollectContext&)>& rpm_variant) {
+    const std::function<Observation(const CollectContext&)>& rpm_variant,
+    std::vector<InstalledPackage>* packages) {
   PackageManager manager = DetectPackageManager(ctx.env);
-  if (manager == PackageManager::kDpkg) return std::nullopt;
+  if (manager == PackageManager::kDpkg) {
+    if (packages == nullptr) return std::nullopt;
+    auto installed = DpkgPackages(ctx.env);
+    if (!installed.ok()) return ErrorRecord(check, installed.status());
+    *packages = std::move(installed).value();
+    return std::nullopt;
+  }
   if (manager == PackageManager::kRpm) return rpm_variant(ctx);
   Observation obs;
   obs.check_id = check;

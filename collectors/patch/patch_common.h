@@ -49,9 +49,26 @@ Result<std::vector<InstalledPackage>> DpkgPackages(const platform::Env& env);
 
 // For a check that reads dpkg's files: nothing on a dpkg root; `rpm_variant`'s
 // record on an RPM-family root; not_applicable without a package database.
+// With `packages`, a dpkg root's installed packages go there, and a database
+// that cannot be read is an error record.
 std::optional<Observation> NotDpkg(
     const CollectContext& ctx, const char* check,
-    const std::function<Observation(const CollectContext&)>& rpm_variant);
+    const std::function<Observation(const CollectContext&)>& rpm_variant,
+    std::vector<InstalledPackage>* packages = nullptr);
+
+// A check judged from dpkg's files on Debian-family roots (`kDebian`, given
+// the installed packages) and by `kRpm` on RPM-family roots.
+template <const char* kCheck,
+          Observation (*kDebian)(const CollectContext&, const std::vector<InstalledPackage>&),
+          Observation (*kRpm)(const CollectContext&)>
+class DpkgOrRpmCollector final : public Collector {
+ public:
+  std::vector<Observation> Collect(const CollectContext& ctx) const override {
+    std::vector<InstalledPackage> packages;
+    if (auto other = NotDpkg(ctx, kCheck, kRpm, &packages)) return {*other};
+    return {kDebian(ctx, packages)};
+  }
+};
 
 // Forgets the remembered answer (it could not be used).
 void ForgetHelperAnswer(const CollectContext& ctx, const std::string& check_id);

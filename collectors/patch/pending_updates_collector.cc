@@ -1,5 +1,5 @@
 // patch.pending_updates: what apt would upgrade, which of it is security,
-// and since when the agent has known (design §3; SI-2, RA-5).
+// and since when the agent has known (SI-2, RA-5).
 //
 // apt's answer costs a cache build over every index file (~0.6 s and ~50 MB
 // here), so it runs in a helper process and is kept, with the identity (path,

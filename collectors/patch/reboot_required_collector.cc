@@ -107,38 +107,35 @@ void Judge(const Kernels& k, const Result<std::string>& running_text,
   }
 }
 
-class RebootRequiredCollector final : public Collector {
- public:
-  std::vector<Observation> Collect(const CollectContext& ctx) const override {
-    if (auto other = NotDpkg(ctx, kCheck, RpmRebootRequired)) return {*other};
-    Observation obs;
-    obs.check_id = kCheck;
-    auto packages = DpkgPackages(ctx.env);
-    if (!packages.ok()) return {ErrorRecord(kCheck, packages.status())};
-    const Kernels kernels = InstalledKernels(*packages);
-    auto running_text = ctx.env.ReadFile("/proc/sys/kernel/osrelease", 4096);
-    std::optional<std::string> running;
-    if (running_text.ok()) running = std::string(platform::Trim(*running_text));
-    std::vector<std::string> marker_packages;
-    const std::optional<std::string> marker = Marker(ctx.env, &marker_packages);
-    obs.facts = {{"running", running ? nlohmann::json(*running) : nlohmann::json(nullptr)},
-                 {"newest_installed", kernels.newest ? nlohmann::json(kernels.NewestRelease())
-                                                     : nlohmann::json(nullptr)},
-                 {"installed_kernels", kernels.installed},
-                 {"marker", marker ? nlohmann::json(*marker) : nlohmann::json(nullptr)},
-                 {"marker_packages", marker_packages}};
-    Judge(kernels, running_text, running, marker, &obs);
-    if (auto db = ReadDpkgDatabase(ctx.env); db.ok() && !(*db)->artifact.path.empty()) {
-      obs.artifacts.push_back((*db)->artifact);
-    }
-    if (marker) {
-      if (auto a = ArtifactOf(ctx.env, "/run/reboot-required"); a.ok()) {
-        obs.artifacts.push_back(std::move(a).value());
-      }
-    }
-    return {obs};
+Observation DebianRebootRequired(const CollectContext& ctx,
+                                 const std::vector<InstalledPackage>& packages) {
+  Observation obs;
+  obs.check_id = kCheck;
+  const Kernels kernels = InstalledKernels(packages);
+  auto running_text = ctx.env.ReadFile("/proc/sys/kernel/osrelease", 4096);
+  std::optional<std::string> running;
+  if (running_text.ok()) running = std::string(platform::Trim(*running_text));
+  std::vector<std::string> marker_packages;
+  const std::optional<std::string> marker = Marker(ctx.env, &marker_packages);
+  obs.facts = {{"running", running ? nlohmann::json(*running) : nlohmann::json(nullptr)},
+               {"newest_installed",
+                kernels.newest ? nlohmann::json(kernels.NewestRelease()) : nlohmann::json(nullptr)},
+               {"installed_kernels", kernels.installed},
+               {"marker", marker ? nlohmann::json(*marker) : nlohmann::json(nullptr)},
+               {"marker_packages", marker_packages}};
+  Judge(kernels, running_text, running, marker, &obs);
+  if (auto db = ReadDpkgDatabase(ctx.env); db.ok() && !(*db)->artifact.path.empty()) {
+    obs.artifacts.push_back((*db)->artifact);
   }
-};
+  if (marker) {
+    if (auto a = ArtifactOf(ctx.env, "/run/reboot-required"); a.ok()) {
+      obs.artifacts.push_back(std::move(a).value());
+    }
+  }
+  return obs;
+}
+
+using RebootRequiredCollector = DpkgOrRpmCollector<kCheck, DebianRebootRequired, RpmRebootRequired>;
 
 }  // namespace
 

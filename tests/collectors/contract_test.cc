@@ -98,45 +98,49 @@ constexpr char kOperatorBaseline[] =
 
 std::vector<std::string> ProblemsAfter(const std::string& from, const std::string& to) {
   std::string yaml = kOperatorBaseline;
-  yaml.replace(yaml.find(from), from.size(), to);
+  yaml.replace(yaml.rfind(from), from.size(), to);
   auto b = controls::Baseline::Parse(yaml, "/etc/shoko/baseline.yaml");
   EXPECT_TRUE(b.ok()) << b.status().message();
   if (!b.ok()) return {};
   return Registry().BaselineSchema().Problems(*b);
 }
 
+// A misspelled, a mistyped and an out-of-range value, in the defaults and in
+// a host group: each refused with file, line and key.
 TEST(ContractTest, AnOperatorsBaselineIsRefusedWithFileLineAndKey) {
   EXPECT_EQ(ProblemsAfter("", ""), std::vector<std::string>{});
-  // Today's silent default: a misspelled key.
-  EXPECT_EQ(
-      ProblemsAfter("security_grace_days: 14", "security_grace_day: 7"),
-      std::vector<std::string>{"/etc/shoko/baseline.yaml:5: patch.pending_updates: unknown key "
-                               "'security_grace_day' (known: security_grace_days)"});
-  EXPECT_EQ(ProblemsAfter("    max: 4", "    max: four"),
-            std::vector<std::string>{"/etc/shoko/baseline.yaml:9: access.sshd.max_auth_tries: "
-                                     "max: expected an integer from 0 to 2147483647, not "
-                                     "\"four\""});
-  EXPECT_EQ(ProblemsAfter("security_grace_days: 14", "security_grace_days: 99999"),
-            std::vector<std::string>{"/etc/shoko/baseline.yaml:5: patch.pending_updates: "
-                                     "security_grace_days: 99999 is above 36500"});
-}
-
-TEST(ContractTest, AHostGroupIsRefusedWithFileLineAndKey) {
+  const std::string file = "/etc/shoko/baseline.yaml:";
+  struct Case {
+    const char* from;
+    const char* to;
+    std::string problem;
+  };
+  for (const Case& c : std::vector<Case>{
+           // Today's silent default: a misspelled key.
+           {"security_grace_days: 14", "security_grace_day: 7",
+            file + "5: patch.pending_updates: unknown key 'security_grace_day' (known: "
+                   "security_grace_days)"},
+           {"    max: 4", "    max: four",
+            file + "9: access.sshd.max_auth_tries: max: expected an integer from 0 to 2147483647, "
+                   "not \"four\""},
+           {"security_grace_days: 14", "security_grace_days: 99999",
+            file + "5: patch.pending_updates: security_grace_days: 99999 is above 36500"},
+           {"max: 3", "max: three",
+            file + "16: group bastion: access.sshd.max_auth_tries: max: expected an integer from "
+                   "0 to 2147483647, not \"three\""},
+           {"max: 3", "max: -3",
+            file + "16: group bastion: access.sshd.max_auth_tries: max: -3 is below 0"},
+       }) {
+    EXPECT_EQ(ProblemsAfter(c.from, c.to), std::vector<std::string>{c.problem}) << c.to;
+  }
   // A misspelled key in a group overrides nothing: refused as the file is read.
   std::string yaml = kOperatorBaseline;
   yaml.replace(yaml.rfind("max: 3"), 6, "maks: 3");
   auto misspelled = controls::Baseline::Parse(yaml, "/etc/shoko/baseline.yaml");
   ASSERT_FALSE(misspelled.ok());
-  EXPECT_EQ(misspelled.status().message(),
-            "/etc/shoko/baseline.yaml:15: group bastion: access.sshd.max_auth_tries: 'maks' is "
-            "not one of its values");
-  EXPECT_EQ(ProblemsAfter("max: 3", "max: three"),
-            std::vector<std::string>{"/etc/shoko/baseline.yaml:16: group bastion: "
-                                     "access.sshd.max_auth_tries: max: expected an integer from 0 "
-                                     "to 2147483647, not \"three\""});
-  EXPECT_EQ(ProblemsAfter("max: 3", "max: -3"),
-            std::vector<std::string>{"/etc/shoko/baseline.yaml:16: group bastion: "
-                                     "access.sshd.max_auth_tries: max: -3 is below 0"});
+  EXPECT_EQ(
+      misspelled.status().message(),
+      file + "15: group bastion: access.sshd.max_auth_tries: 'maks' is not one of its values");
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
-// The baseline resolved for one host: its group's overrides and the values
-// keyed by its distribution.
+// The baseline resolved for one host (its group's overrides and the values
+// keyed by its distribution), and checked against a schema as collectors
+// declare one: each problem named by file, line and key.
 #include "controls/baseline.h"
 
 #include <gtest/gtest.h>
@@ -68,22 +69,32 @@ BaselineSchema Schema() {
   return schema;
 }
 
-constexpr char kValid[] =
-    "id: b\nversion: '1'\nvalues:\n"
-    "  patch.pending_updates:\n    security_grace_days: 14\n    rationale: r\n    source: s\n"
-    "  access.sshd.max_auth_tries:\n    max: {by_distribution: {debian: 4, default: 6}}\n"
-    "    rationale: r\n    source: s\n"
-    "  access.sshd.log_level:\n    allowed: [INFO]\n    rationale: r\n    source: s\n"
-    "  access.sudo.nopasswd:\n    allowed: false\n    rationale: r\n    source: s\n"
-    "  access.file_permissions:\n    files:\n"
-    "      - {path: /etc/passwd, max_mode: '0644', owner: root}\n"
-    "      - {path: /etc/shadow, max_mode: '0640', owner: [root, shadow]}\n"
-    "    rationale: r\n    source: s\n"
-    "groups:\n  bastion:\n    values:\n"
-    "      access.sshd.max_auth_tries:\n        max: 3\n        rationale: r\n        source: s\n";
+// `check` with `values` (lines at `indent`), and the rationale and source
+// every entry carries.
+std::string Entry(const std::string& indent, const std::string& check,
+                  const std::vector<std::string>& values) {
+  std::string out = indent + check + ":\n";
+  for (const std::string& v : values) out += indent + "  " + v + "\n";
+  return out + indent + "  rationale: r\n" + indent + "  source: s\n";
+}
+
+// A baseline that fits Schema(); the tests below break one line of it.
+std::string ValidYaml() {
+  return "id: b\nversion: '1'\nvalues:\n" +
+         Entry("  ", "patch.pending_updates", {"security_grace_days: 14"}) +
+         Entry("  ", "access.sshd.max_auth_tries",
+               {"max: {by_distribution: {debian: 4, default: 6}}"}) +
+         Entry("  ", "access.sshd.log_level", {"allowed: [INFO]"}) +
+         Entry("  ", "access.sudo.nopasswd", {"allowed: false"}) +
+         Entry("  ", "access.file_permissions",
+               {"files:", "  - {path: /etc/passwd, max_mode: '0644', owner: root}",
+                "  - {path: /etc/shadow, max_mode: '0640', owner: [root, shadow]}"}) +
+         "groups:\n  bastion:\n    values:\n" +
+         Entry("      ", "access.sshd.max_auth_tries", {"max: 3"});
+}
 
 TEST(BaselineSchemaTest, AValidBaselineHasNoProblems) {
-  auto b = Baseline::Parse(kValid, "b.yaml");
+  auto b = Baseline::Parse(ValidYaml(), "b.yaml");
   ASSERT_TRUE(b.ok()) << b.status().message();
   EXPECT_EQ(Schema().Problems(*b), std::vector<std::string>{});
   EXPECT_TRUE(Schema().Validate(*b).ok());
@@ -127,7 +138,7 @@ TEST(BaselineSchemaTest, ProblemsNameFileLineAndKey) {
            {"        max: 3\n", "        max: 300\n",
             "b.yaml:30: group bastion: access.sshd.max_auth_tries: max: 300 is above 100"},
        }) {
-    std::string yaml = kValid;
+    std::string yaml = ValidYaml();
     const size_t at = yaml.find(from);
     ASSERT_NE(at, std::string::npos) << from;
     yaml.replace(at, from.size(), to);
@@ -140,7 +151,7 @@ TEST(BaselineSchemaTest, ProblemsNameFileLineAndKey) {
 }
 
 TEST(BaselineSchemaTest, ValidateCountsTheOtherProblems) {
-  std::string yaml = kValid;
+  std::string yaml = ValidYaml();
   yaml.replace(yaml.find("allowed: false"), 14, "allowed: 1");
   yaml.replace(yaml.find("security_grace_days: 14"), 23, "security_grace_days: x");
   auto b = Baseline::Parse(yaml, "/etc/shoko/baseline.yaml");

@@ -246,20 +246,17 @@ TEST(CustomChecksTest, SshdFormatReadsTheEffectiveConfiguration) {
              "Include /etc/ssh/sshd_config.d/*.conf\nPermitRootLogin yes\n"
              "PasswordAuthentication no\nMatch User backup\n  PasswordAuthentication yes\n");
   root.Write("etc/ssh/sshd_config.d/50-site.conf", "PermitRootLogin prohibit-password\n");
-  auto set = CheckSet::Parse(
-      "checks:\n"
-      "  - {id: root, title: t, rationale: r, controls: [ismap:8.5], rules: "
-      "[{keyvalue: /etc/ssh/sshd_config, format: sshd, key: PermitRootLogin, "
-      "compare: {op: eq, value: prohibit-password}}]}\n"
-      "  - {id: passwords, title: t, rationale: r, controls: [ismap:8.5], rules: "
-      "[{keyvalue: /etc/ssh/sshd_config, format: sshd, key: PasswordAuthentication, "
-      "compare: {op: eq, value: 'no'}}]}\n"
-      "  - {id: tries, title: t, rationale: r, controls: [ismap:8.5], rules: "
-      "[{keyvalue: /etc/ssh/sshd_config, format: sshd, key: MaxAuthTries, "
-      "compare: {as: number, op: le, value: 4}}]}\n"
-      "  - {id: banner, title: t, rationale: r, controls: [ismap:8.5], rules: "
-      "[{keyvalue: /etc/ssh/sshd_config, format: sshd, key: Banner, expect: absent}]}\n",
-      "s.yaml", controls::Catalog::BuiltIn());
+  // One check per rule, each reading sshd_config.
+  std::string yaml = "checks:\n";
+  for (const auto& [id, rule] : std::vector<std::pair<std::string, std::string>>{
+           {"root", "key: PermitRootLogin, compare: {op: eq, value: prohibit-password}"},
+           {"passwords", "key: PasswordAuthentication, compare: {op: eq, value: 'no'}"},
+           {"tries", "key: MaxAuthTries, compare: {as: number, op: le, value: 4}"},
+           {"banner", "key: Banner, expect: absent"}}) {
+    yaml += "  - {id: " + id + ", title: t, rationale: r, controls: [ismap:8.5], rules: " +
+            "[{keyvalue: /etc/ssh/sshd_config, format: sshd, " + rule + "}]}\n";
+  }
+  auto set = CheckSet::Parse(yaml, "s.yaml", controls::Catalog::BuiltIn());
   ASSERT_TRUE(set.ok()) << set.status().message();
   auto obs = Evaluate(root.path(), *set);
   // The drop-in comes first and wins; its value is compared as sshd -T spells it.
