@@ -73,6 +73,8 @@ struct OutboxBatch {
 
 class Outbox {
  public:
+  struct SavedHead;  // what chain.head says (outbox.cc)
+
   // Opens STATE_DIR/outbox.db and STATE_DIR/chain.head for `agent_id`. An
   // outbox that fails SQLite's integrity check is renamed to
   // outbox.db.corrupt-<UTC time> (kept, never deleted) and a new one continues
@@ -126,6 +128,13 @@ class Outbox {
         limits_(limits) {}
   Result<std::optional<ChainPosition>> ReadPosition() const;
   Status LoadCounters();
+  // Open's steps: where the chain stands, given chain.head (`saved`) and
+  // whether outbox.db existed; a head taken from chain.head into a new
+  // outbox, with the recovery that says so; a recovery an earlier run noted.
+  Status SettlePosition(const SavedHead& saved, bool existed,
+                        std::optional<OutboxRecovery>* recovery);
+  Status AdoptHead(const OutboxRecovery& recovery);
+  Result<std::optional<OutboxRecovery>> NotedRecovery() const;
 
   mutable std::mutex mu_;
   std::unique_ptr<platform::SqliteDb> db_;

@@ -3,9 +3,38 @@
 #include <algorithm>
 #include <exception>
 
+#include "agent/recorder.h"
+#include "platform/host_identity.h"
 #include "platform/local_files.h"
 
 namespace shoko::agent {
+namespace {
+
+// The collector that evaluates the operator's declarative checks, and the
+// prefix of their check ids.
+constexpr char kCustomCollector[] = "custom";
+constexpr char kCustomPrefix[] = "custom.";
+
+}  // namespace
+
+Result<SweepSetup> PrepareSweep(const AgentConfig& config) {
+  SweepSetup setup;
+  SHOKO_ASSIGN_OR_RETURN(setup.env, platform::NewRootedEnv(config.root));
+  SHOKO_ASSIGN_OR_RETURN(setup.mapping_data, controls::Mapping::LoadOrBuiltIn(config.mapping_file));
+  SHOKO_ASSIGN_OR_RETURN(const std::shared_ptr<const controls::Baseline> baseline,
+                         controls::Baseline::LoadOrBuiltIn(config.baseline_file));
+  setup.host_baseline = baseline->ForHost(
+      config.label_group, platform::DistributionIds(platform::ReadHostIdentity(*setup.env)));
+  SHOKO_ASSIGN_OR_RETURN(setup.collectors, SelectCollectors(config.collectors));
+  setup.runs_custom_checks = std::find(setup.collectors.begin(), setup.collectors.end(),
+                                       kCustomCollector) != setup.collectors.end();
+  if (setup.runs_custom_checks) {
+    SHOKO_ASSIGN_OR_RETURN(const std::shared_ptr<const controls::Catalog> catalog,
+                           controls::Catalog::LoadOrBuiltIn(config.catalog_file));
+    SHOKO_ASSIGN_OR_RETURN(setup.custom_checks, LoadDeclarativeChecks(config.checks_dir, *catalog));
+  }
+  return setup;
+}
 
 Result<std::vector<std::string>> SelectCollectors(const std::vector<std::string>& selectors) {
   const auto& registry = collectors::CollectorRegistry::Global();
@@ -56,6 +85,30 @@ std::vector<CollectedCheck> RunSweep(const platform::Env& env,
     }
   }
   return out;
+}
+
+std::vector<CollectedCheck> RunSweep(const SweepSetup& setup, collectors::SweepMemory* memory,
+                                     const collectors::HelperRunner* helpers) {
+  return RunSweep(*setup.env, setup.collectors, setup.mapping(), setup.baseline(), memory, helpers,
+                  &setup.custom_checks);
+}
+
+controls::EmittedChecks EmittedChecks() {
+  const auto& registry = collectors::CollectorRegistry::Global();
+  controls::EmittedChecks emitted;
+  for (std::string& id : registry.VerdictChecks()) emitted.verdict_checks.insert(std::move(id));
+  // The agent's own records with a verdict (agent/recorder.h): mapped like any check.
+  emitted.verdict_checks.insert(kHealthCheckId);
+  emitted.verdict_checks.insert(kGapCheckId);
+  // A collector's observation record carries its name as check id.
+  for (std::string& name : registry.Names()) emitted.info_checks.insert(std::move(name));
+  emitted.prefixes = {kLifecyclePrefix, kCustomPrefix};
+  return emitted;
+}
+
+Result<collectors::custom::CheckSet> LoadDeclarativeChecks(const std::string& dir,
+                                                           const controls::Catalog& catalog) {
+  return collectors::custom::CheckSet::LoadDir(dir, catalog);
 }
 
 Result<collectors::SweepMemory> LoadSweepMemory(const std::string& path) {

@@ -1,13 +1,21 @@
 // One sweep: run the selected collectors against an Env and attach each
-// observation's control refs from the mapping.
+// observation's control refs from the mapping. The one place the agent calls
+// collectors (selecting, running, the declarative checks, what the build
+// emits), so that a change to the collector API lands here.
 #ifndef SHOKO_AGENT_SWEEP_H_
 #define SHOKO_AGENT_SWEEP_H_
 
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "agent/config.h"
 #include "collectors/collector.h"
+#include "collectors/custom/check_set.h"
 #include "controls/baseline.h"
+#include "controls/catalog.h"
+#include "controls/deployment.h"
 #include "controls/mapping.h"
 #include "platform/env.h"
 
@@ -18,6 +26,28 @@ struct CollectedCheck {
   collectors::Observation observation;
   std::vector<std::string> controls;
 };
+
+// What a sweep needs besides the collectors: where to read and how to judge.
+struct SweepSetup {
+  std::unique_ptr<platform::Env> env;
+  std::shared_ptr<const controls::Mapping> mapping_data;
+  // The baseline resolved for this host (group, distribution).
+  std::optional<controls::Baseline> host_baseline;
+  std::vector<std::string> collectors;
+  // The operator's declarative checks, loaded when the custom collector runs.
+  bool runs_custom_checks = false;
+  collectors::custom::CheckSet custom_checks;
+
+  const controls::Mapping& mapping() const { return *mapping_data; }
+  const controls::Baseline& baseline() const { return *host_baseline; }
+};
+
+// The setup `config` describes; every failure is a usage or configuration
+// error. The baseline is resolved for this host: its group's overrides and the
+// values keyed by its distribution (os-release under the root). Declarative
+// checks are checked against the catalog now, so a bad file stops the agent
+// at start.
+Result<SweepSetup> PrepareSweep(const AgentConfig& config);
 
 // The registered collectors that `selectors` (names or families) name, in
 // registry order; all of them when `selectors` is empty. InvalidArgument naming
@@ -36,6 +66,17 @@ std::vector<CollectedCheck> RunSweep(const platform::Env& env,
                                      collectors::SweepMemory* memory = nullptr,
                                      const collectors::HelperRunner* helpers = nullptr,
                                      const collectors::custom::CheckSet* custom_checks = nullptr);
+// The same over a prepared setup.
+std::vector<CollectedCheck> RunSweep(const SweepSetup& setup, collectors::SweepMemory* memory,
+                                     const collectors::HelperRunner* helpers);
+
+// The checks this build emits (every collector's and the agent's own), as
+// deployment validation sees them.
+controls::EmittedChecks EmittedChecks();
+
+// The declarative checks in `dir`, their controls checked against `catalog`.
+Result<collectors::custom::CheckSet> LoadDeclarativeChecks(const std::string& dir,
+                                                           const controls::Catalog& catalog);
 
 // The sweep memory kept at `path` (JSON); empty when the file does not exist.
 // A damaged file is reported and replaced by an empty memory, since it only
