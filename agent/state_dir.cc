@@ -34,24 +34,29 @@ Result<StateDir> StateDir::Lock(const std::string& path, const std::string& name
                : lock.status();
   }
   dir.lock_.emplace(std::move(lock).value());
-  SHOKO_ASSIGN_OR_RETURN(AgentIdentity identity, LoadIdentity(dir));
-  dir.identity_.emplace(std::move(identity));
   return dir;
+}
+
+Status StateDir::LoadOwnIdentity() {
+  SHOKO_ASSIGN_OR_RETURN(AgentIdentity identity, LoadIdentity(*this));
+  identity_.emplace(std::move(identity));
+  if (!identity_->created) return Status::OK();
+  // The chain of a new identity is known to be empty; saying so at once keeps
+  // a command that stops before the first record from leaving a key with an
+  // unknown chain head behind.
+  const std::string key_id = identity_->key.public_key().KeyId();
+  return SaveChainState(chain_head_file(), {identity_->agent_id, {{}, key_id}});
 }
 
 Result<StateDir> StateDir::OpenIdentity(const std::string& path) {
   SHOKO_ASSIGN_OR_RETURN(StateDir dir, Lock(path, "state_dir"));
-  if (dir.identity_->created) {
-    // The chain of a new identity is known to be empty: a later run starts it.
-    SHOKO_RETURN_IF_ERROR(
-        SaveChainState(dir.chain_head_file(),
-                       {dir.identity_->agent_id, {{}, dir.identity_->key.public_key().KeyId()}}));
-  }
+  SHOKO_RETURN_IF_ERROR(dir.LoadOwnIdentity());
   return dir;
 }
 
 Result<StateDir> StateDir::OpenOnline(const std::string& path, OutboxLimits limits) {
   SHOKO_ASSIGN_OR_RETURN(StateDir dir, Lock(path, "state_dir"));
+  SHOKO_RETURN_IF_ERROR(dir.LoadOwnIdentity());
   SHOKO_ASSIGN_OR_RETURN(dir.outbox_, Outbox::Open(path, dir.identity_->agent_id, limits));
   SHOKO_RETURN_IF_ERROR(dir.SettleIdentity(dir.outbox_->IsNew(), "neither outbox.db nor chain.head",
                                            dir.outbox_->Position().key_id));
@@ -66,6 +71,7 @@ Result<StateDir> StateDir::OpenOffline(const std::string& path) {
                                    " is the state directory of an agent that uploads (it has "
                                    "outbox.db); give offline collection a directory of its own");
   }
+  SHOKO_RETURN_IF_ERROR(dir.LoadOwnIdentity());
   const std::string head_path = dir.chain_head_file();
   SHOKO_ASSIGN_OR_RETURN(const std::optional<ChainStateFile> saved, LoadChainState(head_path));
   if (saved) {

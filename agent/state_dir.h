@@ -33,8 +33,8 @@ class StateDir {
   StateDir& operator=(StateDir&&) = delete;
   ~StateDir();
 
-  // The lock and the identity (made, with an empty chain, when new): enough
-  // for `identity` and `enroll`.
+  // The lock and the identity: enough for `identity` and `enroll`. Every
+  // Open function makes a missing identity, with an empty chain.
   static Result<StateDir> OpenIdentity(const std::string& path);
   // The lock, the identity and the outbox.
   static Result<StateDir> OpenOnline(const std::string& path, OutboxLimits limits);
@@ -82,7 +82,9 @@ class StateDir {
   Result<Rotation> RotateKey(const RotationRecorder& record);
 
  private:
+  // The directory made and locked; `named_by` is the setting that named it.
   static Result<StateDir> Lock(const std::string& path, const std::string& named_by);
+  Status LoadOwnIdentity();
   // Refuses a known key with an unknown chain head (`where` names what is
   // missing), then settles which key signs next.
   Status SettleIdentity(bool head_unknown, const std::string& where,
