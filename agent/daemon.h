@@ -29,9 +29,10 @@ namespace shoko::agent {
 // initial·2ⁿ (n: failures in a row before this one), capped at max ("full
 // jitter"), so that a fleet coming back after an outage does not arrive all
 // at once.
+// (The defaults are the config's: store.retry_initial, store.retry_max.)
 struct RetryPolicy {
-  std::chrono::milliseconds initial{1000};
-  std::chrono::milliseconds max{300000};
+  std::chrono::milliseconds initial{};
+  std::chrono::milliseconds max{};
 
   // The longest delay after `failures` earlier failures in a row.
   std::chrono::milliseconds Ceiling(int failures) const;
@@ -66,9 +67,10 @@ class SignalClock final : public DaemonClock {
   sigset_t stop_signals_;
 };
 
+// What the daemon takes from the config (agent/config.h has the defaults).
 struct DaemonOptions {
   bool once = false;  // one sweep, one upload, then stop
-  std::chrono::seconds interval{3600};
+  std::chrono::seconds interval{};
   RetryPolicy retry;
   std::string sweep_memory_file;
   uint64_t random_seed = 0;  // for the retry delays; 0: from std::random_device

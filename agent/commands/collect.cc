@@ -23,10 +23,9 @@ struct CollectFlags {
   std::string config;
 };
 
-class CollectCommand final : public Command {
+class CollectCommand final : public Subcommand {
  public:
   explicit CollectCommand(CLI::App& app);
-  bool Chosen() const override { return command_->parsed(); }
   int Run() override;
 
  private:
@@ -34,38 +33,34 @@ class CollectCommand final : public Command {
   int PrintSigned(const AgentConfig& config, const SweepSetup& setup,
                   const std::vector<CollectedCheck>& checks) const;
 
-  CLI::App* command_;
   CollectFlags flags_;
 };
 
-CollectCommand::CollectCommand(CLI::App& app) {
-  command_ = app.add_subcommand(
-      "collect", "Run collectors once and print what they observe; signs and sends nothing.");
+CollectCommand::CollectCommand(CLI::App& app)
+    : Subcommand(app, "collect",
+                 "Run collectors once and print what they observe; signs and sends nothing.") {
   command_->add_flag("--once", flags_.once, "Collect once and exit (required).");
-  command_
-      ->add_option("--root", flags_.root,
-                   "Read every host file under DIR instead of / (default: the config's root).")
-      ->type_name("DIR");
+  command_->add_flag(
+      "--sign", flags_.sign,
+      "Sign and chain the records with the key in --state-dir (with --format dsse).");
+  AddStringOptions(
+      command_,
+      {{"--root", &flags_.root,
+        "Read every host file under DIR instead of / (default: the config's root).", "DIR"},
+       {"--state-dir", &flags_.state_dir,
+        "Where the key pair and chain head live for --sign, and what collectors remember "
+        "between runs.",
+        "DIR"},
+       {"--config", &flags_.config, "Agent config for collectors, mapping, baseline and root.",
+        "FILE"}});
   command_
       ->add_option("--collector", flags_.collectors,
                    "Run only this collector or family (repeatable; default: all).")
       ->type_name("NAME")
       ->allow_extra_args(false);  // one value per occurrence: positionals stay positional
-  command_->add_flag(
-      "--sign", flags_.sign,
-      "Sign and chain the records with the key in --state-dir (with --format dsse).");
-  command_
-      ->add_option("--state-dir", flags_.state_dir,
-                   "Where the key pair and chain head live for --sign, and what collectors "
-                   "remember between runs.")
-      ->type_name("DIR");
   command_->add_option("--format", flags_.format, "Output format.")
       ->check(CLI::IsMember({"jsonl", "table", "dsse"}))
       ->type_name("FORMAT");
-  command_
-      ->add_option("--config", flags_.config,
-                   "Agent config for collectors, mapping, baseline and root.")
-      ->type_name("FILE");
 }
 
 int CollectCommand::Run() {

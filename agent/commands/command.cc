@@ -12,6 +12,21 @@ int Fail(const Status& status) {
   return ExitCodeFor(status);
 }
 
+void AddStringOptions(CLI::App* command, std::initializer_list<StringOption> options) {
+  for (const StringOption& o : options) {
+    command->add_option(o.name, *o.value, o.help)->type_name(o.type_name);
+  }
+}
+
+Result<OnlineAgent> OpenOnlineAgent(const std::string& config_path) {
+  SHOKO_ASSIGN_OR_RETURN(AgentConfig config, LoadAgentConfig(config_path));
+  SHOKO_ASSIGN_OR_RETURN(SweepSetup setup, PrepareSweep(config));
+  SHOKO_ASSIGN_OR_RETURN(
+      StateDir dir,
+      StateDir::OpenOnline(config.state_dir, {config.outbox_max_records, config.outbox_max_bytes}));
+  return OnlineAgent{std::move(config), std::move(setup), std::move(dir)};
+}
+
 Result<AgentConfig> LoadConfigOrDefault(const std::string& path) {
   if (path.empty()) return AgentConfig();
   return LoadAgentConfig(path);
@@ -27,6 +42,11 @@ Status ReportRecovery(StateDir& dir, Recorder& recorder, int64_t now_us) {
                                       std::to_string(r.head.seq) + " may never reach the store"
                                 : ""));
   return recorder.RecordRecovery(r, dir.identity().key, now_us).status();
+}
+
+int PrintAgentId(const AgentIdentity& identity) {
+  std::cout << identity.agent_id << std::endl;
+  return kExitOk;
 }
 
 Status PublishOffline(StateDir& dir, const ChainPosition& after,

@@ -1,7 +1,5 @@
 // `shoko-agent enroll`: a TLS certificate for this agent, in exchange for a
 // one-time token (agent/enrollment.h).
-#include <iostream>
-
 #include "agent/commands/command.h"
 #include "agent/enrollment.h"
 #include "agent/log.h"
@@ -16,29 +14,26 @@ struct EnrollFlags {
   std::string config, state_dir, store, ca, token;
 };
 
-class EnrollCommand final : public Command {
+class EnrollCommand final : public Subcommand {
  public:
   explicit EnrollCommand(CLI::App& app);
-  bool Chosen() const override { return command_->parsed(); }
   int Run() override;
 
  private:
-  CLI::App* command_;
   EnrollFlags flags_;
 };
 
-EnrollCommand::EnrollCommand(CLI::App& app) {
-  command_ = app.add_subcommand(
-      "enroll", "Get this agent's TLS certificate from the store with a one-time token.");
+EnrollCommand::EnrollCommand(CLI::App& app)
+    : Subcommand(app, "enroll",
+                 "Get this agent's TLS certificate from the store with a one-time token.") {
   command_->add_option("--token", flags_.token, "From `shokoctl enroll create`.")
       ->required()
       ->type_name("TOKEN");
-  command_->add_option("--config", flags_.config, "Agent config (state_dir, store, ca).")
-      ->type_name("FILE");
-  command_->add_option("--state-dir", flags_.state_dir, "Overrides the config's state_dir.")
-      ->type_name("DIR");
-  command_->add_option("--store", flags_.store, "The store, HOST:PORT.")->type_name("HOST:PORT");
-  command_->add_option("--ca", flags_.ca, "The deployment CA certificate.")->type_name("FILE");
+  AddStringOptions(command_,
+                   {{"--config", &flags_.config, "Agent config (state_dir, store, ca).", "FILE"},
+                    {"--state-dir", &flags_.state_dir, "Overrides the config's state_dir.", "DIR"},
+                    {"--store", &flags_.store, "The store, HOST:PORT.", "HOST:PORT"},
+                    {"--ca", &flags_.ca, "The deployment CA certificate.", "FILE"}});
 }
 
 int EnrollCommand::Run() {
@@ -65,8 +60,7 @@ int EnrollCommand::Run() {
   if (!not_after.ok()) return Fail(not_after.status());
   Log("enrolled agent " + dir->identity().agent_id + " with " + config->store_address +
       "; certificate " + paths.cert + " valid until " + platform::FormatRfc3339(*not_after));
-  std::cout << dir->identity().agent_id << std::endl;
-  return kExitOk;
+  return PrintAgentId(dir->identity());
 }
 
 }  // namespace

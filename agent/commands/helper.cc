@@ -13,19 +13,16 @@
 namespace shoko::agent {
 namespace {
 
-class HelperCommand final : public Command {
+class HelperCommand final : public Subcommand {
  public:
-  explicit HelperCommand(CLI::App& app) {
-    command_ = app.add_subcommand("helper", "");
+  explicit HelperCommand(CLI::App& app) : Subcommand(app, "helper", "") {
     command_->add_option("name", name_)->required();
     command_->add_option("--root", root_);
     command_->group("");
   }
-  bool Chosen() const override { return command_->parsed(); }
   int Run() override;
 
  private:
-  CLI::App* command_;
   std::string name_;
   std::string root_ = "/";
 };

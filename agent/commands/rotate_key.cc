@@ -16,12 +16,12 @@ void LogRotation(const StateDir::Rotation& rotation, const StateDir& dir, const 
       then);
 }
 
-class RotateKeyCommand final : public Command {
+class RotateKeyCommand final : public Subcommand {
  public:
-  explicit RotateKeyCommand(CLI::App& app) {
-    command_ = app.add_subcommand(
-        "rotate-key",
-        "Replace the signing key; the agent keeps its agent_id. Stop the daemon first.");
+  explicit RotateKeyCommand(CLI::App& app)
+      : Subcommand(app, "rotate-key",
+                   "Replace the signing key; the agent keeps its agent_id. Stop the daemon "
+                   "first.") {
     auto* config =
         command_->add_option("--config", config_path_, "Agent config file (an agent that uploads).")
             ->type_name("FILE");
@@ -32,34 +32,29 @@ class RotateKeyCommand final : public Command {
         ->excludes(config);
     command_->require_option(1);
   }
-  bool Chosen() const override { return command_->parsed(); }
   int Run() override { return config_path_.empty() ? RotateOffline() : RotateOnline(); }
 
  private:
   int RotateOnline();
   int RotateOffline();
 
-  CLI::App* command_;
   std::string config_path_, state_dir_;
 };
 
 int RotateKeyCommand::RotateOnline() {
-  auto config = LoadAgentConfig(config_path_);
-  if (!config.ok()) return Fail(config.status());
-  auto setup = PrepareSweep(*config);
-  if (!setup.ok()) return Fail(setup.status());
-  auto dir = StateDir::OpenOnline(config->state_dir,
-                                  {config->outbox_max_records, config->outbox_max_bytes});
-  if (!dir.ok()) return Fail(dir.status());
-  Recorder recorder(MakeRecordContext(dir->identity().agent_id, *config, &*setup), &dir->outbox());
-  const int64_t now = setup->env->NowMicros();
-  if (Status s = ReportRecovery(*dir, recorder, now); !s.ok()) return Fail(s);
+  auto agent = OpenOnlineAgent(config_path_);
+  if (!agent.ok()) return Fail(agent.status());
+  StateDir& dir = agent->dir;
+  Recorder recorder(MakeRecordContext(dir.identity().agent_id, agent->config, &agent->setup),
+                    &dir.outbox());
+  const int64_t now = agent->setup.env->NowMicros();
+  if (Status s = ReportRecovery(dir, recorder, now); !s.ok()) return Fail(s);
   auto rotation =
-      dir->RotateKey([&](const evidence::SigningKey& current, const evidence::PublicKey& next) {
+      dir.RotateKey([&](const evidence::SigningKey& current, const evidence::PublicKey& next) {
         return recorder.RecordRotation(current, next, now);
       });
   if (!rotation.ok()) return Fail(rotation.status());
-  LogRotation(*rotation, *dir, "agent_id stays " + dir->identity().agent_id);
+  LogRotation(*rotation, dir, "agent_id stays " + dir.identity().agent_id);
   return kExitOk;
 }
 

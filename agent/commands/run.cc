@@ -27,59 +27,51 @@ nlohmann::json StartFacts(const AgentConfig& config, const SweepSetup& setup,
           {"refresh_seconds", config.refresh.count()}};
 }
 
-class RunCommand final : public Command {
+class RunCommand final : public ConfiguredSubcommand {
  public:
-  explicit RunCommand(CLI::App& app) {
-    command_ = app.add_subcommand(
-        "run", "Collect on an interval, sign, chain, buffer and upload to the store.");
-    command_->add_option("--config", config_path_, "Agent config file.")
-        ->required()
-        ->type_name("FILE");
+  explicit RunCommand(CLI::App& app)
+      : ConfiguredSubcommand(
+            app, "run", "Collect on an interval, sign, chain, buffer and upload to the store.") {
     command_->add_flag("--once", once_, "One sweep: collect, upload, wait for the acks, exit.");
   }
-  bool Chosen() const override { return command_->parsed(); }
   int Run() override;
 
  private:
-  CLI::App* command_;
-  std::string config_path_;
   bool once_ = false;
 };
 
 int RunCommand::Run() {
   // Before gRPC starts threads, so that none of them takes a stop signal.
   SignalClock clock;
-  auto config = LoadAgentConfig(config_path_);
-  if (!config.ok()) return Fail(config.status());
-  auto setup = PrepareSweep(*config);
-  if (!setup.ok()) return Fail(setup.status());
-  auto dir = StateDir::OpenOnline(config->state_dir,
-                                  {config->outbox_max_records, config->outbox_max_bytes});
-  if (!dir.ok()) return Fail(dir.status());
-  auto link = StoreLink::Open(*config, &*dir);
+  auto agent = OpenOnlineAgent(config_path_);
+  if (!agent.ok()) return Fail(agent.status());
+  const AgentConfig& config = agent->config;
+  const SweepSetup& setup = agent->setup;
+  StateDir& dir = agent->dir;
+  auto link = StoreLink::Open(config, &dir);
   if (!link.ok()) return Fail(link.status());
-  const AgentIdentity& identity = dir->identity();
-  Recorder recorder(MakeRecordContext(identity.agent_id, *config, &*setup), &dir->outbox());
-  if (Status s = ReportRecovery(*dir, recorder, clock.WallMicros()); !s.ok()) return Fail(s);
+  const AgentIdentity& identity = dir.identity();
+  Recorder recorder(MakeRecordContext(identity.agent_id, config, &setup), &dir.outbox());
+  if (Status s = ReportRecovery(dir, recorder, clock.WallMicros()); !s.ok()) return Fail(s);
 
   DaemonOptions options;
   options.once = once_;
-  options.interval = config->interval;
-  options.retry = {config->retry_initial, config->retry_max};
-  options.sweep_memory_file = dir->sweep_memory_file();
+  options.interval = config.interval;
+  options.retry = {config.retry_initial, config.retry_max};
+  options.sweep_memory_file = dir.sweep_memory_file();
   ChildHelperRunner helpers;
   Daemon daemon(
-      options, &recorder, &dir->outbox(), identity.key, &clock,
-      [&](collectors::SweepMemory* memory) { return RunSweep(*setup, memory, &helpers); },
+      options, &recorder, &dir.outbox(), identity.key, &clock,
+      [&](collectors::SweepMemory* memory) { return RunSweep(setup, memory, &helpers); },
       [&] { return (*link)->Upload(); });
-  if (Status s = daemon.Start(StartFacts(*config, *setup, identity.key, once_),
-                              FingerprintConfig(*config, *setup));
+  if (Status s = daemon.Start(StartFacts(config, setup, identity.key, once_),
+                              FingerprintConfig(config, setup));
       !s.ok()) {
     return Fail(s);
   }
   Log("agent " + identity.agent_id.substr(0, 12) + " on " + recorder.context().host.hostname +
-      " collecting " + std::to_string(setup->collectors.size()) + " collector(s), store " +
-      config->store_address);
+      " collecting " + std::to_string(setup.collectors.size()) + " collector(s), store " +
+      config.store_address);
   if (Status s = daemon.Run(); !s.ok()) return Fail(s);
   // The daemon's last upload failing is the next run's to retry; --once says so.
   return once_ ? ExitCodeFor(daemon.last_upload()) : kExitOk;

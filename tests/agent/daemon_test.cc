@@ -11,6 +11,7 @@
 
 #include "agent/state_dir.h"
 #include "evidence/envelope.h"
+#include "platform/local_files.h"
 #include "tests/support/temp_dir.h"
 
 namespace shoko::agent {
@@ -94,6 +95,7 @@ class DaemonTest : public ::testing::Test {
         options, recorder_.get(), &dir_->outbox(), dir_->identity().key, clock,
         [this](collectors::SweepMemory* memory) {
           ++sweeps_;
+          remembered_ = memory->For("test").value("sweeps", 0);
           if (memory_changes_) memory->For("test")["sweeps"] = sweeps_;
           CollectedCheck check;
           check.collector = "test";
@@ -105,6 +107,18 @@ class DaemonTest : public ::testing::Test {
           ++uploads_;
           return uploads_ <= failures ? Status::Unavailable("store away") : Status::OK();
         });
+  }
+
+  // Runs a daemon sweeping every `interval` until a signal at the
+  // `stop_at`th wait; returns the clock, which saw every wait.
+  std::unique_ptr<FakeClock> RunEvery(seconds interval, size_t stop_at) {
+    auto clock = std::make_unique<FakeClock>(stop_at);
+    DaemonOptions options;
+    options.interval = interval;
+    auto daemon = Make(options, clock.get());
+    EXPECT_TRUE(daemon->Run().ok());
+    EXPECT_TRUE(daemon->last_upload().ok());
+    return clock;
   }
 
   // The check ids of every record in the outbox, in chain order.
@@ -129,22 +143,18 @@ class DaemonTest : public ::testing::Test {
   int sweeps_ = 0;
   int uploads_ = 0;
   bool memory_changes_ = true;
+  int remembered_ = 0;  // what the last sweep found in the memory
 };
 
 TEST_F(DaemonTest, SweepsEveryIntervalAndStopsOnASignal) {
-  FakeClock clock(3);
-  DaemonOptions options;
-  options.interval = seconds(60);
-  auto daemon = Make(options, &clock);
-  ASSERT_TRUE(daemon->Run().ok());
+  const auto clock = RunEvery(seconds(60), 3);
   EXPECT_EQ(sweeps_, 3);
   EXPECT_EQ(uploads_, 4);  // one after each sweep, one after the stop record
-  EXPECT_EQ(clock.waits, std::vector<milliseconds>(3, seconds(60)));
+  EXPECT_EQ(clock->waits, std::vector<milliseconds>(3, seconds(60)));
   const std::vector<v1::Evidence> records = Records();
   ASSERT_FALSE(records.empty());
   EXPECT_EQ(records.back().check_id(), "agent.lifecycle.stop");
   EXPECT_EQ(records.back().facts().fields().at("reason").string_value(), "signal 15");
-  EXPECT_TRUE(daemon->last_upload().ok());
 }
 
 TEST_F(DaemonTest, FailedUploadsAreRetriedWithJitterBetweenSweeps) {
@@ -184,22 +194,20 @@ TEST_F(DaemonTest, OnceSweepsOnceRecordsStopAndReportsTheUpload) {
 }
 
 TEST_F(DaemonTest, TheSweepMemoryIsSavedWhenItChanges) {
-  FakeClock clock(3);
-  DaemonOptions options;
-  options.interval = seconds(60);
-  auto daemon = Make(options, &clock);
-  ASSERT_TRUE(daemon->Run().ok());
+  RunEvery(seconds(60), 3);
   const std::string path = dir_->sweep_memory_file();
   auto saved = LoadSweepMemory(path);
   ASSERT_TRUE(saved.ok());
   EXPECT_EQ(saved->All()["test"]["sweeps"], 3);
 
-  // A new daemon starts from what was saved; unchanged memory is not rewritten.
-  ASSERT_EQ(::unlink(path.c_str()), 0);
+  // A new daemon starts from what was saved, and does not rewrite a memory
+  // its sweeps left unchanged (the daemon writes it compact).
+  const std::string pretty = saved->All().dump(2);
+  ASSERT_TRUE(platform::WriteFileAtomic(path, pretty, 0600).ok());
   memory_changes_ = false;
-  FakeClock again(2);
-  ASSERT_TRUE(Make(options, &again)->Run().ok());
-  EXPECT_NE(::access(path.c_str(), F_OK), 0);
+  RunEvery(seconds(60), 2);
+  EXPECT_EQ(remembered_, 3);
+  EXPECT_EQ(testing::ReadFileOrEmpty(path), pretty);
 }
 
 TEST_F(DaemonTest, StartNamesTheFilesAndAChangeSaysWhichChanged) {

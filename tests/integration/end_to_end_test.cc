@@ -156,27 +156,28 @@ TEST(EndToEndTest, EditingACheckFileIsAConfigChangeNamingIt) {
                                   "\nchecks_dir: " + dir.Path("checks.d") +
                                   "\nstore:\n  address: " + store.address() +
                                   "\n  insecure_loopback: true\n  connect_timeout: 2s\n");
-  ASSERT_EQ(RunCommand({SHOKO_AGENT_BIN, "run", "--once", "--config", config}).exit_code, 0);
+  auto run_once = [&] {
+    CommandResult r = RunCommand({SHOKO_AGENT_BIN, "run", "--once", "--config", config});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+  };
+  run_once();
   dir.Write("checks.d/site.yaml", check +
                                       "  - id: site.issue\n    title: t\n    rationale: r\n"
                                       "    controls: [ismap:8.5, nist80053r5:AC-8]\n"
                                       "    rules: [{file: /etc/issue, exists: true}]\n");
-  CommandResult again = RunCommand({SHOKO_AGENT_BIN, "run", "--once", "--config", config});
-  ASSERT_EQ(again.exit_code, 0) << again.err;
-
-  CommandResult query =
-      RunCommand({SHOKOCTL_BIN, "evidence", "--store", store.address(), "--format", "jsonl"});
-  ASSERT_EQ(query.exit_code, 0) << query.err;
+  run_once();
+  const std::string records =
+      RunCommand({SHOKOCTL_BIN, "evidence", "--store", store.address(), "--format", "jsonl"}).out;
   std::vector<nlohmann::json> starts, changes;
-  for (const auto& r : JsonLines(query.out)) {
+  for (const auto& r : JsonLines(records)) {
     if (r["check_id"] == "agent.lifecycle.start") starts.push_back(r["facts"]);
     if (r["check_id"] == "agent.lifecycle.config_change") changes.push_back(r["facts"]);
   }
-  ASSERT_EQ(starts.size(), 2u) << query.out;
+  ASSERT_EQ(starts.size(), 2u) << records;
   std::vector<std::string> named;
   for (const auto& f : starts[0]["files"]) named.push_back(f["path"]);
   EXPECT_EQ(named, (std::vector<std::string>{config, other, site}));
-  ASSERT_EQ(changes.size(), 1u) << query.out;
+  ASSERT_EQ(changes.size(), 1u) << records;
   const nlohmann::json& change = changes[0];
   ASSERT_EQ(change["files_changed"].size(), 1u) << change.dump();
   EXPECT_EQ(change["files_changed"][0]["path"], site);
