@@ -1,8 +1,8 @@
 // Runs collector helpers (collectors/helper.h) in a child process: this very
 // binary, re-executed as `shoko-agent helper NAME --root DIR`
-// (agent/commands/helper.cc). What a helper
-// allocates (libapt-pkg's cache: ~50 MB) leaves with the child, so the daemon's
-// resident memory stays where it was.
+// (agent/commands/helper.cc). What a helper allocates (libapt-pkg's cache:
+// ~50 MB) leaves with the child, so the daemon's resident memory stays where
+// it was.
 #ifndef SHOKO_AGENT_HELPER_PROCESS_H_
 #define SHOKO_AGENT_HELPER_PROCESS_H_
 

@@ -1,7 +1,7 @@
 // The recorder turns observations into signed, chained evidence records in the
-// outbox (docs/agent-state.md, "Recording a sweep"): only what changed or is due for a refresh, the
-// agent's own health, LIFECYCLE records, and one GAP record for whatever a full
-// outbox could not take.
+// outbox (docs/agent-state.md, "Recording a sweep"): only what changed or is
+// due for a refresh, the agent's own health, LIFECYCLE records, and one GAP
+// record for whatever a full outbox could not take.
 #ifndef SHOKO_AGENT_RECORDER_H_
 #define SHOKO_AGENT_RECORDER_H_
 

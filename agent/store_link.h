@@ -1,6 +1,7 @@
-// The agent's link to the store (docs/wire-protocol.md): the channel (TLS
-// with the agent's certificate, or plaintext to a loopback store), the
-// uploader over it, and the certificate renewal that replaces both.
+// The agent's link to the store (docs/wire-protocol.md, "Channel settings"):
+// the channel (TLS with the agent's certificate, or plaintext to a loopback
+// store), the uploader over it, and the certificate renewal that replaces
+// both.
 #ifndef SHOKO_AGENT_STORE_LINK_H_
 #define SHOKO_AGENT_STORE_LINK_H_
 
