@@ -1,6 +1,6 @@
 // The agent's durable buffer of signed records (docs/agent-state.md,
-// "outbox.db"; format in agent/OUTBOX.md). A record counts as recorded once its transaction commits;
-// it leaves the outbox only after the store has acknowledged it. When full,
+// "outbox.db"). A record counts as recorded once its transaction commits; it
+// leaves the outbox only after the store has acknowledged it. When full,
 // the outbox takes no more observations (it never drops what it holds) and
 // remembers what it did not take, for one GAP record later.
 //
