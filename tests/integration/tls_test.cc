@@ -236,7 +236,7 @@ TEST_F(TlsTest, EnrollmentRevocationAndOfflineRegistration) {
     return RunCommand(argv);
   };
   CommandResult unregistered = import(day1);
-  EXPECT_EQ(unregistered.exit_code, 1);
+  EXPECT_EQ(unregistered.exit_code, 2);  // refused: the store's PERMISSION_DENIED
   EXPECT_NE(unregistered.err.find("an importer may send only agents the store already knows"),
             std::string::npos)
       << unregistered.err;
@@ -247,7 +247,7 @@ TEST_F(TlsTest, EnrollmentRevocationAndOfflineRegistration) {
   EXPECT_EQ(imported.exit_code, 0) << imported.err;
   ASSERT_EQ(admin({"agent", "retire", offline_id, "--reason", "decommissioned"}).exit_code, 0);
   CommandResult late = import(dir_.Write("day2.jsonl", collect()));
-  EXPECT_EQ(late.exit_code, 1);
+  EXPECT_EQ(late.exit_code, 2);  // refused: the store's PERMISSION_DENIED
   EXPECT_NE(late.err.find("agent is retired (decommissioned)"), std::string::npos) << late.err;
   // Its evidence stays readable.
   CommandResult kept = Evidence(As("alice"));
