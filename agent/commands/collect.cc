@@ -39,28 +39,30 @@ class CollectCommand final : public Subcommand {
 CollectCommand::CollectCommand(CLI::App& app)
     : Subcommand(app, "collect",
                  "Run collectors once and print what they observe; signs and sends nothing.") {
+  // In the order --help has always listed them.
   command_->add_flag("--once", flags_.once, "Collect once and exit (required).");
-  command_->add_flag(
-      "--sign", flags_.sign,
-      "Sign and chain the records with the key in --state-dir (with --format dsse).");
   AddStringOptions(
       command_,
       {{"--root", &flags_.root,
-        "Read every host file under DIR instead of / (default: the config's root).", "DIR"},
-       {"--state-dir", &flags_.state_dir,
-        "Where the key pair and chain head live for --sign, and what collectors remember "
-        "between runs.",
-        "DIR"},
-       {"--config", &flags_.config, "Agent config for collectors, mapping, baseline and root.",
-        "FILE"}});
+        "Read every host file under DIR instead of / (default: the config's root).", "DIR"}});
   command_
       ->add_option("--collector", flags_.collectors,
                    "Run only this collector or family (repeatable; default: all).")
       ->type_name("NAME")
       ->allow_extra_args(false);  // one value per occurrence: positionals stay positional
+  command_->add_flag(
+      "--sign", flags_.sign,
+      "Sign and chain the records with the key in --state-dir (with --format dsse).");
+  AddStringOptions(command_, {{"--state-dir", &flags_.state_dir,
+                               "Where the key pair and chain head live for --sign, and what "
+                               "collectors remember between runs.",
+                               "DIR"}});
   command_->add_option("--format", flags_.format, "Output format.")
       ->check(CLI::IsMember({"jsonl", "table", "dsse"}))
       ->type_name("FORMAT");
+  AddStringOptions(command_,
+                   {{"--config", &flags_.config,
+                     "Agent config for collectors, mapping, baseline and root.", "FILE"}});
 }
 
 int CollectCommand::Run() {
