@@ -3,12 +3,17 @@
 #include <algorithm>
 #include <exception>
 
+#include "agent/recorder.h"
 #include "collectors/custom/custom_collector.h"
+#include "platform/host_identity.h"
 #include "platform/local_files.h"
 #include "platform/strings.h"
 
 namespace shoko::agent {
 namespace {
+
+// The prefix of the declarative checks' ids.
+constexpr char kCustomPrefix[] = "custom.";
 
 // The registered collectors and the declarative checks' one, in name order.
 std::vector<std::string> AllCollectors() {
@@ -34,6 +39,27 @@ std::unique_ptr<collectors::Collector> Instance(const std::string& name,
 }
 
 }  // namespace
+
+Result<SweepSetup> PrepareSweep(const AgentConfig& config) {
+  SweepSetup setup;
+  SHOKO_ASSIGN_OR_RETURN(setup.env, platform::NewRootedEnv(config.root));
+  SHOKO_ASSIGN_OR_RETURN(setup.mapping_data, controls::Mapping::LoadOrBuiltIn(config.mapping_file));
+  SHOKO_ASSIGN_OR_RETURN(const std::shared_ptr<const controls::Baseline> baseline,
+                         controls::Baseline::LoadOrBuiltIn(config.baseline_file));
+  SHOKO_RETURN_IF_ERROR(ValidateBaseline(*baseline));
+  setup.host_baseline = baseline->ForHost(
+      config.label_group, platform::DistributionIds(platform::ReadHostIdentity(*setup.env)));
+  SHOKO_ASSIGN_OR_RETURN(setup.collectors, SelectCollectors(config.collectors));
+  setup.runs_custom_checks =
+      std::find(setup.collectors.begin(), setup.collectors.end(),
+                collectors::custom::kCollectorName) != setup.collectors.end();
+  if (setup.runs_custom_checks) {
+    SHOKO_ASSIGN_OR_RETURN(const std::shared_ptr<const controls::Catalog> catalog,
+                           controls::Catalog::LoadOrBuiltIn(config.catalog_file));
+    SHOKO_ASSIGN_OR_RETURN(setup.custom_checks, LoadDeclarativeChecks(config.checks_dir, *catalog));
+  }
+  return setup;
+}
 
 Result<std::vector<std::string>> SelectCollectors(const std::vector<std::string>& selectors) {
   if (selectors.empty()) return AllCollectors();
@@ -84,12 +110,33 @@ std::vector<CollectedCheck> RunSweep(const platform::Env& env,
   return out;
 }
 
-std::vector<std::string> BaselineProblems(const controls::Baseline& baseline) {
-  return collectors::CollectorRegistry::Global().BaselineSchema().Problems(baseline);
+std::vector<CollectedCheck> RunSweep(const SweepSetup& setup, collectors::SweepMemory* memory,
+                                     const collectors::HelperRunner* helpers) {
+  return RunSweep(*setup.env, setup.collectors, setup.mapping(), setup.baseline(), memory, helpers,
+                  &setup.custom_checks);
+}
+
+controls::EmittedChecks EmittedChecks() {
+  const auto& registry = collectors::CollectorRegistry::Global();
+  controls::EmittedChecks emitted;
+  for (std::string& id : registry.VerdictChecks()) emitted.verdict_checks.insert(std::move(id));
+  // The agent's own records with a verdict (agent/recorder.h): mapped like any check.
+  emitted.verdict_checks.insert(kHealthCheckId);
+  emitted.verdict_checks.insert(kGapCheckId);
+  // Every check id a collector declares, observations without a verdict too.
+  for (std::string& id : registry.CheckIds()) emitted.info_checks.insert(std::move(id));
+  emitted.prefixes = {kLifecyclePrefix, kCustomPrefix};
+  emitted.baseline_schema = registry.BaselineSchema();
+  return emitted;
 }
 
 Status ValidateBaseline(const controls::Baseline& baseline) {
   return collectors::CollectorRegistry::Global().BaselineSchema().Validate(baseline);
+}
+
+Result<collectors::custom::CheckSet> LoadDeclarativeChecks(const std::string& dir,
+                                                           const controls::Catalog& catalog) {
+  return collectors::custom::CheckSet::LoadDir(dir, catalog);
 }
 
 Result<collectors::SweepMemory> LoadSweepMemory(const std::string& path) {

@@ -1,16 +1,21 @@
 // One sweep: run the selected collectors against an Env and attach each
 // observation's control refs from the mapping. The one place the agent calls
-// collectors: the registered ones, and the declarative checks' collector
-// built from the checks the agent loaded.
+// collectors (selecting, running, the declarative checks, what the build
+// emits), so that a change to the collector API lands here.
 #ifndef SHOKO_AGENT_SWEEP_H_
 #define SHOKO_AGENT_SWEEP_H_
 
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "agent/config.h"
 #include "collectors/collector.h"
 #include "collectors/custom/check_set.h"
 #include "controls/baseline.h"
+#include "controls/catalog.h"
+#include "controls/deployment.h"
 #include "controls/mapping.h"
 #include "platform/env.h"
 
@@ -22,16 +27,36 @@ struct CollectedCheck {
   std::vector<std::string> controls;
 };
 
+// What a sweep needs besides the collectors: where to read and how to judge.
+struct SweepSetup {
+  std::unique_ptr<platform::Env> env;
+  std::shared_ptr<const controls::Mapping> mapping_data;
+  // The baseline resolved for this host (group, distribution).
+  std::optional<controls::Baseline> host_baseline;
+  std::vector<std::string> collectors;
+  // The operator's declarative checks, loaded when the custom collector runs.
+  bool runs_custom_checks = false;
+  collectors::custom::CheckSet custom_checks;
+
+  const controls::Mapping& mapping() const { return *mapping_data; }
+  const controls::Baseline& baseline() const { return *host_baseline; }
+};
+
+// The setup `config` describes; every failure is a usage or configuration
+// error. The baseline is resolved for this host: its group's overrides and the
+// values keyed by its distribution (os-release under the root). Declarative
+// checks are checked against the catalog now, so a bad file stops the agent
+// at start.
+Result<SweepSetup> PrepareSweep(const AgentConfig& config);
+
 // The collectors that `selectors` (names or families) name, in name order:
 // the registered ones and "custom" (the declarative checks); all of them when
 // `selectors` is empty. InvalidArgument naming the selector that matches nothing.
 Result<std::vector<std::string>> SelectCollectors(const std::vector<std::string>& selectors);
 
-// Every problem of `baseline` (a file, before it is resolved for a host)
-// against what the compiled-in collectors declare they read: "FILE:LINE:
-// CHECK: what", for its values and every host group (controls/baseline_schema.h).
-std::vector<std::string> BaselineProblems(const controls::Baseline& baseline);
-// The same as a Status: the first problem, and how many more there are.
+// `baseline` (a file, before it is resolved for a host) against what the
+// compiled-in collectors declare they read (controls/baseline_schema.h): the
+// first problem, "FILE:LINE: CHECK: what", and how many more there are.
 Status ValidateBaseline(const controls::Baseline& baseline);
 
 // Runs `collector_names` in order. A collector that throws yields one kError
@@ -47,6 +72,17 @@ std::vector<CollectedCheck> RunSweep(const platform::Env& env,
                                      collectors::SweepMemory* memory = nullptr,
                                      const collectors::HelperRunner* helpers = nullptr,
                                      const collectors::custom::CheckSet* custom_checks = nullptr);
+// The same over a prepared setup.
+std::vector<CollectedCheck> RunSweep(const SweepSetup& setup, collectors::SweepMemory* memory,
+                                     const collectors::HelperRunner* helpers);
+
+// The checks this build emits (every collector's and the agent's own) and
+// the baseline keys they read, as deployment validation sees them.
+controls::EmittedChecks EmittedChecks();
+
+// The declarative checks in `dir`, their controls checked against `catalog`.
+Result<collectors::custom::CheckSet> LoadDeclarativeChecks(const std::string& dir,
+                                                           const controls::Catalog& catalog);
 
 // The sweep memory kept at `path` (JSON); empty when the file does not exist.
 // A damaged file is reported and replaced by an empty memory, since it only

@@ -1,25 +1,23 @@
-// Uploads the outbox to the store over EvidenceIngest/Upload (design §5).
+// Uploads the outbox to the store over EvidenceIngest/Upload
+// (docs/wire-protocol.md, "The upload protocol"), through the one upload client.
 #ifndef SHOKO_AGENT_UPLOADER_H_
 #define SHOKO_AGENT_UPLOADER_H_
 
 #include <grpcpp/grpcpp.h>
 
-#include <chrono>
 #include <memory>
 #include <string>
 
 #include "agent/outbox.h"
 #include "evidence/keys.h"
+#include "evidence/upload_client.h"
 
 namespace shoko::agent {
 
-struct UploadOptions {
-  std::chrono::milliseconds connect_timeout{10000};
-  std::chrono::milliseconds upload_timeout{60000};
-  size_t window = 64;                   // records sent but not yet acked
-  uint64_t max_records_per_second = 0;  // 0: as fast as the store acks
-};
+using UploadOptions = evidence::UploadOptions;
 
+// Sends the outbox's records to the store and deletes each once the store
+// holds it durably.
 class Uploader {
  public:
   // `first_key`: the agent's first public key, which its Hello presents.
@@ -34,9 +32,12 @@ class Uploader {
   Uploader& operator=(const Uploader&) = delete;
 
   // One upload: Hello, then every outbox record after the store's durable seq,
-  // in order, deleting each once acked. Returns when the outbox is empty.
-  // Unavailable when the store cannot be reached in time; other errors carry
-  // the store's reason. Records stay in the outbox on any failure.
+  // in order, deleting each once acked. Returns how many records the store
+  // newly acknowledged, once the outbox is empty. Errors as evidence::Upload's
+  // (Unavailable when the store cannot be reached in time, PermissionDenied
+  // when it refuses the agent, Corruption when it refuses a record or holds
+  // more or other than the local chain). Records stay in the outbox on any
+  // failure.
   Result<uint64_t> Drain(const UploadOptions& options);
 
  private:
@@ -46,9 +47,6 @@ class Uploader {
   const std::string agent_id_;
   Outbox* outbox_;
 };
-
-// A Status for a gRPC failure talking to `peer`.
-Status FromGrpc(const grpc::Status& status, const std::string& peer);
 
 }  // namespace shoko::agent
 

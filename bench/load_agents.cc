@@ -11,7 +11,6 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdio>
 #include <mutex>
 #include <optional>
@@ -21,7 +20,7 @@
 #include "evidence/chain.h"
 #include "evidence/envelope.h"
 #include "evidence/keys.h"
-#include "shoko/v1/ingest.grpc.pb.h"
+#include "evidence/upload_client.h"
 
 namespace {
 
@@ -59,67 +58,56 @@ double CpuSeconds() {
   return u.ru_utime.tv_sec + u.ru_stime.tv_sec + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
 
-// One agent's upload, as an agent does it: at most `window` records unacked.
-// Appends each record's send→ack latency (microseconds) to `latencies`.
-bool Upload(v1::EvidenceIngest::Stub& stub, const Agent& agent, size_t window,
-            std::vector<int64_t>* latencies, std::string* error) {
+// One agent's pre-signed chain as what an upload sends, timing each record
+// from its send to its ack.
+class ChainSource final : public evidence::UploadSource {
+ public:
+  ChainSource(const Agent& agent, std::vector<int64_t>* latencies)
+      : agent_(agent), latencies_(latencies), sent_(agent.records.size() + 1) {}
+
+  Result<uint64_t> Start(const evidence::ChainHead& durable) override { return durable.seq; }
+  Result<std::vector<evidence::OutgoingRecord>> After(uint64_t after, size_t max) override {
+    std::vector<evidence::OutgoingRecord> records;
+    for (uint64_t seq = after + 1; seq <= agent_.records.size() && records.size() < max; ++seq) {
+      records.push_back({seq, agent_.records[seq - 1]});
+    }
+    return records;
+  }
+  void Sending(uint64_t seq) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    sent_[seq] = Clock::now();
+  }
+  Status Acked(uint64_t seq) override {
+    const auto now = Clock::now();
+    std::lock_guard<std::mutex> lock(mu_);
+    for (uint64_t s = acked_ + 1; s <= seq && s < sent_.size(); ++s) {
+      latencies_->push_back(
+          std::chrono::duration_cast<std::chrono::microseconds>(now - sent_[s]).count());
+    }
+    acked_ = std::max(acked_, seq);
+    return Status::OK();
+  }
+
+ private:
   using Clock = std::chrono::steady_clock;
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::minutes(10));
-  auto stream = stub.Upload(&ctx);
-  v1::UploadRequest hello;
-  hello.mutable_hello()->set_protocol_version(1);
-  hello.mutable_hello()->set_agent_id(agent.key.public_key().KeyId());
-  hello.mutable_hello()->set_key_id(agent.key.public_key().KeyId());
-  hello.mutable_hello()->set_public_key(agent.key.public_key().raw());
-  v1::UploadResponse resp;
-  if (!stream->Write(hello) || !stream->Read(&resp)) {
-    *error = stream->Finish().error_message();
-    return false;
-  }
-  const uint64_t last = agent.records.size();
-  std::vector<Clock::time_point> sent(last + 1);
-  std::mutex mu;
-  std::condition_variable cv;
-  uint64_t acked = 0;
-  bool closed = false;
-  std::thread reader([&] {
-    v1::UploadResponse r;
-    while (stream->Read(&r)) {
-      if (!r.has_ack()) continue;
-      const auto now = Clock::now();
-      std::lock_guard<std::mutex> lock(mu);
-      for (uint64_t s = acked + 1; s <= r.ack().acked_seq() && s <= last; ++s) {
-        latencies->push_back(
-            std::chrono::duration_cast<std::chrono::microseconds>(now - sent[s]).count());
-      }
-      acked = std::max(acked, r.ack().acked_seq());
-      cv.notify_all();
-    }
-    std::lock_guard<std::mutex> lock(mu);
-    closed = true;
-    cv.notify_all();
-  });
-  for (uint64_t seq = 1; seq <= last; ++seq) {
-    {
-      std::unique_lock<std::mutex> lock(mu);
-      cv.wait(lock, [&] { return closed || seq - acked <= window; });
-      if (closed) break;
-      sent[seq] = Clock::now();
-    }
-    v1::UploadRequest req;
-    *req.mutable_envelope() = agent.records[seq - 1];
-    if (!stream->Write(req)) break;
-  }
-  stream->WritesDone();
-  reader.join();
-  grpc::Status s = stream->Finish();
-  if (!s.ok() || acked != last) {
-    *error = s.ok() ? "acked " + std::to_string(acked) + " of " + std::to_string(last)
-                    : s.error_message();
-    return false;
-  }
-  return true;
+  const Agent& agent_;
+  std::vector<int64_t>* latencies_;
+  std::mutex mu_;
+  std::vector<Clock::time_point> sent_;  // by seq
+  uint64_t acked_ = 0;
+};
+
+// One agent's upload through the agent's own upload client, at most `window`
+// records unacked. Appends each record's send→ack latency (microseconds) to
+// `latencies`.
+Status Upload(const std::shared_ptr<grpc::Channel>& channel, const std::string& store,
+              const Agent& agent, size_t window, std::vector<int64_t>* latencies) {
+  ChainSource source(agent, latencies);
+  evidence::UploadOptions options;
+  options.window = window;
+  options.upload_timeout = std::chrono::minutes(10);
+  const evidence::UploadHello hello{agent.key.public_key().KeyId(), agent.key.public_key(), ""};
+  return evidence::Upload(channel, store, hello, source, options).status();
 }
 
 }  // namespace
@@ -150,7 +138,6 @@ int main(int argc, char** argv) {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(16 << 20);
   auto channel = grpc::CreateCustomChannel(store, grpc::InsecureChannelCredentials(), args);
-  auto stub = shoko::v1::EvidenceIngest::NewStub(channel);
   const double cpu_before = CpuSeconds();
   const auto start = std::chrono::steady_clock::now();
   std::atomic<int> failed{0};
@@ -158,10 +145,9 @@ int main(int argc, char** argv) {
   std::vector<std::vector<int64_t>> latencies(fleet.size());
   for (size_t i = 0; i < fleet.size(); ++i) {
     uploads.emplace_back([&, i] {
-      std::string error;
-      if (!Upload(*stub, *fleet[i], window, &latencies[i], &error)) {
-        if (failed++ == 0) std::fprintf(stderr, "upload failed: %s\n", error.c_str());
-      }
+      Status s = Upload(channel, store, *fleet[i], window, &latencies[i]);
+      if (!s.ok() && failed++ == 0)
+        std::fprintf(stderr, "upload failed: %s\n", s.message().c_str());
     });
   }
   for (auto& u : uploads) u.join();

@@ -1,4 +1,6 @@
-// `shokoctl enroll` and `shokoctl agent`: the admin's side of design §5.
+// `shokoctl enroll` and `shokoctl agent`: the admin's side of enrollment and
+// of agent states (docs/wire-protocol.md, "Enrollment and renewal" and
+// "Administration").
 #ifndef SHOKO_CLI_ADMIN_COMMAND_H_
 #define SHOKO_CLI_ADMIN_COMMAND_H_
 
@@ -6,6 +8,7 @@
 #include <ostream>
 #include <string>
 
+#include "cli/command.h"
 #include "cli/store_client.h"
 
 namespace shoko::cli {
@@ -26,6 +29,11 @@ struct AgentAction {
   std::string reason;
 };
 int RunAgentAction(const AgentAction& request, std::ostream& out, std::ostream& err);
+
+// `shokoctl enroll create`.
+void AddEnrollCommands(CLI::App& app, Commands& commands);
+// `shokoctl agent register|revoke|retire`.
+void AddAgentCommands(CLI::App& app, Commands& commands);
 
 }  // namespace shoko::cli
 

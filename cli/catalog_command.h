@@ -1,10 +1,13 @@
 // `shokoctl catalog import`: the official tables (CSV) into catalog YAML, or
-// an old → new correspondence table applied to a mapping (design §4).
+// an old → new correspondence table applied to a mapping (docs/controls.md,
+// "Catalog import").
 #ifndef SHOKO_CLI_CATALOG_COMMAND_H_
 #define SHOKO_CLI_CATALOG_COMMAND_H_
 
 #include <ostream>
 #include <string>
+
+#include "cli/command.h"
 
 namespace shoko::cli {
 
@@ -31,8 +34,12 @@ struct CatalogImportRequest {
 
 // Writes the YAML to `out` (or the request's file), which is parsed back as a
 // catalog or mapping before it is written. Returns 0, 1 when the table has
-// problems (each "FILE:LINE: what" on `err`), 2 for usage errors.
+// problems ("FILE:LINE: what" on `err`), else ExitCodeFor the failure (2 for
+// usage errors, 4 when what was made does not load).
 int RunCatalogImport(const CatalogImportRequest& request, std::ostream& out, std::ostream& err);
+
+// `shokoctl catalog import`.
+void AddCatalogCommands(CLI::App& app, Commands& commands);
 
 }  // namespace shoko::cli
 

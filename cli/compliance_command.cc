@@ -1,10 +1,12 @@
 #include "cli/compliance_command.h"
 
+#include <CLI/CLI.hpp>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <vector>
 
+#include "platform/exit_code.h"
 #include "platform/text_table.h"
 #include "platform/time_format.h"
 #include "shoko/v1/audit.grpc.pb.h"
@@ -165,17 +167,10 @@ void PrintTable(const v1::ComplianceReport& r, std::ostream& out) {
   }
 }
 
-}  // namespace
-
-int RunCompliance(const ComplianceQuery& query, std::ostream& out, std::ostream& err) {
-  if (query.format != "table" && query.format != "json") {
-    err << "shokoctl: --format: '" << query.format << "' is not table or json\n";
-    return 2;
-  }
-  std::string address;
-  auto channel = ConnectToStore(query.connection, &address, err);
-  if (!channel) return 2;
-  auto stub = v1::AuditQuery::NewStub(channel);
+// The report the store builds for `query`.
+Result<v1::ComplianceReport> FetchReport(const ComplianceQuery& query) {
+  SHOKO_ASSIGN_OR_RETURN(StoreChannel store, ConnectToStore(query.connection));
+  auto stub = v1::AuditQuery::NewStub(store.channel);
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(120));
   v1::ComplianceRequest request;
@@ -188,20 +183,65 @@ int RunCompliance(const ComplianceQuery& query, std::ostream& out, std::ostream&
   request.set_status(query.status);
   v1::ComplianceReport report;
   grpc::Status status = stub->Compliance(&ctx, request, &report);
-  if (!status.ok()) return StoreCallFailed(status, address, err);
+  if (!status.ok()) return store.CallFailed(status);
+  return report;
+}
+
+}  // namespace
+
+int RunCompliance(const ComplianceQuery& query, std::ostream& out, std::ostream& err) {
+  if (query.format != "table" && query.format != "json") {
+    return Fail(Status::InvalidArgument("--format: '" + query.format + "' is not table or json"),
+                err);
+  }
+  auto report = FetchReport(query);
+  if (!report.ok()) return Fail(report.status(), err);
   if (query.format == "json")
-    out << ToJson(report).dump(2) << "\n";
+    out << ToJson(*report).dump(2) << "\n";
   else
-    PrintTable(report, out);
-  for (const v1::ComplianceAlert& a : report.alerts()) {
+    PrintTable(*report, out);
+  for (const v1::ComplianceAlert& a : report->alerts()) {
     err << "shokoctl: ALERT " << a.kind() << ": " << a.detail();
     if (a.agent_ids_size() > 0) {
       err << " (on " << a.agent_ids_size() << (a.agent_ids_size() == 1 ? " host" : " hosts") << ")";
     }
     err << "\n";
   }
-  for (const std::string& w : report.warnings()) err << "shokoctl: warning: " << w << "\n";
-  return 0;
+  for (const std::string& w : report->warnings()) err << "shokoctl: warning: " << w << "\n";
+  return kExitOk;
+}
+
+void AddComplianceCommand(CLI::App& app, Commands& commands) {
+  auto query = std::make_shared<ComplianceQuery>();
+  CLI::App* compliance = AddStoreCommand(
+      app, "compliance",
+      "The compliance matrix: per control, each host's status from its latest evidence, with "
+      "the statements of applicability and exceptions applied.",
+      &query->connection);
+  AddTextOptions(compliance,
+                 {{"--framework", &query->framework,
+                   "ismap (default), ismap-legacy, iso27002, nist80053r5, or one of the store "
+                   "catalog's.",
+                   "NAME"},
+                  {"--service", &query->service, "Only hosts of this service label.", "NAME"},
+                  {"--agent", &query->agent, "Only this agent (its id or a prefix).", "ID"},
+                  {"--importance", &query->importance,
+                   "Only controls of this importance (high, medium, low).", "LEVEL"},
+                  {"--threat", &query->threat, "Only controls addressing this threat.", "THREAT"}});
+  compliance
+      ->add_option("--status", query->status, "Only controls whose status over the hosts is this.")
+      ->check(CLI::IsMember({"fail", "error", "stale", "pass", "info", "not_applicable",
+                             "no_evidence", "excepted", "inherited", "excluded"}))
+      ->type_name("STATUS");
+  compliance
+      ->add_option("--sort", query->sort,
+                   "control (catalog order), importance (high first) or status (failing first).")
+      ->check(CLI::IsMember({"control", "importance", "status"}))
+      ->type_name("ORDER");
+  AddFormatOption(compliance, &query->format, {"table", "json"});
+  commands.On(compliance, [query](std::ostream& out, std::ostream& err) {
+    return RunCompliance(*query, out, err);
+  });
 }
 
 }  // namespace shoko::cli

@@ -1,11 +1,13 @@
-// `shokoctl compliance`: the compliance matrix the store builds (design §4),
-// with the statements of applicability and exceptions applied.
+// `shokoctl compliance`: the compliance matrix the store builds
+// (docs/controls.md, "Compliance roll-up"), with the statements of
+// applicability and exceptions applied.
 #ifndef SHOKO_CLI_COMPLIANCE_COMMAND_H_
 #define SHOKO_CLI_COMPLIANCE_COMMAND_H_
 
 #include <ostream>
 #include <string>
 
+#include "cli/command.h"
 #include "cli/store_client.h"
 
 namespace shoko::cli {
@@ -23,8 +25,12 @@ struct ComplianceQuery {
 
 // Prints the matrix; alerts (an expired exception) and warnings also go to
 // `err`. Returns 0 whatever the controls' status (a report that shows
-// failures succeeded), 2 usage, 3 store unreachable, 4 internal error.
+// failures succeeded), else ExitCodeFor the failure (2 usage or refused
+// credentials, 3 store unreachable or not answering in time).
 int RunCompliance(const ComplianceQuery& query, std::ostream& out, std::ostream& err);
+
+// `shokoctl compliance`.
+void AddComplianceCommand(CLI::App& app, Commands& commands);
 
 }  // namespace shoko::cli
 

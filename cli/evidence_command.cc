@@ -2,6 +2,7 @@
 
 #include <google/protobuf/util/json_util.h>
 
+#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include "cli/store_client.h"
@@ -11,6 +12,7 @@
 #include "evidence/envelope.h"
 #include "evidence/keys.h"
 #include "evidence/rotation.h"
+#include "platform/exit_code.h"
 #include "platform/text_table.h"
 #include "platform/time_format.h"
 #include "shoko/v1/audit.grpc.pb.h"
@@ -141,17 +143,12 @@ std::string VerifyStoredEvidence(const v1::StoredEvidence& stored, v1::Evidence*
   return "";
 }
 
-int RunEvidence(const EvidenceQuery& query, std::ostream& out, std::ostream& err) {
-  if (!query.control.empty() && !controls::IsValidControlRef(query.control)) {
-    err << "shokoctl: --control: '" << query.control
-        << "' is not a control ref (framework:id, e.g. ismap:8.2)\n";
-    return 2;
-  }
-  std::string address_text;
-  auto channel = ConnectToStore(query.connection, &address_text, err);
-  if (!channel) return 2;
-  const std::string* address = &address_text;
-  auto stub = v1::AuditQuery::NewStub(channel);
+namespace {
+
+// The records the store lists for `query`, as it sent them.
+Result<std::vector<v1::StoredEvidence>> ListStored(const EvidenceQuery& query) {
+  SHOKO_ASSIGN_OR_RETURN(StoreChannel store, ConnectToStore(query.connection));
+  auto stub = v1::AuditQuery::NewStub(store.channel);
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
   v1::ListEvidenceRequest request;
@@ -163,8 +160,13 @@ int RunEvidence(const EvidenceQuery& query, std::ostream& out, std::ostream& err
   v1::StoredEvidence item;
   while (reader->Read(&item)) stored.push_back(item);
   grpc::Status status = reader->Finish();
-  if (!status.ok()) return StoreCallFailed(status, *address, err);
+  if (!status.ok()) return store.CallFailed(status);
+  return stored;
+}
 
+// Verifies and prints each record; returns how many failed verification.
+size_t PrintVerified(const EvidenceQuery& query, const std::vector<v1::StoredEvidence>& stored,
+                     std::ostream& out) {
   size_t invalid = 0;
   std::vector<std::vector<std::string>> rows = {
       {"AGENT", "SEQ", "HOST", "CHECK", "VERDICT", "COLLECTED", "SIGNATURE", "CONTROLS"}};
@@ -188,11 +190,43 @@ int RunEvidence(const EvidenceQuery& query, std::ostream& out, std::ostream& err
     if (!query.control.empty()) out << " for " << query.control;
     out << ", " << (stored.size() - invalid) << " with a valid signature\n";
   }
+  return invalid;
+}
+
+}  // namespace
+
+int RunEvidence(const EvidenceQuery& query, std::ostream& out, std::ostream& err) {
+  if (!query.control.empty() && !controls::IsValidControlRef(query.control)) {
+    return Fail(Status::InvalidArgument("--control: '" + query.control +
+                                        "' is not a control ref (framework:id, e.g. ismap:8.2)"),
+                err);
+  }
+  auto stored = ListStored(query);
+  if (!stored.ok()) return Fail(stored.status(), err);
+  const size_t invalid = PrintVerified(query, *stored, out);
   if (invalid > 0) {
     err << "shokoctl: " << invalid << " record(s) failed verification\n";
-    return 1;
+    return kExitProblems;
   }
-  return 0;
+  return kExitOk;
+}
+
+void AddEvidenceCommand(CLI::App& app, Commands& commands) {
+  auto query = std::make_shared<EvidenceQuery>();
+  CLI::App* evidence = AddStoreCommand(
+      app, "evidence", "List stored evidence records, verifying each signature locally.",
+      &query->connection);
+  AddTextOptions(
+      evidence,
+      {{"--control", &query->control,
+        "Only records mapped to this control ref or one below it (e.g. ismap:8.2).", "REF"},
+       {"--agent", &query->agent, "Only this agent (its id or a prefix of it).", "ID"}});
+  AddFormatOption(evidence, &query->format, {"jsonl", "table"});
+  evidence->add_option("--limit", query->limit, "At most N records (default: all).")
+      ->type_name("N");
+  commands.On(evidence, [query](std::ostream& out, std::ostream& err) {
+    return RunEvidence(*query, out, err);
+  });
 }
 
 }  // namespace shoko::cli

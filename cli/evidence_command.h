@@ -5,6 +5,7 @@
 #include <ostream>
 #include <string>
 
+#include "cli/command.h"
 #include "cli/store_client.h"
 #include "shoko/v1/audit.pb.h"
 
@@ -25,8 +26,12 @@ struct EvidenceQuery {
 std::string VerifyStoredEvidence(const v1::StoredEvidence& stored, v1::Evidence* parsed);
 
 // Returns the process exit code: 0 all listed records verify, 1 some do not,
-// 2 usage, 3 store unreachable, 4 internal error.
+// else ExitCodeFor the failure (2 usage or refused credentials, 3 store
+// unreachable or not answering in time).
 int RunEvidence(const EvidenceQuery& query, std::ostream& out, std::ostream& err);
+
+// `shokoctl evidence`.
+void AddEvidenceCommand(CLI::App& app, Commands& commands);
 
 }  // namespace shoko::cli
 

@@ -1,17 +1,17 @@
 #include "cli/import_command.h"
 
-#include <condition_variable>
+#include <CLI/CLI.hpp>
+#include <algorithm>
 #include <map>
-#include <mutex>
-#include <thread>
 
 #include "cli/store_client.h"
 #include "cli/verify_command.h"
 #include "evidence/chain.h"
 #include "evidence/encoding.h"
 #include "evidence/keys.h"
+#include "evidence/upload_client.h"
+#include "platform/exit_code.h"
 #include "platform/local_files.h"
-#include "shoko/v1/ingest.grpc.pb.h"
 #include "shoko/version.h"
 
 namespace shoko::cli {
@@ -36,94 +36,52 @@ struct AgentBatch {
   std::map<uint64_t, const v1::Envelope*> records;  // by seq
 };
 
-// One Upload stream for one agent. Returns the exit code.
-int SendAgent(v1::EvidenceIngest::Stub& stub, const std::string& address,
-              const std::string& agent_id, const AgentBatch& batch, std::ostream& out,
-              std::ostream& err) {
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::minutes(10));
-  auto stream = stub.Upload(&ctx);
-  v1::UploadRequest hello;
-  hello.mutable_hello()->set_protocol_version(1);
-  hello.mutable_hello()->set_agent_id(agent_id);
-  hello.mutable_hello()->set_agent_version(std::string("shokoctl import ") + kShokoVersion);
-  if (batch.first_key) {
-    hello.mutable_hello()->set_key_id(batch.first_key->KeyId());
-    hello.mutable_hello()->set_public_key(batch.first_key->raw());
-  }
-  v1::UploadResponse answer;
-  if (!stream->Write(hello) || !stream->Read(&answer) || !answer.has_hello_ack()) {
-    grpc::Status s = stream->Finish();
-    err << "shokoctl: store " << address << ": agent " << agent_id << ": " << s.error_message()
-        << "\n";
-    return s.error_code() == grpc::StatusCode::UNAVAILABLE ? 3 : 1;
-  }
-  const uint64_t durable = answer.hello_ack().durable_seq();
-  std::mutex mu;
-  std::condition_variable cv;
-  uint64_t acked = durable;
-  std::thread reader([&] {
-    v1::UploadResponse resp;
-    while (stream->Read(&resp)) {
-      if (!resp.has_ack()) continue;
-      std::lock_guard<std::mutex> lock(mu);
-      acked = std::max(acked, resp.ack().acked_seq());
-      cv.notify_all();
+// One agent's records from the files, all of them from seq 1 whatever the
+// store holds: it acks an identical record again and refuses another one at
+// the same seq (a fork), which must not pass unnoticed.
+class BatchSource final : public evidence::UploadSource {
+ public:
+  explicit BatchSource(const AgentBatch& batch) : batch_(batch) {}
+  Result<uint64_t> Start(const evidence::ChainHead&) override { return 0; }
+  Result<std::vector<evidence::OutgoingRecord>> After(uint64_t after, size_t max) override {
+    std::vector<evidence::OutgoingRecord> records;
+    for (auto it = batch_.records.upper_bound(after);
+         it != batch_.records.end() && records.size() < max; ++it) {
+      records.push_back({it->first, *it->second});
     }
-  });
-  uint64_t sent = 0, last = durable;
-  uint64_t held = 0;
-  for (const auto& [seq, envelope] : batch.records) {
-    // Records the store holds go too: it acks an identical one again and
-    // refuses another record at the same seq (a fork), which must not pass
-    // unnoticed.
-    if (seq <= durable) ++held;
-    v1::UploadRequest req;
-    *req.mutable_envelope() = *envelope;
-    if (!stream->Write(req)) break;
-    ++sent;
-    last = seq;
+    return records;
   }
-  stream->WritesDone();
-  reader.join();
-  grpc::Status status = stream->Finish();
-  if (!status.ok()) {
-    err << "shokoctl: store " << address << " refused agent " << agent_id
-        << "'s records: " << status.error_message() << "\n";
-    return status.error_code() == grpc::StatusCode::UNAVAILABLE ? 3 : 1;
-  }
-  if (acked < last) {
-    err << "shokoctl: store " << address << " acknowledged agent " << agent_id
-        << " only through seq " << acked << " of " << last << "\n";
-    return 1;
-  }
-  out << "agent " << agent_id << ": sent " << sent << " record(s) (" << held
-      << " already held), the store holds through seq " << acked << "\n";
-  return 0;
+
+ private:
+  const AgentBatch& batch_;
+};
+
+// One upload for one agent; says how it went on `out` or `err`.
+Status SendAgent(const StoreChannel& store, const std::string& agent_id, const AgentBatch& batch,
+                 std::ostream& out) {
+  evidence::UploadHello hello{agent_id, batch.first_key,
+                              std::string("shokoctl import ") + kShokoVersion};
+  evidence::UploadOptions options;
+  options.upload_timeout = std::chrono::minutes(10);
+  BatchSource source(batch);
+  SHOKO_ASSIGN_OR_RETURN(auto result,
+                         evidence::Upload(store.channel, store.address, hello, source, options));
+  const auto held = std::count_if(batch.records.begin(), batch.records.end(),
+                                  [&](const auto& r) { return r.first <= result.durable; });
+  out << "agent " << agent_id << ": sent " << result.sent << " record(s) (" << held
+      << " already held), the store holds through seq " << result.acked << "\n";
+  return Status::OK();
 }
 
-}  // namespace
-
-int RunImport(const ImportRequest& request, std::ostream& out, std::ostream& err) {
-  if (request.files.empty()) {
-    err << "shokoctl: import needs at least one FILE\n";
-    return 2;
-  }
-  auto keys = LoadPublicKeys(request.key_files);
-  if (!keys.ok()) {
-    err << "shokoctl: --agent-key " << keys.status().message() << "\n";
-    return 2;
-  }
-  auto records = ReadDsseFiles(request.files);
-  if (!records.ok()) {
-    err << "shokoctl: " << records.status().message() << "\n";
-    return 2;
-  }
-  const std::vector<evidence::VerifyInput>& inputs = records->inputs;
-  // Without --key, trust each agent's declared first key, as the store does
-  // on first contact until enrollment exists.
-  std::vector<evidence::PublicKey> trusted = *keys;
-  if (keys->empty()) {
+// The files' records by agent, verified first. Without --agent-key, each
+// agent's declared first key is trusted, as the store does on first contact.
+// Problems are listed on `err`: Corruption when any record has one other than
+// a gap.
+Result<std::map<std::string, AgentBatch>> VerifiedBatches(std::vector<evidence::PublicKey> trusted,
+                                                          const DsseRecords& records,
+                                                          std::ostream& err) {
+  const std::vector<evidence::VerifyInput>& inputs = records.inputs;
+  if (trusted.empty()) {
     for (const auto& input : inputs) {
       if (!input.envelope) continue;
       if (auto k = DeclaredFirstKey(*input.envelope)) trusted.push_back(*k);
@@ -136,7 +94,7 @@ int RunImport(const ImportRequest& request, std::ostream& out, std::ostream& err
     const auto& finding = report.findings[i];
     if (finding && finding->problem != evidence::Problem::kGap) {
       refused = true;
-      err << "shokoctl: " << FormatFinding(*records, i, *finding) << "\n";
+      err << "shokoctl: " << FormatFinding(records, i, *finding) << "\n";
       continue;
     }
     auto ev = evidence::ParseEvidence(inputs[i].envelope->payload());
@@ -147,21 +105,52 @@ int RunImport(const ImportRequest& request, std::ostream& out, std::ostream& err
     }
   }
   if (refused) {
-    err << "shokoctl: nothing was imported: fix or remove the records above\n";
-    return 1;
+    return Status::Corruption("nothing was imported: fix or remove the records above");
   }
-  std::string address_text;
-  auto channel = ConnectToStore(request.connection, &address_text, err);
-  if (!channel) return 2;
-  const std::string* address = &address_text;
-  auto stub = v1::EvidenceIngest::NewStub(channel);
-  int worst = 0;
-  for (const auto& [agent_id, batch] : agents) {
-    int code = SendAgent(*stub, *address, agent_id, batch, out, err);
+  return agents;
+}
+
+}  // namespace
+
+int RunImport(const ImportRequest& request, std::ostream& out, std::ostream& err) {
+  if (request.files.empty()) {
+    return Fail(Status::InvalidArgument("import needs at least one FILE"), err);
+  }
+  auto keys = LoadPublicKeys(request.key_files);
+  if (!keys.ok()) return Fail(keys.status().WithContext("--agent-key"), err);
+  auto records = ReadDsseFiles(request.files);
+  if (!records.ok()) return Fail(records.status(), err);
+  auto agents = VerifiedBatches(std::move(keys).value(), *records, err);
+  if (!agents.ok()) return Fail(agents.status(), err);
+  auto store = ConnectToStore(request.connection);
+  if (!store.ok()) return Fail(store.status(), err);
+  int worst = kExitOk;
+  for (const auto& [agent_id, batch] : *agents) {
+    Status sent = SendAgent(*store, agent_id, batch, out);
+    if (sent.ok()) continue;
+    const int code = Fail(sent.WithContext("agent " + agent_id), err);
     worst = std::max(worst, code);
-    if (code == 3) break;  // the store is gone: no point trying the others
+    if (code == kExitUnreachable) break;  // the store is gone: no point trying the others
   }
   return worst;
+}
+
+void AddImportCommand(CLI::App& app, Commands& commands) {
+  auto request = std::make_shared<ImportRequest>();
+  CLI::App* import = AddStoreCommand(
+      app, "import",
+      "Send files collected offline to a store, which verifies them like a live upload.",
+      &request->connection);
+  import
+      ->add_option("--agent-key", request->key_files,
+                   "An agent's first public key (PEM); repeatable (default: each agent's declared "
+                   "first key).")
+      ->type_name("PUB")
+      ->allow_extra_args(false);  // one value per occurrence: positionals stay positional
+  import->add_option("files", request->files, "DSSE JSON-lines files.")->type_name("FILE");
+  commands.On(import, [request](std::ostream& out, std::ostream& err) {
+    return RunImport(*request, out, err);
+  });
 }
 
 }  // namespace shoko::cli

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/command.h"
 #include "cli/store_client.h"
 
 namespace shoko::cli {
@@ -20,10 +21,16 @@ struct ImportRequest {
 
 // Verifies the files first (keys from --key, else each agent's own start
 // records, whose key must be its first); refuses to send anything if a record
-// has a problem other than a gap. Then, per agent: Hello, the records the store
-// does not hold yet, in seq order, and the acks. Returns 0 when all were
-// acknowledged, 1 for refused evidence, 2 usage, 3 store unreachable.
+// has a problem other than a gap. Then, per agent, one upload
+// (evidence::Upload) of all its records in seq order: those the store holds
+// go again, so that another record at a held seq (a fork) cannot pass
+// unnoticed. Returns 0 when all were acknowledged, 1 for evidence the files
+// or the store refused, else ExitCodeFor the failure (2 usage or refused
+// credentials, 3 store unreachable or not answering in time).
 int RunImport(const ImportRequest& request, std::ostream& out, std::ostream& err);
+
+// `shokoctl import`.
+void AddImportCommand(CLI::App& app, Commands& commands);
 
 }  // namespace shoko::cli
 

@@ -1,4 +1,5 @@
-// `shokoctl pki`: the certificate authority of a shoko deployment (design §5).
+// `shokoctl pki`: the certificate authority of a shoko deployment
+// (docs/wire-protocol.md, "Identities").
 #ifndef SHOKO_CLI_PKI_COMMAND_H_
 #define SHOKO_CLI_PKI_COMMAND_H_
 
@@ -6,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/command.h"
 #include "platform/status.h"
 #include "platform/x509.h"
 
@@ -28,6 +30,9 @@ struct PkiIssue {
 int RunPkiInit(const PkiInit& request, std::ostream& out, std::ostream& err);
 // Writes DIR/NAME.crt and DIR/NAME.key (0600), issued by DIR/ca.*.
 int RunPkiIssue(const PkiIssue& request, std::ostream& out, std::ostream& err);
+
+// `shokoctl pki init` and `shokoctl pki issue`.
+void AddPkiCommands(CLI::App& app, Commands& commands);
 
 }  // namespace shoko::cli
 

@@ -7,6 +7,8 @@
 #include <ostream>
 #include <string>
 
+#include "cli/command.h"
+
 namespace shoko::cli {
 
 struct SoaRequest {
@@ -20,7 +22,11 @@ struct SoaRequest {
 
 // validate: one line per problem "FILE:LINE: what" (exit 1), warnings for
 // expired exceptions, and a summary (exit 0). export: the package on `out`.
+// Other failures: ExitCodeFor them (2 for usage errors and missing files).
 int RunSoa(const SoaRequest& request, std::ostream& out, std::ostream& err);
+
+// `shokoctl soa validate` and `shokoctl soa export`.
+void AddSoaCommands(CLI::App& app, Commands& commands);
 
 }  // namespace shoko::cli
 

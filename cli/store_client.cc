@@ -3,13 +3,16 @@
 #include <CLI/CLI.hpp>
 #include <cstdlib>
 
+#include "platform/grpc_status.h"
 #include "platform/grpc_tls.h"
 #include "platform/net_address.h"
 #include "platform/yaml_doc.h"
 
 namespace shoko::cli {
 
-void AddStoreFlags(CLI::App* command, StoreFlags* flags) {
+CLI::App* AddStoreCommand(CLI::App& parent, const std::string& name, const std::string& description,
+                          StoreFlags* flags) {
+  CLI::App* command = parent.add_subcommand(name, description);
   command
       ->add_option("--store", flags->store,
                    "Store HOST:PORT (default: $SHOKO_STORE, then ~/.config/shoko/shokoctl.yaml).")
@@ -17,6 +20,7 @@ void AddStoreFlags(CLI::App* command, StoreFlags* flags) {
   command->add_option("--ca", flags->ca, "The deployment CA certificate (PEM).")->type_name("FILE");
   command->add_option("--cert", flags->cert, "Your certificate (PEM).")->type_name("FILE");
   command->add_option("--key", flags->key, "Your private key (PEM).")->type_name("FILE");
+  return command;
 }
 
 namespace {
@@ -75,28 +79,14 @@ Result<std::shared_ptr<grpc::Channel>> Connect(const StoreFlags& flags, std::str
 
 }  // namespace
 
-std::shared_ptr<grpc::Channel> ConnectToStore(const StoreFlags& flags, std::string* address,
-                                              std::ostream& err) {
-  auto channel = Connect(flags, address);
-  if (channel.ok()) return *channel;
-  err << "shokoctl: " << channel.status().message() << "\n";
-  return nullptr;
+Result<StoreChannel> ConnectToStore(const StoreFlags& flags) {
+  StoreChannel store;
+  SHOKO_ASSIGN_OR_RETURN(store.channel, Connect(flags, &store.address));
+  return store;
 }
 
-int StoreCallFailed(const grpc::Status& status, const std::string& address, std::ostream& err) {
-  err << "shokoctl: store " << address << ": " << status.error_message() << "\n";
-  switch (status.error_code()) {
-    case grpc::StatusCode::UNAVAILABLE:
-    case grpc::StatusCode::DEADLINE_EXCEEDED:
-      return 3;
-    case grpc::StatusCode::PERMISSION_DENIED:
-    case grpc::StatusCode::UNAUTHENTICATED:
-    case grpc::StatusCode::INVALID_ARGUMENT:
-    case grpc::StatusCode::NOT_FOUND:
-      return 2;
-    default:
-      return 4;
-  }
+Status StoreChannel::CallFailed(const grpc::Status& status) const {
+  return platform::FromGrpc(status, "store " + address);
 }
 
 }  // namespace shoko::cli

@@ -1,5 +1,5 @@
-// How shokoctl finds and reaches its store (design §7): the address from
-// --store, else $SHOKO_STORE, else the `store` key of
+// How shokoctl finds and reaches its store (docs/interfaces.md, "shokoctl"):
+// the address from --store, else $SHOKO_STORE, else the `store` key of
 // ~/.config/shoko/shokoctl.yaml; the credentials from --ca/--cert/--key, else
 // the same file's `ca`, `cert` and `key`. Without a CA, plaintext, and only to
 // a loopback store.
@@ -9,7 +9,6 @@
 #include <grpcpp/grpcpp.h>
 
 #include <memory>
-#include <ostream>
 #include <string>
 
 #include "platform/status.h"
@@ -25,19 +24,24 @@ struct StoreFlags {
   std::string store;
   std::string ca, cert, key;
 };
-// Adds --store, --ca, --cert and --key to `command`.
-void AddStoreFlags(CLI::App* command, StoreFlags* flags);
+// A subcommand of `parent` that talks to the store, with --store, --ca,
+// --cert and --key bound to `flags`.
+CLI::App* AddStoreCommand(CLI::App& parent, const std::string& name, const std::string& description,
+                          StoreFlags* flags);
 
-// A channel to the store (its address in `address`), or null after saying on
-// `err` what is missing or malformed and where it came from: a usage error,
-// exit 2.
-std::shared_ptr<grpc::Channel> ConnectToStore(const StoreFlags& flags, std::string* address,
-                                              std::ostream& err);
+// A channel to the store, and the address it was found at.
+struct StoreChannel {
+  std::shared_ptr<grpc::Channel> channel;
+  std::string address;
 
-// Says why a call to the store at `address` failed, on `err`, and returns the
-// exit code (design §7): 3 unreachable, 2 refused credentials or a bad
-// argument, 4 anything else.
-int StoreCallFailed(const grpc::Status& status, const std::string& address, std::ostream& err);
+  // A failed call as a Status naming the store: "store ADDRESS: what it
+  // said", through the one gRPC mapping (platform::FromGrpc).
+  Status CallFailed(const grpc::Status& status) const;
+};
+
+// The store `flags` (or the environment, or the config file) name; errors say
+// what is missing or malformed and where it came from.
+Result<StoreChannel> ConnectToStore(const StoreFlags& flags);
 
 }  // namespace shoko::cli
 

@@ -1,9 +1,11 @@
 #include "cli/verify_command.h"
 
+#include <CLI/CLI.hpp>
 #include <sstream>
 
 #include "evidence/envelope.h"
 #include "evidence/keys.h"
+#include "platform/exit_code.h"
 #include "platform/local_files.h"
 
 namespace shoko::cli {
@@ -55,23 +57,15 @@ std::string FormatFinding(const DsseRecords& records, size_t i, const evidence::
 int RunVerify(const std::vector<std::string>& key_files, const std::vector<std::string>& files,
               std::ostream& out, std::ostream& err) {
   if (key_files.empty()) {
-    err << "shokoctl: verify needs at least one --key PUB (the agent's public key)\n";
-    return 2;
+    return Fail(
+        Status::InvalidArgument("verify needs at least one --key PUB (the agent's public key)"),
+        err);
   }
-  if (files.empty()) {
-    err << "shokoctl: verify needs at least one FILE\n";
-    return 2;
-  }
+  if (files.empty()) return Fail(Status::InvalidArgument("verify needs at least one FILE"), err);
   auto keys = LoadPublicKeys(key_files);
-  if (!keys.ok()) {
-    err << "shokoctl: --key " << keys.status().message() << "\n";
-    return 2;
-  }
+  if (!keys.ok()) return Fail(keys.status().WithContext("--key"), err);
   auto records = ReadDsseFiles(files);
-  if (!records.ok()) {
-    err << "shokoctl: " << records.status().message() << "\n";
-    return 2;
-  }
+  if (!records.ok()) return Fail(records.status(), err);
   evidence::VerifyReport report = evidence::VerifyChains(records->inputs, *keys);
   size_t problems = 0;
   for (size_t i = 0; i < report.findings.size(); ++i) {
@@ -83,7 +77,24 @@ int RunVerify(const std::vector<std::string>& key_files, const std::vector<std::
   out << records->inputs.size() << " record(s) in " << files.size() << " file(s) from "
       << report.agents << " agent(s): " << report.valid << " valid, " << problems
       << " with problems\n";
-  return problems == 0 ? 0 : 1;
+  return problems == 0 ? kExitOk : kExitProblems;
+}
+
+void AddVerifyCommand(CLI::App& app, Commands& commands) {
+  struct Request {
+    std::vector<std::string> keys, files;
+  };
+  auto request = std::make_shared<Request>();
+  CLI::App* verify = app.add_subcommand(
+      "verify", "Verify DSSE JSON-lines files offline: every signature and every agent's chain.");
+  verify->add_option("--key", request->keys, "An agent's public key (PEM); repeatable.")
+      ->type_name("PUB")
+      ->allow_extra_args(false);  // one value per occurrence: positionals stay positional
+  verify->add_option("files", request->files, "DSSE JSON-lines files, in chain order.")
+      ->type_name("FILE");
+  commands.On(verify, [request](std::ostream& out, std::ostream& err) {
+    return RunVerify(request->keys, request->files, out, err);
+  });
 }
 
 }  // namespace shoko::cli

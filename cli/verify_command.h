@@ -1,4 +1,5 @@
-// `shokoctl verify`: checks DSSE JSON-lines files offline (design §7).
+// `shokoctl verify`: checks DSSE JSON-lines files offline
+// (docs/evidence-format.md, "Verifying records").
 #ifndef SHOKO_CLI_VERIFY_COMMAND_H_
 #define SHOKO_CLI_VERIFY_COMMAND_H_
 
@@ -6,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/command.h"
 #include "evidence/chain_verifier.h"
 #include "platform/status.h"
 
@@ -28,9 +30,13 @@ std::string FormatFinding(const DsseRecords& records, size_t i, const evidence::
 // Verifies `files` (in order, as one sequence) against the public keys in the
 // PEM files `key_files`. Prints one line per problem, "FILE: line N seq S:
 // REASON[: detail]", then a summary, to `out`. Returns 0 when every record is
-// valid, 1 when any is not, 2 for usage errors (no key, unreadable file).
+// valid, 1 when any is not, else ExitCodeFor the failure (2 for usage errors:
+// no key, a missing file).
 int RunVerify(const std::vector<std::string>& key_files, const std::vector<std::string>& files,
               std::ostream& out, std::ostream& err);
+
+// `shokoctl verify`.
+void AddVerifyCommand(CLI::App& app, Commands& commands);
 
 }  // namespace shoko::cli
 

@@ -23,122 +23,161 @@ const std::set<std::string, std::less<>> kThemes = {"organizational", "people", 
 
 }  // namespace
 
+namespace {
+
+// Reads catalog YAML; each error names the file and line.
+class CatalogReader {
+ public:
+  explicit CatalogReader(const YamlDoc& doc) : doc_(doc) {}
+
+  // One framework's header and controls; `name` as the catalog keys it.
+  Result<CatalogFramework> ReadFramework(const YAML::Node& name, const YAML::Node& body) const;
+
+ private:
+  Result<std::string> Text(const YAML::Node& n, const char* key) const {
+    if (!n[key]) return std::string();
+    return doc_.String(n[key], key);
+  }
+  Result<bool> Flag(const YAML::Node& n, const char* key) const {
+    if (!n[key]) return false;
+    return doc_.Bool(n[key], key);
+  }
+  // `ids`: the framework's ids listed before this control.
+  Result<CatalogControl> ReadControl(const CatalogFramework& f, const YAML::Node& n,
+                                     std::set<std::string>& ids) const;
+  Status ReadFields(const YAML::Node& n, CatalogControl& k) const;
+  Status CheckControl(const CatalogFramework& f, const YAML::Node& n, const CatalogControl& k,
+                      const std::set<std::string>& ids) const;
+
+  const YamlDoc& doc_;
+};
+
+// The text fields, the flag and the lists of one control.
+Status CatalogReader::ReadFields(const YAML::Node& n, CatalogControl& k) const {
+  for (auto [key, out] : {std::pair{"kind", &k.kind},
+                          {"parent", &k.parent},
+                          {"title_en", &k.title_en},
+                          {"title_ja", &k.title_ja},
+                          {"theme", &k.theme},
+                          {"status", &k.status},
+                          {"importance", &k.importance},
+                          {"reference_ja", &k.reference_ja},
+                          {"guidance_ja", &k.guidance_ja}}) {
+    SHOKO_ASSIGN_OR_RETURN(*out, Text(n, key));
+  }
+  if (!kKinds.contains(k.kind)) {
+    return doc_.ErrorAt(n["kind"] ? n["kind"] : n,
+                        "kind: expected objective, detailed, control or enhancement");
+  }
+  if (!k.theme.empty() && !kThemes.contains(k.theme)) {
+    return doc_.ErrorAt(n["theme"],
+                        "theme: expected organizational, people, physical or technological");
+  }
+  if (k.title_en.empty() && k.title_ja.empty()) {
+    return doc_.ErrorAt(n, k.Ref() + " has no title_en or title_ja");
+  }
+  SHOKO_ASSIGN_OR_RETURN(k.provisional, Flag(n, "provisional"));
+  for (auto [key, out] : {std::pair{"threats", &k.threats}, {"replaces_2013", &k.replaces_2013}}) {
+    if (!n[key]) continue;
+    if (!n[key].IsSequence()) return doc_.ErrorAt(n[key], std::string(key) + ": expected a list");
+    for (const YAML::Node& v : n[key]) {
+      SHOKO_ASSIGN_OR_RETURN(std::string item, doc_.String(v, key));
+      out->push_back(std::move(item));
+    }
+  }
+  return Status::OK();
+}
+
+// Detailed controls and enhancements hang under a parent listed before them.
+Status CatalogReader::CheckControl(const CatalogFramework& f, const YAML::Node& n,
+                                   const CatalogControl& k,
+                                   const std::set<std::string>& ids) const {
+  if ((k.kind == "detailed" || k.kind == "enhancement") && k.parent.empty()) {
+    return doc_.ErrorAt(n, k.Ref() + " is " + k.kind + " but has no parent");
+  }
+  if (!k.parent.empty() && !ids.contains(k.parent)) {
+    return doc_.ErrorAt(n["parent"],
+                        "parent " + k.parent + " is not listed before " + f.name + ":" + k.id);
+  }
+  return Status::OK();
+}
+
+Result<CatalogControl> CatalogReader::ReadControl(const CatalogFramework& f, const YAML::Node& n,
+                                                  std::set<std::string>& ids) const {
+  SHOKO_RETURN_IF_ERROR(doc_.CheckMap(
+      n, f.name + " control",
+      {"id", "kind", "parent", "title_en", "title_ja", "theme", "status", "provisional",
+       "importance", "threats", "replaces_2013", "reference_ja", "guidance_ja"}));
+  CatalogControl k;
+  k.framework = f.name;
+  k.line = n.Mark().line + 1;
+  if (!n["id"]) return doc_.ErrorAt(n, "a control without an 'id'");
+  SHOKO_ASSIGN_OR_RETURN(k.id, doc_.String(n["id"], "id"));
+  if (!IsValidControlRef(f.name + ":" + k.id)) {
+    return doc_.ErrorAt(n["id"], "'" + k.id + "' is not a control id ([A-Za-z0-9.()-]+)");
+  }
+  if (!ids.insert(k.id).second) {
+    return doc_.ErrorAt(n["id"], f.name + ":" + k.id + " is listed twice");
+  }
+  SHOKO_RETURN_IF_ERROR(ReadFields(n, k));
+  k.provisional = k.provisional || f.provisional;
+  SHOKO_RETURN_IF_ERROR(CheckControl(f, n, k, ids));
+  return k;
+}
+
+Result<CatalogFramework> CatalogReader::ReadFramework(const YAML::Node& name,
+                                                      const YAML::Node& body) const {
+  CatalogFramework f;
+  f.name = name.Scalar();
+  SHOKO_RETURN_IF_ERROR(
+      doc_.CheckMap(body, f.name, {"title", "status", "source", "provisional", "controls"}));
+  auto title = Text(body, "title");
+  auto status = Text(body, "status");
+  auto src = Text(body, "source");
+  auto provisional = Flag(body, "provisional");
+  for (const Status& s : {title.status(), status.status(), src.status(), provisional.status()}) {
+    if (!s.ok()) return s;
+  }
+  f.title = *title;
+  f.status = *status;
+  f.source = *src;
+  f.provisional = *provisional;
+  const YAML::Node controls = body["controls"];
+  if (!controls || !controls.IsSequence()) {
+    return doc_.ErrorAt(body, f.name + ": 'controls' must be a list");
+  }
+  std::set<std::string> ids;
+  for (const YAML::Node& n : controls) {
+    SHOKO_ASSIGN_OR_RETURN(CatalogControl k, ReadControl(f, n, ids));
+    f.controls.push_back(std::move(k));
+  }
+  return f;
+}
+
+}  // namespace
+
 Result<Catalog> Catalog::Parse(std::string_view yaml, std::string_view source) {
-  auto doc = YamlDoc::Parse(yaml, std::string(source));
-  if (!doc.ok()) return doc.status();
-  const YAML::Node& root = doc->root();
-  SHOKO_RETURN_IF_ERROR(doc->CheckMap(root, "catalog", {"version", "frameworks"}));
+  SHOKO_ASSIGN_OR_RETURN(YamlDoc doc, YamlDoc::Parse(yaml, std::string(source)));
+  const YAML::Node& root = doc.root();
+  SHOKO_RETURN_IF_ERROR(doc.CheckMap(root, "catalog", {"version", "frameworks"}));
   Catalog c;
-  if (!root["version"]) return doc->ErrorAt(root, "catalog: missing 'version'");
-  auto version = doc->String(root["version"], "version");
-  if (!version.ok()) return version.status();
-  c.version_ = *version;
+  if (!root["version"]) return doc.ErrorAt(root, "catalog: missing 'version'");
+  SHOKO_ASSIGN_OR_RETURN(c.version_, doc.String(root["version"], "version"));
   const YAML::Node frameworks = root["frameworks"];
   if (!frameworks || !frameworks.IsMap()) {
-    return doc->ErrorAt(frameworks ? frameworks : root,
-                        "frameworks: expected a mapping of framework name to its controls");
+    return doc.ErrorAt(frameworks ? frameworks : root,
+                       "frameworks: expected a mapping of framework name to its controls");
   }
+  CatalogReader reader(doc);
   for (const auto& fw : frameworks) {
-    CatalogFramework f;
-    f.name = fw.first.Scalar();
-    if (!IsValidControlRef(f.name + ":x")) {
-      return doc->ErrorAt(fw.first, "'" + f.name + "' is not a framework name ([a-z0-9-]+)");
+    const std::string name = fw.first.Scalar();
+    if (!IsValidControlRef(name + ":x")) {
+      return doc.ErrorAt(fw.first, "'" + name + "' is not a framework name ([a-z0-9-]+)");
     }
-    if (c.Framework(f.name) != nullptr) {
-      return doc->ErrorAt(fw.first, "framework " + f.name + " is listed twice");
+    if (c.Framework(name) != nullptr) {
+      return doc.ErrorAt(fw.first, "framework " + name + " is listed twice");
     }
-    SHOKO_RETURN_IF_ERROR(
-        doc->CheckMap(fw.second, f.name, {"title", "status", "source", "provisional", "controls"}));
-    auto text = [&](const YAML::Node& n, const char* key) -> Result<std::string> {
-      if (!n[key]) return std::string();
-      return doc->String(n[key], key);
-    };
-    auto flag = [&](const YAML::Node& n, const char* key) -> Result<bool> {
-      if (!n[key]) return false;
-      return doc->Bool(n[key], key);
-    };
-    auto title = text(fw.second, "title");
-    auto status = text(fw.second, "status");
-    auto src = text(fw.second, "source");
-    auto provisional = flag(fw.second, "provisional");
-    for (const Status& s : {title.status(), status.status(), src.status(), provisional.status()}) {
-      if (!s.ok()) return s;
-    }
-    f.title = *title;
-    f.status = *status;
-    f.source = *src;
-    f.provisional = *provisional;
-    const YAML::Node controls = fw.second["controls"];
-    if (!controls || !controls.IsSequence()) {
-      return doc->ErrorAt(fw.second, f.name + ": 'controls' must be a list");
-    }
-    std::set<std::string> ids;
-    for (const YAML::Node& n : controls) {
-      SHOKO_RETURN_IF_ERROR(doc->CheckMap(
-          n, f.name + " control",
-          {"id", "kind", "parent", "title_en", "title_ja", "theme", "status", "provisional",
-           "importance", "threats", "replaces_2013", "reference_ja", "guidance_ja"}));
-      CatalogControl k;
-      k.framework = f.name;
-      k.line = n.Mark().line + 1;
-      auto id = n["id"] ? doc->String(n["id"], "id")
-                        : Result<std::string>(doc->ErrorAt(n, "a control without an 'id'"));
-      if (!id.ok()) return id.status();
-      k.id = *id;
-      if (!IsValidControlRef(f.name + ":" + k.id)) {
-        return doc->ErrorAt(n["id"], "'" + k.id + "' is not a control id ([A-Za-z0-9.()-]+)");
-      }
-      if (!ids.insert(k.id).second) {
-        return doc->ErrorAt(n["id"], f.name + ":" + k.id + " is listed twice");
-      }
-      for (auto [key, out] : {std::pair{"kind", &k.kind},
-                              {"parent", &k.parent},
-                              {"title_en", &k.title_en},
-                              {"title_ja", &k.title_ja},
-                              {"theme", &k.theme},
-                              {"status", &k.status},
-                              {"importance", &k.importance},
-                              {"reference_ja", &k.reference_ja},
-                              {"guidance_ja", &k.guidance_ja}}) {
-        auto v = text(n, key);
-        if (!v.ok()) return v.status();
-        *out = *v;
-      }
-      if (!kKinds.contains(k.kind)) {
-        return doc->ErrorAt(n["kind"] ? n["kind"] : n,
-                            "kind: expected objective, detailed, control or enhancement");
-      }
-      if (!k.theme.empty() && !kThemes.contains(k.theme)) {
-        return doc->ErrorAt(n["theme"],
-                            "theme: expected organizational, people, physical or technological");
-      }
-      if (k.title_en.empty() && k.title_ja.empty()) {
-        return doc->ErrorAt(n, f.name + ":" + k.id + " has no title_en or title_ja");
-      }
-      auto prov = flag(n, "provisional");
-      if (!prov.ok()) return prov.status();
-      k.provisional = *prov || f.provisional;
-      for (auto [key, out] :
-           {std::pair{"threats", &k.threats}, {"replaces_2013", &k.replaces_2013}}) {
-        if (!n[key]) continue;
-        if (!n[key].IsSequence())
-          return doc->ErrorAt(n[key], std::string(key) + ": expected a list");
-        for (const YAML::Node& v : n[key]) {
-          auto s = doc->String(v, key);
-          if (!s.ok()) return s.status();
-          out->push_back(*s);
-        }
-      }
-      // Detailed controls and enhancements hang under a parent.
-      if ((k.kind == "detailed" || k.kind == "enhancement") && k.parent.empty()) {
-        return doc->ErrorAt(n, f.name + ":" + k.id + " is " + k.kind + " but has no parent");
-      }
-      if (!k.parent.empty() && !ids.contains(k.parent)) {
-        return doc->ErrorAt(n["parent"],
-                            "parent " + k.parent + " is not listed before " + f.name + ":" + k.id);
-      }
-      f.controls.push_back(std::move(k));
-    }
+    SHOKO_ASSIGN_OR_RETURN(CatalogFramework f, reader.ReadFramework(fw.first, fw.second));
     const size_t fi = c.frameworks_.size();
     for (size_t i = 0; i < f.controls.size(); ++i) c.index_[f.controls[i].Ref()] = {fi, i};
     c.frameworks_.push_back(std::move(f));

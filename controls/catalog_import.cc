@@ -206,6 +206,91 @@ Result<std::string> ToUtf8(std::string_view bytes, std::string_view encoding,
   return out;
 }
 
+namespace {
+
+// Where the ISMAP table's columns are: the header is the first row naming
+// 統制目標 and 詳細管理策 with two 番号 columns before them.
+struct IsmapColumns {
+  size_t header = 0;  // the header's row
+  int objective_no = -1, objective_title = -1, detailed_no = -1, detailed_text = -1, reference = -1,
+      guidance = -1;
+
+  // The trimmed cell of `row` in column `c`, or "" when there is none.
+  static std::string Cell(const CsvRow& row, int c) {
+    return c >= 0 && static_cast<size_t>(c) < row.cells.size() ? Trim(row.cells[c]) : std::string();
+  }
+};
+
+Result<IsmapColumns> FindIsmapHeader(const std::vector<CsvRow>& rows, const std::string& source) {
+  for (size_t r = 0; r < rows.size(); ++r) {
+    IsmapColumns k;
+    std::vector<int> numbers;
+    for (size_t c = 0; c < rows[r].cells.size(); ++c) {
+      const std::string f = Fold(rows[r].cells[c]);
+      const int ci = static_cast<int>(c);
+      if (f == "番号" || f == "No." || f == "No") numbers.push_back(ci);
+      if (f == "統制目標") k.objective_title = ci;
+      if (f == "詳細管理策") k.detailed_text = ci;
+      if (f == "(参考)定型管理策" || f == "定型管理策") k.reference = ci;
+      if (f == "(参考)手引き" || f == "手引き") k.guidance = ci;
+    }
+    if (k.objective_title >= 0 && k.detailed_text >= 0 && numbers.size() >= 2) {
+      k.header = r;
+      k.objective_no = numbers[0];
+      k.detailed_no = numbers[1];
+      return k;
+    }
+  }
+  return Status::InvalidArgument(source +
+                                 ": no header row with 番号, 統制目標, 番号 and 詳細管理策");
+}
+
+// The catalog YAML an import writes, one control at a time.
+class IsmapCatalogYaml {
+ public:
+  explicit IsmapCatalogYaml(const IsmapImportOptions& options) {
+    y_ << YAML::BeginMap << YAML::Key << "version" << YAML::Value << options.status;
+    y_ << YAML::Key << "frameworks" << YAML::Value << YAML::BeginMap;
+    y_ << YAML::Key << options.framework << YAML::Value << YAML::BeginMap;
+    y_ << YAML::Key << "title" << YAML::Value << options.title;
+    y_ << YAML::Key << "status" << YAML::Value << options.status;
+    y_ << YAML::Key << "source" << YAML::Value << options.source;
+    y_ << YAML::Key << "provisional" << YAML::Value << options.provisional;
+    y_ << YAML::Key << "controls" << YAML::Value << YAML::BeginSeq;
+  }
+  // Its theme follows from its number: 5 organizational … 8 technological.
+  void Objective(const std::string& id, const std::string& title) {
+    y_ << YAML::BeginMap << YAML::Key << "id" << YAML::Value << YAML::DoubleQuoted << id;
+    y_ << YAML::Key << "kind" << YAML::Value << "objective";
+    y_ << YAML::Key << "title_ja" << YAML::Value << title;
+    static const std::map<char, const char*> kThemes = {
+        {'5', "organizational"}, {'6', "people"}, {'7', "physical"}, {'8', "technological"}};
+    if (id.size() > 1 && id[1] == '.' && kThemes.contains(id[0])) {
+      y_ << YAML::Key << "theme" << YAML::Value << kThemes.at(id[0]);
+    }
+    y_ << YAML::EndMap;
+  }
+  void Detailed(const std::string& id, const std::string& parent, const std::string& text,
+                const std::string& reference, const std::string& guidance) {
+    y_ << YAML::BeginMap << YAML::Key << "id" << YAML::Value << YAML::DoubleQuoted << id;
+    y_ << YAML::Key << "kind" << YAML::Value << "detailed";
+    y_ << YAML::Key << "parent" << YAML::Value << YAML::DoubleQuoted << parent;
+    y_ << YAML::Key << "title_ja" << YAML::Value << text;
+    if (!reference.empty()) y_ << YAML::Key << "reference_ja" << YAML::Value << reference;
+    if (!guidance.empty()) y_ << YAML::Key << "guidance_ja" << YAML::Value << guidance;
+    y_ << YAML::EndMap;
+  }
+  std::string Finish() {
+    y_ << YAML::EndSeq << YAML::EndMap << YAML::EndMap << YAML::EndMap;
+    return std::string(y_.c_str()) + "\n";
+  }
+
+ private:
+  YAML::Emitter y_;
+};
+
+}  // namespace
+
 Result<std::string> ImportIsmapCsv(const std::vector<CsvRow>& rows, const std::string& source,
                                    const IsmapImportOptions& options) {
   if (options.status.empty() || options.source.empty()) {
@@ -213,54 +298,17 @@ Result<std::string> ImportIsmapCsv(const std::vector<CsvRow>& rows, const std::s
         "the import needs --status and --source (where the table "
         "comes from)");
   }
-  // The header: the first row naming 統制目標 and 詳細管理策.
-  size_t header = rows.size();
-  int objective_no = -1, objective_title = -1, detailed_no = -1, detailed_text = -1, reference = -1,
-      guidance = -1;
-  for (size_t r = 0; r < rows.size() && header == rows.size(); ++r) {
-    std::vector<int> numbers;
-    for (size_t c = 0; c < rows[r].cells.size(); ++c) {
-      const std::string f = Fold(rows[r].cells[c]);
-      const int ci = static_cast<int>(c);
-      if (f == "番号" || f == "No." || f == "No") numbers.push_back(ci);
-      if (f == "統制目標") objective_title = ci;
-      if (f == "詳細管理策") detailed_text = ci;
-      if (f == "(参考)定型管理策" || f == "定型管理策") reference = ci;
-      if (f == "(参考)手引き" || f == "手引き") guidance = ci;
-    }
-    if (objective_title >= 0 && detailed_text >= 0 && numbers.size() >= 2) {
-      header = r;
-      objective_no = numbers[0];
-      detailed_no = numbers[1];
-    } else {
-      objective_title = detailed_text = reference = guidance = -1;
-    }
-  }
-  if (header == rows.size()) {
-    return Status::InvalidArgument(source +
-                                   ": no header row with 番号, 統制目標, 番号 and 詳細管理策");
-  }
-  auto cell = [](const CsvRow& row, int c) {
-    return c >= 0 && static_cast<size_t>(c) < row.cells.size() ? Trim(row.cells[c]) : std::string();
-  };
-  YAML::Emitter y;
-  y << YAML::BeginMap << YAML::Key << "version" << YAML::Value << options.status;
-  y << YAML::Key << "frameworks" << YAML::Value << YAML::BeginMap;
-  y << YAML::Key << options.framework << YAML::Value << YAML::BeginMap;
-  y << YAML::Key << "title" << YAML::Value << options.title;
-  y << YAML::Key << "status" << YAML::Value << options.status;
-  y << YAML::Key << "source" << YAML::Value << options.source;
-  y << YAML::Key << "provisional" << YAML::Value << options.provisional;
-  y << YAML::Key << "controls" << YAML::Value << YAML::BeginSeq;
+  SHOKO_ASSIGN_OR_RETURN(const IsmapColumns k, FindIsmapHeader(rows, source));
+  IsmapCatalogYaml yaml(options);
   std::string current;  // the objective rows below belong to
   std::set<std::string> ids;
   size_t objectives = 0;
-  for (size_t r = header + 1; r < rows.size(); ++r) {
+  for (size_t r = k.header + 1; r < rows.size(); ++r) {
     const CsvRow& row = rows[r];
-    const std::string ono = Number(cell(row, objective_no));
-    const std::string otitle = cell(row, objective_title);
-    const std::string dno = Number(cell(row, detailed_no));
-    const std::string dtext = cell(row, detailed_text);
+    const std::string ono = Number(k.Cell(row, k.objective_no));
+    const std::string otitle = k.Cell(row, k.objective_title);
+    const std::string dno = Number(k.Cell(row, k.detailed_no));
+    const std::string dtext = k.Cell(row, k.detailed_text);
     if (!ono.empty() && ono != current) {
       if (!IsValidControlRef(options.framework + ":" + ono) || ono.find('.') == std::string::npos) {
         return Error(source, row.line, "'" + ono + "' is not an objective number (such as 5.6)");
@@ -269,15 +317,7 @@ Result<std::string> ImportIsmapCsv(const std::vector<CsvRow>& rows, const std::s
       if (!ids.insert(ono).second) return Error(source, row.line, ono + " is listed twice");
       current = ono;
       ++objectives;
-      y << YAML::BeginMap << YAML::Key << "id" << YAML::Value << YAML::DoubleQuoted << ono;
-      y << YAML::Key << "kind" << YAML::Value << "objective";
-      y << YAML::Key << "title_ja" << YAML::Value << otitle;
-      static const std::map<char, const char*> kThemes = {
-          {'5', "organizational"}, {'6', "people"}, {'7', "physical"}, {'8', "technological"}};
-      if (ono.size() > 1 && ono[1] == '.' && kThemes.contains(ono[0])) {
-        y << YAML::Key << "theme" << YAML::Value << kThemes.at(ono[0]);
-      }
-      y << YAML::EndMap;
+      yaml.Objective(ono, otitle);
     }
     if (dno.empty() && dtext.empty()) continue;
     if (current.empty()) return Error(source, row.line, "a detailed control before any objective");
@@ -288,21 +328,11 @@ Result<std::string> ImportIsmapCsv(const std::vector<CsvRow>& rows, const std::s
     }
     if (dtext.empty()) return Error(source, row.line, dno + " has no 詳細管理策 text");
     if (!ids.insert(dno).second) return Error(source, row.line, dno + " is listed twice");
-    y << YAML::BeginMap << YAML::Key << "id" << YAML::Value << YAML::DoubleQuoted << dno;
-    y << YAML::Key << "kind" << YAML::Value << "detailed";
-    y << YAML::Key << "parent" << YAML::Value << YAML::DoubleQuoted << current;
-    y << YAML::Key << "title_ja" << YAML::Value << dtext;
-    if (const std::string ref = cell(row, reference); !ref.empty()) {
-      y << YAML::Key << "reference_ja" << YAML::Value << ref;
-    }
-    if (const std::string g = cell(row, guidance); !g.empty()) {
-      y << YAML::Key << "guidance_ja" << YAML::Value << g;
-    }
-    y << YAML::EndMap;
+    yaml.Detailed(dno, current, dtext, k.Cell(row, k.reference), k.Cell(row, k.guidance));
   }
-  y << YAML::EndSeq << YAML::EndMap << YAML::EndMap << YAML::EndMap;
+  std::string out = yaml.Finish();
   if (objectives == 0) return Status::InvalidArgument(source + ": no objectives below the header");
-  return std::string(y.c_str()) + "\n";
+  return out;
 }
 
 Result<std::string> ApplyCrosswalkCsv(const std::vector<CsvRow>& rows, const std::string& source,

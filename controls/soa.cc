@@ -26,200 +26,257 @@ bool IsIsoDate(std::string_view t) {
   return day <= kDays[month - 1] + (month == 2 && leap ? 1 : 0);
 }
 
-Result<Soa> Soa::Parse(std::string_view yaml, std::string_view source, const Catalog& catalog) {
-  auto doc = YamlDoc::Parse(yaml, std::string(source));
-  if (!doc.ok()) return doc.status();
-  const YAML::Node& root = doc->root();
-  SHOKO_RETURN_IF_ERROR(doc->CheckMap(
-      root, "statement of applicability",
-      {"version", "service", "framework", "risk_assessments", "controls", "exceptions"}));
-  Soa soa;
-  soa.source_ = std::string(source);
-  auto text = [&](const YAML::Node& n, const char* key, bool required) -> Result<std::string> {
+namespace {
+
+// Reads one statement's YAML against the catalog; each error names the file
+// and line.
+class SoaReader {
+ public:
+  SoaReader(const YamlDoc& doc, const Catalog& catalog) : doc_(doc), catalog_(catalog) {}
+
+  // The scope: the service's name, sub-services and regions.
+  Status ReadService(std::string* name, std::vector<std::string>* subs,
+                     std::vector<std::string>* regions) const;
+  Result<std::string> ReadFramework() const;
+  Result<std::vector<SoaRiskAssessment>> ReadRiskAssessments();
+  Result<std::vector<SoaEntry>> ReadControls() const;
+  Result<std::vector<SoaException>> ReadExceptions() const;
+
+ private:
+  Result<std::string> Text(const YAML::Node& n, const char* key, bool required) const {
     if (!n[key]) {
-      if (required) return doc->ErrorAt(n, std::string("missing '") + key + "'");
+      if (required) return doc_.ErrorAt(n, std::string("missing '") + key + "'");
       return std::string();
     }
-    return doc->String(n[key], key);
-  };
-  auto list = [&](const YAML::Node& n, const char* key) -> Result<std::vector<std::string>> {
+    return doc_.String(n[key], key);
+  }
+  Result<std::vector<std::string>> List(const YAML::Node& n, const char* key) const {
     if (!n[key]) return std::vector<std::string>{};
-    return doc->StringList(n[key], key);
-  };
-  auto date = [&](const YAML::Node& n, const char* key) -> Result<std::string> {
-    auto d = text(n, key, true);
-    if (!d.ok()) return d.status();
-    if (!IsIsoDate(*d)) return doc->ErrorAt(n[key], std::string(key) + ": not a date YYYY-MM-DD");
+    return doc_.StringList(n[key], key);
+  }
+  Result<std::string> Date(const YAML::Node& n, const char* key) const {
+    SHOKO_ASSIGN_OR_RETURN(std::string d, Text(n, key, true));
+    if (!IsIsoDate(d)) return doc_.ErrorAt(n[key], std::string(key) + ": not a date YYYY-MM-DD");
     return d;
-  };
-
-  const YAML::Node service = root["service"];
-  if (!service) return doc->ErrorAt(root, "missing 'service' (the cloud service's scope)");
-  SHOKO_RETURN_IF_ERROR(doc->CheckMap(service, "service", {"name", "sub_services", "regions"}));
-  auto name = text(service, "name", true);
-  auto subs = list(service, "sub_services");
-  auto regions = list(service, "regions");
-  for (const Status& s : {name.status(), subs.status(), regions.status()}) {
-    if (!s.ok()) return s;
   }
-  soa.service_ = *name;
-  soa.sub_services_ = *subs;
-  soa.regions_ = *regions;
-  auto fw = text(root, "framework", false);
-  if (!fw.ok()) return fw.status();
-  soa.framework_ = fw->empty() ? "ismap" : *fw;
-  if (catalog.Framework(soa.framework_) == nullptr) {
-    return doc->ErrorAt(root["framework"] ? root["framework"] : root,
-                        "framework: no framework '" + soa.framework_ + "' in the catalog");
-  }
-  auto known = [&](const YAML::Node& at, const std::string& ref) -> Status {
-    if (catalog.Find(ref) == nullptr) {
-      return doc->ErrorAt(at, ref + " is not in the catalog (version " + catalog.version() + ")");
+  Status Known(const YAML::Node& at, const std::string& ref) const {
+    if (catalog_.Find(ref) == nullptr) {
+      return doc_.ErrorAt(at, ref + " is not in the catalog (version " + catalog_.version() + ")");
     }
     return Status::OK();
-  };
-
-  std::set<std::string> assessments;
-  if (const YAML::Node ras = root["risk_assessments"]) {
-    if (!ras.IsSequence()) return doc->ErrorAt(ras, "risk_assessments: expected a list");
-    for (const YAML::Node& ra : ras) {
-      SHOKO_RETURN_IF_ERROR(doc->CheckMap(ra, "risk assessment", {"id", "title", "date"}));
-      SoaRiskAssessment r;
-      auto id = text(ra, "id", true);
-      auto title = text(ra, "title", false);
-      auto d = date(ra, "date");
-      for (const Status& s : {id.status(), title.status(), d.status()}) {
-        if (!s.ok()) return s;
-      }
-      if (!assessments.insert(*id).second) {
-        return doc->ErrorAt(ra, "risk assessment " + *id + " is listed twice");
-      }
-      soa.risk_assessments_.push_back({*id, *title, *d});
-    }
   }
+  // One control's declaration; `declared` holds the refs declared before it.
+  // The items of the list at the root's `key` (none when it is absent), each
+  // read by `read`.
+  template <typename T, typename Read>
+  Result<std::vector<T>> ReadEach(const char* key, Read read) const {
+    std::vector<T> out;
+    const YAML::Node list = doc_.root()[key];
+    if (!list) return out;
+    if (!list.IsSequence()) return doc_.ErrorAt(list, std::string(key) + ": expected a list");
+    for (const YAML::Node& n : list) {
+      SHOKO_ASSIGN_OR_RETURN(T item, read(n));
+      out.push_back(std::move(item));
+    }
+    return out;
+  }
+  Result<SoaRiskAssessment> ReadRiskAssessment(const YAML::Node& ra);
+  Result<SoaEntry> ReadEntry(const YAML::Node& c, std::set<std::string>& declared) const;
+  Status ReadExclusion(const YAML::Node& c, SoaEntry& e) const;
+  Status ReadInheritance(const YAML::Node& c, SoaEntry& e) const;
+  Result<SoaException> ReadException(const YAML::Node& x) const;
 
+  const YamlDoc& doc_;
+  const Catalog& catalog_;
+  std::set<std::string> assessments_;  // the ids of the risk assessments read
+};
+
+// The first error among `statuses`, or OK.
+Status FirstError(std::initializer_list<Status> statuses) {
+  for (const Status& s : statuses) {
+    if (!s.ok()) return s;
+  }
+  return Status::OK();
+}
+
+Status SoaReader::ReadService(std::string* name, std::vector<std::string>* subs,
+                              std::vector<std::string>* regions) const {
+  const YAML::Node& root = doc_.root();
+  const YAML::Node service = root["service"];
+  if (!service) return doc_.ErrorAt(root, "missing 'service' (the cloud service's scope)");
+  SHOKO_RETURN_IF_ERROR(doc_.CheckMap(service, "service", {"name", "sub_services", "regions"}));
+  auto n = Text(service, "name", true);
+  auto s = List(service, "sub_services");
+  auto r = List(service, "regions");
+  SHOKO_RETURN_IF_ERROR(FirstError({n.status(), s.status(), r.status()}));
+  *name = *n;
+  *subs = *s;
+  *regions = *r;
+  return Status::OK();
+}
+
+Result<std::string> SoaReader::ReadFramework() const {
+  const YAML::Node& root = doc_.root();
+  SHOKO_ASSIGN_OR_RETURN(std::string fw, Text(root, "framework", false));
+  if (fw.empty()) fw = "ismap";
+  if (catalog_.Framework(fw) == nullptr) {
+    return doc_.ErrorAt(root["framework"] ? root["framework"] : root,
+                        "framework: no framework '" + fw + "' in the catalog");
+  }
+  return fw;
+}
+
+Result<SoaRiskAssessment> SoaReader::ReadRiskAssessment(const YAML::Node& ra) {
+  SHOKO_RETURN_IF_ERROR(doc_.CheckMap(ra, "risk assessment", {"id", "title", "date"}));
+  auto id = Text(ra, "id", true);
+  auto title = Text(ra, "title", false);
+  auto d = Date(ra, "date");
+  SHOKO_RETURN_IF_ERROR(FirstError({id.status(), title.status(), d.status()}));
+  if (!assessments_.insert(*id).second) {
+    return doc_.ErrorAt(ra, "risk assessment " + *id + " is listed twice");
+  }
+  return SoaRiskAssessment{*id, *title, *d};
+}
+
+Result<std::vector<SoaRiskAssessment>> SoaReader::ReadRiskAssessments() {
+  return ReadEach<SoaRiskAssessment>(
+      "risk_assessments", [this](const YAML::Node& ra) { return ReadRiskAssessment(ra); });
+}
+
+Status SoaReader::ReadExclusion(const YAML::Node& c, SoaEntry& e) const {
+  auto reason = Text(c, "reason", true);
+  auto rationale = Text(c, "rationale", true);
+  auto by = Text(c, "approved_by", true);
+  auto on = Date(c, "approved_on");
+  if (Status s = FirstError({reason.status(), rationale.status(), by.status(), on.status()});
+      !s.ok()) {
+    return Status::InvalidArgument(s.message() + " (" + e.control + " is excluded)");
+  }
+  e.reason = *reason;
+  e.rationale = *rationale;
+  e.approved_by = *by;
+  e.approved_on = *on;
+  if (e.reason != "not_reasonably_applicable" && e.reason != "risk_assessed_unnecessary") {
+    return doc_.ErrorAt(c["reason"],
+                        "reason: expected not_reasonably_applicable or risk_assessed_unnecessary");
+  }
+  if (e.reason != "risk_assessed_unnecessary") return Status::OK();
+  auto ra = Text(c, "risk_assessment", true);
+  if (!ra.ok()) {
+    return doc_.ErrorAt(c, e.control + ": a risk-analysis exclusion names its risk_assessment");
+  }
+  if (!assessments_.contains(*ra)) {
+    return doc_.ErrorAt(c["risk_assessment"],
+                        "risk_assessment " + *ra + " is not in risk_assessments");
+  }
+  e.risk_assessment = *ra;
+  return Status::OK();
+}
+
+Status SoaReader::ReadInheritance(const YAML::Node& c, SoaEntry& e) const {
+  const YAML::Node p = c["provider"];
+  if (!p) return doc_.ErrorAt(c, e.control + ": an inherited control names its provider");
+  SHOKO_RETURN_IF_ERROR(doc_.CheckMap(p, "provider", {"service", "registration", "controls"}));
+  auto svc = Text(p, "service", true);
+  auto reg = Text(p, "registration", true);
+  auto provided = List(p, "controls");
+  SHOKO_RETURN_IF_ERROR(FirstError({svc.status(), reg.status(), provided.status()}));
+  e.provider = {*svc, *reg, provided->empty() ? std::vector<std::string>{e.control} : *provided};
+  for (const std::string& r : e.provider.controls) SHOKO_RETURN_IF_ERROR(Known(p, r));
+  return Status::OK();
+}
+
+Result<SoaEntry> SoaReader::ReadEntry(const YAML::Node& c, std::set<std::string>& declared) const {
+  SHOKO_RETURN_IF_ERROR(
+      doc_.CheckMap(c, "control",
+                    {"control", "status", "reason", "rationale", "risk_assessment", "approved_by",
+                     "approved_on", "provider"}));
+  SoaEntry e;
+  e.line = c.Mark().line + 1;
+  SHOKO_ASSIGN_OR_RETURN(e.control, Text(c, "control", true));
+  SHOKO_RETURN_IF_ERROR(Known(c["control"], e.control));
+  if (!declared.insert(e.control).second) return doc_.ErrorAt(c, e.control + " is declared twice");
+  SHOKO_ASSIGN_OR_RETURN(e.status, Text(c, "status", true));
+  if (e.status == "implemented") {
+    for (const char* key : {"reason", "risk_assessment", "provider"}) {
+      if (c[key]) return doc_.ErrorAt(c[key], e.control + ": an implemented control has no " + key);
+    }
+  } else if (e.status == "excluded") {
+    SHOKO_RETURN_IF_ERROR(ReadExclusion(c, e));
+  } else if (e.status == "inherited") {
+    SHOKO_RETURN_IF_ERROR(ReadInheritance(c, e));
+  } else {
+    return doc_.ErrorAt(c["status"], "status: expected implemented, excluded or inherited");
+  }
+  return e;
+}
+
+Result<std::vector<SoaEntry>> SoaReader::ReadControls() const {
   std::set<std::string> declared;
-  if (const YAML::Node controls = root["controls"]) {
-    if (!controls.IsSequence()) return doc->ErrorAt(controls, "controls: expected a list");
-    for (const YAML::Node& c : controls) {
-      SHOKO_RETURN_IF_ERROR(
-          doc->CheckMap(c, "control",
-                        {"control", "status", "reason", "rationale", "risk_assessment",
-                         "approved_by", "approved_on", "provider"}));
-      SoaEntry e;
-      e.line = c.Mark().line + 1;
-      auto ref = text(c, "control", true);
-      if (!ref.ok()) return ref.status();
-      e.control = *ref;
-      SHOKO_RETURN_IF_ERROR(known(c["control"], e.control));
-      if (!declared.insert(e.control).second) {
-        return doc->ErrorAt(c, e.control + " is declared twice");
-      }
-      auto status = text(c, "status", true);
-      if (!status.ok()) return status.status();
-      e.status = *status;
-      if (e.status == "implemented") {
-        for (const char* key : {"reason", "risk_assessment", "provider"}) {
-          if (c[key])
-            return doc->ErrorAt(c[key], e.control + ": an implemented control has no " + key);
-        }
-      } else if (e.status == "excluded") {
-        auto reason = text(c, "reason", true);
-        auto rationale = text(c, "rationale", true);
-        auto by = text(c, "approved_by", true);
-        auto on = date(c, "approved_on");
-        for (const Status& s : {reason.status(), rationale.status(), by.status(), on.status()}) {
-          if (!s.ok())
-            return Status::InvalidArgument(s.message() + " (" + e.control + " is excluded)");
-        }
-        e.reason = *reason;
-        e.rationale = *rationale;
-        e.approved_by = *by;
-        e.approved_on = *on;
-        if (e.reason != "not_reasonably_applicable" && e.reason != "risk_assessed_unnecessary") {
-          return doc->ErrorAt(c["reason"],
-                              "reason: expected not_reasonably_applicable or "
-                              "risk_assessed_unnecessary");
-        }
-        if (e.reason == "risk_assessed_unnecessary") {
-          auto ra = text(c, "risk_assessment", true);
-          if (!ra.ok()) {
-            return doc->ErrorAt(
-                c, e.control + ": a risk-analysis exclusion names its risk_assessment");
-          }
-          if (!assessments.contains(*ra)) {
-            return doc->ErrorAt(c["risk_assessment"],
-                                "risk_assessment " + *ra + " is not in risk_assessments");
-          }
-          e.risk_assessment = *ra;
-        }
-      } else if (e.status == "inherited") {
-        const YAML::Node p = c["provider"];
-        if (!p) return doc->ErrorAt(c, e.control + ": an inherited control names its provider");
-        SHOKO_RETURN_IF_ERROR(
-            doc->CheckMap(p, "provider", {"service", "registration", "controls"}));
-        auto svc = text(p, "service", true);
-        auto reg = text(p, "registration", true);
-        auto provided = list(p, "controls");
-        for (const Status& s : {svc.status(), reg.status(), provided.status()}) {
-          if (!s.ok()) return s;
-        }
-        e.provider = {*svc, *reg,
-                      provided->empty() ? std::vector<std::string>{e.control} : *provided};
-        for (const std::string& r : e.provider.controls) SHOKO_RETURN_IF_ERROR(known(p, r));
-      } else {
-        return doc->ErrorAt(c["status"], "status: expected implemented, excluded or inherited");
-      }
-      soa.entries_.push_back(std::move(e));
-    }
-  }
+  return ReadEach<SoaEntry>("controls",
+                            [&](const YAML::Node& c) { return ReadEntry(c, declared); });
+}
 
-  if (const YAML::Node exceptions = root["exceptions"]) {
-    if (!exceptions.IsSequence()) return doc->ErrorAt(exceptions, "exceptions: expected a list");
-    for (const YAML::Node& x : exceptions) {
-      SHOKO_RETURN_IF_ERROR(doc->CheckMap(
-          x, "exception", {"control", "labels", "agents", "reason", "approved_by", "expires"}));
-      SoaException e;
-      e.line = x.Mark().line + 1;
-      auto ref = text(x, "control", true);
-      auto reason = text(x, "reason", true);
-      auto by = text(x, "approved_by", true);
-      auto expires = date(x, "expires");
-      auto agents = list(x, "agents");
-      for (const Status& s :
-           {ref.status(), reason.status(), by.status(), expires.status(), agents.status()}) {
-        if (!s.ok()) return s;
-      }
-      e.control = *ref;
-      SHOKO_RETURN_IF_ERROR(known(x["control"], e.control));
-      e.reason = *reason;
-      e.approved_by = *by;
-      e.expires = *expires;
-      e.agents = *agents;
-      // Full ids only: a prefix could come to name a host enrolled later.
-      for (size_t i = 0; i < e.agents.size(); ++i) {
-        if (!platform::IsHexSha256(e.agents[i])) {
-          return doc->ErrorAt(x["agents"][i], "agents: '" + e.agents[i] +
-                                                  "' is not an agent id (64 lowercase hex "
-                                                  "digits, as shokoctl evidence shows it)");
-        }
-      }
-      if (const YAML::Node labels = x["labels"]) {
-        SHOKO_RETURN_IF_ERROR(doc->CheckMap(labels, "labels", {"service", "group", "environment"}));
-        for (const auto& kv : labels) {
-          auto v = doc->String(kv.second, kv.first.Scalar());
-          if (!v.ok()) return v.status();
-          e.labels[kv.first.Scalar()] = *v;
-        }
-      }
-      if (e.labels.empty() == e.agents.empty()) {
-        return doc->ErrorAt(x, e.control +
-                                   ": an exception names its hosts by labels or by "
-                                   "agents (one of them)");
-      }
-      soa.exceptions_.push_back(std::move(e));
+Result<SoaException> SoaReader::ReadException(const YAML::Node& x) const {
+  SHOKO_RETURN_IF_ERROR(doc_.CheckMap(
+      x, "exception", {"control", "labels", "agents", "reason", "approved_by", "expires"}));
+  SoaException e;
+  e.line = x.Mark().line + 1;
+  auto ref = Text(x, "control", true);
+  auto reason = Text(x, "reason", true);
+  auto by = Text(x, "approved_by", true);
+  auto expires = Date(x, "expires");
+  auto agents = List(x, "agents");
+  SHOKO_RETURN_IF_ERROR(
+      FirstError({ref.status(), reason.status(), by.status(), expires.status(), agents.status()}));
+  e.control = *ref;
+  SHOKO_RETURN_IF_ERROR(Known(x["control"], e.control));
+  e.reason = *reason;
+  e.approved_by = *by;
+  e.expires = *expires;
+  e.agents = *agents;
+  // Full ids only: a prefix could come to name a host enrolled later.
+  for (size_t i = 0; i < e.agents.size(); ++i) {
+    if (!platform::IsHexSha256(e.agents[i])) {
+      return doc_.ErrorAt(x["agents"][i], "agents: '" + e.agents[i] +
+                                              "' is not an agent id (64 lowercase hex digits, "
+                                              "as shokoctl evidence shows it)");
     }
   }
+  if (const YAML::Node labels = x["labels"]) {
+    SHOKO_RETURN_IF_ERROR(doc_.CheckMap(labels, "labels", {"service", "group", "environment"}));
+    for (const auto& kv : labels) {
+      SHOKO_ASSIGN_OR_RETURN(e.labels[kv.first.Scalar()],
+                             doc_.String(kv.second, kv.first.Scalar()));
+    }
+  }
+  if (e.labels.empty() == e.agents.empty()) {
+    return doc_.ErrorAt(
+        x, e.control + ": an exception names its hosts by labels or by agents (one of them)");
+  }
+  return e;
+}
+
+Result<std::vector<SoaException>> SoaReader::ReadExceptions() const {
+  return ReadEach<SoaException>("exceptions",
+                                [this](const YAML::Node& x) { return ReadException(x); });
+}
+
+}  // namespace
+
+Result<Soa> Soa::Parse(std::string_view yaml, std::string_view source, const Catalog& catalog) {
+  SHOKO_ASSIGN_OR_RETURN(YamlDoc doc, YamlDoc::Parse(yaml, std::string(source)));
+  SHOKO_RETURN_IF_ERROR(doc.CheckMap(
+      doc.root(), "statement of applicability",
+      {"version", "service", "framework", "risk_assessments", "controls", "exceptions"}));
+  SoaReader reader(doc, catalog);
+  Soa soa;
+  soa.source_ = std::string(source);
+  SHOKO_RETURN_IF_ERROR(reader.ReadService(&soa.service_, &soa.sub_services_, &soa.regions_));
+  SHOKO_ASSIGN_OR_RETURN(soa.framework_, reader.ReadFramework());
+  SHOKO_ASSIGN_OR_RETURN(soa.risk_assessments_, reader.ReadRiskAssessments());
+  SHOKO_ASSIGN_OR_RETURN(soa.entries_, reader.ReadControls());
+  SHOKO_ASSIGN_OR_RETURN(soa.exceptions_, reader.ReadExceptions());
   return soa;
 }
 

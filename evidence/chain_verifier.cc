@@ -63,223 +63,274 @@ std::string_view ProblemName(Problem p) {
   return "malformed";
 }
 
-VerifyReport VerifyChains(const std::vector<VerifyInput>& inputs,
-                          const std::vector<PublicKey>& trusted) {
-  std::vector<Item> items(inputs.size());
-  // Every key the verifier may use, and the one agent it may sign for: a
-  // trusted key only for the agent whose id it is (its first key), a key
-  // handed over by rotation only for the agent that handed it over.
+namespace {
+
+// One run of VerifyChains: its records, the keys it may use, and the passes
+// that give each record at most one finding.
+class ChainVerification {
+ public:
+  ChainVerification(const std::vector<VerifyInput>& inputs, const std::vector<PublicKey>& trusted)
+      : inputs_(inputs), items_(inputs.size()) {
+    for (const PublicKey& k : trusted) usable_.emplace(k.KeyId(), Usable{k, k.KeyId()});
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      if (!inputs[i].envelope) Fail(items_[i], Problem::kMalformed, inputs[i].malformed, {});
+    }
+  }
+
+  // Pass 1: signatures, with the keys known so far; a rotation record that
+  // verifies may make more keys known, so repeat until nothing changes.
+  void CheckSignatures();
+  // Pass 2: each key only within its window of seqs.
+  void CheckKeyWindows();
+  // Pass 3: per agent, in the order written: duplicates, forks, reordering.
+  void CheckOrder();
+  // Pass 4: per agent, in seq order: links and holes.
+  void CheckLinks();
+  VerifyReport Report();
+
+ private:
+  // A key the verifier may use, and the one agent it may sign for: a trusted
+  // key only for the agent whose id it is (its first key), a key handed over
+  // by rotation only for the agent that handed it over.
   struct Usable {
     PublicKey key;
     std::string agent_id;
   };
-  std::map<std::string, Usable> usable;
-  for (const PublicKey& k : trusted) usable.emplace(k.KeyId(), Usable{k, k.KeyId()});
-  // Per agent, the seq windows of its keys, rebuilt from its rotation records.
+  // The seqs a key may sign, rebuilt from its agent's rotation records.
   struct Window {
     uint64_t from_seq = 1;
     uint64_t until_seq = UINT64_MAX;
     uint64_t rotated_at = 0;  // the rotation record that ended it, if any
   };
-  std::map<std::string, std::map<std::string, Window>> windows;  // agent → key_id → window
 
-  auto fail = [](Item& item, Problem p, std::string detail, std::optional<uint64_t> seq) {
+  static void Fail(Item& item, Problem p, std::string detail, std::optional<uint64_t> seq) {
     item.finding = Finding{p, seq, std::move(detail)};
-  };
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    if (!inputs[i].envelope) fail(items[i], Problem::kMalformed, inputs[i].malformed, std::nullopt);
   }
+  // Verifies one record's signature with the keys known so far; false when
+  // its key is not known (yet).
+  void CheckSignature(size_t i);
+  void RefuseUntrusted();
+  bool RebuildWindows(const std::string& agent);
+  // "seq 3-4 missing, seq 7 missing" for the holes between two seqs that no
+  // refused record accounts for; empty when there are none.
+  std::string Holes(const std::string& agent, uint64_t after, uint64_t before);
 
-  // Walks an agent's verified rotation records in seq order from its first
-  // key. Only the key signing at that point can hand over; a rotation signed by
-  // any other key (one already rotated out, say) hands over nothing.
-  auto rebuild_windows = [&](const std::string& agent) -> bool {
-    std::vector<const Item*> rotations;
-    for (const Item& item : items) {
-      if (item.verified && item.record.agent_id() == agent && RotationTarget(item.record)) {
-        rotations.push_back(&item);
-      }
-    }
-    std::sort(rotations.begin(), rotations.end(),
-              [](const Item* a, const Item* b) { return a->record.seq() < b->record.seq(); });
-    std::map<std::string, Window> timeline;
-    std::string current = agent;  // the first key's id is the agent_id
-    timeline[current] = Window{};
-    bool added = false;
-    for (const Item* r : rotations) {
-      const uint64_t seq = r->record.seq();
-      Window& now = timeline[current];
-      if (r->keyid != current || seq < now.from_seq) continue;
-      std::optional<PublicKey> next = RotationTarget(r->record);
-      const std::string next_id = next->KeyId();
-      if (timeline.contains(next_id)) continue;  // a key is handed over once
-      now.until_seq = seq;
-      now.rotated_at = seq;
-      timeline[next_id] = Window{seq + 1, UINT64_MAX, 0};
-      if (!usable.contains(next_id)) added = true;
-      usable.emplace(next_id, Usable{*next, agent});
-      current = next_id;
-    }
-    windows[agent] = std::move(timeline);
-    return added;
-  };
+  const std::vector<VerifyInput>& inputs_;
+  std::vector<Item> items_;
+  std::map<std::string, Usable> usable_;
+  std::map<std::string, std::map<std::string, Window>> windows_;  // agent → key_id → window
+  std::map<std::string, std::map<uint64_t, Item*>> chains_;       // agent → seq → record
+  std::map<std::string, std::set<uint64_t>> claimed_;             // seqs that failed records claim
+};
 
-  // Pass 1: signatures, with the keys known so far; a rotation record that
-  // verifies may make more keys known, so repeat until nothing changes.
+// Walks an agent's verified rotation records in seq order from its first key.
+// Only the key signing at that point can hand over; a rotation signed by any
+// other key (one already rotated out, say) hands over nothing. True when a
+// key became usable.
+bool ChainVerification::RebuildWindows(const std::string& agent) {
+  std::vector<const Item*> rotations;
+  for (const Item& item : items_) {
+    if (item.verified && item.record.agent_id() == agent && RotationTarget(item.record)) {
+      rotations.push_back(&item);
+    }
+  }
+  std::sort(rotations.begin(), rotations.end(),
+            [](const Item* a, const Item* b) { return a->record.seq() < b->record.seq(); });
+  std::map<std::string, Window> timeline;
+  std::string current = agent;  // the first key's id is the agent_id
+  timeline[current] = Window{};
+  bool added = false;
+  for (const Item* r : rotations) {
+    const uint64_t seq = r->record.seq();
+    Window& now = timeline[current];
+    if (r->keyid != current || seq < now.from_seq) continue;
+    std::optional<PublicKey> next = RotationTarget(r->record);
+    const std::string next_id = next->KeyId();
+    if (timeline.contains(next_id)) continue;  // a key is handed over once
+    now.until_seq = seq;
+    now.rotated_at = seq;
+    timeline[next_id] = Window{seq + 1, UINT64_MAX, 0};
+    if (!usable_.contains(next_id)) added = true;
+    usable_.emplace(next_id, Usable{*next, agent});
+    current = next_id;
+  }
+  windows_[agent] = std::move(timeline);
+  return added;
+}
+
+void ChainVerification::CheckSignature(size_t i) {
+  Item& item = items_[i];
+  const v1::Envelope& env = *inputs_[i].envelope;
+  if (env.signatures_size() != 1) {
+    Fail(item, Problem::kMalformed,
+         "expected one signature, found " + std::to_string(env.signatures_size()), std::nullopt);
+    return;
+  }
+  item.keyid = env.signatures(0).keyid();
+  auto key = usable_.find(item.keyid);
+  if (key == usable_.end()) return;  // perhaps a rotation introduces it later
+  if (!key->second.key.Verify(Pae(env.payload_type(), env.payload()), env.signatures(0).sig())) {
+    item.claimed = Claimed(env);
+    Fail(item, Problem::kBadSignature, "",
+         item.claimed ? std::optional<uint64_t>(item.claimed->second) : std::nullopt);
+    return;
+  }
+  if (env.payload_type() != kEvidencePayloadType) {
+    Fail(item, Problem::kMalformed, "payload type is not shoko evidence", std::nullopt);
+    return;
+  }
+  auto record = ParseEvidence(env.payload());
+  if (!record.ok()) {
+    Fail(item, Problem::kMalformed, record.status().message(), std::nullopt);
+    return;
+  }
+  item.record = std::move(record).value();
+  if (item.record.key_id() != item.keyid) {
+    Fail(item, Problem::kMalformed,
+         "record names key " + ShortId(item.record.key_id()) + " but is signed by " +
+             ShortId(item.keyid),
+         item.record.seq());
+    return;
+  }
+  if (item.record.agent_id() != key->second.agent_id) {
+    item.claimed = std::make_pair(item.record.agent_id(), item.record.seq());
+    Fail(item, Problem::kUnknownKey,
+         "key " + ShortId(item.keyid) + " is not a key of agent " + ShortId(item.record.agent_id()),
+         item.record.seq());
+    return;
+  }
+  item.verified = true;
+  item.digest = RecordDigest(env.payload());
+}
+
+void ChainVerification::CheckSignatures() {
   for (bool progress = true; progress;) {
     progress = false;
     std::set<std::string> touched;
-    for (size_t i = 0; i < inputs.size(); ++i) {
-      Item& item = items[i];
+    for (size_t i = 0; i < inputs_.size(); ++i) {
+      Item& item = items_[i];
       if (item.verified || item.finding) continue;
-      const v1::Envelope& env = *inputs[i].envelope;
-      if (env.signatures_size() != 1) {
-        fail(item, Problem::kMalformed,
-             "expected one signature, found " + std::to_string(env.signatures_size()),
-             std::nullopt);
-        continue;
-      }
-      item.keyid = env.signatures(0).keyid();
-      auto key = usable.find(item.keyid);
-      if (key == usable.end()) continue;  // perhaps a rotation introduces it later
-      if (!key->second.key.Verify(Pae(env.payload_type(), env.payload()),
-                                  env.signatures(0).sig())) {
-        item.claimed = Claimed(env);
-        fail(item, Problem::kBadSignature, "",
-             item.claimed ? std::optional<uint64_t>(item.claimed->second) : std::nullopt);
-        continue;
-      }
-      if (env.payload_type() != kEvidencePayloadType) {
-        fail(item, Problem::kMalformed, "payload type is not shoko evidence", std::nullopt);
-        continue;
-      }
-      auto record = ParseEvidence(env.payload());
-      if (!record.ok()) {
-        fail(item, Problem::kMalformed, record.status().message(), std::nullopt);
-        continue;
-      }
-      item.record = std::move(record).value();
-      if (item.record.key_id() != item.keyid) {
-        fail(item, Problem::kMalformed,
-             "record names key " + ShortId(item.record.key_id()) + " but is signed by " +
-                 ShortId(item.keyid),
-             item.record.seq());
-        continue;
-      }
-      if (item.record.agent_id() != key->second.agent_id) {
-        item.claimed = std::make_pair(item.record.agent_id(), item.record.seq());
-        fail(item, Problem::kUnknownKey,
-             "key " + ShortId(item.keyid) + " is not a key of agent " +
-                 ShortId(item.record.agent_id()),
-             item.record.seq());
-        continue;
-      }
-      item.verified = true;
-      item.digest = RecordDigest(env.payload());
-      if (RotationTarget(item.record)) touched.insert(item.record.agent_id());
+      CheckSignature(i);
+      if (item.verified && RotationTarget(item.record)) touched.insert(item.record.agent_id());
     }
-    for (const std::string& agent : touched) progress = rebuild_windows(agent) || progress;
+    for (const std::string& agent : touched) progress = RebuildWindows(agent) || progress;
   }
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    Item& item = items[i];
+  RefuseUntrusted();
+}
+
+// What no known key verifies is signed by a key nobody trusts.
+void ChainVerification::RefuseUntrusted() {
+  for (size_t i = 0; i < inputs_.size(); ++i) {
+    Item& item = items_[i];
     if (item.verified || item.finding) continue;
-    item.claimed = Claimed(*inputs[i].envelope);
-    fail(item, Problem::kUnknownKey, "key " + ShortId(item.keyid) + " is not trusted",
+    item.claimed = Claimed(*inputs_[i].envelope);
+    Fail(item, Problem::kUnknownKey, "key " + ShortId(item.keyid) + " is not trusted",
          item.claimed ? std::optional<uint64_t>(item.claimed->second) : std::nullopt);
   }
+}
 
-  // Pass 2: each key only within its window of seqs.
-  for (Item& item : items) {
+void ChainVerification::CheckKeyWindows() {
+  for (Item& item : items_) {
     if (!item.verified) continue;
     const std::string& agent = item.record.agent_id();
-    if (!windows.contains(agent)) rebuild_windows(agent);
+    if (!windows_.contains(agent)) RebuildWindows(agent);
     const uint64_t seq = item.record.seq();
     // A refused record still accounts for its seq: the hole is not a gap too.
     item.claimed = std::make_pair(agent, seq);
-    auto w = windows[agent].find(item.keyid);
-    if (w == windows[agent].end()) {
-      item.verified = false;
-      fail(item, Problem::kUnknownKey,
-           "key " + ShortId(item.keyid) + " was never handed to this agent", seq);
+    auto w = windows_[agent].find(item.keyid);
+    std::string problem;
+    if (w == windows_[agent].end()) {
+      problem = "was never handed to this agent";
     } else if (seq > w->second.until_seq) {
-      item.verified = false;
-      fail(item, Problem::kUnknownKey,
-           "key " + ShortId(item.keyid) + " was rotated out at seq " +
-               std::to_string(w->second.rotated_at),
-           seq);
+      problem = "was rotated out at seq " + std::to_string(w->second.rotated_at);
     } else if (seq < w->second.from_seq) {
-      item.verified = false;
-      fail(item, Problem::kUnknownKey,
-           "key " + ShortId(item.keyid) + " was handed over only from seq " +
-               std::to_string(w->second.from_seq),
-           seq);
+      problem = "was handed over only from seq " + std::to_string(w->second.from_seq);
     }
+    if (problem.empty()) continue;
+    item.verified = false;
+    Fail(item, Problem::kUnknownKey, "key " + ShortId(item.keyid) + " " + problem, seq);
   }
+}
 
-  // Pass 3: per agent, in the order written: duplicates, forks, reordering.
-  std::map<std::string, std::map<uint64_t, Item*>> chains;  // agent → seq → record
+void ChainVerification::CheckOrder() {
   std::map<std::string, uint64_t> highest;
-  for (Item& item : items) {
+  for (Item& item : items_) {
     if (!item.verified) continue;
     const std::string& agent = item.record.agent_id();
     const uint64_t seq = item.record.seq();
-    auto& chain = chains[agent];
+    auto& chain = chains_[agent];
     auto held = chain.find(seq);
     if (held != chain.end()) {
       bool same = held->second->digest == item.digest;
-      fail(item, same ? Problem::kDuplicate : Problem::kFork,
+      Fail(item, same ? Problem::kDuplicate : Problem::kFork,
            same ? "" : "another record at this seq was seen before", seq);
       continue;
     }
     chain[seq] = &item;
     if (seq < highest[agent]) {
-      fail(item, Problem::kReordered, "after seq " + std::to_string(highest[agent]), seq);
+      Fail(item, Problem::kReordered, "after seq " + std::to_string(highest[agent]), seq);
     }
     highest[agent] = std::max(highest[agent], seq);
   }
+}
 
-  // Pass 4: per agent, in seq order: links and holes.
-  std::map<std::string, std::set<uint64_t>> claimed;  // seqs that failed records claim
-  for (const Item& item : items) {
-    if (item.claimed) claimed[item.claimed->first].insert(item.claimed->second);
+std::string ChainVerification::Holes(const std::string& agent, uint64_t after, uint64_t before) {
+  std::vector<std::pair<uint64_t, uint64_t>> holes;
+  for (uint64_t s = after + 1; s < before; ++s) {
+    if (claimed_[agent].contains(s)) continue;
+    if (!holes.empty() && holes.back().second + 1 == s) {
+      holes.back().second = s;
+    } else {
+      holes.emplace_back(s, s);
+    }
   }
-  for (auto& [agent, chain] : chains) {
+  std::string detail;
+  for (auto [first, last] : holes) detail += (detail.empty() ? "" : ", ") + Range(first, last);
+  return detail.empty() ? detail : detail + " missing";
+}
+
+void ChainVerification::CheckLinks() {
+  for (const Item& item : items_) {
+    if (item.claimed) claimed_[item.claimed->first].insert(item.claimed->second);
+  }
+  for (auto& [agent, chain] : chains_) {
     ChainHead prev;
     for (auto& [seq, item] : chain) {
       if (seq == prev.seq + 1) {
         if (item->record.prev_digest() != prev.digest && !item->finding) {
-          fail(*item, Problem::kBrokenChain,
+          Fail(*item, Problem::kBrokenChain,
                "prev_digest is not the digest of seq " + std::to_string(prev.seq), seq);
         }
-      } else {
-        std::vector<std::pair<uint64_t, uint64_t>> holes;
-        for (uint64_t s = prev.seq + 1; s < seq; ++s) {
-          if (claimed[agent].contains(s)) continue;
-          if (!holes.empty() && holes.back().second + 1 == s) {
-            holes.back().second = s;
-          } else {
-            holes.emplace_back(s, s);
-          }
-        }
-        if (!holes.empty() && !item->finding) {
-          std::string detail;
-          for (auto [first, last] : holes)
-            detail += (detail.empty() ? "" : ", ") + Range(first, last);
-          fail(*item, Problem::kGap, detail + " missing", seq);
-        }
+      } else if (std::string holes = Holes(agent, prev.seq, seq);
+                 !holes.empty() && !item->finding) {
+        Fail(*item, Problem::kGap, std::move(holes), seq);
       }
       prev.seq = seq;
       prev.digest = item->digest;
     }
   }
+}
 
+VerifyReport ChainVerification::Report() {
   VerifyReport report;
-  report.agents = chains.size();
-  for (Item& item : items) {
+  report.agents = chains_.size();
+  for (Item& item : items_) {
     if (!item.finding) ++report.valid;
     report.findings.push_back(std::move(item.finding));
   }
   return report;
+}
+
+}  // namespace
+
+VerifyReport VerifyChains(const std::vector<VerifyInput>& inputs,
+                          const std::vector<PublicKey>& trusted) {
+  ChainVerification verification(inputs, trusted);
+  verification.CheckSignatures();
+  verification.CheckKeyWindows();
+  verification.CheckOrder();
+  verification.CheckLinks();
+  return verification.Report();
 }
 
 }  // namespace shoko::evidence

@@ -1,8 +1,8 @@
 // Verifies evidence envelopes the way an auditor must: every signature and
 // every agent's chain, trusting only the public keys the auditor names
-// (design §3, §7). A key introduced by a valid rotation record is trusted for
-// its agent from the next seq on, and the key it replaces only up to the
-// rotation.
+// (docs/evidence-format.md, "Verifying records"). A key introduced by a valid
+// rotation record is trusted for its agent from the next seq on, and the key
+// it replaces only up to the rotation.
 #ifndef SHOKO_EVIDENCE_CHAIN_VERIFIER_H_
 #define SHOKO_EVIDENCE_CHAIN_VERIFIER_H_
 
@@ -17,7 +17,8 @@
 
 namespace shoko::evidence {
 
-// Design §7's reasons, plus `duplicate`: the very same record twice.
+// The reasons docs/evidence-format.md, "Verifying records" gives, plus
+// `duplicate`: the very same record twice.
 enum class Problem {
   kBadSignature,
   kUnknownKey,

@@ -11,6 +11,7 @@ Status FromGrpc(const grpc::Status& status, std::string_view peer) {
     case grpc::StatusCode::DEADLINE_EXCEEDED:
     case grpc::StatusCode::RESOURCE_EXHAUSTED:  // the peer pushes back: retry later
     case grpc::StatusCode::CANCELLED:
+    case grpc::StatusCode::ABORTED:  // a transaction that failed: try again
       return Status::Unavailable(std::move(msg));
     case grpc::StatusCode::INVALID_ARGUMENT:
     case grpc::StatusCode::OUT_OF_RANGE:

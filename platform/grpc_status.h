@@ -13,7 +13,7 @@ namespace shoko::platform {
 
 // A client's view of a failed call to `peer` ("store 127.0.0.1:7443"): the
 // message is "PEER: what the peer said".
-//   UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, CANCELLED → Unavailable
+//   UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, CANCELLED, ABORTED → Unavailable
 //   (retry later); INVALID_ARGUMENT, OUT_OF_RANGE → InvalidArgument;
 //   FAILED_PRECONDITION, ALREADY_EXISTS, DATA_LOSS → Corruption (the peer
 //   found what it holds or was sent inconsistent); PERMISSION_DENIED,

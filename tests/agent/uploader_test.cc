@@ -25,6 +25,11 @@ class ScriptedStore final : public v1::EvidenceIngest::Service {
   uint64_t ack_every = 1;      // ack after every Nth record (and at the end)
   uint64_t ack_bonus = 0;      // added to each ack: a lying store
   uint64_t hang_up_after = 0;  // end the stream with an error after N records (0: never)
+  // Refuses the Hello with this code (OK: greets the agent).
+  grpc::StatusCode refuse_hello = grpc::StatusCode::OK;
+  // Acks everything before this seq, then refuses it (0: never), as the
+  // store refuses a record whose signature or chain does not hold.
+  uint64_t refuse_seq = 0;
 
   std::vector<uint64_t> received;  // seqs, in arrival order
   uint64_t max_unacked = 0;        // the most records in flight at once
@@ -35,6 +40,7 @@ class ScriptedStore final : public v1::EvidenceIngest::Service {
     v1::UploadRequest req;
     if (!stream->Read(&req) || !req.has_hello())
       return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "hello");
+    if (refuse_hello != grpc::StatusCode::OK) return grpc::Status(refuse_hello, "not you");
     v1::UploadResponse hello_ack;
     hello_ack.mutable_hello_ack()->set_durable_seq(durable_seq);
     hello_ack.mutable_hello_ack()->set_durable_digest(durable_digest);
@@ -48,6 +54,11 @@ class ScriptedStore final : public v1::EvidenceIngest::Service {
         std::lock_guard<std::mutex> lock(mu_);
         received.push_back(last_seq);
         max_unacked = std::max(max_unacked, last_seq - last_acked);
+      }
+      if (last_seq == refuse_seq) {
+        if (last_acked < last_seq - 1) Ack(stream, last_seq - 1, &last_acked);
+        return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                            "seq " + std::to_string(last_seq) + ": broken chain");
       }
       if (hang_up_after != 0 && received.size() == hang_up_after) {
         return grpc::Status(grpc::StatusCode::UNAVAILABLE, "store going down");
@@ -99,6 +110,14 @@ class UploaderTest : public ::testing::Test {
   }
 
   Result<uint64_t> Drain(ScriptedStore* store, size_t window = 64) {
+    return DrainFrom(store, window).result;
+  }
+
+  struct Drained {
+    Result<uint64_t> result;
+    std::string address;  // the store's, which errors name
+  };
+  Drained DrainFrom(ScriptedStore* store, size_t window = 64) {
     // A real listener on loopback: the uploader waits for a connected channel,
     // which in-process channels do not support.
     grpc::ServerBuilder builder;
@@ -116,7 +135,7 @@ class UploaderTest : public ::testing::Test {
     options.upload_timeout = std::chrono::seconds(30);
     auto result = uploader.Drain(options);
     server->Shutdown();
-    return result;
+    return {std::move(result), address};
   }
 
   uint64_t Depth() { return outbox_->Depth(); }
@@ -199,6 +218,52 @@ TEST_F(UploaderTest, AForkAtTheDurableHeadDeletesNothing) {
   EXPECT_NE(result.status().message().find("fork"), std::string::npos);
   EXPECT_EQ(Depth(), 3u);
   EXPECT_TRUE(forked.received.empty());
+}
+
+TEST_F(UploaderTest, ARecordTheStoreRefusesIsCorruptionNamingItsSeq) {
+  Record(6);
+  ScriptedStore store;
+  store.refuse_seq = 4;
+  auto drained = DrainFrom(&store);
+  ASSERT_FALSE(drained.result.ok());
+  EXPECT_EQ(drained.result.status().code(), Status::Code::kCorruption);
+  EXPECT_EQ(drained.result.status().message(),
+            "store " + drained.address + " refused seq 4: seq 4: broken chain");
+  EXPECT_EQ(Depth(), 3u);  // 1-3 acked and deleted; 4-6 kept
+}
+
+TEST_F(UploaderTest, RefusedCredentialsArePermissionDeniedAndDeleteNothing) {
+  Record(3);
+  for (auto code : {grpc::StatusCode::PERMISSION_DENIED, grpc::StatusCode::UNAUTHENTICATED}) {
+    ScriptedStore store;
+    store.refuse_hello = code;
+    auto result = Drain(&store);
+    ASSERT_FALSE(result.ok());
+    EXPECT_EQ(result.status().code(), Status::Code::kPermissionDenied) << code;
+    EXPECT_TRUE(store.received.empty());
+  }
+  EXPECT_EQ(Depth(), 3u);
+}
+
+TEST_F(UploaderTest, AStoreThatCannotBeReachedInTimeIsUnavailable) {
+  Record(2);
+  // A port nothing listens on any more.
+  ScriptedStore gone;
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&gone);
+  builder.BuildAndStart()->Shutdown();
+  const std::string address = "127.0.0.1:" + std::to_string(port);
+  Uploader uploader(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()), address,
+                    key_.public_key(), key_.public_key().KeyId(), outbox_.get());
+  UploadOptions options;
+  options.connect_timeout = std::chrono::milliseconds(200);
+  auto result = uploader.Drain(options);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.status().code(), Status::Code::kUnavailable);
+  EXPECT_NE(result.status().message().find(address), std::string::npos);
+  EXPECT_EQ(Depth(), 2u);
 }
 
 }  // namespace

@@ -30,6 +30,15 @@ TEST(ControlsCommandTest, ListsEveryControlWithItsChecks) {
             by_ref["ismap:8.8"]["checks"].end());
   EXPECT_EQ(by_ref["ismap:7.1"]["coverage"], "none");  // physical: never a host check
   EXPECT_EQ(by_ref["ismap:5.6.1"]["parent"], "ismap:5.6");
+  // Neither 5.6.1 nor its objective has a check: listing the objective first
+  // does not make the detailed control partial (the table says none too).
+  EXPECT_EQ(by_ref["ismap:5.6"]["checks"], nlohmann::json::array());
+  EXPECT_EQ(by_ref["ismap:5.6.1"]["coverage"], "none");
+  r.format = "table";
+  std::ostringstream table, table_err;
+  ASSERT_EQ(RunControls(r, table, table_err), 0) << table_err.str();
+  EXPECT_NE(table.str().find("ismap:5.6.1             detailed    none "), std::string::npos)
+      << table.str();
 }
 
 TEST(ControlsCommandTest, CoverageCountsAutomatedPartialAndNone) {

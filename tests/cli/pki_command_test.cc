@@ -84,8 +84,8 @@ TEST_F(PkiTest, InspectAgreesWithOpenssl) {
 TEST_F(PkiTest, CertificatesFromRequestsCarryOnlyWhatTheCaDecides) {
   auto request = platform::NewKeyAndRequest("anything the requester likes");
   ASSERT_TRUE(request.ok());
-  auto check = RunCommand({"openssl", "req", "-verify", "-noout", "-in",
-                           dir_.Write("req.csr", request->cert_pem)});
+  auto check = RunCommand(
+      {"openssl", "req", "-verify", "-noout", "-in", dir_.Write("req.csr", request->cert_pem)});
   EXPECT_EQ(check.exit_code, 0) << check.err;
   auto ca = platform::CertificateAuthority::Load(testing::ReadFileOrEmpty(Path("ca.crt")),
                                                  testing::ReadFileOrEmpty(Path("ca.key")));
@@ -108,7 +108,8 @@ TEST_F(PkiTest, AnotherCaDoesNotVerify) {
   auto other = platform::CertificateAuthority::Create("other", 1);
   ASSERT_TRUE(other.ok());
   EXPECT_FALSE(
-      platform::VerifyCertificate(testing::ReadFileOrEmpty(Path("bob.crt")), other->cert_pem()).ok());
+      platform::VerifyCertificate(testing::ReadFileOrEmpty(Path("bob.crt")), other->cert_pem())
+          .ok());
 }
 
 TEST_F(PkiTest, BadRequestsAreUsageErrors) {

@@ -110,7 +110,7 @@ TEST_F(TlsTest, EveryImpostorIsTurnedAwayWithItsReason) {
   // Host B presents host A's certificate.
   std::string config_b = Agent("host-b", &b, a);
   CommandResult stolen = RunCommand({SHOKO_AGENT_BIN, "run", "--once", "--config", config_b});
-  EXPECT_EQ(stolen.exit_code, 1) << stolen.err;
+  EXPECT_EQ(stolen.exit_code, 2) << stolen.err;  // refused credentials
   EXPECT_NE(stolen.err.find("the certificate of agent " + a + " cannot upload for agent " + b),
             std::string::npos)
       << stolen.err;
@@ -214,7 +214,7 @@ TEST_F(TlsTest, EnrollmentRevocationAndOfflineRegistration) {
   ASSERT_EQ(revoke.exit_code, 0) << revoke.err;
   EXPECT_EQ(revoke.out, "agent " + agent_id + ": revoked\n");
   CommandResult after = RunCommand({SHOKO_AGENT_BIN, "run", "--once", "--config", config});
-  EXPECT_EQ(after.exit_code, 1);
+  EXPECT_EQ(after.exit_code, 2);  // refused credentials
   EXPECT_NE(after.err.find("agent is revoked (compromised)"), std::string::npos) << after.err;
 
   // An offline agent's files: an importer may send them once an admin has
@@ -236,7 +236,7 @@ TEST_F(TlsTest, EnrollmentRevocationAndOfflineRegistration) {
     return RunCommand(argv);
   };
   CommandResult unregistered = import(day1);
-  EXPECT_EQ(unregistered.exit_code, 1);
+  EXPECT_EQ(unregistered.exit_code, 2);  // refused: the store's PERMISSION_DENIED
   EXPECT_NE(unregistered.err.find("an importer may send only agents the store already knows"),
             std::string::npos)
       << unregistered.err;
@@ -247,7 +247,7 @@ TEST_F(TlsTest, EnrollmentRevocationAndOfflineRegistration) {
   EXPECT_EQ(imported.exit_code, 0) << imported.err;
   ASSERT_EQ(admin({"agent", "retire", offline_id, "--reason", "decommissioned"}).exit_code, 0);
   CommandResult late = import(dir_.Write("day2.jsonl", collect()));
-  EXPECT_EQ(late.exit_code, 1);
+  EXPECT_EQ(late.exit_code, 2);  // refused: the store's PERMISSION_DENIED
   EXPECT_NE(late.err.find("agent is retired (decommissioned)"), std::string::npos) << late.err;
   // Its evidence stays readable.
   CommandResult kept = Evidence(As("alice"));
