@@ -12,6 +12,8 @@
 #include "controls/baseline.h"
 #include "controls/baseline_schema.h"
 #include "controls/mapping.h"
+#include "platform/env.h"
+#include "tests/support/temp_dir.h"
 
 namespace shoko::collectors {
 namespace {
@@ -141,6 +143,32 @@ TEST(ContractTest, AnOperatorsBaselineIsRefusedWithFileLineAndKey) {
   EXPECT_EQ(
       misspelled.status().message(),
       file + "15: group bastion: access.sshd.max_auth_tries: 'maks' is not one of its values");
+}
+
+// A baseline nobody validated may lack a value: the record that needs it is
+// an error naming the check and the key, never judged by a default.
+TEST(ContractTest, AMissingValueIsAnErrorNamingCheckAndKey) {
+  auto baseline = controls::Baseline::Parse(
+      "id: partial\nversion: '1'\nvalues:\n  access.accounts.password_max_age:\n"
+      "    max_days: 365\n    rationale: r\n    source: s\n",
+      "partial.yaml");
+  ASSERT_TRUE(baseline.ok()) << baseline.status().message();
+  auto env = platform::NewRootedEnv(testing::FixturePath("debian12-accounts"));
+  ASSERT_TRUE(env.ok());
+  const CollectContext ctx{**env, *baseline};
+  std::map<std::string, Observation> records;
+  for (const char* collector : {"access.accounts", "access.ssh_keys"}) {
+    for (Observation& o : Registry().Create(collector)->Collect(ctx)) {
+      records[o.check_id] = std::move(o);
+    }
+  }
+  EXPECT_EQ(records["access.accounts.password_max_age"].verdict, Verdict::kFail);
+  EXPECT_EQ(records["access.accounts.dormant"].verdict, Verdict::kError);
+  EXPECT_EQ(records["access.accounts.dormant"].message,
+            "baseline has no value 'max_unused_days' for access.accounts.dormant");
+  EXPECT_EQ(records["access.ssh_keys"].verdict, Verdict::kError);
+  EXPECT_EQ(records["access.ssh_keys"].message,
+            "baseline has no value 'min_rsa_bits' for access.ssh_keys");
 }
 
 }  // namespace
