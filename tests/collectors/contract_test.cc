@@ -148,10 +148,13 @@ TEST(ContractTest, AnOperatorsBaselineIsRefusedWithFileLineAndKey) {
 // A baseline nobody validated may lack a value: the record that needs it is
 // an error naming the check and the key, never judged by a default.
 TEST(ContractTest, AMissingValueIsAnErrorNamingCheckAndKey) {
-  auto baseline = controls::Baseline::Parse(
-      "id: partial\nversion: '1'\nvalues:\n  access.accounts.password_max_age:\n"
-      "    max_days: 365\n    rationale: r\n    source: s\n",
-      "partial.yaml");
+  // Only password_max_age has its value.
+  auto baseline = controls::Baseline::Parse(R"(id: partial
+version: '1'
+values:
+  access.accounts.password_max_age: {max_days: 365, rationale: r, source: s}
+)",
+                                            "partial.yaml");
   ASSERT_TRUE(baseline.ok()) << baseline.status().message();
   auto env = platform::NewRootedEnv(testing::FixturePath("debian12-accounts"));
   ASSERT_TRUE(env.ok());
