@@ -1,8 +1,8 @@
-// STATE_DIR/chain.head: the agent's chain head in a small file replaced
-// atomically (design §3), so that losing the outbox never restarts or forks the
-// chain. It is written before each outbox commit, so it is never behind a
-// record that may have been sent; while the outbox is intact, the outbox's own
-// head is the truth.
+// The chain head file (docs/agent-state.md, "chain.head"): the agent's chain
+// head in a small file replaced atomically, so that losing the outbox never
+// restarts or forks the chain. It is written before each outbox commit, so it
+// is never behind a record that may have been sent; while the outbox is
+// intact, the outbox's own head is the truth.
 #ifndef SHOKO_AGENT_CHAIN_STATE_H_
 #define SHOKO_AGENT_CHAIN_STATE_H_
 

@@ -41,7 +41,8 @@ struct AgentConfig {
   // Operator copies of the mapping and baseline; empty means the built-in ones.
   std::string mapping_file;
   std::string baseline_file;
-  // An operator's control catalog (design §4); empty means the built-in one.
+  // An operator's control catalog (docs/controls.md, "Catalog"); empty means
+  // the built-in one.
   std::string catalog_file;
   // Declarative checks (*.yaml), read from here whatever `root` says.
   std::string checks_dir = "/etc/shoko/checks.d";

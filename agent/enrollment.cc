@@ -3,29 +3,13 @@
 #include <algorithm>
 
 #include "evidence/envelope.h"
+#include "platform/grpc_status.h"
 #include "platform/local_files.h"
 #include "platform/x509.h"
 #include "shoko/v1/admin.grpc.pb.h"
 
 namespace shoko::agent {
 namespace {
-
-Status FromCall(const grpc::Status& s, const char* what) {
-  std::string msg = std::string(what) + ": " + s.error_message();
-  switch (s.error_code()) {
-    case grpc::StatusCode::UNAVAILABLE:
-    case grpc::StatusCode::DEADLINE_EXCEEDED:
-      return Status::Unavailable(msg);
-    case grpc::StatusCode::PERMISSION_DENIED:
-    case grpc::StatusCode::UNAUTHENTICATED:
-      return Status::PermissionDenied(msg);
-    case grpc::StatusCode::INVALID_ARGUMENT:
-    case grpc::StatusCode::FAILED_PRECONDITION:
-      return Status::InvalidArgument(msg);
-    default:
-      return Status::Internal(msg);
-  }
-}
 
 // The new key first: a certificate on disk always has its key beside it.
 Status Save(const TlsPaths& paths, const std::string& key_pem, const std::string& cert_pem) {
@@ -60,7 +44,7 @@ Result<int64_t> Enroll(const std::shared_ptr<grpc::Channel>& channel,
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
   v1::EnrollResponse resp;
   grpc::Status s = stub->Enroll(&ctx, req, &resp);
-  if (!s.ok()) return FromCall(s, "enrollment");
+  if (!s.ok()) return platform::FromGrpc(s, "enrollment");
   if (resp.agent_id() != evidence_key.public_key().KeyId()) {
     return Status::Internal("the store enrolled agent " + resp.agent_id() + ", not this one");
   }
@@ -86,7 +70,7 @@ Result<bool> RenewIfDue(const std::shared_ptr<grpc::Channel>& channel, const Tls
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
   v1::EnrollResponse resp;
   grpc::Status s = stub->Renew(&ctx, req, &resp);
-  if (!s.ok()) return FromCall(s, "certificate renewal");
+  if (!s.ok()) return platform::FromGrpc(s, "certificate renewal");
   SHOKO_RETURN_IF_ERROR(Save(paths, request->key_pem, resp.certificate_pem()));
   return true;
 }

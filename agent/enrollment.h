@@ -1,5 +1,6 @@
-// The agent's side of enrollment (design §5): trade a bootstrap token and
-// proof of the evidence key for a TLS certificate; renew it before it expires.
+// The agent's side of enrollment (docs/wire-protocol.md, "Enrollment and
+// renewal"): trade a bootstrap token and proof of the evidence key for a TLS
+// certificate; renew it before it expires.
 #ifndef SHOKO_AGENT_ENROLLMENT_H_
 #define SHOKO_AGENT_ENROLLMENT_H_
 

@@ -4,15 +4,11 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <iostream>
 #include <vector>
-
-#include "collectors/helper.h"
 
 extern char** environ;
 
@@ -39,12 +35,11 @@ std::string LastLine(std::string text) {
 
 }  // namespace
 
-Result<std::string> ChildHelperRunner::Run(const std::string& helper,
-                                           const std::string& root) const {
-  Pipe out, err;
-  if (::pipe2(out.fd, O_CLOEXEC) != 0 || ::pipe2(err.fd, O_CLOEXEC) != 0) {
-    return Status::FromErrno("helper " + helper + ": pipe", errno);
-  }
+namespace {
+
+// Starts `self helper NAME --root ROOT` with stdout and stderr on the pipes.
+Result<pid_t> Spawn(const std::string& self, const std::string& helper, const std::string& root,
+                    Pipe& out, Pipe& err) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
@@ -66,57 +61,60 @@ Result<std::string> ChildHelperRunner::Run(const std::string& helper,
   posix_spawnattr_setsigdefault(&attr, &defaults);
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   pid_t pid = 0;
-  int rc = ::posix_spawn(&pid, self_.c_str(), &actions, &attr, argv.data(), environ);
+  int rc = ::posix_spawn(&pid, self.c_str(), &actions, &attr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
-  if (rc != 0) return Status::FromErrno("helper " + helper + ": cannot start " + self_, rc);
+  if (rc != 0) return Status::FromErrno("helper " + helper + ": cannot start " + self, rc);
   ::close(out.fd[1]);
   ::close(err.fd[1]);
   out.fd[1] = err.fd[1] = -1;
+  return pid;
+}
 
-  std::string output, errors;
-  std::string failure;
-  const auto deadline = std::chrono::steady_clock::now() + timeout_;
+// Reads the child's stdout and stderr until both close; returns what went
+// wrong (empty: nothing): the deadline passed, or too much output.
+std::string ReadOutputs(Pipe& out, Pipe& err, std::chrono::steady_clock::time_point deadline,
+                        std::chrono::seconds timeout, std::string* output, std::string* errors) {
   pollfd fds[2] = {{out.fd[0], POLLIN, 0}, {err.fd[0], POLLIN, 0}};
   int open_fds = 2;
-  while (open_fds > 0 && failure.empty()) {
+  while (open_fds > 0) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
-      failure = "did not finish within " + std::to_string(timeout_.count()) + " s";
-      break;
-    }
+    if (left.count() <= 0) return "did not finish within " + std::to_string(timeout.count()) + " s";
     int n = ::poll(fds, 2, static_cast<int>(left.count()));
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      failure = "poll failed";
-      break;
-    }
+    if (n < 0) return "poll failed";
     for (int i = 0; i < 2; ++i) {
       if (fds[i].fd < 0 || fds[i].revents == 0) continue;
       char buf[65536];
       ssize_t got = ::read(fds[i].fd, buf, sizeof buf);
       if (got > 0) {
-        std::string& sink = i == 0 ? output : errors;
+        std::string& sink = i == 0 ? *output : *errors;
         sink.append(buf, static_cast<size_t>(got));
-        if (i == 0 && output.size() > kMaxOutput) {
-          failure = "printed more than " + std::to_string(kMaxOutput) + " bytes";
+        if (i == 0 && output->size() > kMaxOutput) {
+          return "printed more than " + std::to_string(kMaxOutput) + " bytes";
         }
-        if (i == 1 && errors.size() > kMaxStderr) errors.erase(0, errors.size() - kMaxStderr);
+        if (i == 1 && errors->size() > kMaxStderr) errors->erase(0, errors->size() - kMaxStderr);
       } else if (got == 0 || errno != EINTR) {
         fds[i].fd = -1;
         --open_fds;
       }
     }
   }
-  if (!failure.empty()) ::kill(pid, SIGKILL);
-  // A child that closed its output but lives on is killed at the deadline.
+  return "";
+}
+
+// Waits for the child; one that closed its output but lives on is killed at
+// the deadline (and `failure` says so). Returns its wait status.
+int Reap(pid_t pid, std::chrono::steady_clock::time_point deadline, std::chrono::seconds timeout,
+         std::string* failure) {
+  if (!failure->empty()) ::kill(pid, SIGKILL);
   int wstatus = 0;
   for (;;) {
     pid_t done = ::waitpid(pid, &wstatus, WNOHANG);
-    if (done == pid || (done < 0 && errno != EINTR)) break;
-    if (done == 0 && std::chrono::steady_clock::now() >= deadline && failure.empty()) {
-      failure = "did not exit within " + std::to_string(timeout_.count()) + " s";
+    if (done == pid || (done < 0 && errno != EINTR)) return wstatus;
+    if (done == 0 && std::chrono::steady_clock::now() >= deadline && failure->empty()) {
+      *failure = "did not exit within " + std::to_string(timeout.count()) + " s";
       ::kill(pid, SIGKILL);
     }
     if (done == 0) {
@@ -124,6 +122,21 @@ Result<std::string> ChildHelperRunner::Run(const std::string& helper,
       ::poll(&none_fd, 0, 10);  // a short sleep without signals' help
     }
   }
+}
+
+}  // namespace
+
+Result<std::string> ChildHelperRunner::Run(const std::string& helper,
+                                           const std::string& root) const {
+  Pipe out, err;
+  if (::pipe2(out.fd, O_CLOEXEC) != 0 || ::pipe2(err.fd, O_CLOEXEC) != 0) {
+    return Status::FromErrno("helper " + helper + ": pipe", errno);
+  }
+  SHOKO_ASSIGN_OR_RETURN(const pid_t pid, Spawn(self_, helper, root, out, err));
+  std::string output, errors;
+  const auto deadline = std::chrono::steady_clock::now() + timeout_;
+  std::string failure = ReadOutputs(out, err, deadline, timeout_, &output, &errors);
+  const int wstatus = Reap(pid, deadline, timeout_, &failure);
   const std::string what = "helper " + helper + " (" + self_ + ")";
   if (!failure.empty()) return Status::Unavailable(what + " " + failure + "; killed");
   if (WIFSIGNALED(wstatus)) {
@@ -136,30 +149,6 @@ Result<std::string> ChildHelperRunner::Run(const std::string& helper,
                                    : LastLine(errors));
   }
   return output;
-}
-
-int RunHelperCommand(const std::string& name, const std::string& root) {
-#if !defined(__SANITIZE_ADDRESS__)
-  // A helper that a hostile root drives into runaway allocation dies alone,
-  // well before the host runs short (ASan needs its huge mappings, hence the
-  // exception).
-  const rlimit data{2ull << 30, 2ull << 30};
-  ::setrlimit(RLIMIT_DATA, &data);
-#endif
-  const collectors::Helper* helper = collectors::FindHelper(name);
-  if (helper == nullptr) {
-    std::cerr << "shoko-agent helper: no helper named '" << name << "'\n";
-    return 2;
-  }
-  const std::string tree = root.empty() ? "/" : root;
-  auto answer = helper->run(collectors::HelperRoot{tree, tree != "/"});
-  if (!answer.ok()) {
-    std::cerr << answer.status().message() << "\n";
-    return 1;
-  }
-  std::cout << *answer;
-  std::cout.flush();
-  return std::cout ? 0 : 1;
 }
 
 }  // namespace shoko::agent

@@ -1,7 +1,8 @@
 // Runs collector helpers (collectors/helper.h) in a child process: this very
-// binary, re-executed as `shoko-agent helper NAME --root DIR`. What a helper
-// allocates (libapt-pkg's cache: ~50 MB) leaves with the child, so the daemon's
-// resident memory stays where it was.
+// binary, re-executed as `shoko-agent helper NAME --root DIR`
+// (agent/commands/helper.cc). What a helper allocates (libapt-pkg's cache:
+// ~50 MB) leaves with the child, so the daemon's resident memory stays where
+// it was.
 #ifndef SHOKO_AGENT_HELPER_PROCESS_H_
 #define SHOKO_AGENT_HELPER_PROCESS_H_
 
@@ -27,10 +28,6 @@ class ChildHelperRunner final : public collectors::HelperRunner {
   std::string self_;
   std::chrono::seconds timeout_;
 };
-
-// `shoko-agent helper NAME --root DIR`: prints the helper's answer; exit 0, or
-// 1 with one line on stderr.
-int RunHelperCommand(const std::string& name, const std::string& root);
 
 }  // namespace shoko::agent
 

@@ -7,6 +7,8 @@
 #include <ctime>
 #include <nlohmann/json.hpp>
 
+#include "agent/state_dir.h"
+
 namespace shoko::agent {
 namespace {
 
@@ -86,105 +88,138 @@ Result<std::string> MoveAside(const std::string& path) {
 
 }  // namespace
 
-Result<std::unique_ptr<Outbox>> Outbox::Open(const std::string& state_dir,
-                                             const std::string& agent_id, OutboxLimits limits) {
-  const std::string db_path = state_dir + "/outbox.db";
-  const std::string state_path = state_dir + "/chain.head";
-  auto loaded = LoadChainState(state_path);
-  std::optional<ChainStateFile> saved;
+// What chain.head says, and whether it could be read.
+struct Outbox::SavedHead {
+  std::optional<ChainStateFile> file;  // none when missing or unreadable
+  Status load;                         // OK, or why the file is unreadable
+};
+
+namespace {
+
+// chain.head, which must belong to `agent_id`; a damaged one is not fatal yet
+// (an intact outbox is the truth), so its Corruption is kept, not returned.
+Result<Outbox::SavedHead> ReadSavedHead(const std::string& path, const std::string& agent_id) {
+  Outbox::SavedHead saved;
+  auto loaded = LoadChainState(path);
   if (loaded.ok()) {
-    saved = *loaded;
+    saved.file = *loaded;
   } else if (loaded.status().code() != Status::Code::kCorruption) {
     return loaded.status();
+  } else {
+    saved.load = loaded.status();
   }
-  if (saved && saved->agent_id != agent_id) {
-    return Status::InvalidArgument(state_path + ": the chain of agent " + saved->agent_id +
+  if (saved.file && saved.file->agent_id != agent_id) {
+    return Status::InvalidArgument(path + ": the chain of agent " + saved.file->agent_id +
                                    ", not of this agent (" + agent_id + ")");
   }
-  const bool existed = ::access(db_path.c_str(), F_OK) == 0;
+  return saved;
+}
 
-  std::optional<OutboxRecovery> recovery;
+// The database at `db_path`; a corrupt one is moved aside (when chain.head
+// says where the chain stands) and a new one made, which `recovery` notes.
+Result<std::unique_ptr<platform::SqliteDb>> OpenOrReplace(const std::string& db_path,
+                                                          const std::string& state_path,
+                                                          const Outbox::SavedHead& saved,
+                                                          std::optional<OutboxRecovery>* recovery) {
   auto db = OpenChecked(db_path);
-  if (!db.ok()) {
-    if (db.status().code() != Status::Code::kCorruption) return db.status();
-    if (!saved) {
-      return Status::Corruption(db.status().message() + "; and " + state_path +
-                                (loaded.ok() ? " is missing" : " is unreadable") +
-                                ", so the chain head is unknown. Restore either file; starting "
-                                "a new chain would fork the old one");
-    }
-    auto moved = MoveAside(db_path);
-    if (!moved.ok()) return moved.status();
-    recovery = OutboxRecovery{"the outbox was corrupt (" + db.status().message() + ")", *moved,
-                              saved->position.head, saved->acked_seq};
-    db = OpenChecked(db_path);
-    if (!db.ok()) return db.status();
+  if (db.ok() || db.status().code() != Status::Code::kCorruption) return db;
+  if (!saved.file) {
+    return Status::Corruption(db.status().message() + "; and " + state_path +
+                              (saved.load.ok() ? " is missing" : " is unreadable") +
+                              ", so the chain head is unknown. Restore either file; starting "
+                              "a new chain would fork the old one");
   }
+  SHOKO_ASSIGN_OR_RETURN(std::string moved, MoveAside(db_path));
+  *recovery = OutboxRecovery{"the outbox was corrupt (" + db.status().message() + ")", moved,
+                             saved.file->position.head, saved.file->acked_seq};
+  return OpenChecked(db_path);
+}
 
-  std::unique_ptr<Outbox> outbox(new Outbox(std::move(db).value(), state_path, agent_id, limits));
-  auto position = outbox->ReadPosition();
-  if (!position.ok()) return position.status();
-  if (*position) {
-    outbox->position_ = **position;
-  } else if (saved && saved->position.head.seq == 0) {
-    // An identity made before the first record (`identity`, `enroll`): the
-    // chain is known to be empty, so nothing can have been lost.
-    outbox->position_ = saved->position;
-  } else if (saved) {
-    outbox->position_ = saved->position;
-    if (!recovery) {
-      recovery = OutboxRecovery{existed ? "the outbox had no chain head" : "the outbox was missing",
-                                "", saved->position.head, saved->acked_seq};
-    }
-    // From here on the new outbox holds the head, and the recovery until a
-    // LIFECYCLE record has reported it.
-    platform::SqliteTransaction tx(outbox->db_.get());
-    SHOKO_RETURN_IF_ERROR(tx.Begin());
-    auto note =
-        outbox->db_->Prepare("INSERT INTO meta (key, value) VALUES ('pending_recovery', ?)");
-    if (!note.ok()) return note.status();
-    note->BindText(1, nlohmann::json{{"reason", recovery->reason},
-                                     {"moved_to", recovery->moved_to},
-                                     {"head_seq", recovery->head.seq},
-                                     {"acked_seq", recovery->acked_seq}}
-                          .dump());
-    SHOKO_RETURN_IF_ERROR(note->Run());
-    auto head = outbox->db_->Prepare(
-        "INSERT INTO chain_head (id, seq, digest, key_id) VALUES (1, ?, ?, ?)");
-    if (!head.ok()) return head.status();
-    head->Bind(1, static_cast<int64_t>(saved->position.head.seq))
-        .BindBlob(2, saved->position.head.digest)
-        .BindText(3, saved->position.key_id);
-    SHOKO_RETURN_IF_ERROR(head->Run());
-    SHOKO_RETURN_IF_ERROR(tx.Commit());
-  } else if (!loaded.ok()) {
-    return loaded.status();  // a corrupt chain.head and an empty outbox: unknown head
-  } else {
-    outbox->is_new_ = true;
-  }
-  // An outbox from before chain.head existed, or a damaged chain.head: the
-  // intact outbox is the truth, so write it down.
-  if (!outbox->is_new_ && (!saved || !loaded.ok())) {
-    SHOKO_RETURN_IF_ERROR(SaveChainState(state_path, {agent_id, outbox->position_}));
-  }
-  if (saved) outbox->acked_seq_ = saved->acked_seq;
+}  // namespace
+
+Result<std::unique_ptr<Outbox>> Outbox::Open(const std::string& state_dir,
+                                             const std::string& agent_id, OutboxLimits limits) {
+  const StateDir dir(state_dir);
+  const std::string db_path = dir.outbox_file();
+  const std::string state_path = dir.chain_head_file();
+  SHOKO_ASSIGN_OR_RETURN(const SavedHead saved, ReadSavedHead(state_path, agent_id));
+  const bool existed = ::access(db_path.c_str(), F_OK) == 0;
+  std::optional<OutboxRecovery> recovery;
+  SHOKO_ASSIGN_OR_RETURN(std::unique_ptr<platform::SqliteDb> db,
+                         OpenOrReplace(db_path, state_path, saved, &recovery));
+  std::unique_ptr<Outbox> outbox(new Outbox(std::move(db), state_path, agent_id, limits));
+  SHOKO_RETURN_IF_ERROR(outbox->SettlePosition(saved, existed, &recovery));
+  if (saved.file) outbox->acked_seq_ = saved.file->acked_seq;
   // A recovery noted by an earlier run that ended before reporting it.
   if (!recovery) {
-    auto noted = outbox->Meta("pending_recovery");
-    if (!noted.ok()) return noted.status();
-    if (!noted->empty()) {
-      nlohmann::json j = nlohmann::json::parse(*noted, nullptr, false);
-      if (j.is_object()) {
-        recovery = OutboxRecovery{j.value("reason", ""),
-                                  j.value("moved_to", ""),
-                                  {j.value("head_seq", uint64_t{0}), ""},
-                                  j.value("acked_seq", uint64_t{0})};
-      }
-    }
+    SHOKO_ASSIGN_OR_RETURN(recovery, outbox->NotedRecovery());
   }
   outbox->recovery_ = std::move(recovery);
   SHOKO_RETURN_IF_ERROR(outbox->LoadCounters());
   return outbox;
+}
+
+Status Outbox::SettlePosition(const SavedHead& saved, bool existed,
+                              std::optional<OutboxRecovery>* recovery) {
+  SHOKO_ASSIGN_OR_RETURN(const std::optional<ChainPosition> position, ReadPosition());
+  if (position) {
+    position_ = *position;
+  } else if (saved.file && saved.file->position.head.seq == 0) {
+    // An identity made before the first record (`identity`, `enroll`): the
+    // chain is known to be empty, so nothing can have been lost.
+    position_ = saved.file->position;
+  } else if (saved.file) {
+    position_ = saved.file->position;
+    if (!*recovery) {
+      *recovery =
+          OutboxRecovery{existed ? "the outbox had no chain head" : "the outbox was missing", "",
+                         saved.file->position.head, saved.file->acked_seq};
+    }
+    SHOKO_RETURN_IF_ERROR(AdoptHead(**recovery));
+  } else if (!saved.load.ok()) {
+    return saved.load;  // a corrupt chain.head and an empty outbox: unknown head
+  } else {
+    is_new_ = true;
+  }
+  // An outbox from before chain.head existed, or a damaged chain.head: the
+  // intact outbox is the truth, so write it down.
+  if (!is_new_ && !saved.file) {
+    SHOKO_RETURN_IF_ERROR(SaveChainState(state_path_, {agent_id_, position_}));
+  }
+  return Status::OK();
+}
+
+Status Outbox::AdoptHead(const OutboxRecovery& recovery) {
+  // From here on the new outbox holds the head, and the recovery until a
+  // LIFECYCLE record has reported it.
+  platform::SqliteTransaction tx(db_.get());
+  SHOKO_RETURN_IF_ERROR(tx.Begin());
+  auto note = db_->Prepare("INSERT INTO meta (key, value) VALUES ('pending_recovery', ?)");
+  if (!note.ok()) return note.status();
+  note->BindText(1, nlohmann::json{{"reason", recovery.reason},
+                                   {"moved_to", recovery.moved_to},
+                                   {"head_seq", recovery.head.seq},
+                                   {"acked_seq", recovery.acked_seq}}
+                        .dump());
+  SHOKO_RETURN_IF_ERROR(note->Run());
+  auto head = db_->Prepare("INSERT INTO chain_head (id, seq, digest, key_id) VALUES (1, ?, ?, ?)");
+  if (!head.ok()) return head.status();
+  head->Bind(1, static_cast<int64_t>(position_.head.seq))
+      .BindBlob(2, position_.head.digest)
+      .BindText(3, position_.key_id);
+  SHOKO_RETURN_IF_ERROR(head->Run());
+  return tx.Commit();
+}
+
+Result<std::optional<OutboxRecovery>> Outbox::NotedRecovery() const {
+  SHOKO_ASSIGN_OR_RETURN(const std::string noted, Meta("pending_recovery"));
+  if (noted.empty()) return std::optional<OutboxRecovery>();
+  nlohmann::json j = nlohmann::json::parse(noted, nullptr, false);
+  if (!j.is_object()) return std::optional<OutboxRecovery>();
+  return std::optional<OutboxRecovery>(OutboxRecovery{j.value("reason", ""),
+                                                      j.value("moved_to", ""),
+                                                      {j.value("head_seq", uint64_t{0}), ""},
+                                                      j.value("acked_seq", uint64_t{0})});
 }
 
 Result<std::optional<ChainPosition>> Outbox::ReadPosition() const {

@@ -1,6 +1,6 @@
-// The agent's durable buffer of signed records (design §1, §3; format in
-// agent/OUTBOX.md). A record counts as recorded once its transaction commits;
-// it leaves the outbox only after the store has acknowledged it. When full,
+// The agent's durable buffer of signed records (docs/agent-state.md,
+// "outbox.db"). A record counts as recorded once its transaction commits; it
+// leaves the outbox only after the store has acknowledged it. When full,
 // the outbox takes no more observations (it never drops what it holds) and
 // remembers what it did not take, for one GAP record later.
 //
@@ -73,6 +73,8 @@ struct OutboxBatch {
 
 class Outbox {
  public:
+  struct SavedHead;  // what chain.head says (outbox.cc)
+
   // Opens STATE_DIR/outbox.db and STATE_DIR/chain.head for `agent_id`. An
   // outbox that fails SQLite's integrity check is renamed to
   // outbox.db.corrupt-<UTC time> (kept, never deleted) and a new one continues
@@ -126,6 +128,13 @@ class Outbox {
         limits_(limits) {}
   Result<std::optional<ChainPosition>> ReadPosition() const;
   Status LoadCounters();
+  // Open's steps: where the chain stands, given chain.head (`saved`) and
+  // whether outbox.db existed; a head taken from chain.head into a new
+  // outbox, with the recovery that says so; a recovery an earlier run noted.
+  Status SettlePosition(const SavedHead& saved, bool existed,
+                        std::optional<OutboxRecovery>* recovery);
+  Status AdoptHead(const OutboxRecovery& recovery);
+  Result<std::optional<OutboxRecovery>> NotedRecovery() const;
 
   mutable std::mutex mu_;
   std::unique_ptr<platform::SqliteDb> db_;

@@ -4,19 +4,12 @@
 
 #include "collectors/collector.h"
 #include "evidence/encoding.h"
+#include "evidence/envelope.h"
+#include "platform/strings.h"
 #include "platform/text_table.h"
 #include "platform/time_format.h"
 
 namespace shoko::agent {
-namespace {
-
-std::string Join(const std::vector<std::string>& items, const char* sep) {
-  std::string out;
-  for (const std::string& s : items) out += (out.empty() ? "" : sep) + s;
-  return out;
-}
-
-}  // namespace
 
 nlohmann::ordered_json CheckToJson(const CollectedCheck& check) {
   const collectors::Observation& obs = check.observation;
@@ -49,11 +42,21 @@ void PrintJsonLines(const std::vector<CollectedCheck>& checks, std::ostream& out
 void PrintTable(const std::vector<CollectedCheck>& checks, std::ostream& out) {
   std::vector<std::vector<std::string>> rows = {{"CHECK", "VERDICT", "CONTROLS", "MESSAGE"}};
   for (const CollectedCheck& c : checks) {
-    rows.push_back({c.observation.check_id,
-                    std::string(collectors::VerdictName(c.observation.verdict)),
-                    c.controls.empty() ? "-" : Join(c.controls, ","), c.observation.message});
+    rows.push_back(
+        {c.observation.check_id, std::string(collectors::VerdictName(c.observation.verdict)),
+         c.controls.empty() ? "-" : platform::Join(c.controls, ","), c.observation.message});
   }
   platform::PrintAligned(rows, out);
+}
+
+bool PrintDsseLines(const std::vector<OutboxRecord>& records, std::ostream& out) {
+  for (const OutboxRecord& r : records) {
+    v1::Envelope envelope;
+    envelope.ParseFromString(r.envelope);
+    out << evidence::ToDsseJson(envelope) << '\n';
+  }
+  out.flush();
+  return static_cast<bool>(out);
 }
 
 }  // namespace shoko::agent

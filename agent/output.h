@@ -1,4 +1,5 @@
-// How `shoko-agent collect` prints what it observed (design §7).
+// How `shoko-agent collect` prints what it observed (docs/interfaces.md,
+// "shoko-agent").
 #ifndef SHOKO_AGENT_OUTPUT_H_
 #define SHOKO_AGENT_OUTPUT_H_
 
@@ -6,6 +7,7 @@
 #include <ostream>
 #include <vector>
 
+#include "agent/outbox.h"
 #include "agent/sweep.h"
 
 namespace shoko::agent {
@@ -17,6 +19,9 @@ nlohmann::ordered_json CheckToJson(const CollectedCheck& check);
 void PrintJsonLines(const std::vector<CollectedCheck>& checks, std::ostream& out);
 // An aligned table: CHECK, VERDICT, CONTROLS, MESSAGE.
 void PrintTable(const std::vector<CollectedCheck>& checks, std::ostream& out);
+// Signed records, one DSSE JSON object per line, flushed; false when `out`
+// failed.
+bool PrintDsseLines(const std::vector<OutboxRecord>& records, std::ostream& out);
 
 }  // namespace shoko::agent
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <thread>
 
 #include "evidence/chain.h"
@@ -56,6 +57,24 @@ void SetCommon(const RecordContext& context, int64_t at_us, v1::Evidence* ev) {
 }
 
 }  // namespace
+
+RecordContext MakeRecordContext(const std::string& agent_id, const AgentConfig& config,
+                                const SweepSetup* setup) {
+  RecordContext context;
+  context.agent_id = agent_id;
+  context.labels.set_service(config.label_service);
+  context.labels.set_group(config.label_group);
+  context.labels.set_environment(config.label_environment);
+  context.refresh_seconds = static_cast<uint64_t>(config.refresh.count());
+  context.signing_threads = config.signing_threads;
+  if (setup != nullptr) {
+    context.host = platform::ReadHostIdentity(*setup->env);
+    context.baseline_id = setup->baseline().id();
+    context.catalog_version = setup->mapping().version();
+    context.mapping = &setup->mapping();
+  }
+  return context;
+}
 
 void JsonToValue(const nlohmann::json& json, google::protobuf::Value* out) {
   switch (json.type()) {
@@ -221,140 +240,189 @@ v1::Evidence BuildLifecycle(const RecordContext& context, std::string_view event
   return ev;
 }
 
+v1::Evidence BuildRotation(const RecordContext& context, const evidence::SigningKey& current,
+                           const evidence::PublicKey& next, int64_t at_us) {
+  v1::Evidence ev = BuildLifecycle(context, "key_rotation",
+                                   {{"old_key_id", current.public_key().KeyId()}}, at_us);
+  evidence::SetRotationFacts(next, &ev);
+  ev.set_message("signing key rotated to " + next.KeyId());
+  return ev;
+}
+
+Result<std::string> RecordBatch::Link(v1::Evidence record, const evidence::SigningKey& key) {
+  std::string check_id = record.check_id();
+  SHOKO_ASSIGN_OR_RETURN(std::string digest, signer_.Link(std::move(record), key));
+  digests_[std::move(check_id)] = platform::HexEncode(digest);
+  return digest;
+}
+
+v1::Evidence RecordBatch::BuildCheck(const RecordContext& context, const CollectedCheck& check,
+                                     int64_t collected_at_us) const {
+  v1::Evidence ev = BuildRecord(context, check, collected_at_us);
+  const std::string& parent = check.observation.observation_check_id;
+  if (auto it = digests_.find(parent); !parent.empty() && it != digests_.end()) {
+    (*ev.mutable_facts()->mutable_fields())["observation_digest"].set_string_value(it->second);
+  }
+  return ev;
+}
+
+namespace {
+
+// The GAP record for what a full outbox could not take.
+v1::Evidence BuildGap(const RecordContext& context, const PendingGap& gap, int64_t now_us) {
+  v1::Evidence ev = BuildLifecycle(context, "gap", {}, now_us);
+  ev.set_check_id(kGapCheckId);
+  ev.clear_controls();
+  if (context.mapping != nullptr) {
+    for (const std::string& ref : context.mapping->RefsFor(kGapCheckId)) ev.add_controls(ref);
+  }
+  ev.set_kind(v1::GAP);
+  ev.set_verdict(v1::FAIL);
+  const std::string from = platform::FormatRfc3339(gap.first_us);
+  const std::string to = platform::FormatRfc3339(gap.last_us);
+  nlohmann::json facts = {
+      {"reason", "outbox full"},
+      {"checks", std::vector<std::string>(gap.checks.begin(), gap.checks.end())},
+      {"observations_not_recorded", gap.count},
+      {"from", from},
+      {"to", to}};
+  ev.clear_facts();
+  JsonToStruct(facts, ev.mutable_facts());
+  ev.set_message(
+      std::to_string(gap.count) + " observation(s) of " + std::to_string(gap.checks.size()) +
+      " check(s) were not recorded while the outbox was full, from " + from + " to " + to);
+  return ev;
+}
+
+// The agent's own health: collector errors and the outbox's state.
+CollectedCheck HealthCheck(const RecordContext& context, const nlohmann::json& errors,
+                           const Outbox& outbox, bool gap_pending) {
+  const bool full = !outbox.HasRoom(1, 0);
+  CollectedCheck check;
+  check.collector = "agent";
+  check.observation.check_id = kHealthCheckId;
+  if (context.mapping != nullptr) check.controls = context.mapping->RefsFor(kHealthCheckId);
+  check.observation.facts = {
+      {"collector_errors", errors},
+      {"outbox", {{"state", full ? "full" : "ok"}, {"gap_pending", gap_pending}}},
+      {"gauges",
+       {{"outbox_records", outbox.Depth()},
+        {"outbox_bytes", outbox.Bytes()},
+        {"max_records", outbox.limits().max_records},
+        {"max_bytes", outbox.limits().max_bytes}}}};
+  const bool pass = errors.empty() && !full && !gap_pending;
+  check.observation.verdict = pass ? collectors::Verdict::kPass : collectors::Verdict::kFail;
+  check.observation.message =
+      gap_pending      ? "outbox full: observations are not being recorded"
+      : full           ? "outbox full: new observations will wait for the store to acknowledge"
+      : errors.empty() ? "all collectors ran; outbox has room"
+                       : std::to_string(errors.size()) + " check(s) ended in error";
+  return check;
+}
+
+}  // namespace
+
+// One sweep's records, the change-detection state they leave, and what
+// decides which checks are due.
+class Recorder::SweepBatch {
+ public:
+  SweepBatch(const Recorder& recorder, std::map<std::string, CheckState> states,
+             const evidence::SigningKey& key, int64_t now_us)
+      : recorder_(recorder), states_(std::move(states)), key_(key), now_us_(now_us) {
+    Reset();
+  }
+
+  // Whether `check_id` changed (verdict or facts) or is due for a refresh.
+  bool Due(const std::string& check_id, int verdict, const std::string& facts_digest) const {
+    const int64_t refresh_us = static_cast<int64_t>(recorder_.context_.refresh_seconds) * 1000000;
+    auto it = states_.find(check_id);
+    return it == states_.end() || it->second.verdict != verdict ||
+           it->second.facts_digest != facts_digest ||
+           now_us_ - it->second.recorded_at_us >= refresh_us;
+  }
+  // Links `ev`; with a facts digest, its change-detection state goes too.
+  Status Add(v1::Evidence ev, const std::string& facts_digest) {
+    const std::string check_id = ev.check_id();
+    const int verdict = ev.verdict();
+    SHOKO_ASSIGN_OR_RETURN(std::string digest, records_->Link(std::move(ev), key_));
+    if (!facts_digest.empty()) {
+      batch.checks.push_back({check_id, verdict, facts_digest, now_us_, std::move(digest)});
+    }
+    return Status::OK();
+  }
+  Status AddCheck(const CollectedCheck& check, const std::string& facts_digest) {
+    return Add(records_->BuildCheck(recorder_.context_, check, now_us_), facts_digest);
+  }
+  ChainSigner& signer() { return records_->signer(); }
+  // Drops everything linked: the chain continues from the outbox's head.
+  void Reset() {
+    std::map<std::string, std::string> earlier;  // check_id → hex record digest
+    for (const auto& [id, state] : states_) earlier[id] = platform::HexEncode(state.record_digest);
+    const RecordContext& context = recorder_.context_;
+    records_.emplace(
+        ChainSigner(context.agent_id, recorder_.outbox_->Position(), context.signing_threads),
+        std::move(earlier));
+    batch = OutboxBatch();
+  }
+
+  OutboxBatch batch;
+
+ private:
+  const Recorder& recorder_;
+  const std::map<std::string, CheckState> states_;
+  const evidence::SigningKey& key_;
+  const int64_t now_us_;
+  std::optional<RecordBatch> records_;
+};
+
 Result<SweepStats> Recorder::RecordSweep(const std::vector<CollectedCheck>& checks,
                                          const evidence::SigningKey& key, int64_t now_us) {
   SweepStats stats;
-  auto states = outbox_->CheckStates();
-  if (!states.ok()) return states.status();
-  const int64_t refresh_us = static_cast<int64_t>(context_.refresh_seconds) * 1000000;
-  auto due = [&](const std::string& check_id, int verdict, const std::string& digest) {
-    auto it = states->find(check_id);
-    return it == states->end() || it->second.verdict != verdict ||
-           it->second.facts_digest != digest || now_us - it->second.recorded_at_us >= refresh_us;
-  };
-
-  // The observations due, in collection order.
-  struct Due {
-    const CollectedCheck* check;
-    std::string facts_digest;
-  };
-  std::vector<Due> observations;
+  SHOKO_ASSIGN_OR_RETURN(auto states, outbox_->CheckStates());
+  SweepBatch sweep(*this, std::move(states), key, now_us);
+  // The observations due, in collection order, with their facts digests.
+  std::vector<std::pair<const CollectedCheck*, std::string>> due;
   nlohmann::json errors = nlohmann::json::array();
   for (const CollectedCheck& c : checks) {
     if (c.observation.verdict == collectors::Verdict::kError) {
       errors.push_back({{"check_id", c.observation.check_id}, {"message", c.observation.message}});
     }
     std::string digest = FactsDigest(c.observation.facts);
-    if (due(c.observation.check_id, ToProto(c.observation.verdict), digest)) {
-      observations.push_back({&c, std::move(digest)});
+    if (sweep.Due(c.observation.check_id, ToProto(c.observation.verdict), digest)) {
+      due.emplace_back(&c, std::move(digest));
     } else {
       ++stats.unchanged;
     }
   }
-
-  auto gap = outbox_->LoadPendingGap();
-  if (!gap.ok()) return gap.status();
-  ChainSigner signer(context_.agent_id, outbox_->Position(), context_.signing_threads);
-  OutboxBatch batch;
-  std::map<std::string, std::string> digests;  // check_id → hex record digest, this sweep
-  for (const auto& [id, state] : *states) digests[id] = platform::HexEncode(state.record_digest);
-
-  auto add = [&](v1::Evidence ev, const std::string& check_id, int verdict,
-                 const std::string& facts_digest) -> Status {
-    auto digest = signer.Link(std::move(ev), key);
-    if (!digest.ok()) return digest.status();
-    digests[check_id] = platform::HexEncode(*digest);
-    if (!facts_digest.empty()) {
-      batch.checks.push_back({check_id, verdict, facts_digest, now_us, *digest});
-    }
-    return Status::OK();
-  };
-
-  if (!gap->empty()) {
-    v1::Evidence ev = BuildLifecycle(context_, "gap", {}, now_us);
-    ev.set_check_id(kGapCheckId);
-    ev.clear_controls();
-    if (context_.mapping != nullptr) {
-      for (const std::string& ref : context_.mapping->RefsFor(kGapCheckId)) ev.add_controls(ref);
-    }
-    ev.set_kind(v1::GAP);
-    ev.set_verdict(v1::FAIL);
-    nlohmann::json facts = {
-        {"reason", "outbox full"},
-        {"checks", std::vector<std::string>(gap->checks.begin(), gap->checks.end())},
-        {"observations_not_recorded", gap->count},
-        {"from", platform::FormatRfc3339(gap->first_us)},
-        {"to", platform::FormatRfc3339(gap->last_us)}};
-    ev.clear_facts();
-    JsonToStruct(facts, ev.mutable_facts());
-    ev.set_message(
-        std::to_string(gap->count) + " observation(s) of " + std::to_string(gap->checks.size()) +
-        " check(s) were not recorded while the outbox was full, from " +
-        platform::FormatRfc3339(gap->first_us) + " to " + platform::FormatRfc3339(gap->last_us));
-    SHOKO_RETURN_IF_ERROR(add(std::move(ev), kGapCheckId, 0, ""));
-    batch.clear_pending_gap = true;
+  SHOKO_ASSIGN_OR_RETURN(const PendingGap gap, outbox_->LoadPendingGap());
+  if (!gap.empty()) {
+    SHOKO_RETURN_IF_ERROR(sweep.Add(BuildGap(context_, gap, now_us), ""));
+    sweep.batch.clear_pending_gap = true;
   }
-  for (const Due& d : observations) {
-    v1::Evidence ev = BuildRecord(context_, *d.check, now_us);
-    const std::string& parent = d.check->observation.observation_check_id;
-    if (!parent.empty() && digests.contains(parent)) {
-      (*ev.mutable_facts()->mutable_fields())["observation_digest"].set_string_value(
-          digests[parent]);
-    }
-    const int verdict = ev.verdict();
-    SHOKO_RETURN_IF_ERROR(
-        add(std::move(ev), d.check->observation.check_id, verdict, d.facts_digest));
-  }
-  const bool room = outbox_->HasRoom(signer.PendingCount(), signer.PendingBytes());
-  if (!room && !observations.empty()) {
+  for (const auto& [check, digest] : due) SHOKO_RETURN_IF_ERROR(sweep.AddCheck(*check, digest));
+  if (!due.empty() &&
+      !outbox_->HasRoom(sweep.signer().PendingCount(), sweep.signer().PendingBytes())) {
     // Never drop what is held; take nothing new, and say so later.
     std::vector<std::string> ids;
-    for (const Due& d : observations) ids.push_back(d.check->observation.check_id);
+    for (const auto& d : due) ids.push_back(d.first->observation.check_id);
     SHOKO_RETURN_IF_ERROR(outbox_->AddToPendingGap(ids, now_us));
-    stats.not_recorded = observations.size();
-    batch = OutboxBatch();
-    signer = ChainSigner(context_.agent_id, outbox_->Position(), context_.signing_threads);
+    stats.not_recorded = due.size();
+    sweep.Reset();
   } else {
-    stats.gap_recorded = batch.clear_pending_gap;
+    stats.gap_recorded = sweep.batch.clear_pending_gap;
   }
-
-  // The agent's own health: collector errors and the outbox's state.
-  const bool full = !outbox_->HasRoom(1, 0);
-  const bool gap_pending = stats.not_recorded > 0 || (!gap->empty() && !stats.gap_recorded);
-  nlohmann::json health = {
-      {"collector_errors", errors},
-      {"outbox", {{"state", full ? "full" : "ok"}, {"gap_pending", gap_pending}}},
-      {"gauges",
-       {{"outbox_records", outbox_->Depth()},
-        {"outbox_bytes", outbox_->Bytes()},
-        {"max_records", outbox_->limits().max_records},
-        {"max_bytes", outbox_->limits().max_bytes}}}};
-  const int health_verdict = (errors.empty() && !full && !gap_pending) ? v1::PASS : v1::FAIL;
-  const std::string health_digest = FactsDigest(health);
-  if (due(kHealthCheckId, health_verdict, health_digest)) {
-    CollectedCheck check;
-    check.collector = "agent";
-    check.observation.check_id = kHealthCheckId;
-    if (context_.mapping != nullptr) check.controls = context_.mapping->RefsFor(kHealthCheckId);
-    check.observation.verdict =
-        health_verdict == v1::PASS ? collectors::Verdict::kPass : collectors::Verdict::kFail;
-    check.observation.facts = health;
-    check.observation.message =
-        gap_pending      ? "outbox full: observations are not being recorded"
-        : full           ? "outbox full: new observations will wait for the store to acknowledge"
-        : errors.empty() ? "all collectors ran; outbox has room"
-                         : std::to_string(errors.size()) + " check(s) ended in error";
-    v1::Evidence ev = BuildRecord(context_, check, now_us);
+  const bool gap_pending = stats.not_recorded > 0 || (!gap.empty() && !stats.gap_recorded);
+  const CollectedCheck health = HealthCheck(context_, errors, *outbox_, gap_pending);
+  const std::string health_digest = FactsDigest(health.observation.facts);
+  if (sweep.Due(kHealthCheckId, ToProto(health.observation.verdict), health_digest)) {
     // Health is about the agent, so a full outbox still takes it.
-    SHOKO_RETURN_IF_ERROR(add(std::move(ev), kHealthCheckId, health_verdict, health_digest));
+    SHOKO_RETURN_IF_ERROR(sweep.AddCheck(health, health_digest));
   }
-  if (signer.PendingCount() == 0) return stats;
-  batch.after = signer.position();
-  auto records = signer.Finish(key);
-  if (!records.ok()) return records.status();
-  batch.records = std::move(records).value();
-  SHOKO_RETURN_IF_ERROR(outbox_->Append(batch));
-  stats.recorded = batch.records.size();
+  if (sweep.signer().PendingCount() == 0) return stats;
+  sweep.batch.after = sweep.signer().position();
+  SHOKO_ASSIGN_OR_RETURN(sweep.batch.records, sweep.signer().Finish(key));
+  SHOKO_RETURN_IF_ERROR(outbox_->Append(sweep.batch));
+  stats.recorded = sweep.batch.records.size();
   return stats;
 }
 
@@ -394,11 +462,7 @@ Result<uint64_t> Recorder::RecordRecovery(const OutboxRecovery& recovery,
 
 Result<uint64_t> Recorder::RecordRotation(const evidence::SigningKey& current,
                                           const evidence::PublicKey& next, int64_t now_us) {
-  v1::Evidence ev = BuildLifecycle(context_, "key_rotation",
-                                   {{"old_key_id", current.public_key().KeyId()}}, now_us);
-  evidence::SetRotationFacts(next, &ev);
-  ev.set_message("signing key rotated to " + next.KeyId());
-  return AppendOne(std::move(ev), current, next.KeyId(), false);
+  return AppendOne(BuildRotation(context_, current, next, now_us), current, next.KeyId(), false);
 }
 
 }  // namespace shoko::agent

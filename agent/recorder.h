@@ -1,16 +1,18 @@
 // The recorder turns observations into signed, chained evidence records in the
-// outbox (design §1, §3): only what changed or is due for a refresh, the
-// agent's own health, LIFECYCLE records, and one GAP record for whatever a full
-// outbox could not take.
+// outbox (docs/agent-state.md, "Recording a sweep"): only what changed or is
+// due for a refresh, the agent's own health, LIFECYCLE records, and one GAP
+// record for whatever a full outbox could not take.
 #ifndef SHOKO_AGENT_RECORDER_H_
 #define SHOKO_AGENT_RECORDER_H_
 
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "agent/chain_state.h"
+#include "agent/config.h"
 #include "agent/outbox.h"
 #include "agent/sweep.h"
 #include "controls/mapping.h"
@@ -37,6 +39,12 @@ struct RecordContext {
   // when null.
   const controls::Mapping* mapping = nullptr;
 };
+
+// The context of agent `agent_id` with `config`; `setup` (null where there is
+// none, as for an offline key rotation) gives the host, baseline and mapping.
+// The one place a RecordContext is filled in.
+RecordContext MakeRecordContext(const std::string& agent_id, const AgentConfig& config,
+                                const SweepSetup* setup);
 
 // Makes records the next links of a chain in two steps: Link sets agent_id,
 // key_id, seq and prev_digest and serializes each record once (the chain runs
@@ -86,6 +94,31 @@ v1::Evidence BuildRecord(const RecordContext& context, const CollectedCheck& che
 v1::Evidence BuildLifecycle(const RecordContext& context, std::string_view event,
                             const nlohmann::json& facts, int64_t at_us);
 
+// The key_rotation LIFECYCLE record: signed by `current`, it names `next`,
+// which signs every record after it.
+v1::Evidence BuildRotation(const RecordContext& context, const evidence::SigningKey& current,
+                           const evidence::PublicKey& next, int64_t at_us);
+
+// Records linked as one batch of a chain. A rule record names the record
+// digest of its observation (facts.observation_digest): the one linked in
+// this batch, or else the one in `earlier` (check_id → hex record digest).
+class RecordBatch {
+ public:
+  explicit RecordBatch(ChainSigner signer, std::map<std::string, std::string> earlier = {})
+      : signer_(std::move(signer)), digests_(std::move(earlier)) {}
+
+  // BuildRecord for `check`, naming its observation's record digest.
+  v1::Evidence BuildCheck(const RecordContext& context, const CollectedCheck& check,
+                          int64_t collected_at_us) const;
+  // Links `record` as the next record; returns its record digest.
+  Result<std::string> Link(v1::Evidence record, const evidence::SigningKey& key);
+  ChainSigner& signer() { return signer_; }
+
+ private:
+  ChainSigner signer_;
+  std::map<std::string, std::string> digests_;
+};
+
 // SHA-256 of a check's facts in canonical JSON, leaving out "gauges": values
 // that change on their own (counters, depths) and must not by themselves
 // cause a new record.
@@ -128,6 +161,7 @@ class Recorder {
   const RecordContext& context() const { return context_; }
 
  private:
+  class SweepBatch;
   Result<uint64_t> AppendOne(v1::Evidence record, const evidence::SigningKey& key,
                              const std::string& next_key_id, bool clears_recovery);
 

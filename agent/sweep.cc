@@ -3,20 +3,72 @@
 #include <algorithm>
 #include <exception>
 
+#include "agent/recorder.h"
+#include "collectors/custom/custom_collector.h"
+#include "platform/host_identity.h"
 #include "platform/local_files.h"
+#include "platform/strings.h"
 
 namespace shoko::agent {
+namespace {
+
+// The prefix of the declarative checks' ids.
+constexpr char kCustomPrefix[] = "custom.";
+
+// The registered collectors and the declarative checks' one, in name order.
+std::vector<std::string> AllCollectors() {
+  std::vector<std::string> names = collectors::CollectorRegistry::Global().Names();
+  names.insert(std::upper_bound(names.begin(), names.end(), collectors::custom::kCollectorName),
+               collectors::custom::kCollectorName);
+  return names;
+}
+
+std::vector<std::string> Select(std::string_view selector) {
+  std::vector<std::string> names = collectors::CollectorRegistry::Global().Select(selector);
+  if (selector == collectors::custom::kCollectorName) names.push_back(std::string(selector));
+  return names;
+}
+
+// The collector `name` names; the declarative checks' one evaluates `custom_checks`.
+std::unique_ptr<collectors::Collector> Instance(const std::string& name,
+                                                const collectors::custom::CheckSet& custom_checks) {
+  if (name == collectors::custom::kCollectorName) {
+    return std::make_unique<collectors::custom::CustomCollector>(custom_checks);
+  }
+  return collectors::CollectorRegistry::Global().Create(name);
+}
+
+}  // namespace
+
+Result<SweepSetup> PrepareSweep(const AgentConfig& config) {
+  SweepSetup setup;
+  SHOKO_ASSIGN_OR_RETURN(setup.env, platform::NewRootedEnv(config.root));
+  SHOKO_ASSIGN_OR_RETURN(setup.mapping_data, controls::Mapping::LoadOrBuiltIn(config.mapping_file));
+  SHOKO_ASSIGN_OR_RETURN(const std::shared_ptr<const controls::Baseline> baseline,
+                         controls::Baseline::LoadOrBuiltIn(config.baseline_file));
+  SHOKO_RETURN_IF_ERROR(ValidateBaseline(*baseline));
+  setup.host_baseline = baseline->ForHost(
+      config.label_group, platform::DistributionIds(platform::ReadHostIdentity(*setup.env)));
+  SHOKO_ASSIGN_OR_RETURN(setup.collectors, SelectCollectors(config.collectors));
+  setup.runs_custom_checks =
+      std::find(setup.collectors.begin(), setup.collectors.end(),
+                collectors::custom::kCollectorName) != setup.collectors.end();
+  if (setup.runs_custom_checks) {
+    SHOKO_ASSIGN_OR_RETURN(const std::shared_ptr<const controls::Catalog> catalog,
+                           controls::Catalog::LoadOrBuiltIn(config.catalog_file));
+    SHOKO_ASSIGN_OR_RETURN(setup.custom_checks, LoadDeclarativeChecks(config.checks_dir, *catalog));
+  }
+  return setup;
+}
 
 Result<std::vector<std::string>> SelectCollectors(const std::vector<std::string>& selectors) {
-  const auto& registry = collectors::CollectorRegistry::Global();
-  if (selectors.empty()) return registry.Names();
+  if (selectors.empty()) return AllCollectors();
   std::vector<std::string> chosen;
   for (const std::string& selector : selectors) {
-    auto names = registry.Select(selector);
+    auto names = Select(selector);
     if (names.empty()) {
-      std::string known;
-      for (const std::string& n : registry.Names()) known += (known.empty() ? "" : ", ") + n;
-      return Status::InvalidArgument("unknown collector '" + selector + "' (known: " + known + ")");
+      return Status::InvalidArgument("unknown collector '" + selector +
+                                     "' (known: " + platform::Join(AllCollectors(), ", ") + ")");
     }
     for (std::string& n : names) {
       if (std::find(chosen.begin(), chosen.end(), n) == chosen.end())
@@ -33,15 +85,15 @@ std::vector<CollectedCheck> RunSweep(const platform::Env& env,
                                      collectors::SweepMemory* memory,
                                      const collectors::HelperRunner* helpers,
                                      const collectors::custom::CheckSet* custom_checks) {
-  const auto& registry = collectors::CollectorRegistry::Global();
   collectors::SweepMemory scratch;
-  collectors::CollectContext ctx{env, baseline, memory != nullptr ? memory : &scratch, helpers,
-                                 custom_checks};
+  collectors::CollectContext ctx{env, baseline, memory != nullptr ? memory : &scratch, helpers};
+  const collectors::custom::CheckSet no_checks;
   std::vector<CollectedCheck> out;
   for (const std::string& name : collector_names) {
     std::vector<collectors::Observation> observations;
     try {
-      observations = registry.Create(name)->Collect(ctx);
+      observations =
+          Instance(name, custom_checks != nullptr ? *custom_checks : no_checks)->Collect(ctx);
     } catch (const std::exception& e) {
       collectors::Observation failed;
       failed.check_id = name;
@@ -56,6 +108,35 @@ std::vector<CollectedCheck> RunSweep(const platform::Env& env,
     }
   }
   return out;
+}
+
+std::vector<CollectedCheck> RunSweep(const SweepSetup& setup, collectors::SweepMemory* memory,
+                                     const collectors::HelperRunner* helpers) {
+  return RunSweep(*setup.env, setup.collectors, setup.mapping(), setup.baseline(), memory, helpers,
+                  &setup.custom_checks);
+}
+
+controls::EmittedChecks EmittedChecks() {
+  const auto& registry = collectors::CollectorRegistry::Global();
+  controls::EmittedChecks emitted;
+  for (std::string& id : registry.VerdictChecks()) emitted.verdict_checks.insert(std::move(id));
+  // The agent's own records with a verdict (agent/recorder.h): mapped like any check.
+  emitted.verdict_checks.insert(kHealthCheckId);
+  emitted.verdict_checks.insert(kGapCheckId);
+  // Every check id a collector declares, observations without a verdict too.
+  for (std::string& id : registry.CheckIds()) emitted.info_checks.insert(std::move(id));
+  emitted.prefixes = {kLifecyclePrefix, kCustomPrefix};
+  emitted.baseline_schema = registry.BaselineSchema();
+  return emitted;
+}
+
+Status ValidateBaseline(const controls::Baseline& baseline) {
+  return collectors::CollectorRegistry::Global().BaselineSchema().Validate(baseline);
+}
+
+Result<collectors::custom::CheckSet> LoadDeclarativeChecks(const std::string& dir,
+                                                           const controls::Catalog& catalog) {
+  return collectors::custom::CheckSet::LoadDir(dir, catalog);
 }
 
 Result<collectors::SweepMemory> LoadSweepMemory(const std::string& path) {

@@ -27,23 +27,23 @@ CollectorRegistry& CollectorRegistry::Global() {
   return *registry;
 }
 
-bool CollectorRegistry::Add(std::string name, Factory factory) {
-  entries_.emplace_back(std::move(name), std::move(factory));
-  std::sort(entries_.begin(), entries_.end(),
-            [](const auto& a, const auto& b) { return a.first < b.first; });
+bool CollectorRegistry::Add(CollectorDeclaration declaration, Factory factory) {
+  entries_.push_back({std::move(declaration), std::move(factory)});
+  std::sort(entries_.begin(), entries_.end(), [](const Entry& a, const Entry& b) {
+    return a.declaration.name() < b.declaration.name();
+  });
   return true;
 }
 
 std::vector<std::string> CollectorRegistry::Names() const {
   std::vector<std::string> names;
-  for (const auto& e : entries_) names.push_back(e.first);
+  for (const Entry& e : entries_) names.push_back(e.declaration.name());
   return names;
 }
 
 std::vector<std::string> CollectorRegistry::Select(std::string_view selector) const {
   std::vector<std::string> names;
-  for (const auto& e : entries_) {
-    const std::string& n = e.first;
+  for (const std::string& n : Names()) {
     bool family = n.size() > selector.size() && n.compare(0, selector.size(), selector) == 0 &&
                   n[selector.size()] == '.';
     if (n == selector || family) names.push_back(n);
@@ -52,10 +52,47 @@ std::vector<std::string> CollectorRegistry::Select(std::string_view selector) co
 }
 
 std::unique_ptr<Collector> CollectorRegistry::Create(std::string_view name) const {
-  for (const auto& e : entries_) {
-    if (e.first == name) return e.second();
+  for (const Entry& e : entries_) {
+    if (e.declaration.name() == name) return e.factory();
   }
   return nullptr;
+}
+
+const CollectorDeclaration* CollectorRegistry::Find(std::string_view name) const {
+  for (const Entry& e : entries_) {
+    if (e.declaration.name() == name) return &e.declaration;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> CollectorRegistry::AllOf(
+    std::vector<std::string> (CollectorDeclaration::*ids)() const) const {
+  std::vector<std::string> out;
+  for (const Entry& e : entries_) {
+    for (std::string& id : (e.declaration.*ids)()) out.push_back(std::move(id));
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::vector<std::string> CollectorRegistry::VerdictChecks() const {
+  return AllOf(&CollectorDeclaration::VerdictChecks);
+}
+
+std::vector<std::string> CollectorRegistry::CheckIds() const {
+  return AllOf(&CollectorDeclaration::CheckIds);
+}
+
+controls::BaselineSchema CollectorRegistry::BaselineSchema() const {
+  controls::BaselineSchema schema;
+  for (const Entry& e : entries_) {
+    const CollectorDeclaration& d = e.declaration;
+    // Checks that read nothing are declared too, so that values for them are
+    // refused as unknown keys rather than as an unknown check.
+    schema.Add(d.observation.id, d.observation.baseline);
+    for (const CheckDeclaration& r : d.rules) schema.Add(r.id, r.baseline);
+  }
+  return schema;
 }
 
 std::optional<std::string> ConfigReader::Read(const std::string& path) {
@@ -70,6 +107,11 @@ std::optional<std::string> ConfigReader::Read(const std::string& path) {
   return std::move(text).value();
 }
 
+const Result<std::string>& ReadOnce(const CollectContext& ctx, const std::string& path) {
+  return ctx.cache->Get<Result<std::string>>("file " + path,
+                                             [&] { return ctx.env.ReadFile(path); });
+}
+
 Observation RuleRecord(std::string check_id, std::string observation, Verdict verdict,
                        std::string message) {
   Observation rule;
@@ -78,6 +120,14 @@ Observation RuleRecord(std::string check_id, std::string observation, Verdict ve
   rule.verdict = verdict;
   rule.message = std::move(message);
   return rule;
+}
+
+Observation ErrorRecord(const std::string& check_id, const Status& status) {
+  Observation obs;
+  obs.check_id = check_id;
+  obs.verdict = Verdict::kError;
+  obs.message = status.message();
+  return obs;
 }
 
 std::vector<Observation> SameForAll(Observation observation, const std::vector<std::string>& rules,
@@ -89,19 +139,6 @@ std::vector<Observation> SameForAll(Observation observation, const std::vector<s
     out.push_back(RuleRecord(id, observation.check_id, verdict, message));
   }
   out.insert(out.begin(), std::move(observation));
-  return out;
-}
-
-std::vector<std::string> CollectorRegistry::VerdictChecks() const {
-  std::vector<std::string> out;
-  for (const auto& [name, factory] : entries_) {
-    auto collector = factory();
-    if (collector->DynamicChecks()) continue;
-    std::vector<std::string> ids = collector->VerdictChecks();
-    if (ids.empty()) ids.push_back(name);
-    out.insert(out.end(), ids.begin(), ids.end());
-  }
-  std::sort(out.begin(), out.end());
   return out;
 }
 

@@ -1,9 +1,11 @@
-// Collectors observe one subject of a host and judge it (design §1, §3).
+// Collectors observe one subject of a host and judge it (docs/architecture.md,
+// "Collectors").
 //
 // A collector is one self-registering unit: its .cc file defines a Collector
-// subclass and registers it with SHOKO_REGISTER_COLLECTOR, so adding a collector
-// never edits a central list. It reads the host only through platform::Env and
-// records metadata, never secret values.
+// subclass and registers it with its declaration (collectors/contract.h)
+// through SHOKO_REGISTER_COLLECTOR, so adding a collector never edits a
+// central list. It reads the host only through platform::Env and records
+// metadata, never secret values.
 #ifndef SHOKO_COLLECTORS_COLLECTOR_H_
 #define SHOKO_COLLECTORS_COLLECTOR_H_
 
@@ -16,6 +18,8 @@
 #include <string_view>
 #include <vector>
 
+#include "collectors/common/sweep_cache.h"
+#include "collectors/contract.h"
 #include "controls/baseline.h"
 #include "platform/env.h"
 
@@ -23,7 +27,7 @@ namespace shoko::collectors {
 
 enum class Verdict { kPass, kFail, kNotApplicable, kError, kInfo };
 
-// "pass", "fail", "not_applicable", "error", "info" (design §7).
+// "pass", "fail", "not_applicable", "error", "info" (docs/evidence-format.md).
 std::string_view VerdictName(Verdict v);
 
 // A file a verdict rests on: metadata and digest, never its content.
@@ -84,10 +88,6 @@ class HelperRunner {
   virtual Result<std::string> Run(const std::string& helper, const std::string& root) const = 0;
 };
 
-namespace custom {
-class CheckSet;
-}  // namespace custom
-
 struct CollectContext {
   const platform::Env& env;
   const controls::Baseline& baseline;
@@ -95,9 +95,13 @@ struct CollectContext {
   SweepMemory* memory = nullptr;
   // Null: helpers run in this process.
   const HelperRunner* helpers = nullptr;
-  // The operator's declarative checks (collectors/custom); null: none.
-  const custom::CheckSet* custom_checks = nullptr;
+  // Host files parsed once per sweep; a new context starts empty.
+  std::shared_ptr<SweepCache> cache = std::make_shared<SweepCache>();
 };
+
+// The text of host file `path` (at most 16 MiB), read once per sweep; what
+// reading it failed with (NotFound when absent) otherwise.
+const Result<std::string>& ReadOnce(const CollectContext& ctx, const std::string& path);
 
 class Collector {
  public:
@@ -105,16 +109,9 @@ class Collector {
   // Observes the host. Never throws: problems become kError observations whose
   // message names the file and line at fault.
   virtual std::vector<Observation> Collect(const CollectContext& ctx) const = 0;
-  // The check_ids whose records carry a verdict, for configuration checks
-  // (every one must be mapped to controls). Empty means just the collector's
-  // own name; a collector whose observation is info lists its rule records.
-  virtual std::vector<std::string> VerdictChecks() const { return {}; }
-  // True for a collector whose checks come from configuration (custom.*):
-  // they carry their own controls and are checked where they are loaded.
-  virtual bool DynamicChecks() const { return false; }
 };
 
-// Every compiled-in collector, by name ("access.sshd").
+// Every compiled-in collector, by name ("access.sshd"), with its declaration.
 class CollectorRegistry {
  public:
   using Factory = std::function<std::unique_ptr<Collector>()>;
@@ -122,24 +119,43 @@ class CollectorRegistry {
   static CollectorRegistry& Global();
 
   // Called by SHOKO_REGISTER_COLLECTOR during static initialisation.
-  bool Add(std::string name, Factory factory);
+  bool Add(CollectorDeclaration declaration, Factory factory);
   // Sorted names of every registered collector.
   std::vector<std::string> Names() const;
   // Names selected by `selector`: a collector name ("access.sshd") or a family
   // ("access"). Empty when nothing matches.
   std::vector<std::string> Select(std::string_view selector) const;
   std::unique_ptr<Collector> Create(std::string_view name) const;
-  // Every check_id with a verdict that the compiled-in collectors emit.
+  // The declaration of collector `name`, or null.
+  const CollectorDeclaration* Find(std::string_view name) const;
+
+  // Answered from the declarations:
+  // every check_id with a verdict (each must be mapped to controls), sorted;
   std::vector<std::string> VerdictChecks() const;
+  // every check_id emitted (observations and rule records), sorted;
+  std::vector<std::string> CheckIds() const;
+  // what a baseline may hold: every declared check_id with the keys it reads.
+  controls::BaselineSchema BaselineSchema() const;
 
  private:
-  std::vector<std::pair<std::string, Factory>> entries_;
+  struct Entry {
+    CollectorDeclaration declaration;
+    Factory factory;
+  };
+  // The ids `ids` gives for every declaration, sorted.
+  std::vector<std::string> AllOf(std::vector<std::string> (CollectorDeclaration::*ids)()
+                                     const) const;
+  std::vector<Entry> entries_;  // sorted by name
 };
 
-// A rule record (design §3): `check_id` judging the observation whose
-// check_id is `observation`.
+// A rule record (docs/evidence-format.md, "Check and rule records"):
+// `check_id` judging the observation whose check_id is `observation`.
 Observation RuleRecord(std::string check_id, std::string observation, Verdict verdict,
                        std::string message);
+
+// A kError observation for `check_id` carrying `status`'s message: what a
+// collector records when it cannot observe or judge.
+Observation ErrorRecord(const std::string& check_id, const Status& status);
 
 // `observation` and a rule record for each of `rules`, all with one verdict
 // and message: what a collector records when it cannot observe at all (the
@@ -179,10 +195,11 @@ Result<Artifact> ArtifactOf(const platform::Env& env, const std::string& path,
 
 #define SHOKO_COLLECTOR_CONCAT_(a, b) a##b
 #define SHOKO_COLLECTOR_CONCAT(a, b) SHOKO_COLLECTOR_CONCAT_(a, b)
-// Registers collector class `cls` under `name`; use once, at namespace scope.
-#define SHOKO_REGISTER_COLLECTOR(name, cls)                                         \
+// Registers collector class `cls` with its CollectorDeclaration `declaration`
+// (defined before it in the same file); use once, at namespace scope.
+#define SHOKO_REGISTER_COLLECTOR(declaration, cls)                                  \
   static const bool SHOKO_COLLECTOR_CONCAT(shoko_registered_collector_, __LINE__) = \
       ::shoko::collectors::CollectorRegistry::Global().Add(                         \
-          name, [] { return std::unique_ptr<::shoko::collectors::Collector>(new cls()); })
+          declaration, [] { return std::unique_ptr<::shoko::collectors::Collector>(new cls()); })
 
 #endif  // SHOKO_COLLECTORS_COLLECTOR_H_

@@ -15,6 +15,7 @@ Result<Baseline> Baseline::Parse(std::string_view yaml, std::string_view source)
   const YAML::Node& root = doc->root();
   SHOKO_RETURN_IF_ERROR(doc->CheckMap(root, "baseline", {"id", "version", "values", "groups"}));
   Baseline b;
+  b.source_ = std::string(source);
   for (const char* key : {"id", "version"}) {
     if (!root[key]) return doc->ErrorAt(root, std::string("baseline: missing '") + key + "'");
     auto v = doc->String(root[key], key);
@@ -39,6 +40,8 @@ Result<Baseline> Baseline::Parse(std::string_view yaml, std::string_view source)
     expected.erase("source");
     if (expected.empty()) return doc->ErrorAt(kv.first, check_id + ": no expected values");
     b.values_[check_id] = std::move(expected);
+    b.lines_["values/" + check_id] = kv.first.Mark().line + 1;
+    b.RecordLines(kv.second, "values/" + check_id);
   }
   // Host groups: overrides of some values, each with why and where from.
   if (const YAML::Node groups = root["groups"]) {
@@ -72,10 +75,35 @@ Result<Baseline> Baseline::Parse(std::string_view yaml, std::string_view source)
           }
         }
         b.groups_[group][check_id] = std::move(over);
+        const std::string path = "groups/" + group + "/values/" + check_id;
+        b.lines_[path] = kv.first.Mark().line + 1;
+        b.RecordLines(kv.second, path);
       }
     }
   }
   return b;
+}
+
+void Baseline::RecordLines(const YAML::Node& node, const std::string& path) {
+  if (node.IsMap()) {
+    for (const auto& kv : node) {
+      const std::string child = path + "/" + kv.first.Scalar();
+      lines_[child] = kv.first.Mark().line + 1;
+      RecordLines(kv.second, child);
+    }
+  } else if (node.IsSequence()) {
+    size_t i = 0;
+    for (const auto& item : node) {
+      const std::string child = path + "/" + std::to_string(i++);
+      lines_[child] = item.Mark().line + 1;
+      RecordLines(item, child);
+    }
+  }
+}
+
+int Baseline::LineOf(const std::string& path) const {
+  auto it = lines_.find(path);
+  return it == lines_.end() ? 0 : it->second;
 }
 
 void ResolveByDistribution(nlohmann::json& v, const std::vector<std::string>& ids) {
@@ -102,6 +130,7 @@ Baseline Baseline::ForHost(std::string_view group,
                            const std::vector<std::string>& distribution) const {
   Baseline out;
   out.id_ = id_;
+  out.source_ = source_;
   out.version_ = version_;
   out.values_ = values_;
   if (auto g = groups_.find(group); g != groups_.end()) {

@@ -204,8 +204,11 @@ Status SaveKeyPair(const std::string& key_path, const std::string& pub_path,
 }
 
 Result<SigningKey> LoadOrCreateKeyPair(const std::string& dir, bool* created) {
-  const std::string key_path = dir + "/agent.key";
-  const std::string pub_path = dir + "/agent.pub";
+  return LoadOrCreateKeyPair(dir + "/agent.key", dir + "/agent.pub", created);
+}
+
+Result<SigningKey> LoadOrCreateKeyPair(const std::string& key_path, const std::string& pub_path,
+                                       bool* created) {
   if (created != nullptr) *created = false;
   if (::access(key_path.c_str(), F_OK) != 0) {
     if (errno != ENOENT) return Status::FromErrno(key_path, errno);

@@ -69,9 +69,13 @@ Result<SigningKey> LoadPrivateKeyFile(const std::string& path);
 // Writes the private key (0600) and its public key (0644), each atomically.
 Status SaveKeyPair(const std::string& key_path, const std::string& pub_path, const SigningKey& key);
 
-// Loads `dir`/agent.key and `dir`/agent.pub, creating both when neither exists
-// (and then setting *created). Refuses what LoadPrivateKeyFile refuses, and a
-// public key that does not match the private one.
+// Loads the private key at `key_path` and its public key at `pub_path`,
+// creating both when neither exists (and then setting *created). Refuses what
+// LoadPrivateKeyFile refuses, and a public key that does not match the
+// private one.
+Result<SigningKey> LoadOrCreateKeyPair(const std::string& key_path, const std::string& pub_path,
+                                       bool* created = nullptr);
+// The same for `dir`/agent.key and `dir`/agent.pub.
 Result<SigningKey> LoadOrCreateKeyPair(const std::string& dir, bool* created = nullptr);
 
 }  // namespace shoko::evidence

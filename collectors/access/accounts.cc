@@ -5,7 +5,7 @@
 #include <cstring>
 #include <set>
 
-#include "collectors/lines.h"
+#include "collectors/common/lines.h"
 
 namespace shoko::collectors::access {
 namespace {
@@ -190,19 +190,6 @@ std::optional<int64_t> LastlogTime(std::string_view lastlog, int64_t uid) {
   std::memcpy(&t, lastlog.data() + static_cast<size_t>(uid) * kRecord, sizeof t);
   if (t <= 0) return std::nullopt;
   return t;
-}
-
-AccountNames ReadAccountNames(const platform::Env& env) {
-  AccountNames names;
-  if (auto text = env.ReadFile("/etc/passwd"); text.ok()) {
-    if (auto accounts = ParsePasswd(*text, env.Describe("/etc/passwd")); accounts.ok()) {
-      for (const Account& a : *accounts) names.users.emplace(a.uid, a.name);
-    }
-  }
-  if (auto text = env.ReadFile("/etc/group"); text.ok()) {
-    (void)ParseGroup(*text, env.Describe("/etc/group"), &names.groups);
-  }
-  return names;
 }
 
 std::string AccountNames::User(int64_t uid) const {

@@ -61,12 +61,12 @@ std::optional<int64_t> LastlogTime(std::string_view lastlog, int64_t uid);
 // A root's own account names, for showing file owners: UID → user and
 // GID → group from its passwd and group (a file that is absent or does not
 // parse leaves its map empty; an id without a name shows as the number).
+// host_files.h reads them once per sweep.
 struct AccountNames {
   std::map<int64_t, std::string> users, groups;
   std::string User(int64_t uid) const;
   std::string Group(int64_t gid) const;
 };
-AccountNames ReadAccountNames(const platform::Env& env);
 
 // wtmp: 384-byte utmp records (glibc's layout, 32-bit times); for each user,
 // the latest USER_PROCESS login time. A trailing partial record is ignored.

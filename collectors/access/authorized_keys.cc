@@ -7,7 +7,7 @@
 #include <optional>
 #include <sstream>
 
-#include "collectors/lines.h"
+#include "collectors/common/lines.h"
 
 namespace shoko::collectors::access {
 namespace {

@@ -3,7 +3,7 @@
 #include <set>
 #include <sstream>
 
-#include "collectors/lines.h"
+#include "collectors/common/lines.h"
 #include "platform/strings.h"
 
 namespace shoko::collectors::access {

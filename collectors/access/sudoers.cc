@@ -4,7 +4,7 @@
 #include <cctype>
 #include <set>
 
-#include "collectors/lines.h"
+#include "collectors/common/lines.h"
 #include "platform/strings.h"
 
 namespace shoko::collectors::access {

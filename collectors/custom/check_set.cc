@@ -90,128 +90,133 @@ Result<std::optional<bool>> OptBool(const YamlDoc& doc, const YAML::Node& n, con
   return std::optional<bool>(*b);
 }
 
-Result<Rule> ParseRule(const YamlDoc& doc, const YAML::Node& n) {
-  if (!n.IsMap()) return doc.ErrorAt(n, "a rule is a mapping");
-  Rule r;
-  r.line = n.Mark().line + 1;
+// The rule's type (the one key naming it) and its target: a path, a key, a
+// name or a port.
+Status ParseTarget(const YamlDoc& doc, const YAML::Node& n, Rule* r) {
   for (const char* t : kTypes) {
     if (n[t]) {
-      r.type = t;
+      r->type = t;
       break;
     }
   }
-  if (r.type.empty()) {
+  if (r->type.empty()) {
     return doc.ErrorAt(n,
                        "a rule names one of file, line (with file), keyvalue, sysctl, "
                        "package, unit or port");
   }
-  SHOKO_RETURN_IF_ERROR(doc.CheckMap(n, r.type + " rule", KeysOf(r.type)));
-  const std::string target_key = r.type == "line" ? "file" : r.type;
-  if (r.type == "port") {
-    auto port = doc.Count(n["port"], "port");
-    if (!port.ok()) return port.status();
-    if (*port > 65535) return doc.ErrorAt(n["port"], "port: at most 65535");
-    r.port = static_cast<int>(*port);
-    r.target = std::to_string(r.port);
-  } else {
-    if (!n[target_key]) return doc.ErrorAt(n, r.type + " rule without '" + target_key + "'");
-    auto target = doc.String(n[target_key], target_key);
-    if (!target.ok()) return target.status();
-    r.target = *target;
-    if ((r.type == "file" || r.type == "line" || r.type == "keyvalue") &&
-        (r.target.empty() || r.target[0] != '/')) {
-      return doc.ErrorAt(n[target_key], target_key + ": an absolute path");
-    }
+  SHOKO_RETURN_IF_ERROR(doc.CheckMap(n, r->type + " rule", KeysOf(r->type)));
+  if (r->type == "port") {
+    SHOKO_ASSIGN_OR_RETURN(uint64_t port, doc.Count(n["port"], "port"));
+    if (port > 65535) return doc.ErrorAt(n["port"], "port: at most 65535");
+    r->port = static_cast<int>(port);
+    r->target = std::to_string(r->port);
+    return Status::OK();
   }
-  if (n["description"]) {
-    auto d = doc.String(n["description"], "description");
-    if (!d.ok()) return d.status();
-    r.description = *d;
+  const std::string target_key = r->type == "line" ? "file" : r->type;
+  if (!n[target_key]) return doc.ErrorAt(n, r->type + " rule without '" + target_key + "'");
+  SHOKO_ASSIGN_OR_RETURN(r->target, doc.String(n[target_key], target_key));
+  if ((r->type == "file" || r->type == "line" || r->type == "keyvalue") &&
+      (r->target.empty() || r->target[0] != '/')) {
+    return doc.ErrorAt(n[target_key], target_key + ": an absolute path");
   }
-  for (auto [key, out] : {std::pair{"exists", &r.exists},
-                          {"installed", &r.installed},
-                          {"enabled", &r.enabled},
-                          {"running", &r.running},
-                          {"listening", &r.listening}}) {
-    auto b = OptBool(doc, n, key);
-    if (!b.ok()) return b.status();
-    *out = *b;
+  return Status::OK();
+}
+
+// The scalar fields any rule type may carry (CheckMap has refused the ones
+// its type does not take).
+Status ParseFields(const YamlDoc& doc, const YAML::Node& n, Rule* r) {
+  for (auto [key, out] : {std::pair{"exists", &r->exists},
+                          {"installed", &r->installed},
+                          {"enabled", &r->enabled},
+                          {"running", &r->running},
+                          {"listening", &r->listening}}) {
+    SHOKO_ASSIGN_OR_RETURN(*out, OptBool(doc, n, key));
   }
   if (n["mode_max"]) {
-    auto m = doc.String(n["mode_max"], "mode_max");
-    if (!m.ok()) return m.status();
+    SHOKO_ASSIGN_OR_RETURN(std::string m, doc.String(n["mode_max"], "mode_max"));
     char* end = nullptr;
-    const unsigned long mode = std::strtoul(m->c_str(), &end, 8);
-    if (m->empty() || *end != '\0' || mode > 07777) {
+    const unsigned long mode = std::strtoul(m.c_str(), &end, 8);
+    if (m.empty() || *end != '\0' || mode > 07777) {
       return doc.ErrorAt(n["mode_max"], "mode_max: an octal mode such as \"0644\"");
     }
-    r.mode_max = static_cast<uint32_t>(mode);
+    r->mode_max = static_cast<uint32_t>(mode);
   }
-  for (auto [key, out] : {std::pair{"owner", &r.owner},
-                          {"group", &r.group},
-                          {"format", &r.format},
-                          {"key", &r.key},
-                          {"section", &r.section},
-                          {"proto", &r.proto}}) {
+  for (auto [key, out] : {std::pair{"description", &r->description},
+                          {"owner", &r->owner},
+                          {"group", &r->group},
+                          {"format", &r->format},
+                          {"key", &r->key},
+                          {"section", &r->section},
+                          {"proto", &r->proto}}) {
     if (!n[key]) continue;
-    auto v = doc.String(n[key], key);
-    if (!v.ok()) return v.status();
-    *out = *v;
+    SHOKO_ASSIGN_OR_RETURN(*out, doc.String(n[key], key));
   }
   if (n["expect"]) {
-    auto e = doc.String(n["expect"], "expect");
-    if (!e.ok()) return e.status();
-    if (*e != "present" && *e != "absent")
+    SHOKO_ASSIGN_OR_RETURN(std::string e, doc.String(n["expect"], "expect"));
+    if (e != "present" && e != "absent")
       return doc.ErrorAt(n["expect"], "expect: present or absent");
-    r.expect_absent = *e == "absent";
+    r->expect_absent = e == "absent";
   }
-  if (r.type == "line") {
-    auto re = doc.String(n["line"], "line");
-    if (!re.ok()) return re.status();
-    RE2::Options options;
-    options.set_log_errors(false);
-    options.set_max_mem(8 << 20);
-    auto regex = std::make_shared<re2::RE2>(*re, options);
-    if (!regex->ok())
-      return doc.ErrorAt(n["line"], "line: bad regular expression: " + regex->error());
-    if (n["compare"] && regex->NumberOfCapturingGroups() < 1) {
-      return doc.ErrorAt(n["line"],
-                         "line: a compare needs a capture group ( … ) in the expression");
-    }
-    r.regex = std::move(regex);
+  return Status::OK();
+}
+
+// line: the regular expression (RE2: linear time on any file).
+Status ParseLineRegex(const YamlDoc& doc, const YAML::Node& n, Rule* r) {
+  SHOKO_ASSIGN_OR_RETURN(std::string re, doc.String(n["line"], "line"));
+  RE2::Options options;
+  options.set_log_errors(false);
+  options.set_max_mem(8 << 20);
+  auto regex = std::make_shared<re2::RE2>(re, options);
+  if (!regex->ok())
+    return doc.ErrorAt(n["line"], "line: bad regular expression: " + regex->error());
+  if (n["compare"] && regex->NumberOfCapturingGroups() < 1) {
+    return doc.ErrorAt(n["line"], "line: a compare needs a capture group ( … ) in the expression");
   }
-  if (r.type == "keyvalue") {
+  r->regex = std::move(regex);
+  return Status::OK();
+}
+
+// What each type needs besides its target, and the defaults it has.
+Status CheckTypeFields(const YamlDoc& doc, const YAML::Node& n, Rule* r) {
+  if (r->type == "keyvalue") {
     static const std::set<std::string> kFormats = {"sshd", "space", "equals", "ini", "shell"};
-    if (!kFormats.contains(r.format)) {
+    if (!kFormats.contains(r->format)) {
       return doc.ErrorAt(n["format"] ? n["format"] : n,
                          "format: expected sshd, space, equals, ini or shell");
     }
-    if (r.key.empty()) return doc.ErrorAt(n, "keyvalue rule without 'key'");
-    if (!r.section.empty() && r.format != "ini") {
+    if (r->key.empty()) return doc.ErrorAt(n, "keyvalue rule without 'key'");
+    if (!r->section.empty() && r->format != "ini") {
       return doc.ErrorAt(n["section"], "section: only for format ini");
     }
   }
-  if (r.type == "port") {
-    if (r.proto.empty()) r.proto = "tcp";
-    if (r.proto != "tcp" && r.proto != "udp") return doc.ErrorAt(n["proto"], "proto: tcp or udp");
-    if (!r.listening) return doc.ErrorAt(n, "port rule without 'listening'");
+  if (r->type == "port") {
+    if (r->proto.empty()) r->proto = "tcp";
+    if (r->proto != "tcp" && r->proto != "udp") return doc.ErrorAt(n["proto"], "proto: tcp or udp");
+    if (!r->listening) return doc.ErrorAt(n, "port rule without 'listening'");
   }
-  if (r.type == "unit" && !r.enabled && !r.running) {
+  if (r->type == "unit" && !r->enabled && !r->running) {
     return doc.ErrorAt(n, "unit rule without 'enabled' or 'running'");
   }
-  if (r.type == "package" && !r.installed) r.installed = true;
-  if (r.type == "file" && !r.exists && !r.mode_max && r.owner.empty() && r.group.empty()) {
+  if (r->type == "package" && !r->installed) r->installed = true;
+  if (r->type == "file" && !r->exists && !r->mode_max && r->owner.empty() && r->group.empty()) {
     return doc.ErrorAt(n, "file rule without exists, mode_max, owner or group");
   }
+  return Status::OK();
+}
+
+Result<Rule> ParseRule(const YamlDoc& doc, const YAML::Node& n) {
+  if (!n.IsMap()) return doc.ErrorAt(n, "a rule is a mapping");
+  Rule r;
+  r.line = n.Mark().line + 1;
+  SHOKO_RETURN_IF_ERROR(ParseTarget(doc, n, &r));
+  SHOKO_RETURN_IF_ERROR(ParseFields(doc, n, &r));
+  if (r.type == "line") SHOKO_RETURN_IF_ERROR(ParseLineRegex(doc, n, &r));
+  SHOKO_RETURN_IF_ERROR(CheckTypeFields(doc, n, &r));
   if (n["compare"]) {
-    auto c = ParseCompare(doc, n["compare"], "compare", false);
-    if (!c.ok()) return c.status();
-    r.compare = *c;
+    SHOKO_ASSIGN_OR_RETURN(r.compare, ParseCompare(doc, n["compare"], "compare", false));
   }
   if (n["version"]) {
-    auto c = ParseCompare(doc, n["version"], "version", true);
-    if (!c.ok()) return c.status();
-    r.compare = *c;
+    SHOKO_ASSIGN_OR_RETURN(r.compare, ParseCompare(doc, n["version"], "version", true));
   }
   if (r.type == "sysctl" && !r.compare) return doc.ErrorAt(n, "sysctl rule without 'compare'");
   return r;

@@ -1,20 +1,18 @@
-// The "custom" collector: evaluates the operator's declarative checks (see
-// check_set.h) against the host tree, one record custom.<id> per check, with
-// each rule's result. Everything is read through the Env: --root applies to
-// the files a check reads, never to where the checks come from.
+// Everything is read through the Env: --root applies to the files a check
+// reads, never to where the checks come from.
+#include "collectors/custom/custom_collector.h"
+
 #include <algorithm>
 #include <cmath>
 #include <map>
 #include <set>
 #include <sstream>
 
-#include "collectors/access/accounts.h"
-#include "collectors/collector.h"
-#include "collectors/custom/check_set.h"
+#include "collectors/access/host_files.h"
+#include "collectors/common/ini.h"
+#include "collectors/common/lines.h"
 #include "collectors/helper.h"
-#include "collectors/lines.h"
 #include "collectors/patch/dpkg_status.h"
-#include "collectors/patch/ini.h"
 #include "collectors/patch/patch_common.h"
 #include "collectors/patch/rpm_packages.h"
 #include "collectors/patch/version_order.h"
@@ -156,56 +154,16 @@ class Evaluator {
   }
 
   Outcome KeyValue(const Rule& r) {
+    if (r.format == "sshd") return SshdKeyValue(r);
     std::string text;
     if (auto unread = ReadTarget(r, &text)) return *unread;
     std::optional<std::string> value;
     if (r.format == "ini") {
-      auto sections = patch::ParseIni(text, ctx_.env.Describe(r.target));
-      if (!sections.ok()) return Error(sections.status().message());
-      std::string key = r.key;
-      for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      for (const auto& s : *sections) {
-        if (!r.section.empty() && s.name != r.section) continue;
-        for (const auto& [k, v] : s.values) {
-          if (k == key) value = v;  // the last one wins
-        }
-      }
+      auto ini = IniValue(r, text);
+      if (!ini.ok()) return Error(ini.status().message());
+      value = *ini;
     } else {
-      Lines lines(text);
-      for (std::string_view raw; lines.Next(&raw);) {
-        std::string line = std::string(platform::Trim(std::string(raw)));
-        if (line.empty() || line[0] == '#') continue;
-        std::string k, v;
-        if (r.format == "sshd" || r.format == "space") {
-          const size_t sep = line.find_first_of(" \t=");
-          if (sep == std::string::npos) continue;
-          k = line.substr(0, sep);
-          v = std::string(platform::Trim(line.substr(sep + 1)));
-          if (r.format == "sshd" && !v.empty() && v[0] == '=')
-            v = std::string(platform::Trim(v.substr(1)));
-        } else {  // equals, shell
-          if (r.format == "shell" && line.starts_with("export "))
-            line = std::string(platform::Trim(line.substr(7)));
-          const size_t eq = line.find('=');
-          if (eq == std::string::npos) continue;
-          k = std::string(platform::Trim(line.substr(0, eq)));
-          v = std::string(platform::Trim(line.substr(eq + 1)));
-          if (v.size() >= 2 && (v.front() == '"' || v.front() == '\'') && v.back() == v.front()) {
-            v = v.substr(1, v.size() - 2);
-          }
-        }
-        const bool same = r.format == "sshd"
-                              ? std::equal(k.begin(), k.end(), r.key.begin(), r.key.end(),
-                                           [](char a, char b) {
-                                             return std::tolower(static_cast<unsigned char>(a)) ==
-                                                    std::tolower(static_cast<unsigned char>(b));
-                                           })
-                              : k == r.key;
-        if (!same) continue;
-        // sshd and login.defs keep the first value; shell and key=value the last.
-        if (value && (r.format == "sshd" || r.format == "space")) continue;
-        value = v;
-      }
+      value = LineValue(r, text);
     }
     if (!value) {
       return r.expect_absent ? Pass(r.key + " is not set in " + r.target)
@@ -213,6 +171,93 @@ class Evaluator {
     }
     if (r.expect_absent) return Fail(r.key + " is set in " + r.target);
     return Judge(r.key, *value, r.compare, rpm_);
+  }
+
+  // format sshd: the effective configuration as access.sshd reads it
+  // (Includes, first value wins, OpenSSH's defaults for what it judges), and
+  // every Match block that sets the keyword, so that the two cannot disagree.
+  Outcome SshdKeyValue(const Rule& r) {
+    const Result<access::SshdConfig>& config = access::SshdConfigOf(ctx_, r.target);
+    if (!config.ok()) {
+      if (!config.status().IsNotFound()) return Error(config.status().message());
+      return r.expect_absent ? Pass(r.target + " does not exist")
+                             : Fail(r.target + " does not exist");
+    }
+    const std::string keyword = platform::ToLower(r.key);
+    std::vector<std::pair<std::string, std::string>> values;  // where → value
+    if (config->effective.contains(keyword)) {
+      const nlohmann::json& v = config->effective[keyword];
+      values.emplace_back(r.key, v.is_array()
+                                     ? platform::Join(v.get<std::vector<std::string>>(), " ")
+                                     : v.get<std::string>());
+    }
+    for (const access::SshdMatchBlock& b : config->match_blocks) {
+      if (!b.overrides.contains(keyword)) continue;
+      values.emplace_back(
+          r.key + " in Match " + b.criteria + " (" + b.file + ":" + std::to_string(b.line) + ")",
+          b.overrides[keyword].get<std::string>());
+    }
+    if (values.empty()) {
+      return r.expect_absent ? Pass(r.key + " is not set in " + r.target)
+                             : Fail(r.key + " is not set in " + r.target);
+    }
+    if (r.expect_absent) return Fail(r.key + " is set in " + r.target);
+    std::optional<Compare> compare = r.compare;  // spelled as sshd -T prints values
+    if (compare) {
+      for (std::string& v : compare->values) v = access::NormalizeSshdValue(keyword, v);
+    }
+    for (const auto& [where, value] : values) {
+      if (Outcome o = Judge(where, value, compare, rpm_); o.state != Outcome::kPass) return o;
+    }
+    return Judge(values.front().first, values.front().second, compare, rpm_);
+  }
+
+  // format ini: the last value of the key (lower case, as ParseIni keeps
+  // keys) in the section, or in any section when none is named.
+  Result<std::optional<std::string>> IniValue(const Rule& r, const std::string& text) {
+    SHOKO_ASSIGN_OR_RETURN(std::vector<IniSection> sections,
+                           ParseIni(text, ctx_.env.Describe(r.target)));
+    const std::string key = platform::ToLower(r.key);
+    std::optional<std::string> value;
+    for (const auto& s : sections) {
+      if (!r.section.empty() && s.name != r.section) continue;
+      for (const auto& [k, v] : s.values) {
+        if (k == key) value = v;  // the last one wins
+      }
+    }
+    return value;
+  }
+
+  // formats space (login.defs: the first value wins), equals and shell (the
+  // last value wins; shell's "export " and quotes dropped).
+  static std::optional<std::string> LineValue(const Rule& r, const std::string& text) {
+    std::optional<std::string> value;
+    Lines lines(text);
+    for (std::string_view raw; lines.Next(&raw);) {
+      std::string line(platform::Trim(raw));
+      if (line.empty() || line[0] == '#') continue;
+      std::string k, v;
+      if (r.format == "space") {
+        const size_t sep = line.find_first_of(" \t=");
+        if (sep == std::string::npos) continue;
+        k = line.substr(0, sep);
+        v = std::string(platform::Trim(line.substr(sep + 1)));
+      } else {
+        if (r.format == "shell" && line.starts_with("export ")) {
+          line = std::string(platform::Trim(line.substr(7)));
+        }
+        const size_t eq = line.find('=');
+        if (eq == std::string::npos) continue;
+        k = std::string(platform::Trim(line.substr(0, eq)));
+        v = std::string(platform::Trim(line.substr(eq + 1)));
+        if (v.size() >= 2 && (v.front() == '"' || v.front() == '\'') && v.back() == v.front()) {
+          v = v.substr(1, v.size() - 2);
+        }
+      }
+      if (k != r.key || (value && r.format == "space")) continue;
+      value = v;
+    }
+    return value;
   }
 
   Outcome Sysctl(const Rule& r) {
@@ -377,89 +422,76 @@ class Evaluator {
   }
 
   // Read once per sweep, on the first rule that needs a name.
-  const access::AccountNames& names() {
-    if (!names_) names_ = access::ReadAccountNames(ctx_.env);
-    return *names_;
-  }
+  const access::AccountNames& names() { return access::AccountNamesOf(ctx_); }
 
   const CollectContext& ctx_;
   bool rpm_ = false;
-  std::optional<access::AccountNames> names_;
   std::optional<Result<std::vector<patch::RpmPackage>>> rpm_packages_;
   std::map<std::string, std::optional<std::set<long>>> bound_ports_;  // by proto
   std::optional<std::vector<std::string>> wants_dirs_;
 };
 
-class CustomCollector final : public Collector {
- public:
-  bool DynamicChecks() const override { return true; }
-
-  std::vector<Observation> Collect(const CollectContext& ctx) const override {
-    std::vector<Observation> out;
-    if (ctx.custom_checks == nullptr) return out;
-    Evaluator evaluator(ctx);
-    for (const CustomCheck& c : ctx.custom_checks->checks()) {
-      Observation obs;
-      obs.check_id = c.CheckId();
-      obs.controls = c.controls;
-      nlohmann::json rules = nlohmann::json::array();
-      int passed = 0, errors = 0;
-      std::vector<std::string> failures, error_texts;
-      for (const Rule& r : c.rules) {
-        const Outcome o = evaluator.Run(r);
-        const char* state = o.state == Outcome::kPass   ? "pass"
-                            : o.state == Outcome::kFail ? "fail"
-                                                        : "error";
-        nlohmann::json j = {
-            {"type", r.type}, {"target", r.target}, {"result", state}, {"detail", o.detail}};
-        if (!r.description.empty()) j["description"] = r.description;
-        rules.push_back(std::move(j));
-        passed += o.state == Outcome::kPass;
-        if (o.state == Outcome::kError) {
-          ++errors;
-          error_texts.push_back(o.detail);
-        }
-        if (o.state == Outcome::kFail) failures.push_back(o.detail);
-      }
-      const int n = static_cast<int>(c.rules.size());
-      obs.facts = {{"title", c.title},
-                   {"rationale", c.rationale},
-                   {"condition", c.condition},
-                   {"defined_in", c.file + ":" + std::to_string(c.line)},
-                   {"rules", rules}};
-      bool pass = c.condition == "all"   ? passed == n
-                  : c.condition == "any" ? passed > 0
-                                         : passed == 0;
-      // An error decides only when the answer could depend on it.
-      const bool decided = c.condition == "all"   ? (!pass && !failures.empty()) || errors == 0
-                           : c.condition == "any" ? pass || errors == 0
-                                                  : !pass || errors == 0;
-      auto join = [](const std::vector<std::string>& v) {
-        std::string s;
-        for (const std::string& x : v) s += (s.empty() ? "" : "; ") + x;
-        return s;
-      };
-      if (!decided) {
-        obs.verdict = Verdict::kError;
-        obs.message = c.title + ": " + join(error_texts);
-      } else if (pass) {
-        obs.verdict = Verdict::kPass;
-        obs.message = c.title;
-      } else {
-        obs.verdict = Verdict::kFail;
-        obs.message = c.title + ": " +
-                      (c.condition == "none"  ? std::string("a rule holds that must not")
-                       : c.condition == "any" ? "no rule holds: " + join(failures)
-                                              : join(failures));
-      }
-      out.push_back(std::move(obs));
+// One check's record: each rule's outcome, and the verdict its condition
+// (all, any, none) gives them.
+Observation Evaluate(const CustomCheck& c, Evaluator& evaluator) {
+  Observation obs;
+  obs.check_id = c.CheckId();
+  obs.controls = c.controls;
+  nlohmann::json rules = nlohmann::json::array();
+  int passed = 0, errors = 0;
+  std::vector<std::string> failures, error_texts;
+  for (const Rule& r : c.rules) {
+    const Outcome o = evaluator.Run(r);
+    const char* state = o.state == Outcome::kPass   ? "pass"
+                        : o.state == Outcome::kFail ? "fail"
+                                                    : "error";
+    nlohmann::json j = {
+        {"type", r.type}, {"target", r.target}, {"result", state}, {"detail", o.detail}};
+    if (!r.description.empty()) j["description"] = r.description;
+    rules.push_back(std::move(j));
+    passed += o.state == Outcome::kPass;
+    if (o.state == Outcome::kError) {
+      ++errors;
+      error_texts.push_back(o.detail);
     }
-    return out;
+    if (o.state == Outcome::kFail) failures.push_back(o.detail);
   }
-};
+  const int n = static_cast<int>(c.rules.size());
+  obs.facts = {{"title", c.title},
+               {"rationale", c.rationale},
+               {"condition", c.condition},
+               {"defined_in", c.file + ":" + std::to_string(c.line)},
+               {"rules", rules}};
+  const bool pass = c.condition == "all"   ? passed == n
+                    : c.condition == "any" ? passed > 0
+                                           : passed == 0;
+  // An error decides only when the answer could depend on it.
+  const bool decided = c.condition == "all"   ? (!pass && !failures.empty()) || errors == 0
+                       : c.condition == "any" ? pass || errors == 0
+                                              : !pass || errors == 0;
+  if (!decided) {
+    obs.verdict = Verdict::kError;
+    obs.message = c.title + ": " + platform::Join(error_texts, "; ");
+  } else if (pass) {
+    obs.verdict = Verdict::kPass;
+    obs.message = c.title;
+  } else {
+    obs.verdict = Verdict::kFail;
+    obs.message = c.title + ": " +
+                  (c.condition == "none"  ? std::string("a rule holds that must not")
+                   : c.condition == "any" ? "no rule holds: " + platform::Join(failures, "; ")
+                                          : platform::Join(failures, "; "));
+  }
+  return obs;
+}
 
 }  // namespace
 
-SHOKO_REGISTER_COLLECTOR("custom", CustomCollector);
+std::vector<Observation> CustomCollector::Collect(const CollectContext& ctx) const {
+  std::vector<Observation> out;
+  Evaluator evaluator(ctx);
+  for (const CustomCheck& c : checks_.checks()) out.push_back(Evaluate(c, evaluator));
+  return out;
+}
 
 }  // namespace shoko::collectors::custom

@@ -7,7 +7,7 @@
 #include <cmath>
 #include <cstring>
 
-#include "collectors/patch/ini.h"
+#include "collectors/common/ini.h"
 
 namespace shoko::collectors::logs {
 namespace {
@@ -48,10 +48,10 @@ Result<JournaldSettings> LoadJournaldSettings(const platform::Env& env) {
     // skipped, as systemd skips it.
     if (!text.ok() && text.status().IsNotFound()) continue;
     if (!text.ok()) return text.status();
-    auto sections = patch::ParseIni(*text, env.Describe(path));
+    auto sections = ParseIni(*text, env.Describe(path));
     if (!sections.ok()) return sections.status();
     settings.files.push_back(path);
-    for (const patch::IniSection& s : *sections) {
+    for (const IniSection& s : *sections) {
       if (s.name != "Journal") continue;
       for (size_t i = 0; i < s.values.size(); ++i) {
         const auto& [key, value] = s.values[i];

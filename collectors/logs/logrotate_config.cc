@@ -4,6 +4,7 @@
 #include <cctype>
 #include <set>
 
+#include "collectors/common/lines.h"
 #include "platform/strings.h"
 
 namespace shoko::collectors::logs {
@@ -174,89 +175,96 @@ class Parser {
     return Status::OK();
   }
 
-  Status ParseText(std::string_view text, const std::string& path, int depth) {
-    int line_no = 0;
+  // Where the reading of one file stands between lines.
+  struct TextState {
     std::optional<LogrotatePolicy> block;
     std::vector<std::string> pending;  // log names read, waiting for '{'
     int pending_line = 0;
     std::string script;  // the directive whose script runs until endscript
     int script_line = 0;
-    size_t pos = 0;
-    while (pos < text.size()) {
-      size_t nl = text.find('\n', pos);
-      std::string_view raw = text.substr(pos, nl == std::string_view::npos ? nl : nl - pos);
-      pos = nl == std::string_view::npos ? text.size() : nl + 1;
-      ++line_no;
-      if (raw.find('\0') != std::string_view::npos) return Fail(path, line_no, "NUL byte in text");
-      std::string_view line = platform::Trim(raw);
-      if (!script.empty()) {
-        if (line == "endscript") script.clear();
-        continue;
+  };
+
+  Status ParseText(std::string_view text, const std::string& path, int depth) {
+    TextState st;
+    Lines lines(text);
+    for (std::string_view raw; lines.Next(&raw);) {
+      if (raw.find('\0') != std::string_view::npos) {
+        return Fail(path, lines.number(), "NUL byte in text");
       }
-      if (line.empty() || line[0] == '#') continue;
-      std::vector<std::string> w = Words(line);
-      if (w.empty()) continue;
-      // Outside a block, a line starting with a path (/, ", ', ~) names logs;
-      // the names may run over several lines until the '{'.
-      const char first = line[0];
-      const bool names_logs = !block && (first == '/' || first == '"' || first == '\'' ||
-                                         first == '~' || (first == '{' && !pending.empty()));
-      if (names_logs) {
-        if (pending.empty()) pending_line = line_no;
-        bool opens = false;
-        for (std::string& word : w) {
-          if (word == "{") {
-            opens = true;
-            continue;
-          }
-          if (word.size() > 1 && word.back() == '{' && word.front() != '"' &&
-              word.front() != '\'') {
-            word.pop_back();
-            opens = true;
-          }
-          pending.push_back(word);
-        }
-        if (!opens) continue;
-        if (pending.empty()) return Fail(path, line_no, "a block without a path");
-        block = defaults_;
-        block->patterns = std::move(pending);
-        pending.clear();
-        block->file = path;
-        block->line = pending_line;
-        continue;
-      }
-      if (!pending.empty()) return Fail(path, pending_line, "log names without a '{' block");
-      if (!block && (w.back() == "{" || (!w.back().empty() && w.back().back() == '{'))) {
-        return Fail(path, line_no, "a block must start with a log path");
-      }
-      if (w[0] == "}") {
-        if (!block) return Fail(path, line_no, "'}' without a block");
-        if (w.size() > 1) return Fail(path, line_no, "text after '}'");
-        AddBlock(*block);
-        block.reset();
-        continue;
-      }
-      static const std::set<std::string> kScripts = {"postrotate", "prerotate", "firstaction",
-                                                     "lastaction", "preremove"};
-      if (kScripts.count(w[0]) > 0) {
-        if (!block) return Fail(path, line_no, w[0] + " outside a block");
-        script = w[0];
-        script_line = line_no;
-        continue;
-      }
-      if (w[0] == "include") {
-        if (block) return Fail(path, line_no, "include inside a block");
-        if (w.size() != 2) return Fail(path, line_no, "include takes one path");
-        if (Status s = Include(path, line_no, w[1], depth); !s.ok()) return s;
-        continue;
-      }
-      if (Status s = Apply(block ? *block : defaults_, w, path, line_no); !s.ok()) return s;
+      SHOKO_RETURN_IF_ERROR(ParseLine(platform::Trim(raw), path, lines.number(), depth, st));
     }
-    if (!script.empty()) {
-      return Fail(path, script_line, script + " without endscript");
+    if (!st.script.empty()) return Fail(path, st.script_line, st.script + " without endscript");
+    if (st.block) return Fail(path, st.block->line, "block is never closed");
+    if (!st.pending.empty()) return Fail(path, st.pending_line, "log names without a '{' block");
+    return Status::OK();
+  }
+
+  Status ParseLine(std::string_view line, const std::string& path, int line_no, int depth,
+                   TextState& st) {
+    if (!st.script.empty()) {
+      if (line == "endscript") st.script.clear();
+      return Status::OK();
     }
-    if (block) return Fail(path, block->line, "block is never closed");
-    if (!pending.empty()) return Fail(path, pending_line, "log names without a '{' block");
+    if (line.empty() || line[0] == '#') return Status::OK();
+    std::vector<std::string> w = Words(line);
+    if (w.empty()) return Status::OK();
+    // Outside a block, a line starting with a path (/, ", ', ~) names logs;
+    // the names may run over several lines until the '{'.
+    const char first = line[0];
+    if (!st.block && (first == '/' || first == '"' || first == '\'' || first == '~' ||
+                      (first == '{' && !st.pending.empty()))) {
+      return NameLogs(w, path, line_no, st);
+    }
+    if (!st.pending.empty()) return Fail(path, st.pending_line, "log names without a '{' block");
+    if (!st.block && (w.back() == "{" || (!w.back().empty() && w.back().back() == '{'))) {
+      return Fail(path, line_no, "a block must start with a log path");
+    }
+    if (w[0] == "}") {
+      if (!st.block) return Fail(path, line_no, "'}' without a block");
+      if (w.size() > 1) return Fail(path, line_no, "text after '}'");
+      AddBlock(*st.block);
+      st.block.reset();
+      return Status::OK();
+    }
+    static const std::set<std::string> kScripts = {"postrotate", "prerotate", "firstaction",
+                                                   "lastaction", "preremove"};
+    if (kScripts.count(w[0]) > 0) {
+      if (!st.block) return Fail(path, line_no, w[0] + " outside a block");
+      st.script = w[0];
+      st.script_line = line_no;
+      return Status::OK();
+    }
+    if (w[0] == "include") {
+      if (st.block) return Fail(path, line_no, "include inside a block");
+      if (w.size() != 2) return Fail(path, line_no, "include takes one path");
+      return Include(path, line_no, w[1], depth);
+    }
+    return Apply(st.block ? *st.block : defaults_, w, path, line_no);
+  }
+
+  // Log names, up to the '{' that opens their block.
+  Status NameLogs(std::vector<std::string>& w, const std::string& path, int line_no,
+                  TextState& st) {
+    if (st.pending.empty()) st.pending_line = line_no;
+    bool opens = false;
+    for (std::string& word : w) {
+      if (word == "{") {
+        opens = true;
+        continue;
+      }
+      if (word.size() > 1 && word.back() == '{' && word.front() != '"' && word.front() != '\'') {
+        word.pop_back();
+        opens = true;
+      }
+      st.pending.push_back(word);
+    }
+    if (!opens) return Status::OK();
+    if (st.pending.empty()) return Fail(path, line_no, "a block without a path");
+    st.block = defaults_;
+    st.block->patterns = std::move(st.pending);
+    st.pending.clear();
+    st.block->file = path;
+    st.block->line = st.pending_line;
     return Status::OK();
   }
 

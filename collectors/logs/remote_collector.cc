@@ -2,14 +2,15 @@
 // cannot erase its history (AU-9(2), 8.15): rsyslog forwarding (legacy @ and
 // @@ actions, omfwd), syslog-ng network destinations, systemd-journal-upload.
 #include "collectors/collector.h"
+#include "collectors/common/ini.h"
 #include "collectors/logs/log_scanners.h"
-#include "collectors/patch/ini.h"
 
 namespace shoko::collectors::logs {
 namespace {
 
 constexpr char kCheck[] = "logs.remote";
 constexpr size_t kMaxConfigBytes = 4u << 20;
+const CollectorDeclaration kDeclaration = JudgedObservation(kCheck);
 
 nlohmann::json ToJson(const LogDestination& d) {
   nlohmann::json j = {{"via", d.via},
@@ -21,88 +22,99 @@ nlohmann::json ToJson(const LogDestination& d) {
   return j;
 }
 
+// `main`, then the files of `dir` ending in `suffix`.
+std::vector<std::string> ConfigFiles(const platform::Env& env, const std::string& main,
+                                     const std::string& dir, const std::string& suffix) {
+  std::vector<std::string> out = {main};
+  if (auto names = env.ListDir(dir); names.ok()) {
+    for (const std::string& n : *names) {
+      if (n.ends_with(suffix)) out.push_back(dir + "/" + n);
+    }
+  }
+  return out;
+}
+
+// rsyslog: the main file and /etc/rsyslog.d/*.conf. Whether TLS is rsyslog's
+// default applies across its files.
+Status AddRsyslog(const platform::Env& env, ConfigReader& reader,
+                  std::vector<LogDestination>* found) {
+  std::vector<LogDestination> mine;
+  bool tls_default = false;
+  for (const std::string& path : ConfigFiles(env, "/etc/rsyslog.conf", "/etc/rsyslog.d", ".conf")) {
+    auto text = reader.Read(path);
+    if (!text) continue;
+    SHOKO_ASSIGN_OR_RETURN(RsyslogScan scan, ScanRsyslog(*text, env.Describe(path)));
+    tls_default = tls_default || scan.tls_default;
+    for (LogDestination& d : scan.destinations) {
+      d.file = path;
+      mine.push_back(std::move(d));
+    }
+  }
+  for (LogDestination& d : mine) {
+    if (!d.tls) d.tls = d.protocol == "tcp" && tls_default;
+    found->push_back(std::move(d));
+  }
+  return Status::OK();
+}
+
+// syslog-ng: network(), tcp(), udp(), syslog() destinations.
+Status AddSyslogNg(const platform::Env& env, ConfigReader& reader,
+                   std::vector<LogDestination>* found) {
+  for (const std::string& path :
+       ConfigFiles(env, "/etc/syslog-ng/syslog-ng.conf", "/etc/syslog-ng/conf.d", ".conf")) {
+    auto text = reader.Read(path);
+    if (!text) continue;
+    SHOKO_ASSIGN_OR_RETURN(std::vector<LogDestination> scan,
+                           ScanSyslogNg(*text, env.Describe(path)));
+    for (LogDestination& d : scan) {
+      d.file = path;
+      found->push_back(std::move(d));
+    }
+  }
+  return Status::OK();
+}
+
+// systemd-journal-upload, when enabled: its URL=.
+Status AddJournalUpload(const platform::Env& env, ConfigReader& reader,
+                        nlohmann::json* destinations) {
+  if (!env.Stat("/etc/systemd/system/multi-user.target.wants/systemd-journal-upload.service",
+                /*follow=*/false)
+           .ok()) {
+    return Status::OK();
+  }
+  std::string url;
+  if (auto text = reader.Read("/etc/systemd/journal-upload.conf")) {
+    SHOKO_ASSIGN_OR_RETURN(std::vector<IniSection> sections,
+                           ParseIni(*text, env.Describe("/etc/systemd/journal-upload.conf")));
+    for (const auto& s : sections) {
+      if (s.name == "Upload") url = s.Get("url", url);
+    }
+  }
+  destinations->push_back({{"via", "systemd-journal-upload"},
+                           {"target", url},
+                           {"tls", url.rfind("https://", 0) == 0},
+                           {"defined_in", "/etc/systemd/journal-upload.conf"}});
+  return Status::OK();
+}
+
 class RemoteCollector final : public Collector {
  public:
   std::vector<Observation> Collect(const CollectContext& ctx) const override {
     Observation obs;
     obs.check_id = kCheck;
-    nlohmann::json destinations = nlohmann::json::array();
     ConfigReader reader(ctx.env, &obs, kMaxConfigBytes);
-    auto read = [&](const std::string& path) { return reader.Read(path); };
-    auto list = [&](const std::string& dir, const std::string& suffix) {
-      std::vector<std::string> out;
-      if (auto names = ctx.env.ListDir(dir); names.ok()) {
-        for (const std::string& n : *names) {
-          if (n.ends_with(suffix)) out.push_back(dir + "/" + n);
-        }
-      }
-      return out;
-    };
-
-    // rsyslog: the main file and /etc/rsyslog.d/*.conf.
-    std::vector<std::string> rsyslog = {"/etc/rsyslog.conf"};
-    for (const std::string& f : list("/etc/rsyslog.d", ".conf")) rsyslog.push_back(f);
-    // Whether TLS is rsyslog's default applies across its files.
     std::vector<LogDestination> found;
-    bool rsyslog_tls_default = false;
-    auto fail = [&](const Status& s) {
+    nlohmann::json destinations = nlohmann::json::array();
+    Status s = AddRsyslog(ctx.env, reader, &found);
+    if (s.ok()) s = AddSyslogNg(ctx.env, reader, &found);
+    for (const LogDestination& d : found) destinations.push_back(ToJson(d));
+    if (s.ok()) s = AddJournalUpload(ctx.env, reader, &destinations);
+    if (s.ok()) s = reader.error();
+    if (!s.ok()) {
       obs.verdict = Verdict::kError;
       obs.message = s.message();
-      return std::vector<Observation>{obs};
-    };
-    for (const std::string& path : rsyslog) {
-      auto text = read(path);
-      if (!text) continue;
-      auto scan = ScanRsyslog(*text, ctx.env.Describe(path));
-      if (!scan.ok()) return fail(scan.status());
-      rsyslog_tls_default = rsyslog_tls_default || scan->tls_default;
-      for (LogDestination& d : scan->destinations) {
-        d.file = path;
-        found.push_back(std::move(d));
-      }
+      return {obs};
     }
-    for (LogDestination& d : found) {
-      if (!d.tls) d.tls = d.protocol == "tcp" && rsyslog_tls_default;
-    }
-
-    // syslog-ng: network(), tcp(), udp(), syslog() destinations.
-    std::vector<std::string> syslog_ng = {"/etc/syslog-ng/syslog-ng.conf"};
-    for (const std::string& f : list("/etc/syslog-ng/conf.d", ".conf")) syslog_ng.push_back(f);
-    for (const std::string& path : syslog_ng) {
-      auto text = read(path);
-      if (!text) continue;
-      auto scan = ScanSyslogNg(*text, ctx.env.Describe(path));
-      if (!scan.ok()) return fail(scan.status());
-      for (LogDestination& d : *scan) {
-        d.file = path;
-        found.push_back(std::move(d));
-      }
-    }
-    for (const LogDestination& d : found) destinations.push_back(ToJson(d));
-
-    // systemd-journal-upload, when enabled.
-    if (ctx.env
-            .Stat("/etc/systemd/system/multi-user.target.wants/systemd-journal-upload.service",
-                  /*follow=*/false)
-            .ok()) {
-      std::string url;
-      if (auto text = read("/etc/systemd/journal-upload.conf")) {
-        auto sections =
-            patch::ParseIni(*text, ctx.env.Describe("/etc/systemd/journal-upload.conf"));
-        if (!sections.ok()) {
-          return fail(sections.status());
-        }
-        for (const auto& s : *sections) {
-          if (s.name == "Upload") url = s.Get("url", url);
-        }
-      }
-      destinations.push_back({{"via", "systemd-journal-upload"},
-                              {"target", url},
-                              {"tls", url.rfind("https://", 0) == 0},
-                              {"defined_in", "/etc/systemd/journal-upload.conf"}});
-    }
-
-    if (!reader.error().ok()) return fail(reader.error());
     obs.facts = {{"destinations", destinations}, {"config_files", reader.files()}};
     if (destinations.empty()) {
       obs.verdict = Verdict::kFail;
@@ -120,6 +132,6 @@ class RemoteCollector final : public Collector {
 
 }  // namespace
 
-SHOKO_REGISTER_COLLECTOR(kCheck, RemoteCollector);
+SHOKO_REGISTER_COLLECTOR(kDeclaration, RemoteCollector);
 
 }  // namespace shoko::collectors::logs

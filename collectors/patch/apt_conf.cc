@@ -101,84 +101,93 @@ std::string AptConf::Key(std::string_view name) {
   return key;
 }
 
+void AptConf::Clear(const std::string& name) {
+  const std::string key = Key(name);
+  for (auto it = values_.begin(); it != values_.end();) {
+    const bool under = it->first == key || it->first.rfind(key + "::", 0) == 0;
+    it = under ? values_.erase(it) : std::next(it);
+  }
+}
+
+void AptConf::Assign(const std::string& full, const std::string& value, const std::string& origin) {
+  Value& v = values_[Key(full)];
+  if (v.name.empty()) v.name = full;
+  const bool is_item = full.size() >= 2 && full.compare(full.size() - 2, 2, "::") == 0;
+  if (is_item) {
+    v.items.push_back(value);
+  } else {
+    v.value = value;
+  }
+  v.origin = origin;
+}
+
+void AptConf::AddItem(const std::string& list, const std::string& item, const std::string& origin) {
+  Value& v = values_[Key(list)];
+  if (v.name.empty()) v.name = list;
+  v.items.push_back(item);
+  v.origin = origin;
+}
+
 Status AptConf::Parse(std::string_view text, std::string_view file) {
   Lexer lexer(text);
   std::vector<std::string> scope;
   auto fail = [&](int line, const std::string& why) {
     return Status::Corruption(std::string(file) + ":" + std::to_string(line) + ": " + why);
   };
-  for (;;) {
+  auto next = [&]() -> Result<Token> {
     auto t = lexer.Next();
     if (!t.ok()) return Status::Corruption(std::string(file) + ": " + t.status().message());
-    if (t->kind == Token::kEnd) break;
-    if (t->kind == Token::kSemicolon) continue;
-    if (t->kind == Token::kClose) {
-      if (scope.empty()) return fail(t->line, "'}' without an open scope");
+    return t;
+  };
+  for (;;) {
+    SHOKO_ASSIGN_OR_RETURN(Token t, next());
+    if (t.kind == Token::kEnd) break;
+    if (t.kind == Token::kSemicolon) continue;
+    if (t.kind == Token::kClose) {
+      if (scope.empty()) return fail(t.line, "'}' without an open scope");
       scope.pop_back();
       continue;
     }
-    const std::string origin = std::string(file) + ":" + std::to_string(t->line);
-    if (t->kind == Token::kDirective) {  // #clear NAME; or #include FILE;
-      auto arg = lexer.Next();
-      if (!arg.ok()) return Status::Corruption(std::string(file) + ": " + arg.status().message());
-      if (arg->kind != Token::kWord && arg->kind != Token::kString) {
-        return fail(arg->line, t->text + " needs an argument");
+    const std::string origin = std::string(file) + ":" + std::to_string(t.line);
+    if (t.kind == Token::kDirective) {  // #clear NAME; or #include FILE;
+      SHOKO_ASSIGN_OR_RETURN(Token arg, next());
+      if (arg.kind != Token::kWord && arg.kind != Token::kString) {
+        return fail(arg.line, t.text + " needs an argument");
       }
-      if (t->text == "#clear") {
-        const std::string key = Key(Join(scope, arg->text));
-        for (auto it = values_.begin(); it != values_.end();) {
-          const bool under = it->first == key || it->first.rfind(key + "::", 0) == 0;
-          it = under ? values_.erase(it) : std::next(it);
-        }
+      if (t.text == "#clear") {
+        Clear(Join(scope, arg.text));
       } else {
-        includes_.push_back(arg->text);
+        includes_.push_back(arg.text);
       }
-      auto end = lexer.Next();
-      if (!end.ok()) return Status::Corruption(std::string(file) + ": " + end.status().message());
-      if (end->kind != Token::kSemicolon) return fail(end->line, "expected ';' after " + t->text);
+      SHOKO_ASSIGN_OR_RETURN(Token end, next());
+      if (end.kind != Token::kSemicolon) return fail(end.line, "expected ';' after " + t.text);
       continue;
     }
-    if (t->kind != Token::kWord && t->kind != Token::kString) {
-      return fail(t->line, "expected a name");
-    }
+    if (t.kind != Token::kWord && t.kind != Token::kString) return fail(t.line, "expected a name");
     // A name (quoted or not) followed by a value, a scope, or ';' (then it is
     // itself a list item of the enclosing scope).
-    std::string name = t->text;
-    auto next = lexer.Next();
-    if (!next.ok()) return Status::Corruption(std::string(file) + ": " + next.status().message());
-    if (next->kind == Token::kSemicolon) {
-      if (scope.empty()) return fail(t->line, "a value without a name");
-      const std::string list =
-          Join(std::vector<std::string>(scope.begin(), scope.end() - 1), scope.back());
-      Value& v = values_[Key(list)];
-      if (v.name.empty()) v.name = list;
-      v.items.push_back(name);
-      v.origin = origin;
+    SHOKO_ASSIGN_OR_RETURN(Token value, next());
+    if (value.kind == Token::kSemicolon) {
+      if (scope.empty()) return fail(t.line, "a value without a name");
+      AddItem(Join(std::vector<std::string>(scope.begin(), scope.end() - 1), scope.back()), t.text,
+              origin);
       continue;
     }
-    if (next->kind == Token::kOpen) {
-      std::string inner = name;
-      while (inner.size() >= 2 && inner.compare(inner.size() - 2, 2, "::") == 0)
+    if (value.kind == Token::kOpen) {
+      std::string inner = t.text;
+      while (inner.size() >= 2 && inner.compare(inner.size() - 2, 2, "::") == 0) {
         inner.resize(inner.size() - 2);
+      }
       scope.push_back(inner);
       continue;
     }
-    if (next->kind != Token::kString && next->kind != Token::kWord) {
-      return fail(next->line, "expected a value, '{' or ';' after " + name);
+    if (value.kind != Token::kString && value.kind != Token::kWord) {
+      return fail(value.line, "expected a value, '{' or ';' after " + t.text);
     }
-    const std::string full = Join(scope, name);
-    Value& v = values_[Key(full)];
-    if (v.name.empty()) v.name = full;
-    const bool is_item = full.size() >= 2 && full.compare(full.size() - 2, 2, "::") == 0;
-    if (is_item) {
-      v.items.push_back(next->text);
-    } else {
-      v.value = next->text;
-    }
-    v.origin = origin;
-    auto end = lexer.Next();
-    if (!end.ok()) return Status::Corruption(std::string(file) + ": " + end.status().message());
-    if (end->kind != Token::kSemicolon) return fail(end->line, "expected ';' after " + full);
+    const std::string full = Join(scope, t.text);
+    Assign(full, value.text, origin);
+    SHOKO_ASSIGN_OR_RETURN(Token end, next());
+    if (end.kind != Token::kSemicolon) return fail(end.line, "expected ';' after " + full);
   }
   if (!scope.empty()) return fail(lexer.line(), "scope '" + scope.back() + "' is never closed");
   return Status::OK();

@@ -33,6 +33,12 @@ class AptConf {
 
  private:
   static std::string Key(std::string_view name);
+  // `#clear NAME`: drops NAME and everything under it.
+  void Clear(const std::string& name);
+  // `Full "value";`, or an item of the list `Full` when it ends in "::".
+  void Assign(const std::string& full, const std::string& value, const std::string& origin);
+  // A value without a name: an item of the list `list`.
+  void AddItem(const std::string& list, const std::string& item, const std::string& origin);
   struct Value {
     std::string name;
     std::string value;

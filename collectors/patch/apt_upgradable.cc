@@ -81,6 +81,90 @@ std::string NativeArchitecture(const std::string& status_path) {
   return "";
 }
 
+// Every path in `paths` (that is set) resolves inside `root`.
+Status AllInside(const std::string& root, const std::vector<std::string>& paths) {
+  for (const std::string& p : paths) {
+    if (p.empty()) continue;
+    if (Status s = collectors::ResolvesInside(root, p); !s.ok()) {
+      return s.WithContext("apt-upgradable");
+    }
+  }
+  return Status::OK();
+}
+
+// What pkgInitConfig reads first, in a foreign tree: apt.conf and apt.conf.d.
+Status CheckConfigPaths(const std::string& root, const std::string& prefix) {
+  std::vector<std::string> paths = {prefix + "/etc/apt", prefix + "/etc/apt/apt.conf",
+                                    prefix + "/etc/apt/apt.conf.d"};
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(prefix + "/etc/apt/apt.conf.d", ec)) {
+    paths.push_back(e.path().string());
+  }
+  return AllInside(root, paths);
+}
+
+// libapt-pkg opens these by path, following symlinks with the kernel's
+// lookup, and an apt.conf.d entry may name absolute paths: everything it
+// will read must stay inside a foreign tree.
+Status CheckStatePaths(const std::string& root) {
+  std::vector<std::string> paths = {_config->FindFile("Dir::State::status"),
+                                    _config->FindFile("Dir::Etc::sourcelist"),
+                                    _config->FindFile("Dir::Etc::preferences")};
+  for (const char* dir : {"Dir::State::Lists", "Dir::Etc::sourceparts",
+                          "Dir::Etc::preferencesparts", "Dir::Etc::parts"}) {
+    const std::string d = _config->FindDir(dir);
+    paths.push_back(d);
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(d, ec)) {
+      paths.push_back(entry.path().string());
+    }
+  }
+  return AllInside(root, paths);
+}
+
+// A foreign tree's own architectures (else apt asks the running system's dpkg).
+void SetForeignArchitectures(const std::string& prefix) {
+  if (_config->Exists("APT::Architectures")) return;
+  if (std::string native = NativeArchitecture(prefix + "/var/lib/dpkg/status"); !native.empty()) {
+    _config->Set("APT::Architecture", native);
+  }
+  std::vector<std::string> archs = {_config->Find("APT::Architecture")};
+  std::ifstream arch_file(prefix + "/var/lib/dpkg/arch");
+  for (std::string line; std::getline(arch_file, line);) {
+    if (!line.empty() && line != archs.front()) archs.push_back(line);
+  }
+  for (const std::string& a : archs) _config->Set("APT::Architectures::", a);
+}
+
+// libapt-pkg's configuration and system for the tree at `where`.
+Status InitApt(const collectors::HelperRoot& where, std::vector<std::string>* messages) {
+  const std::string& root = where.path;
+  const std::string prefix = root == "/" ? "" : root;
+  // libapt-pkg keeps its configuration in globals: start from a clean one, so
+  // that a second call in one process (tests) sees only its own root.
+  delete _config;
+  _config = new Configuration();
+  _error->Discard();
+  if (where.foreign) SHOKO_RETURN_IF_ERROR(CheckConfigPaths(root, prefix));
+  if (root != "/")
+    _config->Set("Dir", root);  // before pkgInitConfig: the root's apt.conf.d applies
+  if (!pkgInitConfig(*_config)) {
+    TakeMessages(messages);
+    return Status::Internal("libapt-pkg configuration: " + JoinMessages(*messages));
+  }
+  // Build the cache in memory: never write pkgcache.bin into a host or a root.
+  _config->Set("Dir::Cache::pkgcache", "");
+  _config->Set("Dir::Cache::srcpkgcache", "");
+  if (where.foreign) SetForeignArchitectures(prefix);
+  if (!pkgInitSystem(*_config, _system)) {
+    TakeMessages(messages);
+    return Status::Internal("libapt-pkg system: " + JoinMessages(*messages));
+  }
+  APT::Configuration::getArchitectures(false);  // refresh libapt's cached list
+  if (where.foreign) SHOKO_RETURN_IF_ERROR(CheckStatePaths(root));
+  return Status::OK();
+}
+
 }  // namespace
 
 Result<std::string> AptUpgradableJson(const collectors::HelperRoot& where) {
@@ -89,77 +173,8 @@ Result<std::string> AptUpgradableJson(const collectors::HelperRoot& where) {
     return Status::InvalidArgument("apt-upgradable: root must be an absolute path, not '" + root +
                                    "'");
   }
-  // libapt-pkg keeps its configuration in globals: start from a clean one, so
-  // that a second call in one process (tests) sees only its own root.
-  delete _config;
-  _config = new Configuration();
-  _error->Discard();
   std::vector<std::string> messages;
-  const bool host = !where.foreign;
-  const std::string prefix = root == "/" ? "" : root;
-  if (where.foreign) {
-    // pkgInitConfig reads these first.
-    std::vector<std::string> paths = {prefix + "/etc/apt", prefix + "/etc/apt/apt.conf",
-                                      prefix + "/etc/apt/apt.conf.d"};
-    std::error_code ec;
-    for (const auto& e : std::filesystem::directory_iterator(prefix + "/etc/apt/apt.conf.d", ec)) {
-      paths.push_back(e.path().string());
-    }
-    for (const std::string& p : paths) {
-      if (Status s = collectors::ResolvesInside(root, p); !s.ok()) {
-        return s.WithContext("apt-upgradable");
-      }
-    }
-  }
-  if (root != "/")
-    _config->Set("Dir", root);  // before pkgInitConfig: the root's apt.conf.d applies
-  if (!pkgInitConfig(*_config)) {
-    TakeMessages(&messages);
-    return Status::Internal("libapt-pkg configuration: " + JoinMessages(messages));
-  }
-  // Build the cache in memory: never write pkgcache.bin into a host or a root.
-  _config->Set("Dir::Cache::pkgcache", "");
-  _config->Set("Dir::Cache::srcpkgcache", "");
-  if (!host && !_config->Exists("APT::Architectures")) {
-    // Else apt asks the running system's dpkg for the architectures.
-    if (std::string native = NativeArchitecture(prefix + "/var/lib/dpkg/status"); !native.empty()) {
-      _config->Set("APT::Architecture", native);
-    }
-    std::vector<std::string> archs = {_config->Find("APT::Architecture")};
-    std::ifstream arch_file(prefix + "/var/lib/dpkg/arch");
-    for (std::string line; std::getline(arch_file, line);) {
-      if (!line.empty() && line != archs.front()) archs.push_back(line);
-    }
-    for (const std::string& a : archs) _config->Set("APT::Architectures::", a);
-  }
-  if (!pkgInitSystem(*_config, _system)) {
-    TakeMessages(&messages);
-    return Status::Internal("libapt-pkg system: " + JoinMessages(messages));
-  }
-  APT::Configuration::getArchitectures(false);  // refresh libapt's cached list
-  if (where.foreign) {
-    // libapt-pkg opens these by path, following symlinks with the kernel's
-    // lookup, and an apt.conf.d entry may name absolute paths: everything it
-    // will read must stay inside the tree.
-    std::vector<std::string> paths = {_config->FindFile("Dir::State::status"),
-                                      _config->FindFile("Dir::Etc::sourcelist"),
-                                      _config->FindFile("Dir::Etc::preferences")};
-    for (const char* dir : {"Dir::State::Lists", "Dir::Etc::sourceparts",
-                            "Dir::Etc::preferencesparts", "Dir::Etc::parts"}) {
-      const std::string d = _config->FindDir(dir);
-      paths.push_back(d);
-      std::error_code ec;
-      for (const auto& entry : std::filesystem::directory_iterator(d, ec)) {
-        paths.push_back(entry.path().string());
-      }
-    }
-    for (const std::string& p : paths) {
-      if (p.empty()) continue;
-      if (Status s = collectors::ResolvesInside(root, p); !s.ok()) {
-        return s.WithContext("apt-upgradable");
-      }
-    }
-  }
+  SHOKO_RETURN_IF_ERROR(InitApt(where, &messages));
   pkgCacheFile cache;
   pkgDepCache* depcache = cache.GetDepCache();
   if (depcache == nullptr || _error->PendingError()) {

@@ -2,18 +2,17 @@
 
 #include <expat.h>
 #include <fnmatch.h>
-#include <lzma.h>
 #include <yaml-cpp/yaml.h>
-#include <zlib.h>
-#include <zstd.h>
 
 #include <algorithm>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "collectors/common/decompress.h"
+#include "collectors/common/ini.h"
+#include "collectors/common/lines.h"
 #include "collectors/helper.h"
-#include "collectors/patch/ini.h"
 #include "collectors/patch/rpm_packages.h"
 #include "platform/strings.h"
 
@@ -284,107 +283,13 @@ Result<std::vector<Advisory>> ParseUpdateinfo(std::string_view xml, std::string_
   return out;
 }
 
-Result<std::string> DecompressMetadata(std::string_view data, std::string_view file,
-                                       size_t max_bytes) {
-  std::string out;
-  Status s = DecompressEach(data, file, max_bytes, [&](std::string_view chunk) {
-    out.append(chunk);
-    return Status::OK();
-  });
-  if (!s.ok()) return s;
-  return out;
-}
+namespace {
 
-Status DecompressEach(std::string_view data, std::string_view file, size_t max_bytes,
-                      const std::function<Status(std::string_view)>& sink) {
-  auto corrupt = [&](const std::string& why) {
-    return Status::Corruption(std::string(file) + ": " + why);
-  };
-  size_t total = 0;
-  // Every decompressed chunk goes through here: the cap, then the sink.
-  auto emit = [&](const char* bytes, size_t n) -> Status {
-    total += n;
-    if (total > max_bytes) {
-      return Status::InvalidArgument(std::string(file) + ": decompresses to more than " +
-                                     std::to_string(max_bytes) + " bytes");
-    }
-    return n == 0 ? Status::OK() : sink(std::string_view(bytes, n));
-  };
-  char buf[1 << 16];
-  auto magic = [&](std::string_view m) { return data.substr(0, m.size()) == m; };
-  if (magic("\x1f\x8b")) {
-    z_stream z{};
-    if (inflateInit2(&z, 15 + 32) != Z_OK) return Status::Internal("zlib: cannot start");
-    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-    z.avail_in = static_cast<uInt>(data.size());
-    Status status;
-    for (int rc = Z_OK; rc != Z_STREAM_END && status.ok();) {
-      z.next_out = reinterpret_cast<Bytef*>(buf);
-      z.avail_out = sizeof buf;
-      rc = inflate(&z, Z_NO_FLUSH);
-      if (rc != Z_OK && rc != Z_STREAM_END) {
-        status =
-            corrupt(std::string("not valid gzip data (") + (z.msg ? z.msg : "truncated") + ")");
-        break;
-      }
-      status = emit(buf, sizeof buf - z.avail_out);
-      if (status.ok() && rc == Z_OK && z.avail_in == 0 && z.avail_out != 0) {
-        status = corrupt("gzip data ends early");
-      }
-    }
-    inflateEnd(&z);
-    return status;
-  }
-  if (magic("\x28\xb5\x2f\xfd")) {
-    ZSTD_DStream* z = ZSTD_createDStream();
-    if (z == nullptr) return Status::Internal("zstd: cannot start");
-    ZSTD_initDStream(z);
-    ZSTD_inBuffer in{data.data(), data.size(), 0};
-    size_t rc = 1;
-    Status status;
-    while (in.pos < in.size && status.ok()) {
-      ZSTD_outBuffer o{buf, sizeof buf, 0};
-      rc = ZSTD_decompressStream(z, &o, &in);
-      if (ZSTD_isError(rc)) {
-        status = corrupt(std::string("not valid zstd data (") + ZSTD_getErrorName(rc) + ")");
-        break;
-      }
-      status = emit(buf, o.pos);
-    }
-    ZSTD_freeDStream(z);
-    if (status.ok() && rc != 0) status = corrupt("zstd data ends early");
-    return status;
-  }
-  if (magic(std::string_view("\xfd"
-                             "7zXZ\0",
-                             6))) {
-    lzma_stream z = LZMA_STREAM_INIT;
-    // A memory limit for the decoder itself: no dictionary beyond 256 MiB.
-    if (lzma_stream_decoder(&z, 256u << 20, 0) != LZMA_OK) {
-      return Status::Internal("xz: cannot start");
-    }
-    z.next_in = reinterpret_cast<const uint8_t*>(data.data());
-    z.avail_in = data.size();
-    lzma_ret rc = LZMA_OK;
-    Status status;
-    while (rc == LZMA_OK && status.ok()) {
-      z.next_out = reinterpret_cast<uint8_t*>(buf);
-      z.avail_out = sizeof buf;
-      rc = lzma_code(&z, LZMA_FINISH);
-      status = emit(buf, sizeof buf - z.avail_out);
-    }
-    lzma_end(&z);
-    if (status.ok() && rc != LZMA_STREAM_END) status = corrupt("not valid xz data");
-    return status;
-  }
-  return emit(data.data(), data.size());
-}
-
-Status ParseModulesYaml(std::string_view yaml, std::string_view file, ModuleIndex* index) {
-  // yaml-cpp misbehaves on some malformed input (it recurses once per nesting
-  // level, and binary garbage has made it allocate without bound), so only
-  // what modulemd is goes in: UTF-8 text without control bytes, nested a few
-  // levels (real modulemd nests about 6 deep).
+// yaml-cpp misbehaves on some malformed input (it recurses once per nesting
+// level, and binary garbage has made it allocate without bound), so only
+// what modulemd is goes in: UTF-8 text without control bytes, nested a few
+// levels (real modulemd nests about 6 deep).
+Status CheckModulesText(std::string_view yaml, std::string_view file) {
   for (size_t i = 0, line_no = 1; i < yaml.size(); ++i) {
     const auto c = static_cast<unsigned char>(yaml[i]);
     if (c == '\n') ++line_no;
@@ -428,56 +333,66 @@ Status ParseModulesYaml(std::string_view yaml, std::string_view file, ModuleInde
       --depth;
     }
   }
-  // One document at a time, split here at "---" lines: yaml-cpp's LoadAll
-  // can loop forever on some malformed streams (",\n- 5" yields document
-  // after document without consuming input), allocating without bound.
-  std::vector<std::pair<std::string, int>> documents;  // text, first line
-  {
-    std::string current;
-    int first = 1, line_no = 0;
-    size_t at = 0;
-    while (at < yaml.size()) {
-      const size_t nl = yaml.find('\n', at);
-      std::string_view row = yaml.substr(at, nl == std::string_view::npos ? nl : nl - at);
-      at = nl == std::string_view::npos ? yaml.size() : nl + 1;
-      ++line_no;
-      if (!row.empty() && row.back() == '\r') row.remove_suffix(1);
-      if (row == "---" || row.starts_with("--- ") || row == "...") {
-        if (!current.empty()) documents.emplace_back(std::move(current), first);
-        current.clear();
-        first = line_no + 1;
-        if (row.starts_with("--- ")) {  // content on the marker line
-          current = std::string(row.substr(4)) + "\n";
-          first = line_no;
-        }
-        continue;
+  return Status::OK();
+}
+
+// The documents of a stream, split at "---" lines, each with its first line:
+// yaml-cpp's LoadAll can loop forever on some malformed streams (",\n- 5"
+// yields document after document without consuming input), allocating
+// without bound.
+std::vector<std::pair<std::string, int>> SplitDocuments(std::string_view yaml) {
+  std::vector<std::pair<std::string, int>> documents;
+  std::string current;
+  int first = 1;
+  Lines lines(yaml);
+  for (std::string_view row; lines.Next(&row);) {
+    if (row == "---" || row.starts_with("--- ") || row == "...") {
+      if (!current.empty()) documents.emplace_back(std::move(current), first);
+      current.clear();
+      first = lines.number() + 1;
+      if (row.starts_with("--- ")) {  // content on the marker line
+        current = std::string(row.substr(4)) + "\n";
+        first = lines.number();
       }
-      current.append(row).push_back('\n');
+      continue;
     }
-    if (!current.empty()) documents.emplace_back(std::move(current), first);
+    current.append(row).push_back('\n');
   }
+  if (!current.empty()) documents.emplace_back(std::move(current), first);
+  return documents;
+}
+
+// A modulemd document's stream artifacts, or a modulemd-defaults document's
+// default stream; other documents add nothing.
+void AddModuleDocument(const YAML::Node& doc, ModuleIndex* index) {
+  if (!doc.IsMap() || !doc["document"] || !doc["data"] || !doc["data"].IsMap()) return;
+  const std::string kind = doc["document"].as<std::string>("");
+  const YAML::Node& data = doc["data"];
+  if (kind == "modulemd") {
+    const std::string name = data["name"].as<std::string>("");
+    const std::string stream = data["stream"].as<std::string>("");
+    if (name.empty() || stream.empty()) return;
+    auto& artifacts = index->artifacts[{name, stream}];
+    const YAML::Node rpms = data["artifacts"] ? data["artifacts"]["rpms"] : YAML::Node();
+    if (rpms && rpms.IsSequence()) {
+      for (const YAML::Node& r : rpms) artifacts.push_back(r.as<std::string>(""));
+    }
+  } else if (kind == "modulemd-defaults") {
+    const std::string name = data["module"].as<std::string>("");
+    const std::string stream = data["stream"] ? data["stream"].as<std::string>("") : "";
+    if (!name.empty() && !stream.empty()) index->defaults[name] = stream;
+  }
+}
+
+}  // namespace
+
+Status ParseModulesYaml(std::string_view yaml, std::string_view file, ModuleIndex* index) {
+  SHOKO_RETURN_IF_ERROR(CheckModulesText(yaml, file));
   int doc_line = 1;
   try {
-    for (const auto& [doc_text, first_line] : documents) {
+    for (const auto& [doc_text, first_line] : SplitDocuments(yaml)) {
       doc_line = first_line;
-      const YAML::Node doc = YAML::Load(doc_text);
-      if (!doc.IsMap() || !doc["document"] || !doc["data"] || !doc["data"].IsMap()) continue;
-      const std::string kind = doc["document"].as<std::string>("");
-      const YAML::Node& data = doc["data"];
-      if (kind == "modulemd") {
-        const std::string name = data["name"].as<std::string>("");
-        const std::string stream = data["stream"].as<std::string>("");
-        if (name.empty() || stream.empty()) continue;
-        auto& artifacts = index->artifacts[{name, stream}];
-        const YAML::Node rpms = data["artifacts"] ? data["artifacts"]["rpms"] : YAML::Node();
-        if (rpms && rpms.IsSequence()) {
-          for (const YAML::Node& r : rpms) artifacts.push_back(r.as<std::string>(""));
-        }
-      } else if (kind == "modulemd-defaults") {
-        const std::string name = data["module"].as<std::string>("");
-        const std::string stream = data["stream"] ? data["stream"].as<std::string>("") : "";
-        if (!name.empty() && !stream.empty()) index->defaults[name] = stream;
-      }
+      AddModuleDocument(YAML::Load(doc_text), index);
     }
   } catch (const YAML::Exception& e) {
     return Status::Corruption(std::string(file) + ":" +
@@ -540,92 +455,116 @@ bool ModuleFilter::Allows(const RepoPackage& p) const {
   return active_names_.count(p.name) == 0;
 }
 
-Result<std::string> DnfUpgradableJson(const collectors::HelperRoot& where) {
-  auto env = platform::NewRootedEnv(where.path);
-  if (!env.ok()) return env.status();
-  auto installed_json = RpmPackagesJson(where);
-  if (!installed_json.ok()) return installed_json.status();
-  auto installed = ParseRpmPackagesJson(*installed_json);
-  if (!installed.ok()) return installed.status();
+namespace {
+
+// What dnf would upgrade under one root: the newest installed EVR per (name,
+// arch), and the newer versions and advisories each enabled repository's
+// cached metadata offers for them.
+class UpgradableScan {
+ public:
+  explicit UpgradableScan(const platform::Env& env) : env_(env) {}
+
   // Newest installed EVR per (name, arch): install-only packages such as
   // kernel-core are installed side by side.
-  std::map<std::pair<std::string, std::string>, RpmEvr> newest;
-  std::set<std::string> names;
-  for (const RpmPackage& p : *installed) {
-    RpmEvr evr{p.epoch, p.version, p.release};
-    auto key = std::make_pair(p.name, p.arch);
-    auto it = newest.find(key);
-    if (it == newest.end() || CompareRpmEvr(evr, it->second) > 0) newest[key] = evr;
-    names.insert(p.name);
+  void SetInstalled(const std::vector<RpmPackage>& installed) {
+    for (const RpmPackage& p : installed) {
+      RpmEvr evr{p.epoch, p.version, p.release};
+      auto key = std::make_pair(p.name, p.arch);
+      auto it = newest_.find(key);
+      if (it == newest_.end() || CompareRpmEvr(evr, it->second) > 0) newest_[key] = evr;
+      names_.insert(p.name);
+    }
   }
-  auto repos = LoadDnfRepos(**env);
-  if (!repos.ok()) return repos.status();
 
+  // First every repository's repomd.xml and module metadata: which packages
+  // belong to module streams decides what the primary lists may offer.
+  Status ReadRepositories(const std::vector<DnfRepo>& repos) {
+    for (const DnfRepo& repo : repos) {
+      if (!repo.enabled) continue;
+      if (repo.cache_dir.empty()) {
+        warnings_.push_back("repository " + repo.id + " (" + repo.defined_in +
+                            ") has no cached metadata under /var/cache/dnf");
+        continue;
+      }
+      const std::string repomd_path = repo.cache_dir + "/repodata/repomd.xml";
+      SHOKO_ASSIGN_OR_RETURN(std::string repomd, env_.ReadFile(repomd_path, kMaxRepoFileBytes));
+      SHOKO_ASSIGN_OR_RETURN(auto locations, ParseRepomd(repomd, env_.Describe(repomd_path)));
+      SHOKO_ASSIGN_OR_RETURN(std::optional<Stored> modular, Read(repo, locations, "modules"));
+      if (modular) {
+        SHOKO_ASSIGN_OR_RETURN(std::string yaml,
+                               Decompress(modular->first, modular->second, kMaxModulesBytes));
+        SHOKO_RETURN_IF_ERROR(ParseModulesYaml(yaml, modular->second, &modules_));
+      }
+      usable_.emplace_back(&repo, std::move(locations));
+    }
+    SHOKO_ASSIGN_OR_RETURN(filter_, ModuleFilter::For(modules_, env_));
+    for (const auto& [repo, locations] : usable_) {
+      SHOKO_RETURN_IF_ERROR(ReadOffers(*repo, locations));
+    }
+    return Status::OK();
+  }
+
+  std::string Json() {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& [key, c] : candidates_) {
+      const RpmEvr& have = newest_[key];
+      bool security = false;
+      nlohmann::json fixes = nlohmann::json::array();
+      for (const auto& [repo_id, a] : advisories_) {
+        for (const RepoPackage& p : a.packages) {
+          if (p.name != key.first || p.arch != key.second) continue;
+          if (CompareRpmEvr(p.evr, have) <= 0 || CompareRpmEvr(p.evr, c.evr) > 0) continue;
+          fixes.push_back({{"id", a.id}, {"type", a.type}, {"severity", a.severity}});
+          security = security || a.type == "security";
+          break;
+        }
+      }
+      list.push_back({{"name", key.first},
+                      {"arch", key.second},
+                      {"installed", EvrText(have)},
+                      {"candidate", EvrText(c.evr)},
+                      {"security", security},
+                      {"suites", std::vector<std::string>(c.repos.begin(), c.repos.end())},
+                      {"advisories", fixes}});
+    }
+    return nlohmann::json({{"upgradable", list}, {"warnings", warnings_}}).dump();
+  }
+
+ private:
+  // A file as stored (compressed), with its name for messages.
+  using Stored = std::pair<std::string, std::string>;
+  using Locations = std::map<std::string, std::string>;
   struct Candidate {
     RpmEvr evr;
     std::set<std::string> repos;
   };
-  std::map<std::pair<std::string, std::string>, Candidate> candidates;
-  std::vector<std::pair<std::string, Advisory>> advisories;
-  std::vector<std::string> warnings;
-  // The file of `type` a repository's repomd.xml names, as stored
-  // (compressed), with its name for messages.
-  using Stored = std::pair<std::string, std::string>;
-  auto read = [&](const DnfRepo& repo, const std::map<std::string, std::string>& locations,
-                  const std::string& type) -> Result<std::optional<Stored>> {
+
+  // The file of `type` a repository's repomd.xml names, when it names one.
+  Result<std::optional<Stored>> Read(const DnfRepo& repo, const Locations& locations,
+                                     const std::string& type) const {
     auto it = locations.find(type);
     if (it == locations.end()) return std::optional<Stored>();
     const std::string path = repo.cache_dir + "/" + it->second;
-    auto raw = (*env)->ReadFile(path, kMaxCompressedBytes);
-    if (!raw.ok()) return raw.status();
-    return std::optional<Stored>(Stored{std::move(raw).value(), (*env)->Describe(path)});
-  };
-  // First every repository's repomd.xml and module metadata: which packages
-  // belong to module streams decides what the primary lists may offer.
-  std::vector<std::pair<const DnfRepo*, std::map<std::string, std::string>>> usable;
-  ModuleIndex modules;
-  for (const DnfRepo& repo : *repos) {
-    if (!repo.enabled) continue;
-    if (repo.cache_dir.empty()) {
-      warnings.push_back("repository " + repo.id + " (" + repo.defined_in +
-                         ") has no cached metadata under /var/cache/dnf");
-      continue;
-    }
-    const std::string repomd_path = repo.cache_dir + "/repodata/repomd.xml";
-    auto repomd_text = (*env)->ReadFile(repomd_path, kMaxRepoFileBytes);
-    if (!repomd_text.ok()) return repomd_text.status();
-    auto locations = ParseRepomd(*repomd_text, (*env)->Describe(repomd_path));
-    if (!locations.ok()) return locations.status();
-    auto modular = read(repo, *locations, "modules");
-    if (!modular.ok()) return modular.status();
-    if (*modular) {
-      auto yaml = DecompressMetadata((*modular)->first, (*modular)->second, kMaxModulesBytes);
-      if (!yaml.ok()) return yaml.status();
-      if (Status s = ParseModulesYaml(*yaml, (*modular)->second, &modules); !s.ok()) return s;
-    }
-    usable.emplace_back(&repo, std::move(locations).value());
+    SHOKO_ASSIGN_OR_RETURN(std::string raw, env_.ReadFile(path, kMaxCompressedBytes));
+    return std::optional<Stored>(Stored{std::move(raw), env_.Describe(path)});
   }
-  auto filter = ModuleFilter::For(modules, **env);
-  if (!filter.ok()) return filter.status();
 
-  for (const auto& [repo_ptr, locations_map] : usable) {
-    const DnfRepo& repo = *repo_ptr;
-    const auto* locations = &locations_map;
-    auto read_type = [&](const std::string& type) { return read(repo, *locations, type); };
-    auto primary = read_type("primary");
-    if (!primary.ok()) return primary.status();
-    if (!*primary) {
-      warnings.push_back("repository " + repo.id + ": repomd.xml names no primary metadata");
-      continue;
+  // One repository's newer versions of installed packages (as dnf's
+  // excludes and modular filtering let it offer them) and its advisories.
+  Status ReadOffers(const DnfRepo& repo, const Locations& locations) {
+    SHOKO_ASSIGN_OR_RETURN(std::optional<Stored> primary, Read(repo, locations, "primary"));
+    if (!primary) {
+      warnings_.push_back("repository " + repo.id + ": repomd.xml names no primary metadata");
+      return Status::OK();
     }
-    auto packages = ParsePrimary((*primary)->first, (*primary)->second,
-                                 [&](const std::string& n) { return names.count(n) > 0; });
-    if (!packages.ok()) return packages.status();
-    for (const RepoPackage& p : *packages) {
-      if (!repo.Offers(p.name) || !filter->Allows(p)) continue;
-      auto it = newest.find({p.name, p.arch});
-      if (it == newest.end() || CompareRpmEvr(p.evr, it->second) <= 0) continue;
-      Candidate& c = candidates[{p.name, p.arch}];
+    SHOKO_ASSIGN_OR_RETURN(std::vector<RepoPackage> packages,
+                           ParsePrimary(primary->first, primary->second,
+                                        [&](const std::string& n) { return names_.count(n) > 0; }));
+    for (const RepoPackage& p : packages) {
+      if (!repo.Offers(p.name) || !filter_->Allows(p)) continue;
+      auto it = newest_.find({p.name, p.arch});
+      if (it == newest_.end() || CompareRpmEvr(p.evr, it->second) <= 0) continue;
+      Candidate& c = candidates_[{p.name, p.arch}];
       if (c.evr.version.empty() || CompareRpmEvr(p.evr, c.evr) > 0) {
         c.evr = p.evr;
         c.repos = {repo.id};
@@ -633,38 +572,37 @@ Result<std::string> DnfUpgradableJson(const collectors::HelperRoot& where) {
         c.repos.insert(repo.id);
       }
     }
-    auto updateinfo = read_type("updateinfo");
-    if (!updateinfo.ok()) return updateinfo.status();
-    if (*updateinfo) {
-      auto parsed = ParseUpdateinfo((*updateinfo)->first, (*updateinfo)->second);
-      if (!parsed.ok()) return parsed.status();
-      for (Advisory& a : *parsed) advisories.emplace_back(repo.id, std::move(a));
+    SHOKO_ASSIGN_OR_RETURN(std::optional<Stored> updateinfo, Read(repo, locations, "updateinfo"));
+    if (updateinfo) {
+      SHOKO_ASSIGN_OR_RETURN(std::vector<Advisory> parsed,
+                             ParseUpdateinfo(updateinfo->first, updateinfo->second));
+      for (Advisory& a : parsed) advisories_.emplace_back(repo.id, std::move(a));
     }
+    return Status::OK();
   }
 
-  nlohmann::json list = nlohmann::json::array();
-  for (const auto& [key, c] : candidates) {
-    const RpmEvr& have = newest[key];
-    bool security = false;
-    nlohmann::json fixes = nlohmann::json::array();
-    for (const auto& [repo_id, a] : advisories) {
-      for (const RepoPackage& p : a.packages) {
-        if (p.name != key.first || p.arch != key.second) continue;
-        if (CompareRpmEvr(p.evr, have) <= 0 || CompareRpmEvr(p.evr, c.evr) > 0) continue;
-        fixes.push_back({{"id", a.id}, {"type", a.type}, {"severity", a.severity}});
-        security = security || a.type == "security";
-        break;
-      }
-    }
-    list.push_back({{"name", key.first},
-                    {"arch", key.second},
-                    {"installed", EvrText(have)},
-                    {"candidate", EvrText(c.evr)},
-                    {"security", security},
-                    {"suites", std::vector<std::string>(c.repos.begin(), c.repos.end())},
-                    {"advisories", fixes}});
-  }
-  return nlohmann::json({{"upgradable", list}, {"warnings", warnings}}).dump();
+  const platform::Env& env_;
+  std::map<std::pair<std::string, std::string>, RpmEvr> newest_;
+  std::set<std::string> names_;
+  std::vector<std::pair<const DnfRepo*, Locations>> usable_;
+  ModuleIndex modules_;
+  std::optional<ModuleFilter> filter_;
+  std::map<std::pair<std::string, std::string>, Candidate> candidates_;
+  std::vector<std::pair<std::string, Advisory>> advisories_;
+  std::vector<std::string> warnings_;
+};
+
+}  // namespace
+
+Result<std::string> DnfUpgradableJson(const collectors::HelperRoot& where) {
+  SHOKO_ASSIGN_OR_RETURN(std::unique_ptr<platform::Env> env, platform::NewRootedEnv(where.path));
+  SHOKO_ASSIGN_OR_RETURN(std::string installed_json, RpmPackagesJson(where));
+  SHOKO_ASSIGN_OR_RETURN(std::vector<RpmPackage> installed, ParseRpmPackagesJson(installed_json));
+  SHOKO_ASSIGN_OR_RETURN(std::vector<DnfRepo> repos, LoadDnfRepos(*env));
+  UpgradableScan scan(*env);
+  scan.SetInstalled(installed);
+  SHOKO_RETURN_IF_ERROR(scan.ReadRepositories(repos));
+  return scan.Json();
 }
 
 SHOKO_REGISTER_HELPER("dnf-upgradable", DnfUpgradableJson);

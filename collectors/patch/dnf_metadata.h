@@ -91,15 +91,6 @@ class ModuleFilter {
   std::set<std::string> modular_, active_, active_names_;
 };
 
-// Decompresses a metadata file by its magic bytes: gzip, xz, zstd, or plain,
-// handing each chunk to `sink` as it comes. Refuses output beyond `max_bytes`
-// (a bomb), naming `file`; stops at the first error `sink` returns.
-Status DecompressEach(std::string_view data, std::string_view file, size_t max_bytes,
-                      const std::function<Status(std::string_view)>& sink);
-// The same, collected into one string (small files: logs, tests).
-Result<std::string> DecompressMetadata(std::string_view data, std::string_view file,
-                                       size_t max_bytes);
-
 // Helper "dnf-upgradable" (collectors/helper.h): the packages installed under
 // `root` (read with librpm) for which an enabled repository's cached metadata
 // holds a newer version of the same name and architecture, as JSON in the

@@ -1,5 +1,5 @@
 // patch.packages: every installed package, from the package manager's own
-// database (design §3; CM-8 inventory).
+// database (CM-8 inventory).
 #include <algorithm>
 
 #include "collectors/collector.h"
@@ -69,6 +69,8 @@ Observation CollectRpm(const CollectContext& ctx) {
   return obs;
 }
 
+const CollectorDeclaration kDeclaration = InfoObservation(kCheck);
+
 class PackagesCollector final : public Collector {
  public:
   std::vector<Observation> Collect(const CollectContext& ctx) const override {
@@ -112,6 +114,6 @@ class PackagesCollector final : public Collector {
 
 }  // namespace
 
-SHOKO_REGISTER_COLLECTOR(kCheck, PackagesCollector);
+SHOKO_REGISTER_COLLECTOR(kDeclaration, PackagesCollector);
 
 }  // namespace shoko::collectors::patch

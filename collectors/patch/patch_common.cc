@@ -1,6 +1,5 @@
 #include "collectors/patch/patch_common.h"
 
-#include <cmath>
 #include <map>
 #include <mutex>
 
@@ -78,25 +77,30 @@ Result<std::shared_ptr<const DpkgSnapshot>> ReadDpkgDatabase(const platform::Env
   return std::shared_ptr<const DpkgSnapshot>(snapshot);
 }
 
-Observation ErrorRecord(const std::string& check_id, const Status& status) {
-  Observation obs;
-  obs.check_id = check_id;
-  obs.verdict = Verdict::kError;
-  obs.message = status.message();
-  return obs;
+Result<std::vector<InstalledPackage>> DpkgPackages(const platform::Env& env) {
+  auto db = ReadDpkgDatabase(env);
+  if (!db.ok()) return db.status();
+  return (*db)->packages;
 }
 
-Result<double> BaselineDays(const controls::Baseline& baseline, const std::string& check_id,
-                            const std::string& key, double fallback) {
-  const nlohmann::json& expected = baseline.ExpectedFor(check_id);
-  if (!expected.is_object() || !expected.contains(key)) return fallback;
-  const nlohmann::json& v = expected[key];
-  if (!v.is_number() || !std::isfinite(v.get<double>()) || v.get<double>() < 0 ||
-      v.get<double>() > 36500) {
-    return Status::InvalidArgument("baseline " + check_id + "." + key +
-                                   ": expected a number of days from 0 to 36500, not " + v.dump());
+std::optional<Observation> NotDpkg(
+    const CollectContext& ctx, const char* check,
+    const std::function<Observation(const CollectContext&)>& rpm_variant,
+    std::vector<InstalledPackage>* packages) {
+  PackageManager manager = DetectPackageManager(ctx.env);
+  if (manager == PackageManager::kDpkg) {
+    if (packages == nullptr) return std::nullopt;
+    auto installed = DpkgPackages(ctx.env);
+    if (!installed.ok()) return ErrorRecord(check, installed.status());
+    *packages = std::move(installed).value();
+    return std::nullopt;
   }
-  return v.get<double>();
+  if (manager == PackageManager::kRpm) return rpm_variant(ctx);
+  Observation obs;
+  obs.check_id = check;
+  obs.verdict = Verdict::kNotApplicable;
+  obs.message = NoDpkgReason(ctx.env, manager);
+  return obs;
 }
 
 }  // namespace shoko::collectors::patch

@@ -3,7 +3,9 @@
 #ifndef SHOKO_COLLECTORS_PATCH_PATCH_COMMON_H_
 #define SHOKO_COLLECTORS_PATCH_PATCH_COMMON_H_
 
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,20 +44,40 @@ Result<std::string> CachedHelperAnswer(const CollectContext& ctx, const std::str
                                        const std::string& helper, const std::string& inputs,
                                        bool* reused = nullptr);
 
+// The installed packages of a dpkg root (ReadDpkgDatabase's).
+Result<std::vector<InstalledPackage>> DpkgPackages(const platform::Env& env);
+
+// For a check that reads dpkg's files: nothing on a dpkg root; `rpm_variant`'s
+// record on an RPM-family root; not_applicable without a package database.
+// With `packages`, a dpkg root's installed packages go there, and a database
+// that cannot be read is an error record.
+std::optional<Observation> NotDpkg(
+    const CollectContext& ctx, const char* check,
+    const std::function<Observation(const CollectContext&)>& rpm_variant,
+    std::vector<InstalledPackage>* packages = nullptr);
+
+// A check judged from dpkg's files on Debian-family roots (`kDebian`, given
+// the installed packages) and by `kRpm` on RPM-family roots.
+template <const char* kCheck,
+          Observation (*kDebian)(const CollectContext&, const std::vector<InstalledPackage>&),
+          Observation (*kRpm)(const CollectContext&)>
+class DpkgOrRpmCollector final : public Collector {
+ public:
+  std::vector<Observation> Collect(const CollectContext& ctx) const override {
+    std::vector<InstalledPackage> packages;
+    if (auto other = NotDpkg(ctx, kCheck, kRpm, &packages)) return {*other};
+    return {kDebian(ctx, packages)};
+  }
+};
+
 // Forgets the remembered answer (it could not be used).
 void ForgetHelperAnswer(const CollectContext& ctx, const std::string& check_id);
 
 // "path size mtime" of `path` when it is a regular file, else "".
 std::string FileIdentity(const platform::Env& env, const std::string& path);
 
-// A kError record for `check_id` carrying `status`'s message.
-Observation ErrorRecord(const std::string& check_id, const Status& status);
-
-// A day count from the baseline entry of `check_id` (`key`), or `fallback`
-// when unset; InvalidArgument naming the key when it is not a number of days
-// from 0 to 36500.
-Result<double> BaselineDays(const controls::Baseline& baseline, const std::string& check_id,
-                            const std::string& key, double fallback);
+// Days, as the patch checks' baseline keys count them.
+inline constexpr int64_t kMicrosPerDay = 86'400'000'000;
 
 }  // namespace shoko::collectors::patch
 

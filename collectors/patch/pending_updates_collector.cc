@@ -1,5 +1,5 @@
 // patch.pending_updates: what apt would upgrade, which of it is security,
-// and since when the agent has known (design §3; SI-2, RA-5).
+// and since when the agent has known (SI-2, RA-5).
 //
 // apt's answer costs a cache build over every index file (~0.6 s and ~50 MB
 // here), so it runs in a helper process and is kept, with the identity (path,
@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "collectors/collector.h"
+#include "collectors/expected.h"
 #include "collectors/helper.h"
 #include "collectors/patch/apt_upgradable.h"
 #include "collectors/patch/dnf_metadata.h"
@@ -23,7 +24,6 @@ namespace shoko::collectors::patch {
 namespace {
 
 constexpr char kCheck[] = "patch.pending_updates";
-constexpr int64_t kMicrosPerDay = 86'400'000'000;
 
 // The files and directories whose content decides apt's answer.
 constexpr const char* kAptInputFiles[] = {kDpkgStatusPath,         "/var/lib/dpkg/arch",
@@ -107,35 +107,74 @@ std::vector<Artifact> ReleaseArtifacts(const platform::Env& env) {
   return artifacts;
 }
 
+const controls::BaselineKey kGraceDays = controls::NumberKey("security_grace_days", 0, 36500);
+const CollectorDeclaration kDeclaration = JudgedObservation(kCheck, {kGraceDays});
+
+// Why no candidate versions are known here, when none are.
+std::optional<std::string> NoCandidates(const platform::Env& env, PackageManager manager) {
+  if (manager == PackageManager::kRpm) {
+    if (HasDnfCache(env)) return std::nullopt;
+    return "no cached dnf metadata under " + env.Describe("/var/cache/dnf") +
+           " for an enabled repository, so no candidate versions are known";
+  }
+  if (manager != PackageManager::kDpkg) return NoDpkgReason(env, manager);
+  if (env.Stat("/var/lib/apt/lists").ok()) return std::nullopt;
+  return "dpkg without apt: " + env.Describe("/var/lib/apt/lists") +
+         " does not exist, so no candidate versions are known";
+}
+
+// The pending updates as facts, with since when each installed (package,
+// arch, version) has had one pending: entries no longer pending are
+// forgotten. Security updates pending longer than `grace_days` go to `overdue`.
+nlohmann::json Pending(const std::vector<PendingUpdate>& updates, int64_t now, double grace_days,
+                       nlohmann::json& memory, std::vector<std::string>* overdue,
+                       size_t* security) {
+  const int64_t grace_us = static_cast<int64_t>(grace_days * static_cast<double>(kMicrosPerDay));
+  nlohmann::json old_seen = memory.value("first_seen", nlohmann::json::object());
+  nlohmann::json seen = nlohmann::json::object();
+  nlohmann::json list = nlohmann::json::array();
+  for (const PendingUpdate& u : updates) {
+    // Keyed by what is installed, not by the candidate: a newer security
+    // release of a package left unpatched must not restart its clock.
+    const std::string key = u.name + ":" + u.arch + "@" + u.installed;
+    int64_t since = old_seen.contains(key) && old_seen[key].is_number_integer()
+                        ? old_seen[key].get<int64_t>()
+                        : now;
+    since = std::clamp<int64_t>(since, 0, now);  // a damaged memory cannot overflow
+    seen[key] = since;
+    nlohmann::json entry = {{"name", u.name},
+                            {"arch", u.arch},
+                            {"installed", u.installed},
+                            {"candidate", u.candidate},
+                            {"security", u.security},
+                            {"suites", u.suites},
+                            {"pending_since", platform::FormatRfc3339(since)}};
+    if (!u.advisories.empty()) entry["advisories"] = u.advisories;
+    list.push_back(std::move(entry));
+    if (u.security) {
+      ++*security;
+      if (now - since > grace_us) overdue->push_back(u.name + ":" + u.arch);
+    }
+  }
+  memory["first_seen"] = std::move(seen);
+  return list;
+}
+
 class PendingUpdatesCollector final : public Collector {
  public:
   std::vector<Observation> Collect(const CollectContext& ctx) const override {
     Observation obs;
     obs.check_id = kCheck;
-    PackageManager manager = DetectPackageManager(ctx.env);
-    std::string tool = "apt";
-    Result<std::string> answer = std::string();
-    if (manager == PackageManager::kRpm) {
-      tool = "dnf";
-      if (!HasDnfCache(ctx.env)) {
-        obs.verdict = Verdict::kNotApplicable;
-        obs.message = "no cached dnf metadata under " + ctx.env.Describe("/var/cache/dnf") +
-                      " for an enabled repository, so no candidate versions are known";
-        return {obs};
-      }
-      answer = CachedHelperAnswer(ctx, kCheck, "dnf-upgradable", DnfInputIdentity(ctx.env));
-    } else if (manager != PackageManager::kDpkg) {
+    const PackageManager manager = DetectPackageManager(ctx.env);
+    if (auto why = NoCandidates(ctx.env, manager)) {
       obs.verdict = Verdict::kNotApplicable;
-      obs.message = NoDpkgReason(ctx.env, manager);
+      obs.message = *why;
       return {obs};
-    } else if (!ctx.env.Stat("/var/lib/apt/lists").ok()) {
-      obs.verdict = Verdict::kNotApplicable;
-      obs.message = "dpkg without apt: " + ctx.env.Describe("/var/lib/apt/lists") +
-                    " does not exist, so no candidate versions are known";
-      return {obs};
-    } else {
-      answer = CachedHelperAnswer(ctx, kCheck, "apt-upgradable", InputIdentity(ctx.env));
     }
+    const bool dnf = manager == PackageManager::kRpm;
+    const std::string tool = dnf ? "dnf" : "apt";
+    auto answer = dnf ? CachedHelperAnswer(ctx, kCheck, "dnf-upgradable", DnfInputIdentity(ctx.env))
+                      : CachedHelperAnswer(ctx, kCheck, "apt-upgradable", InputIdentity(ctx.env));
     if (!answer.ok()) return {ErrorRecord(kCheck, answer.status().WithContext(tool))};
     std::vector<std::string> warnings;
     auto updates = ParseAptUpgradable(*answer, &warnings);
@@ -143,69 +182,35 @@ class PendingUpdatesCollector final : public Collector {
       ForgetHelperAnswer(ctx, kCheck);
       return {ErrorRecord(kCheck, updates.status())};
     }
+    auto grace_days = Expected(ctx.baseline, kCheck).Number(kGraceDays);
+    if (!grace_days.ok()) return {ErrorRecord(kCheck, grace_days.status())};
     SweepMemory scratch;
     nlohmann::json& memory = (ctx.memory != nullptr ? ctx.memory : &scratch)->For(kCheck);
-
-    // Since when each installed (package, arch, version) has had an update
-    // pending; entries no longer pending are forgotten.
-    const int64_t now = ctx.env.NowMicros();
-    nlohmann::json old_seen = memory.value("first_seen", nlohmann::json::object());
-    nlohmann::json seen = nlohmann::json::object();
-    auto grace = BaselineDays(ctx.baseline, kCheck, "security_grace_days", 14);
-    if (!grace.ok()) return {ErrorRecord(kCheck, grace.status())};
-    const double grace_days = *grace;
-    const int64_t grace_us = static_cast<int64_t>(grace_days * static_cast<double>(kMicrosPerDay));
-    nlohmann::json list = nlohmann::json::array();
     std::vector<std::string> overdue;
     size_t security = 0;
-    for (const PendingUpdate& u : *updates) {
-      // Keyed by what is installed, not by the candidate: a newer security
-      // release of a package left unpatched must not restart its clock.
-      const std::string key = u.name + ":" + u.arch + "@" + u.installed;
-      int64_t since = old_seen.contains(key) && old_seen[key].is_number_integer()
-                          ? old_seen[key].get<int64_t>()
-                          : now;
-      since = std::clamp<int64_t>(since, 0, now);  // a damaged memory cannot overflow
-      seen[key] = since;
-      nlohmann::json entry = {{"name", u.name},
-                              {"arch", u.arch},
-                              {"installed", u.installed},
-                              {"candidate", u.candidate},
-                              {"security", u.security},
-                              {"suites", u.suites},
-                              {"pending_since", platform::FormatRfc3339(since)}};
-      if (!u.advisories.empty()) entry["advisories"] = u.advisories;
-      list.push_back(std::move(entry));
-      if (u.security) {
-        ++security;
-        if (now - since > grace_us) overdue.push_back(u.name + ":" + u.arch);
-      }
-    }
-    memory["first_seen"] = std::move(seen);
-
+    nlohmann::json list =
+        Pending(*updates, ctx.env.NowMicros(), *grace_days, memory, &overdue, &security);
     obs.facts = {{"manager", tool},
                  {"count", updates->size()},
                  {"security_count", security},
                  {"updates", std::move(list)},
                  {"overdue_security", overdue}};
     if (!warnings.empty()) obs.facts["warnings"] = warnings;
-    obs.expected = {{"security_grace_days", grace_days}};
-    obs.artifacts = tool == "dnf" ? RepomdArtifacts(ctx.env) : ReleaseArtifacts(ctx.env);
-    if (!overdue.empty()) {
-      obs.verdict = Verdict::kFail;
-      obs.message = std::to_string(overdue.size()) + " security update(s) pending longer than " +
-                    nlohmann::json(grace_days).dump() + " days, first: " + overdue.front();
-    } else {
-      obs.verdict = Verdict::kPass;
-      obs.message = std::to_string(updates->size()) + " update(s) pending, " +
-                    std::to_string(security) + " security, none beyond the grace period";
-    }
+    obs.expected = {{"security_grace_days", *grace_days}};
+    obs.artifacts = dnf ? RepomdArtifacts(ctx.env) : ReleaseArtifacts(ctx.env);
+    obs.verdict = overdue.empty() ? Verdict::kPass : Verdict::kFail;
+    obs.message = overdue.empty()
+                      ? std::to_string(updates->size()) + " update(s) pending, " +
+                            std::to_string(security) + " security, none beyond the grace period"
+                      : std::to_string(overdue.size()) +
+                            " security update(s) pending longer than " +
+                            nlohmann::json(*grace_days).dump() + " days, first: " + overdue.front();
     return {obs};
   }
 };
 
 }  // namespace
 
-SHOKO_REGISTER_COLLECTOR(kCheck, PendingUpdatesCollector);
+SHOKO_REGISTER_COLLECTOR(kDeclaration, PendingUpdatesCollector);
 
 }  // namespace shoko::collectors::patch

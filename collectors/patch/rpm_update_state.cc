@@ -6,8 +6,8 @@
 #include <cstring>
 #include <optional>
 
+#include "collectors/common/ini.h"
 #include "collectors/patch/dnf_metadata.h"
-#include "collectors/patch/ini.h"
 #include "collectors/patch/patch_common.h"
 #include "collectors/patch/rpm_packages.h"
 #include "collectors/patch/version_order.h"
@@ -17,8 +17,6 @@
 
 namespace shoko::collectors::patch {
 namespace {
-
-constexpr int64_t kMicrosPerDay = 86'400'000'000;
 
 // The installed packages, through the rpm-packages helper, remembered under
 // `check_id` while the database file is unchanged.
@@ -33,11 +31,6 @@ Result<std::vector<RpmPackage>> InstalledRpms(const CollectContext& ctx,
   auto packages = ParseRpmPackagesJson(*answer);
   if (!packages.ok()) ForgetHelperAnswer(ctx, check_id);
   return packages;
-}
-
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
 }
 
 // The newest dt_end of a finished transaction in dnf's history database, and
@@ -107,7 +100,7 @@ bool IsKernelPackage(const std::string& name) {
 }
 
 bool Yes(const std::string& v) {
-  std::string l = Lower(v);
+  std::string l = platform::ToLower(v);
   return l == "yes" || l == "true" || l == "1" || l == "on";
 }
 
@@ -174,17 +167,13 @@ Observation RpmRebootRequired(const CollectContext& ctx) {
   return obs;
 }
 
-Observation RpmLastUpdate(const CollectContext& ctx) {
+Observation RpmLastUpdate(const CollectContext& ctx, const UpdateAgeLimits& limits) {
   const char* check = "patch.last_update";
   Observation obs;
   obs.check_id = check;
   const int64_t now = ctx.env.NowMicros();
-  auto update_limit = BaselineDays(ctx.baseline, check, "max_update_age_days", 30);
-  auto index_limit = BaselineDays(ctx.baseline, check, "max_index_age_days", 30);
-  if (!update_limit.ok()) return {ErrorRecord(check, update_limit.status())};
-  if (!index_limit.ok()) return {ErrorRecord(check, index_limit.status())};
-  const double max_update_days = *update_limit;
-  const double max_index_days = *index_limit;
+  const double max_update_days = limits.max_update_days;
+  const double max_index_days = limits.max_index_days;
   obs.expected = {{"max_update_age_days", max_update_days}, {"max_index_age_days", max_index_days}};
   auto packages = InstalledRpms(ctx, check);
   if (!packages.ok()) return ErrorRecord(check, packages.status());

@@ -8,8 +8,15 @@
 
 namespace shoko::collectors::patch {
 
+// patch.last_update's baseline values (last_update_collector.cc declares them):
+// how many days ago packages may last have changed and lists been refreshed.
+struct UpdateAgeLimits {
+  double max_update_days = 0;
+  double max_index_days = 0;
+};
+
 Observation RpmRebootRequired(const CollectContext& ctx);
-Observation RpmLastUpdate(const CollectContext& ctx);
+Observation RpmLastUpdate(const CollectContext& ctx, const UpdateAgeLimits& limits);
 Observation RpmAutoUpdates(const CollectContext& ctx);
 
 }  // namespace shoko::collectors::patch

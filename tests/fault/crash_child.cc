@@ -9,6 +9,7 @@
 #include "agent/identity.h"
 #include "agent/outbox.h"
 #include "agent/recorder.h"
+#include "agent/state_dir.h"
 #include "platform/local_files.h"
 
 int main(int argc, char** argv) {
@@ -22,8 +23,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "crash child: %s\n", s.ToString().c_str());
     return 1;
   }
-  auto lock = platform::FileLock::Acquire(dir + "/agent.lock");
-  auto identity = agent::LoadIdentity(dir);
+  const agent::StateDir files(dir);
+  auto lock = platform::FileLock::Acquire(files.lock_file());
+  auto identity = agent::LoadIdentity(files);
   if (!lock.ok() || !identity.ok()) {
     std::fprintf(stderr, "crash child: %s\n",
                  (!lock.ok() ? lock.status() : identity.status()).ToString().c_str());

@@ -1,10 +1,12 @@
 // dnf's INI files and repository metadata: repomd.xml, primary.xml,
 // updateinfo.xml, and the decompression in front of them.
+#include "collectors/common/decompress.h"
+#include "collectors/common/ini.h"
 #include "collectors/patch/dnf_metadata.h"
-#include "collectors/patch/ini.h"
 #include "tests/fuzz/fuzz_target.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  using namespace shoko::collectors;
   using namespace shoko::collectors::patch;
   std::string_view text = FuzzText(data, size);
   auto ini = ParseIni(text, "fuzz");
@@ -14,7 +16,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)ParseUpdateinfo(text, "fuzz");
   ModuleIndex modules;
   (void)ParseModulesYaml(text, "fuzz", &modules);
-  auto plain = DecompressMetadata(text, "fuzz", 64u << 20);
+  auto plain = Decompress(text, "fuzz", 64u << 20);
   if (plain.ok() && plain->size() > (64u << 20)) __builtin_trap();
   return 0;
 }

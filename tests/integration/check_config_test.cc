@@ -62,6 +62,66 @@ TEST(CheckConfigTest, AnOperatorMappingIsCheckedAgainstCollectorsAndCatalog) {
   EXPECT_EQ(bad.exit_code, 2);
 }
 
+// A baseline is checked against what the collectors declare they read: a
+// misspelled key (which would silently mean nothing), a mistyped and an
+// out-of-range value, in the defaults and in a host group, each named by file,
+// line and key, at --check-config (exit 1) and when collection starts (exit 2).
+TEST(CheckConfigTest, ABaselineIsCheckedAgainstTheCollectorsDeclarations) {
+  TempDir dir;
+  const std::string baseline = dir.Write("baseline.yaml", R"(id: op
+version: '1'
+values:
+  patch.pending_updates:
+    security_grace_day: 7
+    rationale: r
+    source: s
+  access.sshd.max_auth_tries:
+    max: four
+    rationale: r
+    source: s
+  patch.last_update:
+    max_update_age_days: 30
+    max_index_age_days: 99999
+    rationale: r
+    source: s
+groups:
+  bastion:
+    values:
+      patch.last_update:
+        max_update_age_days: -1
+        rationale: r
+        source: s
+)");
+  const std::string config =
+      dir.Write("agent.yaml", "state_dir: " + dir.Path("state") + "\nbaseline: " + baseline + "\n");
+  // One line per problem, in the file's order.
+  CommandResult check = RunCommand({SHOKO_AGENT_BIN, "--check-config", "--config", config});
+  EXPECT_EQ(check.exit_code, 1) << check.out << check.err;
+  std::vector<std::string> problems;
+  for (size_t at = check.err.find(baseline); at != std::string::npos;
+       at = check.err.find(baseline, at + 1)) {
+    problems.push_back(check.err.substr(at, check.err.find('\n', at) - at));
+  }
+  EXPECT_EQ(problems,
+            (std::vector<std::string>{
+                baseline + ":5: patch.pending_updates: unknown key 'security_grace_day' (known: "
+                           "security_grace_days)",
+                baseline + ":9: access.sshd.max_auth_tries: max: expected an integer from 0 to "
+                           "2147483647, not \"four\"",
+                baseline + ":14: patch.last_update: max_index_age_days: 99999 is above 36500",
+                baseline + ":21: group bastion: patch.last_update: max_update_age_days: -1 is "
+                           "below 0"}))
+      << check.err;
+  CommandResult collect = RunCommand(
+      {SHOKO_AGENT_BIN, "collect", "--once", "--config", config, "--collector", "logs.remote"});
+  EXPECT_EQ(collect.exit_code, 2) << collect.err;
+  EXPECT_NE(collect.err.find(baseline + ":5: patch.pending_updates: unknown key "
+                                        "'security_grace_day' (known: security_grace_days) (and 3 "
+                                        "more problem(s)"),
+            std::string::npos)
+      << collect.err;
+}
+
 TEST(CheckConfigTest, CollectionJudgesByTheHostsGroupAndDistribution) {
   TempDir dir;
   const std::string baseline = dir.Write(

@@ -138,6 +138,57 @@ TEST(EndToEndTest, ASecondStoreCannotTakeABusyPort) {
   EXPECT_EQ(store.Stop(), 0);
 }
 
+// Editing a declarative check between two runs changes what the agent
+// records, so it is itself evidence: a config_change record naming the file.
+TEST(EndToEndTest, EditingACheckFileIsAConfigChangeNamingIt) {
+  TempDir dir;
+  StoreProcess store(dir);
+  const std::string check =
+      "checks:\n  - id: site.motd\n    title: A login banner is set\n    rationale: r\n"
+      "    controls: [ismap:8.5, nist80053r5:AC-8]\n"
+      "    rules: [{file: /etc/motd, exists: true}]\n";
+  const std::string site = dir.Write("checks.d/site.yaml", check);
+  const std::string other = dir.Write("checks.d/other.yaml", "checks: []\n");
+  dir.Write("root/etc/motd", "Authorised use only.\n");
+  const std::string config =
+      dir.Write("agent.yaml", "state_dir: " + dir.Path("agent-state") +
+                                  "\ncollectors: [custom]\nroot: " + dir.Path("root") +
+                                  "\nchecks_dir: " + dir.Path("checks.d") +
+                                  "\nstore:\n  address: " + store.address() +
+                                  "\n  insecure_loopback: true\n  connect_timeout: 2s\n");
+  auto run_once = [&] {
+    CommandResult r = RunCommand({SHOKO_AGENT_BIN, "run", "--once", "--config", config});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+  };
+  run_once();
+  dir.Write("checks.d/site.yaml", check +
+                                      "  - id: site.issue\n    title: t\n    rationale: r\n"
+                                      "    controls: [ismap:8.5, nist80053r5:AC-8]\n"
+                                      "    rules: [{file: /etc/issue, exists: true}]\n");
+  run_once();
+  const std::string records =
+      RunCommand({SHOKOCTL_BIN, "evidence", "--store", store.address(), "--format", "jsonl"}).out;
+  std::vector<nlohmann::json> starts, changes;
+  for (const auto& r : JsonLines(records)) {
+    if (r["check_id"] == "agent.lifecycle.start") starts.push_back(r["facts"]);
+    if (r["check_id"] == "agent.lifecycle.config_change") changes.push_back(r["facts"]);
+  }
+  ASSERT_EQ(starts.size(), 2u) << records;
+  std::vector<std::string> named;
+  for (const auto& f : starts[0]["files"]) named.push_back(f["path"]);
+  EXPECT_EQ(named, (std::vector<std::string>{config, other, site}));
+  ASSERT_EQ(changes.size(), 1u) << records;
+  const nlohmann::json& change = changes[0];
+  ASSERT_EQ(change["files_changed"].size(), 1u) << change.dump();
+  EXPECT_EQ(change["files_changed"][0]["path"], site);
+  EXPECT_EQ(change["files_changed"][0]["previous_sha256"], starts[0]["files"][2]["sha256"]);
+  EXPECT_EQ(change["files_changed"][0]["sha256"], starts[1]["files"][2]["sha256"]);
+  EXPECT_NE(change["previous_config_digest"], change["config_digest"]);
+  EXPECT_TRUE(change["files_added"].empty()) << change.dump();
+  EXPECT_TRUE(change["files_removed"].empty()) << change.dump();
+  EXPECT_EQ(store.Stop(), 0);
+}
+
 TEST(EndToEndTest, AnAgentThatLostItsOutboxContinuesItsChain) {
   TempDir dir;
   StoreProcess store(dir);

@@ -110,7 +110,7 @@ TEST_F(TlsTest, EveryImpostorIsTurnedAwayWithItsReason) {
   // Host B presents host A's certificate.
   std::string config_b = Agent("host-b", &b, a);
   CommandResult stolen = RunCommand({SHOKO_AGENT_BIN, "run", "--once", "--config", config_b});
-  EXPECT_EQ(stolen.exit_code, 1) << stolen.err;
+  EXPECT_EQ(stolen.exit_code, 2) << stolen.err;  // refused credentials
   EXPECT_NE(stolen.err.find("the certificate of agent " + a + " cannot upload for agent " + b),
             std::string::npos)
       << stolen.err;
@@ -214,7 +214,7 @@ TEST_F(TlsTest, EnrollmentRevocationAndOfflineRegistration) {
   ASSERT_EQ(revoke.exit_code, 0) << revoke.err;
   EXPECT_EQ(revoke.out, "agent " + agent_id + ": revoked\n");
   CommandResult after = RunCommand({SHOKO_AGENT_BIN, "run", "--once", "--config", config});
-  EXPECT_EQ(after.exit_code, 1);
+  EXPECT_EQ(after.exit_code, 2);  // refused credentials
   EXPECT_NE(after.err.find("agent is revoked (compromised)"), std::string::npos) << after.err;
 
   // An offline agent's files: an importer may send them once an admin has

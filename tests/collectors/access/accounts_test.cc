@@ -70,9 +70,11 @@ TEST(AccountsTest, EveryRuleOnTheFixture) {
       {"access.accounts.system_shells",
        "fail: system accounts with a login shell and a usable password: postgres (/bin/bash), "
        "toor (/bin/bash)"},
+      // Each account's shadow maximum only: login.defs's PASS_MAX_DAYS 99999 is
+      // access.password_policy.ageing's to judge.
       {"access.accounts.password_max_age",
-       "fail: password max age above 365 days: login.defs PASS_MAX_DAYS 99999, postgres (max "
-       "99999), carol (max 99999), toor (max 99999)"},
+       "fail: shadow password maximum above 365 days: postgres (max 99999), carol (max 99999), "
+       "toor (max 99999)"},
       {"access.accounts.dormant",
        "fail: unused for more than 90 days: bob (200 days), carol (never logged in)"},
   };

@@ -8,6 +8,7 @@
 
 #include "collectors/collector.h"
 #include "collectors/custom/check_set.h"
+#include "collectors/custom/custom_collector.h"
 #include "controls/baseline.h"
 #include "controls/catalog.h"
 #include "platform/env.h"
@@ -151,9 +152,9 @@ class HostRoot {
 std::map<std::string, Observation> Evaluate(const std::string& root, const CheckSet& set) {
   auto env = platform::NewRootedEnv(root);
   EXPECT_TRUE(env.ok());
-  CollectContext ctx{**env, controls::Baseline::BuiltIn(), nullptr, nullptr, &set};
+  CollectContext ctx{**env, controls::Baseline::BuiltIn(), nullptr, nullptr};
   std::map<std::string, Observation> out;
-  for (Observation& o : CollectorRegistry::Global().Create("custom")->Collect(ctx)) {
+  for (Observation& o : CustomCollector(set).Collect(ctx)) {
     out[o.check_id] = std::move(o);
   }
   return out;
@@ -235,6 +236,37 @@ TEST(CustomChecksTest, VersionsUnitsAndUnobservableThings) {
             std::string::npos);
   // An error does not decide an "any" that another rule already satisfies.
   EXPECT_EQ(obs["custom.anyerr"].verdict, Verdict::kPass) << obs["custom.anyerr"].message;
+}
+
+// format sshd reads the effective configuration as access.sshd does:
+// Includes (the first value wins), OpenSSH's defaults, and Match blocks.
+TEST(CustomChecksTest, SshdFormatReadsTheEffectiveConfiguration) {
+  TempDir root;
+  root.Write("etc/ssh/sshd_config",
+             "Include /etc/ssh/sshd_config.d/*.conf\nPermitRootLogin yes\n"
+             "PasswordAuthentication no\nMatch User backup\n  PasswordAuthentication yes\n");
+  root.Write("etc/ssh/sshd_config.d/50-site.conf", "PermitRootLogin prohibit-password\n");
+  // One check per rule, each reading sshd_config.
+  std::string yaml = "checks:\n";
+  for (const auto& [id, rule] : std::vector<std::pair<std::string, std::string>>{
+           {"root", "key: PermitRootLogin, compare: {op: eq, value: prohibit-password}"},
+           {"passwords", "key: PasswordAuthentication, compare: {op: eq, value: 'no'}"},
+           {"tries", "key: MaxAuthTries, compare: {as: number, op: le, value: 4}"},
+           {"banner", "key: Banner, expect: absent"}}) {
+    yaml += "  - {id: " + id + ", title: t, rationale: r, controls: [ismap:8.5], rules: " +
+            "[{keyvalue: /etc/ssh/sshd_config, format: sshd, " + rule + "}]}\n";
+  }
+  auto set = CheckSet::Parse(yaml, "s.yaml", controls::Catalog::BuiltIn());
+  ASSERT_TRUE(set.ok()) << set.status().message();
+  auto obs = Evaluate(root.path(), *set);
+  // The drop-in comes first and wins; its value is compared as sshd -T spells it.
+  EXPECT_EQ(obs["custom.root"].verdict, Verdict::kPass) << obs["custom.root"].message;
+  EXPECT_EQ(obs["custom.passwords"].verdict, Verdict::kFail);
+  EXPECT_EQ(obs["custom.passwords"].facts["rules"][0]["detail"],
+            "PasswordAuthentication in Match User backup (/etc/ssh/sshd_config:4) is yes, not "
+            "eq no");
+  EXPECT_EQ(obs["custom.tries"].facts["rules"][0]["detail"], "MaxAuthTries is 6, not le 4");
+  EXPECT_EQ(obs["custom.banner"].verdict, Verdict::kPass);
 }
 
 }  // namespace

@@ -8,8 +8,9 @@
 #include <tuple>
 
 #include "collectors/collector.h"
+#include "collectors/common/decompress.h"
+#include "collectors/common/ini.h"
 #include "collectors/patch/dnf_metadata.h"
-#include "collectors/patch/ini.h"
 #include "controls/baseline.h"
 #include "platform/env.h"
 #include "tests/support/subprocess.h"
@@ -346,20 +347,19 @@ TEST(DnfMetadataTest, DecompressesEveryFormatAndRefusesBombs) {
         "deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages"}) {
     std::string data = testing::ReadFileOrEmpty(lists + name);
     ASSERT_FALSE(data.empty()) << name;
-    auto plain = DecompressMetadata(data, name, 1 << 20);
+    auto plain = Decompress(data, name, 1 << 20);
     ASSERT_TRUE(plain.ok()) << name << ": " << plain.status().message();
     EXPECT_EQ(plain->rfind("Package: ", 0), 0u) << name;
     // Cut in half, every compressed format is an error naming the file.
     if (std::string_view(name).ends_with("Packages")) continue;
-    auto cut = DecompressMetadata(data.substr(0, data.size() / 2), name, 1 << 20);
+    auto cut = Decompress(data.substr(0, data.size() / 2), name, 1 << 20);
     ASSERT_FALSE(cut.ok()) << name;
     EXPECT_NE(cut.status().message().find(name), std::string::npos);
   }
   TempDir dir;
   dir.Write("zeros", std::string(4 << 20, '\0'));
   ASSERT_EQ(RunCommand({"gzip", "-n", dir.Path("zeros")}).exit_code, 0);
-  auto bomb =
-      DecompressMetadata(testing::ReadFileOrEmpty(dir.Path("zeros.gz")), "zeros.gz", 1 << 20);
+  auto bomb = Decompress(testing::ReadFileOrEmpty(dir.Path("zeros.gz")), "zeros.gz", 1 << 20);
   ASSERT_FALSE(bomb.ok());
   EXPECT_NE(bomb.status().message().find("decompresses to more than 1048576 bytes"),
             std::string::npos);
@@ -379,7 +379,7 @@ TEST(DnfMetadataTest, ParsersNameFileAndLine) {
   ASSERT_EQ(info->size(), 1u);
   EXPECT_EQ((*info)[0].id, "X-1");
   EXPECT_EQ((*info)[0].packages.at(0).evr.release.value_or(""), "2");
-  EXPECT_FALSE(DecompressMetadata(std::string("\x1f\x8b\x08\x00", 4), "x.gz", 1 << 20).ok());
+  EXPECT_FALSE(Decompress(std::string("\x1f\x8b\x08\x00", 4), "x.gz", 1 << 20).ok());
   TempDir dir;
   dir.Write("etc/yum.repos.d/bad.repo", "[ok]\nenabled=1\n[broken\n");
   auto env = EnvAt(dir.path());

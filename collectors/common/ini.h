@@ -1,8 +1,9 @@
-// INI files as dnf reads them (.repo files, dnf.conf, automatic.conf):
-// [section] headers, key = value lines, '#' and ';' comments, and indented
-// continuation lines of a multi-line value.
-#ifndef SHOKO_COLLECTORS_PATCH_INI_H_
-#define SHOKO_COLLECTORS_PATCH_INI_H_
+// INI files as dnf and systemd read them (.repo files, dnf.conf,
+// automatic.conf, timesyncd.conf, journal-upload.conf, declarative checks'
+// `format: ini`): [section] headers, key = value lines, '#' and ';' comments,
+// and indented continuation lines of a multi-line value.
+#ifndef SHOKO_COLLECTORS_COMMON_INI_H_
+#define SHOKO_COLLECTORS_COMMON_INI_H_
 
 #include <string>
 #include <string_view>
@@ -11,7 +12,7 @@
 
 #include "platform/status.h"
 
-namespace shoko::collectors::patch {
+namespace shoko::collectors {
 
 struct IniSection {
   std::string name;
@@ -28,6 +29,6 @@ struct IniSection {
 // any section.
 Result<std::vector<IniSection>> ParseIni(std::string_view text, std::string_view file);
 
-}  // namespace shoko::collectors::patch
+}  // namespace shoko::collectors
 
-#endif  // SHOKO_COLLECTORS_PATCH_INI_H_
+#endif  // SHOKO_COLLECTORS_COMMON_INI_H_

@@ -1,13 +1,11 @@
-#include "collectors/patch/ini.h"
+#include "collectors/common/ini.h"
 
 #include <cctype>
 
-#include "collectors/lines.h"
+#include "collectors/common/lines.h"
 #include "platform/strings.h"
 
-namespace shoko::collectors::patch {
-namespace {}  // namespace
-
+namespace shoko::collectors {
 std::string IniSection::Get(std::string_view key, std::string_view fallback) const {
   for (auto it = values.rbegin(); it != values.rend(); ++it) {
     if (it->first == key) return it->second;
@@ -60,4 +58,4 @@ Result<std::vector<IniSection>> ParseIni(std::string_view text, std::string_view
   return sections;
 }
 
-}  // namespace shoko::collectors::patch
+}  // namespace shoko::collectors

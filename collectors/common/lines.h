@@ -1,6 +1,6 @@
 // Configuration text read line by line, as every collector's parser does.
-#ifndef SHOKO_COLLECTORS_LINES_H_
-#define SHOKO_COLLECTORS_LINES_H_
+#ifndef SHOKO_COLLECTORS_COMMON_LINES_H_
+#define SHOKO_COLLECTORS_COMMON_LINES_H_
 
 #include <string_view>
 
@@ -45,4 +45,4 @@ Status ForEachLine(std::string_view text, Fn fn) {
 
 }  // namespace shoko::collectors
 
-#endif  // SHOKO_COLLECTORS_LINES_H_
+#endif  // SHOKO_COLLECTORS_COMMON_LINES_H_
