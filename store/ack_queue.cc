@@ -36,8 +36,11 @@ void AckQueue::Send(const std::shared_ptr<State>& state, const WriteAck& write,
       return;
     }
     if (!write(p->seq)) {
-      std::lock_guard<std::mutex> lock(state->mu);
-      state->stopped = true;
+      {
+        std::lock_guard<std::mutex> lock(state->mu);
+        state->stopped = true;
+      }
+      state->cv.notify_all();  // a reader waiting for room must see that no room will come
       return;
     }
   }
