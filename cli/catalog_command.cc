@@ -118,7 +118,7 @@ int RunCatalogImport(const CatalogImportRequest& request, std::ostream& out, std
 
 void AddCatalogCommands(CLI::App& app, Commands& commands) {
   auto request = std::make_shared<CatalogImportRequest>();
-  CLI::App* catalog = app.add_subcommand("catalog", "Import control tables (design §4).");
+  CLI::App* catalog = app.add_subcommand("catalog", "Import control tables.");
   catalog->require_subcommand(1);
   CLI::App* import = catalog->add_subcommand(
       "import",

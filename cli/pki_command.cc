@@ -69,7 +69,7 @@ int RunPkiIssue(const PkiIssue& request, std::ostream& out, std::ostream& err) {
 }
 
 void AddPkiCommands(CLI::App& app, Commands& commands) {
-  CLI::App* pki = app.add_subcommand("pki", "The deployment's certificate authority (design §5).");
+  CLI::App* pki = app.add_subcommand("pki", "The deployment's certificate authority.");
   pki->require_subcommand(1);
   auto init_request = std::make_shared<PkiInit>();
   CLI::App* init = pki->add_subcommand("init", "Create the CA: DIR/ca.crt and DIR/ca.key.");

@@ -1,5 +1,5 @@
 // Collectors observe one subject of a host and judge it (docs/architecture.md,
-// "Collectors").
+// "collectors/").
 //
 // A collector is one self-registering unit: its .cc file defines a Collector
 // subclass and registers it with its declaration (collectors/contract.h)

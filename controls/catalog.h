@@ -1,4 +1,4 @@
-// The control catalog (design §4): frameworks with their objectives and
+// The control catalog (docs/controls.md, "Catalog"): frameworks with their objectives and
 // detailed controls, loaded from YAML and validated, so that mappings,
 // reports and exports can name every control in the version an auditor uses.
 #ifndef SHOKO_CONTROLS_CATALOG_H_

@@ -1,4 +1,4 @@
-// Control references such as "ismap:8.2" or "nist80053r5:AC-6(2)" (design §4).
+// Control references such as "ismap:8.2" or "nist80053r5:AC-6(2)" (docs/controls.md, "Control refs").
 #ifndef SHOKO_CONTROLS_CONTROL_REF_H_
 #define SHOKO_CONTROLS_CONTROL_REF_H_
 

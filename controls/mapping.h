@@ -1,4 +1,4 @@
-// The check → control mapping (design §4), loaded from YAML.
+// The check → control mapping (docs/controls.md, "Mapping"), loaded from YAML.
 #ifndef SHOKO_CONTROLS_MAPPING_H_
 #define SHOKO_CONTROLS_MAPPING_H_
 

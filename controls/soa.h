@@ -1,4 +1,4 @@
-// The statement of applicability (design §4): one cloud service's scope and,
+// The statement of applicability (docs/controls.md, "Statement of applicability"): one cloud service's scope and,
 // per control, implemented, excluded (with the scheme's two reasons) or
 // inherited from a service on the ISMAP list; and exceptions, narrower and
 // expiring. Loaded from YAML and validated against the catalog.

@@ -1,4 +1,4 @@
-// The hash chain that links an agent's records (design §3).
+// The hash chain that links an agent's records (docs/evidence-format.md, "The chain: seq, prev_digest and the record digest").
 //
 // Record n carries seq = n and prev_digest = the record digest of record n-1
 // (32 zero bytes for n = 1). The record digest is SHA-256 of the Evidence bytes

@@ -1,4 +1,4 @@
-// DSSE envelopes around evidence records (design §3).
+// DSSE envelopes around evidence records (docs/evidence-format.md, "The DSSE envelope").
 //
 // The signature is Ed25519 over the DSSE pre-authentication encoding
 //   "DSSEv1" SP LEN(type) SP type SP LEN(body) SP body

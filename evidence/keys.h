@@ -1,4 +1,4 @@
-// Ed25519 keys for signing evidence (design §3), through OpenSSL 3's EVP API.
+// Ed25519 keys for signing evidence (docs/evidence-format.md, "Identity: key_id and agent_id"), through OpenSSL 3's EVP API.
 #ifndef SHOKO_EVIDENCE_KEYS_H_
 #define SHOKO_EVIDENCE_KEYS_H_
 
@@ -20,7 +20,7 @@ class PublicKey {
   static Result<PublicKey> FromPem(std::string_view pem);
 
   const std::string& raw() const { return raw_; }
-  // Lowercase hex SHA-256 of the raw key: the key_id of design §3.
+  // Lowercase hex SHA-256 of the raw key: the key_id of docs/evidence-format.md, "Identity: key_id and agent_id".
   const std::string& KeyId() const { return key_id_; }
   std::string ToPem() const;
   // True when `sig` is a valid Ed25519 signature of `message` under this key.

@@ -1,4 +1,4 @@
-// Key rotation (design §3): a LIFECYCLE record signed by the old key names the
+// Key rotation (docs/evidence-format.md, "Key rotation records"): a LIFECYCLE record signed by the old key names the
 // new one; from the next seq on, only the new key signs for that agent.
 #ifndef SHOKO_EVIDENCE_ROTATION_H_
 #define SHOKO_EVIDENCE_ROTATION_H_

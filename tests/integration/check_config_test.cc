@@ -190,7 +190,7 @@ TEST(CheckConfigTest, DeclarativeChecksComeFromTheConfigNotTheRoot) {
   EXPECT_EQ(RunCommand({SHOKO_AGENT_BIN, "--check-config", "--config", config}).exit_code, 1);
 }
 
-// Reports map through the store's mapping (design §4): a re-import re-maps the
+// Reports map through the store's mapping (docs/controls.md, "Mapping"): a re-import re-maps the
 // history already stored, whatever refs the records were signed with.
 TEST(CheckConfigTest, TheStoresMappingReMapsHistory) {
   TempDir dir;

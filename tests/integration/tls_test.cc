@@ -1,4 +1,4 @@
-// mTLS end to end (design §5): a store with certificates from the deployment
+// mTLS end to end (docs/wire-protocol.md, "Transport security"): a store with certificates from the deployment
 // CA, an agent and an auditor with theirs, and every impostor turned away.
 #include <gtest/gtest.h>
 
@@ -152,7 +152,7 @@ TEST_F(TlsTest, EveryImpostorIsTurnedAwayWithItsReason) {
   EXPECT_NE(store_->Log().find("refused ListEvidence"), std::string::npos);
 }
 
-// gRPC 1.51 offers TLS 1.2 as well; the store must not (design §5). OpenSSL's
+// gRPC 1.51 offers TLS 1.2 as well; the store must not (docs/wire-protocol.md, "Transport security"). OpenSSL's
 // own client is the judge: TLS 1.3 with a valid certificate gets a session,
 // TLS 1.2 with the same certificate does not.
 TEST_F(TlsTest, TheListenerSpeaksOnlyTls13) {

@@ -1,4 +1,4 @@
-// Transport faults with real processes (design §5): peers that speak garbage
+// Transport faults with real processes (docs/wire-protocol.md): peers that speak garbage
 // or nothing, a store that comes back, a store killed mid-stream.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
