@@ -1,23 +1,24 @@
 #include "platform/exit_code.h"
 
+#include <utility>
+
 namespace shoko {
 
 ExitCode ExitCodeFor(const Status& status) {
-  switch (status.code()) {
-    case Status::Code::kOk:
-      return kExitOk;
-    case Status::Code::kCorruption:
-      return kExitProblems;
-    case Status::Code::kInvalidArgument:
-    case Status::Code::kNotFound:
-    case Status::Code::kPermissionDenied:
-    case Status::Code::kNotSupported:
-      return kExitUsage;
-    case Status::Code::kUnavailable:
-      return kExitUnreachable;
-    case Status::Code::kIOError:
-    case Status::Code::kInternal:
-      return kExitInternal;
+  using Code = Status::Code;
+  constexpr std::pair<Code, ExitCode> kTable[] = {
+      {Code::kOk, kExitOk},
+      {Code::kCorruption, kExitProblems},
+      {Code::kInvalidArgument, kExitUsage},
+      {Code::kNotFound, kExitUsage},
+      {Code::kPermissionDenied, kExitUsage},
+      {Code::kNotSupported, kExitUsage},
+      {Code::kUnavailable, kExitUnreachable},
+      {Code::kIOError, kExitInternal},
+      {Code::kInternal, kExitInternal},
+  };
+  for (const auto& [code, exit_code] : kTable) {
+    if (code == status.code()) return exit_code;
   }
   return kExitInternal;
 }

@@ -1,6 +1,6 @@
-// TLS for shoko's gRPC channels and listeners (docs/wire-protocol.md, "Transport security"): every peer proves
-// who it is with a certificate from the deployment's CA, naming it in a URI
-// SAN shoko://ROLE/NAME. Plaintext exists only for loopback development.
+// TLS for shoko's gRPC channels and listeners (docs/wire-protocol.md, "Transport security"): every
+// peer proves who it is with a certificate from the deployment's CA, naming it in a URI SAN
+// shoko://ROLE/NAME. Plaintext exists only for loopback development.
 #ifndef SHOKO_PLATFORM_GRPC_TLS_H_
 #define SHOKO_PLATFORM_GRPC_TLS_H_
 

@@ -43,6 +43,8 @@ class [[nodiscard]] Status {
   static Status Unavailable(std::string msg) { return {Code::kUnavailable, std::move(msg)}; }
   static Status NotSupported(std::string msg) { return {Code::kNotSupported, std::move(msg)}; }
   static Status Internal(std::string msg) { return {Code::kInternal, std::move(msg)}; }
+  // A Status of kind `code` (another room's code mapped to ours, e.g. gRPC's).
+  static Status FromCode(Code code, std::string msg) { return {code, std::move(msg)}; }
   // An I/O failure described by errno, e.g. FromErrno("open /etc/x", ENOENT) is NotFound.
   static Status FromErrno(std::string_view what, int err);
 

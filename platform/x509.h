@@ -1,5 +1,5 @@
-// X.509 for shoko's own PKI (docs/wire-protocol.md, "Identities"): a certificate authority that issues
-// TLS certificates naming their holder in a URI SAN (shoko://agent/<agent_id>,
+// X.509 for shoko's own PKI (docs/wire-protocol.md, "Identities"): a certificate authority that
+// issues TLS certificates naming their holder in a URI SAN (shoko://agent/<agent_id>,
 // shoko://auditor/<name>, …). OpenSSL 3 API only; nothing shells out.
 #ifndef SHOKO_PLATFORM_X509_H_
 #define SHOKO_PLATFORM_X509_H_
@@ -61,7 +61,8 @@ class CertificateAuthority {
   std::string cert_pem_;
 };
 
-// The roles of docs/wire-protocol.md, "Roles and what each may call", and the store's own server certificate.
+// The roles of docs/wire-protocol.md, "Roles and what each may call", and the store's own server
+// certificate.
 inline constexpr const char* kRoles[] = {"store", "agent", "auditor", "admin", "importer"};
 
 // The certificate spec for a holder: its URI SAN shoko://ROLE/NAME, its uses,

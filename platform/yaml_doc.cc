@@ -1,6 +1,7 @@
 #include "platform/yaml_doc.h"
 
 #include <charconv>
+#include <utility>
 
 #include "platform/local_files.h"
 
@@ -131,25 +132,13 @@ Result<std::chrono::seconds> ParseDuration(std::string_view text) {
   if (text.empty()) return Status::InvalidArgument(bad);
   int64_t unit = 1;
   std::string_view digits = text;
-  switch (text.back()) {
-    case 's':
-      unit = 1;
+  constexpr std::pair<char, int64_t> kUnits[] = {{'s', 1}, {'m', 60}, {'h', 3600}, {'d', 86400}};
+  for (const auto& [suffix, seconds] : kUnits) {
+    if (text.back() == suffix) {
+      unit = seconds;
       digits.remove_suffix(1);
       break;
-    case 'm':
-      unit = 60;
-      digits.remove_suffix(1);
-      break;
-    case 'h':
-      unit = 3600;
-      digits.remove_suffix(1);
-      break;
-    case 'd':
-      unit = 86400;
-      digits.remove_suffix(1);
-      break;
-    default:
-      break;
+    }
   }
   int64_t n = 0;
   auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
