@@ -46,7 +46,9 @@ ConfigFingerprint FingerprintConfig(const AgentConfig& config, const SweepSetup&
     fingerprint.files.push_back({path, text.ok() ? platform::Sha256Hex(*text) : kUnreadable});
   }
   material += "mapping " + setup.mapping().version() + "\nbaseline " + setup.baseline().id() + " " +
-              setup.baseline().version() + "\ncollectors";
+              setup.baseline().version() +
+              (setup.runs_custom_checks ? "\ncatalog " + setup.catalog_version : "") +
+              "\ncollectors";
   for (const std::string& c : setup.collectors) material += " " + c;
   fingerprint.digest = platform::Sha256Hex(material);
   return fingerprint;

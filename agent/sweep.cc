@@ -57,6 +57,7 @@ Result<SweepSetup> PrepareSweep(const AgentConfig& config) {
     SHOKO_ASSIGN_OR_RETURN(const std::shared_ptr<const controls::Catalog> catalog,
                            controls::Catalog::LoadOrBuiltIn(config.catalog_file));
     SHOKO_ASSIGN_OR_RETURN(setup.custom_checks, LoadDeclarativeChecks(config.checks_dir, *catalog));
+    setup.catalog_version = catalog->version();
   }
   return setup;
 }

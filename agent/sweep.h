@@ -36,6 +36,8 @@ struct SweepSetup {
   std::vector<std::string> collectors;
   // The operator's declarative checks, loaded when the custom collector runs.
   bool runs_custom_checks = false;
+  // The catalog their controls were checked against (its version), when they run.
+  std::string catalog_version;
   collectors::custom::CheckSet custom_checks;
 
   const controls::Mapping& mapping() const { return *mapping_data; }

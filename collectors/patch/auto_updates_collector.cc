@@ -12,7 +12,7 @@
 namespace shoko::collectors::patch {
 namespace {
 
-constexpr char kCheck[] = "patch.auto_updates";
+constexpr const char* kCheck = kAutoUpdatesCheck;
 const CollectorDeclaration kDeclaration = JudgedObservation(kCheck);
 
 bool IsSecurityOrigin(const std::string& pattern) {

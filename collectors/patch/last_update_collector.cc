@@ -16,7 +16,7 @@
 namespace shoko::collectors::patch {
 namespace {
 
-constexpr char kCheck[] = "patch.last_update";
+constexpr const char* kCheck = kLastUpdateCheck;
 constexpr size_t kMaxLogBytes = 64u << 20;
 const controls::BaselineKey kMaxUpdateAgeDays =
     controls::NumberKey("max_update_age_days", 0, 36500);

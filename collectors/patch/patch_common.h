@@ -56,6 +56,12 @@ std::optional<Observation> NotDpkg(
     const std::function<Observation(const CollectContext&)>& rpm_variant,
     std::vector<InstalledPackage>* packages = nullptr);
 
+// Checks with a dpkg half (in their collector's file) and an rpm half
+// (rpm_update_state.cc): their ids, written once for both.
+inline constexpr char kRebootRequiredCheck[] = "patch.reboot_required";
+inline constexpr char kLastUpdateCheck[] = "patch.last_update";
+inline constexpr char kAutoUpdatesCheck[] = "patch.auto_updates";
+
 // A check judged from dpkg's files on Debian-family roots (`kDebian`, given
 // the installed packages) and by `kRpm` on RPM-family roots.
 template <const char* kCheck,

@@ -15,7 +15,7 @@
 namespace shoko::collectors::patch {
 namespace {
 
-constexpr char kCheck[] = "patch.reboot_required";
+constexpr const char* kCheck = kRebootRequiredCheck;
 const CollectorDeclaration kDeclaration = JudgedObservation(kCheck);
 
 // "linux-image-6.1.0-26-amd64" → "6.1.0-26-amd64"; meta packages

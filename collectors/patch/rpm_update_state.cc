@@ -107,7 +107,7 @@ bool Yes(const std::string& v) {
 }  // namespace
 
 Observation RpmRebootRequired(const CollectContext& ctx) {
-  const char* check = "patch.reboot_required";
+  const char* check = kRebootRequiredCheck;
   Observation obs;
   obs.check_id = check;
   auto packages = InstalledRpms(ctx, check);
@@ -168,7 +168,7 @@ Observation RpmRebootRequired(const CollectContext& ctx) {
 }
 
 Observation RpmLastUpdate(const CollectContext& ctx, const UpdateAgeLimits& limits) {
-  const char* check = "patch.last_update";
+  const char* check = kLastUpdateCheck;
   Observation obs;
   obs.check_id = check;
   const int64_t now = ctx.env.NowMicros();
@@ -243,7 +243,7 @@ Observation RpmLastUpdate(const CollectContext& ctx, const UpdateAgeLimits& limi
 }
 
 Observation RpmAutoUpdates(const CollectContext& ctx) {
-  const char* check = "patch.auto_updates";
+  const char* check = kAutoUpdatesCheck;
   Observation obs;
   obs.check_id = check;
   auto packages = InstalledRpms(ctx, check);
