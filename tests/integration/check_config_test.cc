@@ -4,6 +4,9 @@
 // exit 1), and a baseline resolved for the host's group and distribution.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
+#include "controls/builtin_data.h"
 #include "tests/integration/processes.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/temp_dir.h"
@@ -60,6 +63,27 @@ TEST(CheckConfigTest, AnOperatorMappingIsCheckedAgainstCollectorsAndCatalog) {
   EXPECT_EQ(r2.err.find("no framework 'cis-debian12'"), std::string::npos) << r2.err;
   CommandResult bad = RunCommand({SHOKO_AGENT_BIN, "--check-config", "--config", dir.Path("nope")});
   EXPECT_EQ(bad.exit_code, 2);
+}
+
+// The shipped baseline, copied as an operator would start from it, with one
+// key misspelled: refused at the key's own line, not run with a default.
+TEST(CheckConfigTest, AMisspelledKeyInTheShippedBaselineIsRefused) {
+  TempDir dir;
+  std::string shipped(controls::kBuiltinBaselineYaml);
+  const std::string key = "    security_grace_days: 14\n";
+  const size_t at = shipped.find(key);
+  ASSERT_NE(at, std::string::npos);
+  const int line = static_cast<int>(std::count(shipped.begin(), shipped.begin() + at, '\n')) + 1;
+  shipped.replace(at, key.size(), "    security_grace_day: 14\n");
+  const std::string baseline = dir.Write("baseline.yaml", shipped);
+  const std::string config =
+      dir.Write("agent.yaml", "state_dir: " + dir.Path("state") + "\nbaseline: " + baseline + "\n");
+  CommandResult check = RunCommand({SHOKO_AGENT_BIN, "--check-config", "--config", config});
+  EXPECT_EQ(check.exit_code, 1) << check.err;
+  EXPECT_NE(check.err.find(baseline + ":" + std::to_string(line) +
+                           ": patch.pending_updates: unknown key 'security_grace_day'"),
+            std::string::npos)
+      << check.err;
 }
 
 // A baseline is checked against what the collectors declare they read: a
