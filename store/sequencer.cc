@@ -117,8 +117,9 @@ Result<std::optional<uint64_t>> Sequencer::SignIfDue() {
   }
   const std::string root = edge_->Root();
   SHOKO_RETURN_IF_ERROR(CheckAgainstStoredTree(size, root));
-  if (newest_) {
-    // The new checkpoint only adds to the last: checked before it is signed.
+  if (newest_ && newest_->tree_size > 0) {
+    // The new checkpoint only adds to the last: checked before it is signed
+    // (every tree extends the empty one).
     SHOKO_ASSIGN_OR_RETURN(std::vector<std::string> proof,
                            log_->ConsistencyProof(newest_->tree_size, size));
     Status consistent =
