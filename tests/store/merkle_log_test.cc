@@ -7,19 +7,8 @@
 
 #include <gtest/gtest.h>
 
-#include <atomic>
-
-#include "evidence/chain.h"
-#include "evidence/envelope.h"
-#include "evidence/keys.h"
-#include "evidence/log_leaf.h"
-#include "evidence/merkle.h"
 #include "evidence/note.h"
-#include "store/ledger.h"
-#include "store/log_key.h"
-#include "store/sequencer.h"
-#include "tests/support/temp_dir.h"
-#include "tests/support/test_ledger.h"
+#include "tests/store/log_fixture.h"
 
 namespace shoko::store {
 namespace {
@@ -68,82 +57,17 @@ class NaiveTree {
   std::vector<std::string> leaves_;
 };
 
-class LogTest : public ::testing::TestWithParam<std::string> {
+class LogTest : public LogFixture {
  protected:
   void SetUp() override {
-    db_ = std::make_unique<testing::TestLedgerDb>(GetParam(), dir_.path());
-    if (!db_->skip_reason().empty()) GTEST_SKIP() << db_->skip_reason();
-    ASSERT_EQ(db_->error(), "");
-    auto ledger = OpenLedger(db_->db());
-    ASSERT_TRUE(ledger.ok()) << ledger.status().ToString();
-    ledger_ = std::move(ledger).value();
-    ASSERT_TRUE(ledger_->RegisterAgent(AgentId(), agent_key_.public_key().raw(), 1).ok());
-    signer_ = std::make_unique<LogSigner>(*evidence::SigningKey::Generate(), "test.example/log");
-    log_ = Open();
-    ASSERT_TRUE(log_->Pin(signer_->identity()).ok());
+    LogFixture::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    agent_ = &NewAgent();
   }
-  void TearDown() override {
-    sequencer_.reset();
-    log_.reset();
-    ledger_.reset();
-  }
+  std::string AgentId() const { return agent_->id(); }
+  void Accept(int n) { LogFixture::Accept(*agent_, n); }
 
-  std::unique_ptr<MerkleLog> Open() {
-    auto log = MerkleLog::Open(db_->db());
-    EXPECT_TRUE(log.ok()) << log.status().ToString();
-    return log.ok() ? std::move(log).value() : nullptr;
-  }
-  // A new sequencer over its own connection, as a store starts one.
-  std::unique_ptr<Sequencer> NewSequencer(SequencerOptions options = {}) {
-    return std::make_unique<Sequencer>(Open(), signer_.get(), options,
-                                       [this] { return now_us_.load(); });
-  }
-  std::string AgentId() const { return agent_key_.public_key().KeyId(); }
-
-  // Appends the agent's next `n` records to the ledger, as ingest would.
-  void Accept(int n) {
-    for (int i = 0; i < n; ++i) {
-      v1::Evidence ev;
-      ev.set_agent_id(AgentId());
-      ev.set_key_id(AgentId());
-      ev.set_seq(++head_.seq);
-      ev.set_prev_digest(head_.digest);
-      ev.set_check_id("access.sshd");
-      auto envelope = evidence::Sign(agent_key_, ev.SerializeAsString());
-      ASSERT_TRUE(envelope.ok());
-      LedgerRecord r{AgentId(),
-                     ev.seq(),
-                     evidence::RecordDigest(envelope->payload()),
-                     envelope->SerializeAsString(),
-                     5000 + static_cast<int64_t>(ev.seq()),
-                     agent_key_.public_key().raw()};
-      ASSERT_TRUE(ledger_->Append(r, ev, std::nullopt).ok());
-      head_.digest = r.record_digest;
-      expected_.push_back(merkle::LeafHash(
-          *evidence::LeafInput({AgentId(), ev.seq(), r.record_digest,
-                                evidence::SignatureDigest(*envelope), r.received_at_us})));
-    }
-  }
-  // Steps the sequencer until the queue is empty.
-  void Drain(Sequencer& sequencer) {
-    for (;;) {
-      auto step = sequencer.Step();
-      ASSERT_TRUE(step.ok()) << step.status().ToString();
-      ASSERT_TRUE(step->leading);
-      if (step->integrated == 0) return;
-    }
-  }
-
-  TempDir dir_;
-  std::unique_ptr<testing::TestLedgerDb> db_;
-  std::unique_ptr<Ledger> ledger_;
-  evidence::SigningKey agent_key_ = *evidence::SigningKey::Generate();
-  evidence::ChainHead head_;
-  std::unique_ptr<LogSigner> signer_;
-  std::unique_ptr<MerkleLog> log_;
-  std::unique_ptr<Sequencer> sequencer_;
-  std::atomic<int64_t> now_us_{1'800'000'000'000'000};
-  std::vector<std::string> expected_;  // the leaf hashes, in acceptance order
+  TestAgent* agent_ = nullptr;
 };
 
 TEST_P(LogTest, EveryAcceptedRecordBecomesOneLeafInCommitOrder) {
@@ -345,30 +269,24 @@ TEST_P(LogTest, TwoSequencersOnOneDatabaseNeverMakeARecordTwoLeaves) {
 
 TEST_P(LogTest, AWitnessIncidentRecordIsKeptAmongTheIncidents) {
   v1::Evidence ev;
-  ev.set_agent_id(AgentId());
-  ev.set_key_id(AgentId());
-  ev.set_seq(1);
-  ev.set_prev_digest(std::string(32, '\0'));
   ev.set_kind(v1::LIFECYCLE);
   ev.set_check_id(std::string(kWitnessIncidentCheckId));
   (*ev.mutable_facts()->mutable_fields())["failure"].set_string_value("inconsistent_checkpoint");
   (*ev.mutable_facts()->mutable_fields())["detail"].set_string_value("size 9 does not extend 8");
-  auto envelope = evidence::Sign(agent_key_, ev.SerializeAsString());
-  LedgerRecord r{AgentId(),
-                 1,
-                 evidence::RecordDigest(envelope->payload()),
-                 envelope->SerializeAsString(),
-                 77,
-                 agent_key_.public_key().raw()};
-  ASSERT_TRUE(ledger_->Append(r, ev, std::nullopt).ok());
+  Accept(2);
+  AcceptRecord(*agent_, ev);
   auto incidents = ledger_->Incidents(AgentId());
   ASSERT_TRUE(incidents.ok());
   ASSERT_EQ(incidents->size(), 1u);
   EXPECT_EQ(incidents->at(0).kind, kWitnessIncident);
-  EXPECT_EQ(incidents->at(0).seq, 1u);
+  EXPECT_EQ(incidents->at(0).seq, 3u);
   EXPECT_EQ(incidents->at(0).detail, "inconsistent_checkpoint: size 9 does not extend 8");
-  EXPECT_EQ(incidents->at(0).envelope, r.envelope);
-  EXPECT_EQ(incidents->at(0).detected_at_us, 77);
+  EXPECT_EQ(incidents->at(0).detected_at_us, 5003);
+  v1::Envelope kept;
+  ASSERT_TRUE(kept.ParseFromString(incidents->at(0).envelope));
+  EXPECT_EQ(evidence::ParseEvidence(kept.payload())->check_id(), kWitnessIncidentCheckId);
+  // Other records are no incidents.
+  EXPECT_EQ(ledger_->Incidents("")->size(), 1u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, LogTest, ::testing::ValuesIn(testing::LedgerBackends()),
