@@ -1,6 +1,7 @@
 #include "store/serve.h"
 
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <cerrno>
 #include <chrono>
@@ -143,7 +144,24 @@ Result<std::unique_ptr<grpc::Server>> StartServer(
 
 Result<std::string> LogVerifierKey(const ServeFlags& flags) {
   SHOKO_ASSIGN_OR_RETURN(const StoreConfig config, ConfigWithFiles(flags));
+  // The database's log, when there is a database (a SQLite file is not made).
+  struct stat st;
+  std::unique_ptr<MerkleLog> log;
+  std::optional<LogIdentity> pinned;
+  if (IsPostgresUrl(config.db) || ::stat(config.db.c_str(), &st) == 0) {
+    SHOKO_ASSIGN_OR_RETURN(log, MerkleLog::Open(config.db));
+    SHOKO_ASSIGN_OR_RETURN(pinned, log->Identity());
+  }
+  const std::string key_path = LogKeyPath(config);
+  if (pinned && ::stat(key_path.c_str(), &st) != 0) {
+    // A new key could never sign this log: say which key does instead.
+    return Status::InvalidArgument("log_key: " + key_path +
+                                   " does not exist; the log in this database is signed by " +
+                                   pinned->verifier_key);
+  }
   SHOKO_ASSIGN_OR_RETURN(const LogSigner signer, LogSigner::Load(config));
+  // What serve would refuse is refused here too, naming the log's key.
+  if (pinned) SHOKO_RETURN_IF_ERROR(log->Pin(signer.identity()));
   return signer.verifier().ToString();
 }
 

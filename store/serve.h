@@ -49,7 +49,10 @@ Result<std::unique_ptr<grpc::Server>> StartServer(
 // `shoko-store log-key --public`: the store's log key as a C2SP verifier key
 // ("ORIGIN+KEYID+BASE64"), for auditors to pin. Reads the config file (when
 // flags.config names one) with flags.db and flags.log_key over it, and
-// creates the key as serve would when it does not exist yet.
+// creates the key as serve would when it does not exist yet. Once the
+// database pins the log's key (docs/ledger.md, "The log key"), it prints
+// that key only: another key, or none, is InvalidArgument naming the pinned
+// one, as serve would refuse to start with it.
 Result<std::string> LogVerifierKey(const ServeFlags& flags);
 
 // Serves until SIGTERM or SIGINT, then stops: OK. Otherwise why the store

@@ -8,8 +8,10 @@
 #include "platform/exit_code.h"
 #include "shoko/v1/admin.grpc.pb.h"
 #include "store/log_key.h"
+#include "store/merkle_log.h"
 #include "store/reports.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_ledger.h"
 
 namespace shoko::store {
 namespace {
@@ -206,6 +208,57 @@ TEST(ServeTest, TheLogKeysPlaceAndTheSequencersSettingsComeFromTheConfig) {
   const std::string zero = dir.Write("zero.yaml", "checkpoint_leaves: 0\n");
   EXPECT_NE(LoadStoreConfig(zero).status().message().find(zero + ":1: checkpoint_leaves"),
             std::string::npos);
+}
+
+// Once a store has pinned the log's key in its database, log-key prints that
+// key and refuses any other, or none, naming the pinned one (what serve
+// would refuse to start with), and makes no new key.
+TEST(ServeTest, OnceTheDatabasePinsTheLogKeyOnlyThatKeyIsPrinted) {
+  for (const std::string& backend : testing::LedgerBackends()) {
+    SCOPED_TRACE(backend);
+    TempDir dir;
+    testing::TestLedgerDb db(backend, dir.path());
+    if (!db.skip_reason().empty()) {
+      std::printf("%s: skipped, %s\n", backend.c_str(), db.skip_reason().c_str());
+      continue;
+    }
+    ASSERT_EQ(db.error(), "");
+    ServeFlags flags;
+    flags.db = db.db();
+    flags.log_key = dir.Path("log.key");
+    flags.listen = "127.0.0.1:0";
+    flags.insecure_loopback = true;
+    auto printed = LogVerifierKey(flags);
+    ASSERT_TRUE(printed.ok()) << printed.status().ToString();
+    auto config = ResolveConfig(flags);
+    ASSERT_TRUE(config.ok());
+    auto signer = LogSigner::Load(*config);
+    ASSERT_TRUE(signer.ok());
+    auto log = MerkleLog::Open(db.db());
+    ASSERT_TRUE(log.ok());
+    ASSERT_TRUE((*log)->Pin(signer->identity()).ok());
+    EXPECT_EQ(*LogVerifierKey(flags), *printed);
+
+    ServeFlags other = flags;
+    other.log_key = dir.Path("other/log.key");
+    Status missing = LogVerifierKey(other).status();
+    EXPECT_EQ(missing.message(), "log_key: " + other.log_key +
+                                     " does not exist; the log in this database is signed by " +
+                                     *printed);
+    EXPECT_EQ(ExitCodeFor(missing), kExitUsage);
+    struct stat st;
+    EXPECT_NE(::stat(other.log_key.c_str(), &st), 0) << "a key made that could never sign";
+    // A key that exists but is not the log's.
+    StoreConfig elsewhere = *config;
+    elsewhere.log_key = other.log_key;
+    ASSERT_TRUE(LogSigner::Load(elsewhere).ok());
+    Status another = LogVerifierKey(other).status();
+    EXPECT_NE(another.message().find("the database holds the log of origin '" + signer->origin() +
+                                     "', key " + *printed),
+              std::string::npos)
+        << another.ToString();
+    EXPECT_EQ(ExitCodeFor(another), kExitUsage);
+  }
 }
 
 TEST(ServeTest, ALogKeyFileOthersMayReadIsRefused) {
