@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "cli/chain_check.h"
 #include "cli/store_client.h"
 #include "controls/control_ref.h"
 #include "evidence/chain.h"
@@ -164,16 +165,25 @@ Result<std::vector<v1::StoredEvidence>> ListStored(const EvidenceQuery& query) {
   return stored;
 }
 
-// Verifies and prints each record; returns how many failed verification.
+// Verifies and prints each record; returns how many failed verification and
+// collects each record's place in its agent's chain.
 size_t PrintVerified(const EvidenceQuery& query, const std::vector<v1::StoredEvidence>& stored,
-                     std::ostream& out) {
+                     ChainCheck* chains, std::ostream& out) {
   size_t invalid = 0;
   std::vector<std::vector<std::string>> rows = {
       {"AGENT", "SEQ", "HOST", "CHECK", "VERDICT", "COLLECTED", "SIGNATURE", "CONTROLS"}};
   for (const v1::StoredEvidence& s : stored) {
     Checked c{&s, {}, {}};
     c.problem = VerifyStoredEvidence(s, &c.evidence);
-    if (!c.problem.empty()) ++invalid;
+    if (c.problem.empty()) {
+      chains->AddVerified(c.evidence, s.record_digest());
+    } else {
+      ++invalid;
+      // What the refused record claims to be, so its seq is not also missing.
+      if (v1::Evidence claimed; claimed.ParseFromString(s.envelope().payload())) {
+        chains->AddRefused(claimed.agent_id(), claimed.seq());
+      }
+    }
     if (query.format == "jsonl") {
       out << ToJson(c).dump() << '\n';
       continue;
@@ -193,6 +203,29 @@ size_t PrintVerified(const EvidenceQuery& query, const std::vector<v1::StoredEvi
   return invalid;
 }
 
+// What a listing says about the chains it holds: per agent, the range it
+// covers and whether it is whole, then one line per problem. Returns the
+// number of problems.
+size_t ReportChains(const EvidenceQuery& query, const ChainCheck& chains,
+                    std::vector<std::string>* lines) {
+  if (!query.control.empty()) {
+    lines->push_back(
+        "chains not checked: --control lists a selection of each agent's records, not a range of "
+        "its chain (list without --control, or run shokoctl monitor, to check completeness)");
+    return 0;
+  }
+  ChainCheck::Result result = chains.Check();
+  for (const ChainRange& r : result.ranges) {
+    std::string line = "agent " + r.agent_id + ": seq 1-" + std::to_string(r.last_seq) + ": ";
+    line += r.problems == 0 ? "complete and linked"
+                            : std::to_string(r.records) + " record(s) received, " +
+                                  std::to_string(r.problems) + " problem(s)";
+    lines->push_back(std::move(line));
+  }
+  for (const ChainProblem& p : result.problems) lines->push_back(p.ToString());
+  return result.problems.size();
+}
+
 }  // namespace
 
 int RunEvidence(const EvidenceQuery& query, std::ostream& out, std::ostream& err) {
@@ -203,12 +236,25 @@ int RunEvidence(const EvidenceQuery& query, std::ostream& out, std::ostream& err
   }
   auto stored = ListStored(query);
   if (!stored.ok()) return Fail(stored.status(), err);
-  const size_t invalid = PrintVerified(query, *stored, out);
-  if (invalid > 0) {
-    err << "shokoctl: " << invalid << " record(s) failed verification\n";
-    return kExitProblems;
+  ChainCheck chains;
+  const size_t invalid = PrintVerified(query, *stored, &chains, out);
+  std::vector<std::string> report;
+  const size_t chain_problems = ReportChains(query, chains, &report);
+  report.push_back("inclusion not checked: no log key pinned (--log-key FILE, or log_key in " +
+                   ShokoctlConfigPath() + ")");
+  // The report is part of a table's result; JSON lines carry only records.
+  for (const std::string& line : report) {
+    if (query.format == "table") {
+      out << line << "\n";
+    } else {
+      err << "shokoctl: " << line << "\n";
+    }
   }
-  return kExitOk;
+  if (invalid > 0) err << "shokoctl: " << invalid << " record(s) failed verification\n";
+  if (chain_problems > 0) {
+    err << "shokoctl: " << chain_problems << " problem(s) in the agents' chains\n";
+  }
+  return invalid + chain_problems > 0 ? kExitProblems : kExitOk;
 }
 
 void AddEvidenceCommand(CLI::App& app, Commands& commands) {
