@@ -119,6 +119,26 @@ std::string FollowRotations(const v1::StoredEvidence& stored, const v1::Evidence
 
 }  // namespace
 
+Status ListStoredEvidence(const StoreChannel& store, const v1::ListEvidenceRequest& request,
+                          std::chrono::seconds deadline,
+                          const std::function<Status(const v1::StoredEvidence&)>& each) {
+  auto stub = v1::AuditQuery::NewStub(store.channel);
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + deadline);
+  auto reader = stub->ListEvidence(&ctx, request);
+  v1::StoredEvidence item;
+  Status failed;
+  while (failed.ok() && reader->Read(&item)) failed = each(item);
+  if (!failed.ok()) {
+    ctx.TryCancel();
+    (void)reader->Finish();
+    return failed;
+  }
+  grpc::Status status = reader->Finish();
+  if (!status.ok()) return store.CallFailed(status);
+  return Status::OK();
+}
+
 std::string VerifyStoredEvidence(const v1::StoredEvidence& stored, v1::Evidence* parsed) {
   auto key = evidence::PublicKey::FromRaw(stored.public_key());
   if (!key.ok()) return "store sent no usable key: " + key.status().message();
@@ -149,19 +169,16 @@ namespace {
 // The records the store lists for `query`, as it sent them.
 Result<std::vector<v1::StoredEvidence>> ListStored(const EvidenceQuery& query) {
   SHOKO_ASSIGN_OR_RETURN(StoreChannel store, ConnectToStore(query.connection));
-  auto stub = v1::AuditQuery::NewStub(store.channel);
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
   v1::ListEvidenceRequest request;
   request.set_control_ref(query.control);
   request.set_agent_id(query.agent);
   request.set_limit(query.limit);
-  auto reader = stub->ListEvidence(&ctx, request);
   std::vector<v1::StoredEvidence> stored;
-  v1::StoredEvidence item;
-  while (reader->Read(&item)) stored.push_back(item);
-  grpc::Status status = reader->Finish();
-  if (!status.ok()) return store.CallFailed(status);
+  SHOKO_RETURN_IF_ERROR(
+      ListStoredEvidence(store, request, kEvidenceDeadline, [&](const v1::StoredEvidence& item) {
+        stored.push_back(item);
+        return Status::OK();
+      }));
   return stored;
 }
 

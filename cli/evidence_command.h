@@ -2,6 +2,8 @@
 #ifndef SHOKO_CLI_EVIDENCE_COMMAND_H_
 #define SHOKO_CLI_EVIDENCE_COMMAND_H_
 
+#include <chrono>
+#include <functional>
 #include <ostream>
 #include <string>
 
@@ -18,6 +20,17 @@ struct EvidenceQuery {
   std::string format = "table";
   unsigned limit = 0;
 };
+
+// How long `shokoctl evidence` waits for its listing
+// (docs/wire-protocol.md, "Channel settings").
+inline constexpr std::chrono::seconds kEvidenceDeadline{30};
+
+// Streams the records the store lists for `request` to `each`, stopping at
+// the first error `each` returns; `deadline` bounds the whole call. A failed
+// call names the store.
+Status ListStoredEvidence(const StoreChannel& store, const v1::ListEvidenceRequest& request,
+                          std::chrono::seconds deadline,
+                          const std::function<Status(const v1::StoredEvidence&)>& each);
 
 // Checks one record the store returned, without trusting the store: the
 // signature under the key the store supplied, that key's binding to the

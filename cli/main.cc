@@ -10,6 +10,7 @@
 #include "cli/compliance_command.h"
 #include "cli/controls_command.h"
 #include "cli/evidence_command.h"
+#include "cli/export_command.h"
 #include "cli/import_command.h"
 #include "cli/pki_command.h"
 #include "cli/soa_command.h"
@@ -22,9 +23,9 @@ namespace {
 
 // In the order --help lists them.
 constexpr AddCommand kCommands[] = {
-    AddEvidenceCommand, AddComplianceCommand, AddVerifyCommand, AddImportCommand,
-    AddPkiCommands,     AddEnrollCommands,    AddAgentCommands, AddControlsCommands,
-    AddCatalogCommands, AddSoaCommands,
+    AddEvidenceCommand,  AddComplianceCommand, AddExportCommand,  AddVerifyCommand,
+    AddImportCommand,    AddPkiCommands,       AddEnrollCommands, AddAgentCommands,
+    AddControlsCommands, AddCatalogCommands,   AddSoaCommands,
 };
 
 int Main(int argc, char** argv) {
