@@ -73,7 +73,7 @@ Status MonitorRun::Run() {
       {served.note(), latest->tree_size, latest->root_hash, served.signed_at_us()});
 }
 
-Result<bool> MonitorRun::Extends(const v1::Checkpoint& served, const evidence::Checkpoint& latest) {
+Result<bool> MonitorRun::Extends(const evidence::Checkpoint& latest) {
   const auto& seen = mirror_.checkpoint();
   if (!seen) return true;
   const std::string against = "checkpoint of " + Leaves(latest.tree_size) +
