@@ -6,6 +6,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -60,9 +61,16 @@ class FakeAuditQuery final : public v1::AuditQuery::Service {
       last_request_ = *request;
       records = records_;
     }
-    for (const v1::StoredEvidence& r : records) writer->Write(r);
+    for (v1::StoredEvidence& r : records) {
+      if (request->proof_tree_size() != 0 && prove) prove(request->proof_tree_size(), &r);
+      writer->Write(r);
+    }
     return grpc::Status::OK;
   }
+
+  // Fills a record's leaf and inclusion proof when ListEvidence asks for
+  // proofs against the tree of `size` leaves.
+  std::function<void(uint64_t size, v1::StoredEvidence*)> prove;
 
  private:
   std::mutex mu_;
