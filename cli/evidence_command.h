@@ -19,6 +19,7 @@ struct EvidenceQuery {
   std::string agent;      // --agent ID (or a prefix)
   std::string format = "table";
   unsigned limit = 0;
+  std::string log_key;  // --log-key FILE (else shokoctl.yaml's log_key)
 };
 
 // How long `shokoctl evidence` waits for its listing
@@ -38,8 +39,11 @@ Status ListStoredEvidence(const StoreChannel& store, const v1::ListEvidenceReque
 // hold, else the problem; fills `parsed` when the payload parses.
 std::string VerifyStoredEvidence(const v1::StoredEvidence& stored, v1::Evidence* parsed);
 
-// Returns the process exit code: 0 all listed records verify, 1 some do not,
-// else ExitCodeFor the failure (2 usage or refused credentials, 3 store
+// Lists the records, verifies each, checks each agent's chain over the range
+// received and, with a pinned log key, each record's inclusion in the latest
+// checkpoint (docs/interfaces.md, "Completeness"). Returns the process exit
+// code: 0 when everything holds, 1 when anything does not, else ExitCodeFor
+// the failure (2 usage or refused credentials, 3 store
 // unreachable or not answering in time).
 int RunEvidence(const EvidenceQuery& query, std::ostream& out, std::ostream& err);
 
