@@ -72,4 +72,13 @@ Result<std::string> Base64Decode(std::string_view text) {
   return out;
 }
 
+Result<std::string> Base64DecodeStrict(std::string_view text) {
+  auto bytes = Base64Decode(text);
+  if (!bytes.ok()) return bytes.status();
+  if (Base64Encode(*bytes) != text) {
+    return Status::InvalidArgument("base64: not in the standard padded form");
+  }
+  return bytes;
+}
+
 }  // namespace shoko::evidence

@@ -15,6 +15,9 @@ std::string Base64Encode(std::string_view bytes);
 // Accepts both the standard and the URL-safe alphabet (RFC 4648 §5), padded or
 // not, as DSSE readers must; rejects anything else, including whitespace.
 Result<std::string> Base64Decode(std::string_view text);
+// Only standard base64 as Base64Encode writes it (padded, no stray bits), so
+// that one value has one text: for signed notes and bundles.
+Result<std::string> Base64DecodeStrict(std::string_view text);
 
 }  // namespace shoko::evidence
 

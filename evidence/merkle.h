@@ -43,7 +43,10 @@ Result<std::vector<std::string>> ConsistencyProof(uint64_t size1, uint64_t size2
 // outside the tree or a hash that is not 32 bytes.
 Status VerifyInclusion(uint64_t index, uint64_t size, std::string_view leaf_hash,
                        const std::vector<std::string>& proof, std::string_view root);
-// RFC 9162 §2.1.4.2, with the same kinds of failure.
+// RFC 9162 §2.1.4.2, with the same kinds of failure. Equal sizes need an
+// empty proof and equal roots. size1 = 0 is InvalidArgument: the RFC proves
+// consistency only from a non-empty tree (every tree extends the empty one; a
+// caller holding an empty checkpoint needs no proof).
 Status VerifyConsistency(uint64_t size1, uint64_t size2, std::string_view root1,
                          std::string_view root2, const std::vector<std::string>& proof);
 

@@ -90,8 +90,7 @@ Result<Checkpoint> ParseCheckpointBody(std::string_view body);
 
 // The note text of `body` signed by the log's `key` under `name`: the body, a
 // blank line and one signature line.
-Result<std::string> SignNote(std::string_view body, const std::string& name,
-                             const SigningKey& key);
+Result<std::string> SignNote(std::string_view body, const std::string& name, const SigningKey& key);
 
 // Reads a signed checkpoint and checks it: the note parses, carries a valid
 // signature by `log_key` (type kEd25519), and its origin is `log_key`'s name
@@ -101,14 +100,28 @@ Result<Checkpoint> OpenCheckpoint(std::string_view note_text, const NoteVerifier
                                   std::optional<std::string_view> origin = std::nullopt);
 
 // A cosignature line of `checkpoint_body` by a witness's `key` under `name`,
-// made at `timestamp` (seconds since the Unix epoch).
+// made at `timestamp` (seconds since the Unix epoch), without its newline
+// (as NoteSignature::line holds it). InvalidArgument for a body that is not a
+// checkpoint, a bad name or a timestamp beyond 2^63 - 1.
 Result<std::string> Cosign(std::string_view checkpoint_body, const std::string& name,
                            const SigningKey& key, uint64_t timestamp);
 // Checks one signature line as `cosigner`'s cosignature of
 // `checkpoint_body`; returns its timestamp. NotFound when the line's name or
 // key id is not the cosigner's; Corruption when the signature is bad.
-Result<uint64_t> VerifyCosignature(std::string_view checkpoint_body,
-                                   const NoteSignature& signature, const NoteVerifier& cosigner);
+Result<uint64_t> VerifyCosignature(std::string_view checkpoint_body, const NoteSignature& signature,
+                                   const NoteVerifier& cosigner);
+
+// The cosigner name an agent signs checkpoints under: "shoko-agent/AGENT_ID"
+// (docs/ledger.md, "Checkpoints"); its key is the agent's current evidence key.
+std::string AgentCosignerName(std::string_view agent_id);
+// That agent's cosigner (type kCosignatureEd25519) for `key`.
+NoteVerifier AgentCosigner(std::string_view agent_id, const PublicKey& key);
+
+// `note_text` with each of `lines` (signature lines without their newline,
+// as Cosign makes them) appended unless the note already carries it.
+// InvalidArgument when the note or a line does not parse.
+Result<std::string> AddSignatureLines(std::string_view note_text,
+                                      const std::vector<std::string>& lines);
 
 }  // namespace shoko::evidence
 
