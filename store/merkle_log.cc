@@ -71,9 +71,13 @@ struct MerkleLog::Statements {
   const std::string leaves = std::string(kLeafColumns) +
                              "WHERE leaf_index >= $1 AND leaf_index < $2 "
                              "ORDER BY leaf_index LIMIT $3";
+  // The page is chosen from the queue alone, then joined: joined first,
+  // PostgreSQL walked every record from the oldest, integrated or not,
+  // looking each up in the queue (1.6 s a batch at 600,000 leaves).
   const std::string queued =
       "SELECT q.evidence_id, e.agent_id, e.seq, e.record_digest, e.envelope, e.received_at_us "
-      "FROM log_queue q JOIN evidence e ON e.id = q.evidence_id ORDER BY q.evidence_id LIMIT $1";
+      "FROM (SELECT evidence_id FROM log_queue ORDER BY evidence_id LIMIT $1) q "
+      "JOIN evidence e ON e.id = q.evidence_id ORDER BY q.evidence_id";
   const std::string insert_leaf =
       "INSERT INTO log_leaves (leaf_index, evidence_id, agent_id, seq, record_digest, "
       "signature_digest, received_at_us) VALUES ($1, $2, $3, $4, $5, $6, $7)";
