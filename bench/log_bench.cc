@@ -99,7 +99,7 @@ void WriteRecords(store::SqlConnection& c, const Options& o, uint64_t first, uin
                        SqlParam::Bytes(EnvelopeBytes(random)),
                        SqlParam::Int(1'800'000'000'000'000 + static_cast<int64_t>(i))}});
     }
-    store::SqlTransaction tx(c.db.get(), c.dialect->begin);
+    store::SqlTransaction tx(c.db.get(), c.dialect->begin, c.writer.get());
     if (Status s = tx.Begin(); !s.ok()) Die("begin", s);
     if (Status s = tx.CommitAfter(std::move(rows)); !s.ok()) Die("write records", s);
   }

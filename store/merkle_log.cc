@@ -22,14 +22,60 @@ int64_t NodeId(int level, uint64_t index) {
   return static_cast<int64_t>(((index << 1 | 1) << level) - 1);
 }
 
+// Subtrees of fewer leaves than 2^kStoredLevel are not stored: a proof
+// computes them from their leaves (at most 15 of them, read in one query).
+// A leaf then costs the sequencer one leaf row and 1/8 of a node row on
+// average, not one leaf row and two node rows.
+constexpr int kStoredLevel = 4;
+
 // Leaves are read in pages of this many, under the lock, and handed out
 // after it is released.
 constexpr int64_t kLeafPage = 4096;
+
+// "INSERT INTO TABLE (COLUMNS) VALUES ($1, …), …" of `width` values a row,
+// for each power of two up to `most` rows (index k: 2^k rows). A batch's
+// leaves and nodes go in INSERTs of the largest that fit, then smaller ones
+// (a statement per power of two, so that a connection prepares few).
+std::vector<std::string> MultiRowInserts(std::string_view head, size_t width, size_t most) {
+  std::vector<std::string> by_power;
+  for (size_t rows = 1; rows <= most; rows *= 2) {
+    std::string sql(head);
+    for (size_t r = 0, p = 1; r < rows; ++r) {
+      sql += r == 0 ? " (" : ", (";
+      for (size_t c = 0; c < width; ++c, ++p) sql += (c == 0 ? "$" : ", $") + std::to_string(p);
+      sql += ")";
+    }
+    by_power.push_back(std::move(sql));
+  }
+  return by_power;
+}
+
+// Adds to `writes` the INSERTs of the rows in `values` (`width` a row, in
+// order), the largest statements first.
+void AddInserts(const std::vector<std::string>& by_power, size_t width,
+                std::vector<SqlParam>&& values, std::vector<SqlStatement>* writes) {
+  size_t row = 0;
+  const size_t rows = values.size() / width;
+  while (row < rows) {
+    size_t k = by_power.size() - 1;
+    while ((size_t{1} << k) > rows - row) --k;
+    const size_t n = size_t{1} << k;
+    std::vector<SqlParam> params(std::make_move_iterator(values.begin() + row * width),
+                                 std::make_move_iterator(values.begin() + (row + n) * width));
+    writes->push_back({by_power[k], std::move(params)});
+    row += n;
+  }
+}
 
 // The columns every leaf query selects, in LeafRows' order.
 constexpr std::string_view kLeafColumns =
     "SELECT leaf_index, agent_id, seq, record_digest, signature_digest, received_at_us "
     "FROM log_leaves ";
+// The same for an agent's leaves, found through the records' index by agent
+// and seq (the leaves have none of their own).
+constexpr std::string_view kAgentLeafColumns =
+    "SELECT l.leaf_index, l.agent_id, l.seq, l.record_digest, l.signature_digest, "
+    "l.received_at_us FROM evidence e JOIN log_leaves l ON l.evidence_id = e.id ";
 
 }  // namespace
 
@@ -40,12 +86,17 @@ struct MerkleLog::Statements {
         lock_state("SELECT tree_size FROM log_state WHERE id = 1" + std::string(d.lock_rows)),
         nodes("SELECT node, hash FROM log_nodes WHERE node IN (SELECT CAST(value AS BIGINT) FROM " +
               std::string(d.json_strings_open) + "$1" + std::string(d.json_strings_close) + ")"),
-        lead(d.lead) {}
+        lead(d.lead),
+        json_strings_open(d.json_strings_open),
+        json_strings_close(d.json_strings_close),
+        rows_per_insert(d.rows_per_insert) {}
 
   const std::string begin;
   const std::string lock_state;
   const std::string nodes;
   const std::string lead;
+  const std::string_view json_strings_open, json_strings_close;
+  const size_t rows_per_insert;
   const std::string tree_size = "SELECT tree_size FROM log_state WHERE id = 1";
   const std::string identity = "SELECT origin, verifier_key FROM log_state WHERE id = 1";
   const std::string pin =
@@ -64,10 +115,14 @@ struct MerkleLog::Statements {
       "INSERT INTO checkpoints (tree_size, root_hash, note, signed_at_us) "
       "VALUES ($1, $2, $3, $4) ON CONFLICT (tree_size) DO NOTHING";
   const std::string leaf = std::string(kLeafColumns) + "WHERE leaf_index = $1";
-  const std::string leaf_of = std::string(kLeafColumns) + "WHERE agent_id = $1 AND seq = $2";
-  const std::string leaves_of = std::string(kLeafColumns) +
-                                "WHERE agent_id = $1 AND seq >= $2 AND seq <= $3 AND "
-                                "leaf_index < $4 ORDER BY seq LIMIT $5";
+  const std::string leaves_in =
+      std::string(kLeafColumns) + "WHERE leaf_index IN (SELECT CAST(value AS BIGINT) FROM " +
+      std::string(json_strings_open) + "$1" + std::string(json_strings_close) + ")";
+  const std::string leaf_of =
+      std::string(kAgentLeafColumns) + "WHERE e.agent_id = $1 AND e.seq = $2";
+  const std::string leaves_of = std::string(kAgentLeafColumns) +
+                                "WHERE e.agent_id = $1 AND e.seq >= $2 AND e.seq <= $3 AND "
+                                "l.leaf_index < $4 ORDER BY e.seq LIMIT $5";
   const std::string leaves = std::string(kLeafColumns) +
                              "WHERE leaf_index >= $1 AND leaf_index < $2 "
                              "ORDER BY leaf_index LIMIT $3";
@@ -78,10 +133,12 @@ struct MerkleLog::Statements {
       "SELECT q.evidence_id, e.agent_id, e.seq, e.record_digest, e.envelope, e.received_at_us "
       "FROM (SELECT evidence_id FROM log_queue ORDER BY evidence_id LIMIT $1) q "
       "JOIN evidence e ON e.id = q.evidence_id ORDER BY q.evidence_id";
-  const std::string insert_leaf =
+  const std::vector<std::string> insert_leaves = MultiRowInserts(
       "INSERT INTO log_leaves (leaf_index, evidence_id, agent_id, seq, record_digest, "
-      "signature_digest, received_at_us) VALUES ($1, $2, $3, $4, $5, $6, $7)";
-  const std::string insert_node = "INSERT INTO log_nodes (node, hash) VALUES ($1, $2)";
+      "signature_digest, received_at_us) VALUES",
+      7, rows_per_insert);
+  const std::vector<std::string> insert_nodes =
+      MultiRowInserts("INSERT INTO log_nodes (node, hash) VALUES", 2, rows_per_insert);
   const std::string dequeue =
       "DELETE FROM log_queue WHERE evidence_id IN "
       "(SELECT evidence_id FROM log_leaves WHERE leaf_index >= $1)";
@@ -220,34 +277,78 @@ Status MerkleLog::Leaves(uint64_t start, uint64_t end,
   return Status::OK();
 }
 
-Result<MerkleLog::NodeHashes> MerkleLog::ReadNodes(const std::set<int64_t>& ids) {
-  nlohmann::json wanted = nlohmann::json::array();
-  for (int64_t id : ids) wanted.push_back(std::to_string(id));
-  SHOKO_ASSIGN_OR_RETURN(SqlRows rows,
-                         connection_.db->Query(sql_->nodes, {SqlParam::Text(wanted.dump())}));
-  NodeHashes nodes;
-  for (size_t i = 0; i < rows.size(); ++i) nodes.emplace(rows.Int(i, 0), rows.TakeBytes(i, 1));
-  return nodes;
+namespace {
+
+// A JSON array of the numbers in `ids`, as strings: what the dialects'
+// json_strings read.
+std::string JsonIds(const std::set<int64_t>& ids) {
+  nlohmann::json list = nlohmann::json::array();
+  for (int64_t id : ids) list.push_back(std::to_string(id));
+  return list.dump();
+}
+
+// The hash of the subtree at (`level`, `index`) from the leaf hashes under it.
+Result<std::string> FromLeaves(const std::map<uint64_t, std::string>& leaves, int level,
+                               uint64_t index) {
+  if (level == 0) {
+    auto it = leaves.find(index);
+    if (it == leaves.end()) {
+      return Status::Corruption("the log has no leaf " + std::to_string(index) +
+                                " though its tree holds it");
+    }
+    return it->second;
+  }
+  SHOKO_ASSIGN_OR_RETURN(std::string left, FromLeaves(leaves, level - 1, index * 2));
+  SHOKO_ASSIGN_OR_RETURN(std::string right, FromLeaves(leaves, level - 1, index * 2 + 1));
+  return merkle::NodeHash(left, right);
+}
+
+}  // namespace
+
+Result<MerkleLog::Subtrees> MerkleLog::ReadSubtrees(const std::set<int64_t>& node_ids,
+                                                    const std::set<int64_t>& leaf_indexes) {
+  Subtrees read;
+  if (!node_ids.empty()) {
+    SHOKO_ASSIGN_OR_RETURN(SqlRows rows,
+                           connection_.db->Query(sql_->nodes, {SqlParam::Text(JsonIds(node_ids))}));
+    for (size_t i = 0; i < rows.size(); ++i) {
+      read.nodes.emplace(rows.Int(i, 0), rows.TakeBytes(i, 1));
+    }
+  }
+  if (!leaf_indexes.empty()) {
+    SHOKO_ASSIGN_OR_RETURN(std::vector<LogLeaf> leaves,
+                           LeafRows(sql_->leaves_in, {SqlParam::Text(JsonIds(leaf_indexes))}));
+    for (const LogLeaf& leaf : leaves) {
+      SHOKO_ASSIGN_OR_RETURN(std::string input, evidence::LeafInput(leaf.fields));
+      read.leaves.emplace(leaf.index, merkle::LeafHash(input));
+    }
+  }
+  return read;
 }
 
 // Proofs and roots choose their nodes by position alone, never by what the
-// nodes hold: a first run with placeholder hashes learns which nodes
-// `compute` reads, one query reads them, a second run computes.
+// nodes hold: a first run with placeholder hashes learns which subtrees
+// `compute` reads, the stored ones and the leaves of the others are read
+// (a query each), a second run computes.
 template <typename T>
 Result<T> MerkleLog::OverNodes(const std::function<Result<T>(const merkle::NodeReader&)>& compute) {
-  std::set<int64_t> wanted;
+  std::set<int64_t> node_ids, leaf_indexes;
   const merkle::NodeReader probe = [&](int level, uint64_t index) -> Result<std::string> {
-    wanted.insert(NodeId(level, index));
+    if (level >= kStoredLevel) {
+      node_ids.insert(NodeId(level, index));
+    } else {
+      for (uint64_t leaf = index << level; leaf < (index + 1) << level; ++leaf) {
+        leaf_indexes.insert(static_cast<int64_t>(leaf));
+      }
+    }
     return std::string(32, '\0');
   };
   SHOKO_RETURN_IF_ERROR(compute(probe).status());
-  NodeHashes nodes;
-  if (!wanted.empty()) {
-    SHOKO_ASSIGN_OR_RETURN(nodes, ReadNodes(wanted));
-  }
+  SHOKO_ASSIGN_OR_RETURN(const Subtrees read, ReadSubtrees(node_ids, leaf_indexes));
   const merkle::NodeReader stored = [&](int level, uint64_t index) -> Result<std::string> {
-    auto it = nodes.find(NodeId(level, index));
-    if (it == nodes.end()) {
+    if (level < kStoredLevel) return FromLeaves(read.leaves, level, index);
+    auto it = read.nodes.find(NodeId(level, index));
+    if (it == read.nodes.end()) {
       return Status::Corruption("the log has no node at level " + std::to_string(level) +
                                 ", index " + std::to_string(index) + " though its tree holds it");
     }
@@ -325,24 +426,33 @@ Result<bool> MerkleLog::Append(uint64_t from_size, const std::vector<QueuedRecor
                                const std::vector<merkle::CompactRange::Node>& nodes) {
   std::lock_guard<std::mutex> lock(mu_);
   platform::SqlDb* db = connection_.db.get();
-  SqlTransaction tx(db, sql_->begin);
+  SqlTransaction tx(db, sql_->begin, connection_.writer.get());
   SHOKO_RETURN_IF_ERROR(tx.Begin());
   // Locked until commit: another sequencer waits, then finds the tree moved.
   SHOKO_ASSIGN_OR_RETURN(SqlRows state, db->Query(sql_->lock_state));
   if (state.empty() || static_cast<uint64_t>(state.Int(0, 0)) != from_size) return false;
-  std::vector<SqlStatement> writes;
-  writes.reserve(records.size() + nodes.size() + 2);
+  std::vector<SqlParam> leaves, node_rows;
+  leaves.reserve(records.size() * 7);
   uint64_t index = from_size;
   for (const QueuedRecord& r : records) {
     const evidence::LogLeafFields& f = r.fields;
-    writes.push_back({sql_->insert_leaf,
-                      {Size(index++), Int(r.evidence_id), SqlParam::Text(f.agent_id), Size(f.seq),
-                       SqlParam::Bytes(f.record_digest), SqlParam::Bytes(f.signature_digest),
-                       Int(f.received_at_us)}});
+    leaves.push_back(Size(index++));
+    leaves.push_back(Int(r.evidence_id));
+    leaves.push_back(SqlParam::Text(f.agent_id));
+    leaves.push_back(Size(f.seq));
+    leaves.push_back(SqlParam::Bytes(f.record_digest));
+    leaves.push_back(SqlParam::Bytes(f.signature_digest));
+    leaves.push_back(Int(f.received_at_us));
   }
+  node_rows.reserve(nodes.size() * 2);
   for (const merkle::CompactRange::Node& n : nodes) {
-    writes.push_back({sql_->insert_node, {Int(NodeId(n.level, n.index)), SqlParam::Bytes(n.hash)}});
+    if (n.level < kStoredLevel) continue;  // computed from the leaves
+    node_rows.push_back(Int(NodeId(n.level, n.index)));
+    node_rows.push_back(SqlParam::Bytes(n.hash));
   }
+  std::vector<SqlStatement> writes;
+  AddInserts(sql_->insert_leaves, 7, std::move(leaves), &writes);
+  AddInserts(sql_->insert_nodes, 2, std::move(node_rows), &writes);
   writes.push_back({sql_->dequeue, {Size(from_size)}});
   writes.push_back({sql_->grow, {Size(index)}});
   SHOKO_RETURN_IF_ERROR(tx.CommitAfter(std::move(writes)));
@@ -352,7 +462,7 @@ Result<bool> MerkleLog::Append(uint64_t from_size, const std::vector<QueuedRecor
 Status MerkleLog::AddCheckpoint(const StoredCheckpoint& cp) {
   std::lock_guard<std::mutex> lock(mu_);
   platform::SqlDb* db = connection_.db.get();
-  SqlTransaction tx(db, sql_->begin);
+  SqlTransaction tx(db, sql_->begin, connection_.writer.get());
   SHOKO_RETURN_IF_ERROR(tx.Begin());
   SHOKO_RETURN_IF_ERROR(RunSql(db, sql_->lock_state));
   SHOKO_RETURN_IF_ERROR(RunSql(db, sql_->add_checkpoint,

@@ -1,7 +1,8 @@
 // The store's Merkle log over the ledger's database (docs/ledger.md, "The
 // Merkle log"), written once for both dialects: the leaves, the subtree nodes
-// they complete, the signed checkpoints with the witnesses' cosignatures, and
-// the proofs, computed from the stored nodes. The sequencer
+// of 16 leaves or more they complete (smaller subtrees are computed from
+// their leaves), the signed checkpoints with the witnesses' cosignatures, and
+// the proofs, computed from the stored nodes and leaves. The sequencer
 // (store/sequencer.h) writes through one; the services read through another.
 //
 // Each MerkleLog holds its own connection behind a mutex: thread-safe.
@@ -112,7 +113,8 @@ class MerkleLog {
   // leaf input values (the signature digest computed from the envelope).
   Result<std::vector<QueuedRecord>> Queued(size_t limit);
   // Makes `records` the leaves from index `from_size` on, with the `nodes`
-  // they complete, in one transaction that also takes them off the queue.
+  // they complete (those of 16 leaves or more are kept), in one transaction
+  // that also takes them off the queue.
   // False, and nothing written, when the tree is no longer of `from_size`
   // leaves (another sequencer moved it).
   Result<bool> Append(uint64_t from_size, const std::vector<QueuedRecord>& records,
@@ -123,10 +125,16 @@ class MerkleLog {
   Status AddCheckpoint(const StoredCheckpoint& checkpoint);
 
  private:
-  // Node hashes by node id.
-  using NodeHashes = std::map<int64_t, std::string>;
-  Result<NodeHashes> ReadNodes(const std::set<int64_t>& ids);
-  // Runs `compute` over the stored nodes, reading them in one query.
+  // What a proof reads: stored node hashes by node id, and leaf hashes by
+  // leaf index for the subtrees too small to be stored.
+  struct Subtrees {
+    std::map<int64_t, std::string> nodes;
+    std::map<uint64_t, std::string> leaves;
+  };
+  Result<Subtrees> ReadSubtrees(const std::set<int64_t>& node_ids,
+                                const std::set<int64_t>& leaf_indexes);
+  // Runs `compute` over the stored nodes and leaves, reading each kind in
+  // one query.
   template <typename T>
   Result<T> OverNodes(const std::function<Result<T>(const evidence::merkle::NodeReader&)>& compute);
   Result<std::vector<LogLeaf>> LeafRows(std::string_view sql,

@@ -151,8 +151,11 @@ struct BatchAgents {
 
 class SqlLedger final : public Ledger {
  public:
-  SqlLedger(std::unique_ptr<platform::SqlDb> db, const SqlDialect& dialect)
-      : db_(std::move(db)), sql_(dialect), page_size_(dialect.page_size) {}
+  explicit SqlLedger(SqlConnection connection)
+      : db_(std::move(connection.db)),
+        writer_(std::move(connection.writer)),
+        sql_(*connection.dialect),
+        page_size_(connection.dialect->page_size) {}
 
   Result<std::optional<AgentEntry>> FindAgent(const std::string& agent_id) override {
     std::lock_guard<std::mutex> lock(mu_);
@@ -162,7 +165,7 @@ class SqlLedger final : public Ledger {
   Status RegisterAgent(const std::string& agent_id, const std::string& public_key,
                        int64_t now_us) override {
     std::lock_guard<std::mutex> lock(mu_);
-    SqlTransaction tx(db_.get(), sql_.begin);
+    SqlTransaction tx(db_.get(), sql_.begin, writer_.get());
     SHOKO_RETURN_IF_ERROR(tx.Begin());
     SHOKO_RETURN_IF_ERROR(InsertAgent(agent_id, public_key, now_us));
     return tx.Commit();
@@ -225,7 +228,7 @@ class SqlLedger final : public Ledger {
   Status Enroll(const std::string& token_sha256, const std::string& agent_id,
                 const std::string& public_key, int64_t now_us) override {
     std::lock_guard<std::mutex> lock(mu_);
-    SqlTransaction tx(db_.get(), sql_.begin);
+    SqlTransaction tx(db_.get(), sql_.begin, writer_.get());
     SHOKO_RETURN_IF_ERROR(tx.Begin());
     SHOKO_RETURN_IF_ERROR(CheckToken(token_sha256, now_us));
     SHOKO_RETURN_IF_ERROR(AdmitEnrolling(agent_id, public_key, now_us));
@@ -405,7 +408,7 @@ class SqlLedger final : public Ledger {
   // says how the writes went.
   Status AppendAtOnce(const std::vector<LedgerAppend>& appends, std::vector<Status>* results,
                       Status* written) {
-    SqlTransaction tx(db_.get(), sql_.begin);
+    SqlTransaction tx(db_.get(), sql_.begin, writer_.get());
     SHOKO_RETURN_IF_ERROR(tx.Begin());
     BatchAgents agents;
     std::vector<SqlStatement> writes;
@@ -422,7 +425,7 @@ class SqlLedger final : public Ledger {
   // The slow path: each record under its own savepoint, so that one the
   // database refuses is undone alone.
   Result<std::vector<Status>> AppendOneByOne(const std::vector<LedgerAppend>& appends) {
-    SqlTransaction tx(db_.get(), sql_.begin);
+    SqlTransaction tx(db_.get(), sql_.begin, writer_.get());
     SHOKO_RETURN_IF_ERROR(tx.Begin());
     BatchAgents agents;
     std::vector<Status> results;
@@ -469,6 +472,7 @@ class SqlLedger final : public Ledger {
 
   std::mutex mu_;  // serializes use of the connection
   std::unique_ptr<platform::SqlDb> db_;
+  const std::shared_ptr<std::mutex> writer_;  // SqlConnection::writer
   const LedgerSql sql_;
   const int64_t page_size_;
 };
@@ -485,7 +489,11 @@ SqlTransaction::~SqlTransaction() {
 }
 
 Status SqlTransaction::Begin() {
-  SHOKO_RETURN_IF_ERROR(RunSql(db_, begin_));
+  if (writer_ != nullptr) writing_ = std::unique_lock<std::mutex>(*writer_);
+  if (Status begun = RunSql(db_, begin_); !begun.ok()) {
+    if (writing_.owns_lock()) writing_.unlock();
+    return begun;
+  }
   open_ = true;
   return Status::OK();
 }
@@ -494,6 +502,7 @@ Status SqlTransaction::CommitAfter(std::vector<SqlStatement> writes) {
   writes.push_back({"COMMIT", {}});
   SHOKO_RETURN_IF_ERROR(db_->RunAll(writes));
   open_ = false;
+  if (writing_.owns_lock()) writing_.unlock();
   return Status::OK();
 }
 
@@ -503,14 +512,15 @@ Status SqlTransaction::CommitAfter(std::vector<SqlStatement> writes) {
 // clang-format off
 const SqlDialect kSqliteDialect = {"BEGIN IMMEDIATE", "", "GLOB", "*",
                                    "json_each(", ")", false, 256,
-                                   "SELECT 1"};
+                                   "SELECT 1", 1};
 const SqlDialect kPostgresDialect = {"BEGIN", " FOR UPDATE", "LIKE", "%",
                                      "jsonb_array_elements_text(", "::jsonb)", true, 1024,
-                                     "SELECT CASE WHEN pg_try_advisory_lock(7394824) THEN 1 ELSE 0 END"};
+                                     "SELECT CASE WHEN pg_try_advisory_lock(7394824) THEN 1 ELSE 0 END",
+                                     256};
 // clang-format on
 
 std::unique_ptr<Ledger> NewSqlLedger(SqlConnection connection) {
-  return std::make_unique<SqlLedger>(std::move(connection.db), *connection.dialect);
+  return std::make_unique<SqlLedger>(std::move(connection));
 }
 
 Result<SqlConnection> ConnectLedger(const std::string& db) {

@@ -1,5 +1,9 @@
 // The SQLite ledger (the default): its schema's history and its dialect. The
 // rules are the SqlLedger's (store/sql_ledger.h).
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <string_view>
 
 #include "platform/sqlite_db.h"
@@ -170,13 +174,65 @@ CREATE TRIGGER log_state_kept BEFORE DELETE ON log_state
   BEGIN SELECT RAISE(ABORT, 'the log only grows, under one origin and key'); END;
 )sql";
 
+// v6: the queue and the leaves without foreign keys to the records, and the
+// leaves without their own index by agent and seq (found through the
+// records' instead). Evidence is never deleted and the queue holds only ids
+// its trigger took from new records, so the keys guarded nothing, while each
+// cost a lookup per record at ingest and per leaf at sequencing (docs/ledger.md,
+// "The sequencer"). SQLite drops a constraint only with its table: both are
+// made again, with their triggers.
+constexpr std::string_view kSchemaV6 = R"sql(
+DROP TRIGGER evidence_queued_for_the_log;
+CREATE TABLE log_queue_v6 (evidence_id INTEGER PRIMARY KEY);
+INSERT INTO log_queue_v6 (evidence_id) SELECT evidence_id FROM log_queue;
+DROP TABLE log_queue;
+ALTER TABLE log_queue_v6 RENAME TO log_queue;
+CREATE TRIGGER evidence_queued_for_the_log AFTER INSERT ON evidence
+  BEGIN INSERT INTO log_queue (evidence_id) VALUES (NEW.id); END;
+CREATE TABLE log_leaves_v6 (
+  leaf_index       INTEGER PRIMARY KEY,
+  evidence_id      INTEGER NOT NULL UNIQUE,
+  agent_id         TEXT NOT NULL,
+  seq              INTEGER NOT NULL,
+  record_digest    BLOB NOT NULL,
+  signature_digest BLOB NOT NULL,
+  received_at_us   INTEGER NOT NULL
+);
+INSERT INTO log_leaves_v6 SELECT leaf_index, evidence_id, agent_id, seq, record_digest,
+  signature_digest, received_at_us FROM log_leaves;
+DROP TABLE log_leaves;
+ALTER TABLE log_leaves_v6 RENAME TO log_leaves;
+CREATE TRIGGER log_leaves_append_only_update BEFORE UPDATE ON log_leaves
+  BEGIN SELECT RAISE(ABORT, 'the log is append-only'); END;
+CREATE TRIGGER log_leaves_append_only_delete BEFORE DELETE ON log_leaves
+  BEGIN SELECT RAISE(ABORT, 'the log is append-only'); END;
+)sql";
+
+// The writer lock of the database file at `path` (SqlConnection::writer),
+// one per file in this process, by its real path; it lives while a
+// connection holds it.
+std::shared_ptr<std::mutex> WriterOf(const std::string& path) {
+  static std::mutex registry_mu;
+  static std::map<std::string, std::weak_ptr<std::mutex>> registry;
+  char* real = ::realpath(path.c_str(), nullptr);
+  const std::string file = real != nullptr ? real : path;
+  std::free(real);
+  std::lock_guard<std::mutex> lock(registry_mu);
+  std::shared_ptr<std::mutex> writer = registry[file].lock();
+  if (!writer) {
+    writer = std::make_shared<std::mutex>();
+    registry[file] = writer;
+  }
+  return writer;
+}
+
 }  // namespace
 
 Result<SqlConnection> ConnectSqliteLedger(const std::string& path) {
   SHOKO_ASSIGN_OR_RETURN(std::unique_ptr<platform::SqliteDb> db, platform::SqliteDb::Open(path));
   SHOKO_RETURN_IF_ERROR(
-      db->Migrate("ledger", {kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4, kSchemaV5}));
-  return SqlConnection{std::move(db), &kSqliteDialect};
+      db->Migrate("ledger", {kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4, kSchemaV5, kSchemaV6}));
+  return SqlConnection{std::move(db), &kSqliteDialect, WriterOf(path)};
 }
 
 }  // namespace shoko::store

@@ -7,7 +7,12 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <future>
+#include <thread>
+
 #include "evidence/note.h"
+#include "store/sql_ledger.h"
 #include "tests/store/log_fixture.h"
 
 namespace shoko::store {
@@ -208,28 +213,64 @@ TEST_P(LogTest, NoSecondCheckpointOfASizeAndNoneBeyondTheTree) {
 }
 
 TEST_P(LogTest, TheDatabaseRefusesRewritingTheLog) {
-  Accept(3);
+  Accept(16);  // a stored node: the subtree of the first 16 leaves (node 15)
   sequencer_ = NewSequencer({.checkpoint_leaves = 1});
   Drain(*sequencer_);
   for (const char* sql : {
            "UPDATE log_leaves SET seq = 9 WHERE leaf_index = 0",
            "DELETE FROM log_leaves WHERE leaf_index = 2",
-           "UPDATE log_nodes SET hash = hash WHERE node = 0",
-           "DELETE FROM log_nodes WHERE node = 0",
-           "UPDATE checkpoints SET note = 'x' WHERE tree_size = 3",
-           "DELETE FROM checkpoints WHERE tree_size = 3",
+           "UPDATE log_nodes SET hash = hash WHERE node = 15",
+           "DELETE FROM log_nodes WHERE node = 15",
+           "UPDATE checkpoints SET note = 'x' WHERE tree_size = 16",
+           "DELETE FROM checkpoints WHERE tree_size = 16",
            "INSERT INTO checkpoints (tree_size, root_hash, note, signed_at_us) "
-           "VALUES (3, 'x', 'forged', 1)",
+           "VALUES (16, 'x', 'forged', 1)",
            "INSERT INTO checkpoints (tree_size, root_hash, note, signed_at_us) "
-           "VALUES (4, 'x', 'ahead', 1)",
+           "VALUES (17, 'x', 'ahead', 1)",
            "UPDATE log_state SET tree_size = 2",
            "UPDATE log_state SET origin = 'elsewhere'",
            "DELETE FROM log_state",
        }) {
     EXPECT_FALSE(db_->ExecRaw(sql).ok()) << sql;
   }
-  EXPECT_EQ(*log_->TreeSize(), 3u);
-  EXPECT_EQ(*log_->RootHash(3), NaiveTree(expected_).Root(0, 3));
+  EXPECT_EQ(*log_->TreeSize(), 16u);
+  EXPECT_EQ(*log_->RootHash(16), NaiveTree(expected_).Root(0, 16));
+}
+
+// One batch of several hundred leaves: written in multi-row INSERTs on
+// PostgreSQL (256, 256, 64, 16, 8 rows), subtrees of fewer than 16 leaves
+// computed from the leaves; each proof is still the reference's.
+TEST_P(LogTest, ALargeBatchIsOneTreeWithTheReferencesProofs) {
+  constexpr size_t kLeaves = 600;
+  Accept(kLeaves);
+  sequencer_ = NewSequencer();
+  auto step = sequencer_->Step();
+  ASSERT_TRUE(step.ok()) << step.status().ToString();
+  EXPECT_EQ(step->integrated, kLeaves);
+  const NaiveTree naive(expected_);
+  for (size_t size : {kLeaves, kLeaves - 1, size_t{513}, size_t{17}, size_t{16}, size_t{15}}) {
+    SCOPED_TRACE("size " + std::to_string(size));
+    ASSERT_EQ(*log_->RootHash(size), naive.Root(0, size));
+    for (size_t m : {size_t{0}, size / 2, size - 1}) {
+      ASSERT_EQ(*log_->InclusionProof(m, size), naive.Path(m, 0, size)) << "leaf " << m;
+    }
+    ASSERT_EQ(*log_->ConsistencyProof(7, size), naive.Subproof(7, 0, size, true));
+  }
+  // The next sequencer (the store restarted) reads the edge back and
+  // continues it.
+  sequencer_.reset();
+  Accept(5);
+  sequencer_ = NewSequencer();
+  Drain(*sequencer_);
+  EXPECT_EQ(*log_->RootHash(kLeaves + 5), NaiveTree(expected_).Root(0, kLeaves + 5));
+  auto by_seq = log_->LeafOf(AgentId(), kLeaves + 5);
+  ASSERT_TRUE(by_seq.ok() && *by_seq);
+  EXPECT_EQ((*by_seq)->index, kLeaves + 4);
+  auto range = log_->LeavesOf(AgentId(), 10, 20, kLeaves, 100);
+  ASSERT_TRUE(range.ok());
+  ASSERT_EQ(range->size(), 11u);
+  EXPECT_EQ(range->front().fields.seq, 10u);
+  EXPECT_EQ(range->back().index, 19u);
 }
 
 TEST_P(LogTest, TheFirstStorePinsTheLogsIdentityAndOthersMustMatchIt) {
@@ -289,6 +330,44 @@ TEST_P(LogTest, AWitnessIncidentRecordIsKeptAmongTheIncidents) {
   EXPECT_EQ(ledger_->Incidents("")->size(), 1u);
 }
 
+// The migration that took the foreign keys off the queue and the leaves
+// (SQLite v6, which rebuilds both tables; PostgreSQL v3) keeps every leaf,
+// the queue and the tables' triggers. Here the database is set back to the
+// version before and opened again.
+TEST_P(LogTest, TheMigrationWithoutKeysToTheRecordsKeepsTheLog) {
+  Accept(20);
+  sequencer_ = NewSequencer({.batch = 16});
+  ASSERT_TRUE(sequencer_->Step().ok());  // 16 leaves, 4 records queued
+  sequencer_.reset();
+  log_.reset();
+  const std::vector<std::string> back =
+      GetParam() == "sqlite"
+          ? std::vector<std::string>{"PRAGMA user_version = 5"}
+          : std::vector<std::string>{
+                "ALTER TABLE log_queue ADD CONSTRAINT log_queue_evidence_id_fkey "
+                "FOREIGN KEY (evidence_id) REFERENCES evidence (id)",
+                "ALTER TABLE log_leaves ADD CONSTRAINT log_leaves_evidence_id_fkey "
+                "FOREIGN KEY (evidence_id) REFERENCES evidence (id)",
+                "ALTER TABLE log_leaves ADD CONSTRAINT log_leaves_agent_id_seq_key "
+                "UNIQUE (agent_id, seq)",
+                "DELETE FROM shoko_schema WHERE version = 3"};
+  for (const std::string& sql : back) ASSERT_TRUE(db_->ExecRaw(sql).ok()) << sql;
+  log_ = Open();
+  ASSERT_NE(log_, nullptr);
+  EXPECT_EQ(*log_->TreeSize(), 16u);
+  EXPECT_EQ(*log_->RootHash(16), NaiveTree(expected_).Root(0, 16));
+  EXPECT_FALSE(db_->ExecRaw("DELETE FROM log_leaves WHERE leaf_index = 2").ok());
+  // The queue kept its records and still takes new ones.
+  Accept(3);
+  sequencer_ = NewSequencer();
+  Drain(*sequencer_);
+  EXPECT_EQ(*log_->TreeSize(), 23u);
+  EXPECT_EQ(*log_->RootHash(23), NaiveTree(expected_).Root(0, 23));
+  // No key to the records: the queue takes an id no record has (the
+  // sequencer only ever reads ids with their record, so this one waits).
+  EXPECT_TRUE(db_->ExecRaw("INSERT INTO log_queue (evidence_id) VALUES (999999)").ok());
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, LogTest, ::testing::ValuesIn(testing::LedgerBackends()),
                          [](const auto& param) { return param.param; });
 
@@ -306,8 +385,59 @@ TEST(SequencerElectionTest, OneLeaderAtATimeAndTheNextTakesOverWhenItGoes) {
   EXPECT_TRUE(*(*first)->Lead());
   EXPECT_TRUE(*(*first)->Lead());  // still
   EXPECT_FALSE(*(*second)->Lead());
+  // The server ends the session, and frees its lock, after the client
+  // has closed: the next takes the role within seconds.
   first->reset();
-  EXPECT_TRUE(*(*second)->Lead());
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  bool taken = false;
+  while (!(taken = *(*second)->Lead()) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_TRUE(taken);
+}
+
+// SQLite connections of one process to one file take turns at writing through
+// one lock (SqlConnection::writer), held for the whole of a transaction,
+// committed or rolled back; another file has its own; PostgreSQL has none.
+TEST(SqliteWriterTest, ConnectionsToOneFileTakeTurnsAtWriting) {
+  TempDir dir;
+  auto a = ConnectSqliteLedger(dir.Path("a.db"));
+  auto b = ConnectSqliteLedger(dir.Path(".") + "/./a.db");
+  auto c = ConnectSqliteLedger(dir.Path("c.db"));
+  ASSERT_TRUE(a.ok() && b.ok() && c.ok());
+  ASSERT_NE(a->writer, nullptr);
+  EXPECT_EQ(a->writer, b->writer);
+  EXPECT_NE(a->writer, c->writer);
+  // Whether another thread could take the lock now.
+  auto free = [&] {
+    return std::async(std::launch::async,
+                      [&] {
+                        if (!b->writer->try_lock()) return false;
+                        b->writer->unlock();
+                        return true;
+                      })
+        .get();
+  };
+  {
+    SqlTransaction tx(a->db.get(), a->dialect->begin, a->writer.get());
+    ASSERT_TRUE(tx.Begin().ok());
+    EXPECT_FALSE(free());
+    ASSERT_TRUE(tx.Commit().ok());
+    EXPECT_TRUE(free());
+  }
+  {
+    SqlTransaction tx(a->db.get(), a->dialect->begin, a->writer.get());
+    ASSERT_TRUE(tx.Begin().ok());
+    EXPECT_FALSE(tx.CommitAfter({{"INSERT INTO no_such_table VALUES (1)", {}}}).ok());
+    EXPECT_FALSE(free());  // until it is rolled back
+  }
+  EXPECT_TRUE(free());
+
+  testing::TestLedgerDb pg("postgres", dir.path());
+  if (!pg.skip_reason().empty() || !pg.error().empty()) return;
+  auto server = ConnectPostgresLedger(pg.db());
+  ASSERT_TRUE(server.ok());
+  EXPECT_EQ(server->writer, nullptr);
 }
 
 }  // namespace
