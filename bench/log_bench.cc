@@ -66,8 +66,9 @@ T Must(Result<T> r, const std::string& what) {
 }
 
 // An envelope of an uploaded record's size (about 1 KB), its signature
-// distinct per record, as the leaf input digests it.
-std::string EnvelopeBytes(std::mt19937_64& random) {
+// distinct per record; its signature digest, as ingest keeps it, in
+// `*signature_digest`.
+std::string EnvelopeBytes(std::mt19937_64& random, std::string* signature_digest) {
   v1::Envelope envelope;
   envelope.set_payload(std::string(900, 'p'));
   envelope.set_payload_type("application/vnd.shoko.evidence+protobuf");
@@ -76,6 +77,7 @@ std::string EnvelopeBytes(std::mt19937_64& random) {
   std::string bytes(64, '\0');
   for (char& c : bytes) c = static_cast<char>(random());
   sig->set_sig(bytes);
+  *signature_digest = evidence::SignatureDigest(envelope);
   return envelope.SerializeAsString();
 }
 
@@ -85,19 +87,22 @@ void WriteRecords(store::SqlConnection& c, const Options& o, uint64_t first, uin
   constexpr uint64_t kPerTransaction = 10'000;
   const std::string insert =
       "INSERT INTO evidence (agent_id, seq, record_digest, envelope, check_id, verdict, "
-      "collected_at_us, received_at_us, key_id) VALUES ($1, $2, $3, $4, 'bench.check', 1, $5, "
-      "$5, $1)";
+      "collected_at_us, received_at_us, key_id, signature_digest) VALUES ($1, $2, $3, $4, "
+      "'bench.check', 1, $5, $5, $1, $6)";
   std::mt19937_64 random(first);
   for (uint64_t start = first; start < first + count; start += kPerTransaction) {
     std::vector<platform::SqlStatement> rows;
     for (uint64_t i = start; i < std::min(first + count, start + kPerTransaction); ++i) {
       const std::string agent = platform::Sha256Hex("bench-agent-" + std::to_string(i % o.agents));
       const int64_t seq = static_cast<int64_t>(i / o.agents + 1);
+      std::string signature_digest;
+      std::string envelope = EnvelopeBytes(random, &signature_digest);
       rows.push_back({insert,
                       {SqlParam::Text(agent), SqlParam::Int(seq),
                        SqlParam::Bytes(platform::Sha256(agent + std::to_string(seq))),
-                       SqlParam::Bytes(EnvelopeBytes(random)),
-                       SqlParam::Int(1'800'000'000'000'000 + static_cast<int64_t>(i))}});
+                       SqlParam::Bytes(std::move(envelope)),
+                       SqlParam::Int(1'800'000'000'000'000 + static_cast<int64_t>(i)),
+                       SqlParam::Bytes(std::move(signature_digest))}});
     }
     store::SqlTransaction tx(c.db.get(), c.dialect->begin, c.writer.get());
     if (Status s = tx.Begin(); !s.ok()) Die("begin", s);

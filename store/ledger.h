@@ -80,6 +80,10 @@ struct LedgerRecord {
   std::string envelope;  // serialized shoko.v1.Envelope, exactly as received
   int64_t received_at_us = 0;
   std::string public_key;  // the key it was verified with
+  // SHA-256 of the envelope's signature, as the log's leaf input takes it
+  // (docs/ledger.md, "Leaf input"), kept so that the sequencer need not read
+  // the envelope again; empty: the ledger computes it.
+  std::string signature_digest;
 };
 
 // One record to append, as Append takes it.

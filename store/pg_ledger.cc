@@ -155,11 +155,13 @@ CREATE TRIGGER log_state_only_grows BEFORE UPDATE OR DELETE ON log_state
   FOR EACH ROW EXECUTE FUNCTION shoko_log_state_only_grows();
 )sql";
 
-// v3: as SQLite's v6, the queue and the leaves without foreign keys to the
-// records and the leaves without their own index by agent and seq. Here each
-// key check also locked the record's row (FOR KEY SHARE), writing its page
-// again: 5 µs a row at ingest and again at sequencing.
+// v3: as SQLite's v6, each record's signature digest kept, the queue and
+// the leaves without foreign keys to the records and the leaves without their
+// own index by agent and seq. Here each key check also locked the record's
+// row (FOR KEY SHARE), writing its page again: 5 µs a row at ingest and again
+// at sequencing.
 constexpr std::string_view kSchemaV3 = R"sql(
+ALTER TABLE evidence ADD COLUMN signature_digest BYTEA;
 ALTER TABLE log_queue DROP CONSTRAINT log_queue_evidence_id_fkey;
 ALTER TABLE log_leaves DROP CONSTRAINT log_leaves_evidence_id_fkey;
 ALTER TABLE log_leaves DROP CONSTRAINT log_leaves_agent_id_seq_key;

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "evidence/log_leaf.h"
 #include "evidence/rotation.h"
 
 namespace shoko::store {
@@ -21,6 +22,15 @@ SqlParam Int(int64_t v) { return SqlParam::Int(v); }
 SqlParam Seq(uint64_t v) { return SqlParam::Int(static_cast<int64_t>(v)); }
 SqlParam Text(std::string v) { return SqlParam::Text(std::move(v)); }
 SqlParam Bytes(std::string v) { return SqlParam::Bytes(std::move(v)); }
+
+// The record's signature digest (LedgerRecord::signature_digest), from its
+// envelope when the caller did not give it.
+std::string SignatureDigestOf(const LedgerRecord& r) {
+  if (!r.signature_digest.empty()) return r.signature_digest;
+  v1::Envelope envelope;
+  (void)envelope.ParseFromString(r.envelope);  // verified before it came here
+  return evidence::SignatureDigest(envelope);
+}
 
 // Each record of a batch retried one by one stands alone under a savepoint.
 constexpr std::string_view kSavepoint = "SAVEPOINT one_record";
@@ -68,7 +78,8 @@ LedgerSql::LedgerSql(const SqlDialect& d) : begin(d.begin) {
       "VALUES ($1, $2, $3, $4)";
   insert_evidence =
       "INSERT INTO evidence (agent_id, seq, record_digest, envelope, check_id, verdict, "
-      "collected_at_us, received_at_us, key_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+      "collected_at_us, received_at_us, key_id, signature_digest) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
   insert_controls =
       "INSERT INTO evidence_controls (control_ref, evidence_id) SELECT DISTINCT value, "
       "(SELECT id FROM evidence WHERE agent_id = $1 AND seq = $2) FROM " +
@@ -379,7 +390,7 @@ class SqlLedger final : public Ledger {
         {sql_.insert_evidence,
          {Text(r.agent_id), Seq(r.seq), Bytes(r.record_digest), Bytes(r.envelope),
           Text(ev.check_id()), Int(ev.verdict()), Int(evidence::CollectedAtMicros(ev)),
-          Int(r.received_at_us), Text(ev.key_id())}});
+          Int(r.received_at_us), Text(ev.key_id()), Bytes(SignatureDigestOf(r))}});
     if (!ev.controls().empty()) {
       writes->push_back(
           {sql_.insert_controls, {Text(r.agent_id), Seq(r.seq), Text(JsonStrings(ev.controls()))}});
@@ -465,7 +476,8 @@ class SqlLedger final : public Ledger {
     for (size_t i = 0; i < rows.size(); ++i) {
       *after_id = rows.Int(i, 0);
       page.push_back({rows.Bytes(i, 1), static_cast<uint64_t>(rows.Int(i, 2)), rows.Bytes(i, 3),
-                      rows.TakeBytes(i, 4), rows.Int(i, 5), rows.Bytes(i, 6)});
+                      rows.TakeBytes(i, 4), rows.Int(i, 5), rows.Bytes(i, 6),
+                      /*signature_digest=*/{}});
     }
     return page;
   }

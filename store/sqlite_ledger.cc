@@ -174,14 +174,18 @@ CREATE TRIGGER log_state_kept BEFORE DELETE ON log_state
   BEGIN SELECT RAISE(ABORT, 'the log only grows, under one origin and key'); END;
 )sql";
 
-// v6: the queue and the leaves without foreign keys to the records, and the
-// leaves without their own index by agent and seq (found through the
-// records' instead). Evidence is never deleted and the queue holds only ids
-// its trigger took from new records, so the keys guarded nothing, while each
-// cost a lookup per record at ingest and per leaf at sequencing (docs/ledger.md,
-// "The sequencer"). SQLite drops a constraint only with its table: both are
-// made again, with their triggers.
+// v6: what the sequencer needs, cheaper (docs/ledger.md, "The sequencer"):
+// each record's signature digest kept as it is accepted, so that the
+// sequencer need not read the envelope again (null for older records, whose
+// envelopes it still reads); the queue and the leaves without foreign keys to
+// the records, and the leaves without their own index by agent and seq
+// (found through the records' instead). Evidence is never deleted and the
+// queue holds only ids its trigger took from new records, so the keys
+// guarded nothing, while each cost a lookup per record at ingest and per leaf
+// at sequencing. SQLite drops a constraint only with its table: both are made
+// again, with their triggers.
 constexpr std::string_view kSchemaV6 = R"sql(
+ALTER TABLE evidence ADD COLUMN signature_digest BLOB;
 DROP TRIGGER evidence_queued_for_the_log;
 CREATE TABLE log_queue_v6 (evidence_id INTEGER PRIMARY KEY);
 INSERT INTO log_queue_v6 (evidence_id) SELECT evidence_id FROM log_queue;

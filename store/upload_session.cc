@@ -2,6 +2,7 @@
 
 #include "evidence/chain.h"
 #include "evidence/envelope.h"
+#include "evidence/log_leaf.h"
 #include "evidence/rotation.h"
 #include "platform/digest.h"
 #include "store/store_log.h"
@@ -211,6 +212,7 @@ grpc::Status UploadSession::Accept(const v1::Envelope& envelope, v1::Evidence ev
     return StoreError(Status::Internal("cannot serialize envelope"));
   }
   append.record.received_at_us = upload_.now_us();
+  append.record.signature_digest = evidence::SignatureDigest(envelope);
   append.next_key = evidence::RotationTarget(ev);
   if (append.next_key) {
     // Later records of this upload may already use the new key; the ledger

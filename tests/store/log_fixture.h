@@ -78,8 +78,9 @@ class LogFixture : public ::testing::TestWithParam<std::string> {
     }
   }
   // Appends `ev` as the agent's next record (`skip` seqs beyond its head),
-  // received at 5000 + its seq.
-  void AcceptRecord(TestAgent& a, v1::Evidence ev, uint64_t skip = 0) {
+  // received at 5000 + its seq; with its signature digest, as ingest gives
+  // it, unless `digest_given` is false.
+  void AcceptRecord(TestAgent& a, v1::Evidence ev, uint64_t skip = 0, bool digest_given = true) {
     ev.set_agent_id(a.id());
     ev.set_key_id(a.id());
     ev.set_seq(a.head.seq + 1 + skip);
@@ -91,7 +92,8 @@ class LogFixture : public ::testing::TestWithParam<std::string> {
                    evidence::RecordDigest(envelope->payload()),
                    envelope->SerializeAsString(),
                    5000 + static_cast<int64_t>(ev.seq()),
-                   a.key.public_key().raw()};
+                   a.key.public_key().raw(),
+                   digest_given ? evidence::SignatureDigest(*envelope) : ""};
     ASSERT_TRUE(ledger_->Append(r, ev, std::nullopt).ok());
     a.head = {ev.seq(), r.record_digest};
     expected_.push_back(evidence::merkle::LeafHash(

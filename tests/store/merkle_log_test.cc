@@ -330,10 +330,25 @@ TEST_P(LogTest, AWitnessIncidentRecordIsKeptAmongTheIncidents) {
   EXPECT_EQ(ledger_->Incidents("")->size(), 1u);
 }
 
+// A record appended without its signature digest (a caller other than
+// ingest) has it computed from its envelope by the ledger, and its leaf is
+// the record's.
+TEST_P(LogTest, ALedgerRecordWithoutItsSignatureDigestGetsItFromItsEnvelope) {
+  Accept(2);
+  v1::Evidence ev;
+  ev.set_check_id("access.sshd");
+  AcceptRecord(*agent_, ev, 0, /*digest_given=*/false);
+  sequencer_ = NewSequencer();
+  Drain(*sequencer_);
+  ASSERT_EQ(*log_->TreeSize(), 3u);
+  EXPECT_EQ(*log_->RootHash(3), NaiveTree(expected_).Root(0, 3));
+}
+
 // The migration that took the foreign keys off the queue and the leaves
 // (SQLite v6, which rebuilds both tables; PostgreSQL v3) keeps every leaf,
-// the queue and the tables' triggers. Here the database is set back to the
-// version before and opened again.
+// the queue and the tables' triggers, and records accepted before it (with
+// no signature digest kept) become leaves from their envelopes. Here the
+// database is set back to the version before and opened again.
 TEST_P(LogTest, TheMigrationWithoutKeysToTheRecordsKeepsTheLog) {
   Accept(20);
   sequencer_ = NewSequencer({.batch = 16});
@@ -342,8 +357,10 @@ TEST_P(LogTest, TheMigrationWithoutKeysToTheRecordsKeepsTheLog) {
   log_.reset();
   const std::vector<std::string> back =
       GetParam() == "sqlite"
-          ? std::vector<std::string>{"PRAGMA user_version = 5"}
+          ? std::vector<std::string>{"ALTER TABLE evidence DROP COLUMN signature_digest",
+                                     "PRAGMA user_version = 5"}
           : std::vector<std::string>{
+                "ALTER TABLE evidence DROP COLUMN signature_digest",
                 "ALTER TABLE log_queue ADD CONSTRAINT log_queue_evidence_id_fkey "
                 "FOREIGN KEY (evidence_id) REFERENCES evidence (id)",
                 "ALTER TABLE log_leaves ADD CONSTRAINT log_leaves_evidence_id_fkey "
