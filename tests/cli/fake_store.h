@@ -62,6 +62,7 @@ class FakeAuditQuery final : public v1::AuditQuery::Service {
       records = records_;
     }
     for (v1::StoredEvidence& r : records) {
+      if (lists && !lists(*request, r)) continue;
       if (request->proof_tree_size() != 0 && prove) prove(request->proof_tree_size(), &r);
       writer->Write(r);
     }
@@ -71,6 +72,8 @@ class FakeAuditQuery final : public v1::AuditQuery::Service {
   // Fills a record's leaf and inclusion proof when ListEvidence asks for
   // proofs against the tree of `size` leaves.
   std::function<void(uint64_t size, v1::StoredEvidence*)> prove;
+  // Whether a listing holds a record (default: every listing holds every one).
+  std::function<bool(const v1::ListEvidenceRequest&, const v1::StoredEvidence&)> lists;
 
  private:
   std::mutex mu_;
