@@ -6,7 +6,6 @@
 #include <set>
 
 #include "evidence/bundle.h"
-#include "evidence/chain.h"
 #include "evidence/log_leaf.h"
 #include "evidence/merkle.h"
 
@@ -52,6 +51,8 @@ class BundleVerification {
   void AddChainFindings(const VerifyReport& chains, const std::vector<VerifyInput>& inputs,
                         const std::vector<Source>& sources);
   void CheckListedKeys(const VerifyReport& chains);
+  void CheckUnlistedKeys(size_t j, const std::vector<KeyWindow>& history);
+  void CheckRecordsInRange(const std::map<std::string, SeqRange>& ranges);
 
   const Bundle& bundle_;
   const BundleVerifyOptions& options_;
@@ -78,20 +79,22 @@ void BundleVerification::CheckCheckpoint() {
 }
 
 // The records, then each rotation record the records do not already hold,
-// sorted by the (agent, seq) they claim: a bundle's order means nothing.
+// sorted by the (agent, seq) they claim: a bundle's order means nothing. A
+// copy is held only when it is the very same envelope, type and signature
+// too: any byte of the bundle is checked somewhere.
 void BundleVerification::CollectInputs(std::vector<VerifyInput>& inputs,
                                        std::vector<Source>& sources) const {
   std::set<std::string> held;
   for (size_t i = 0; i < bundle_.records.size(); ++i) {
     const v1::Envelope& env = bundle_.records[i].envelope;
-    held.insert(RecordDigest(env.payload()));
+    held.insert(env.SerializeAsString());
     inputs.push_back(VerifyInput{env, ""});
     sources.push_back(Source{"records[" + std::to_string(i) + "]", i, ClaimedPosition(env)});
   }
   for (size_t j = 0; j < bundle_.agents.size(); ++j) {
     const auto& rotations = bundle_.agents[j].rotations;
     for (size_t k = 0; k < rotations.size(); ++k) {
-      if (held.contains(RecordDigest(rotations[k].payload()))) continue;
+      if (held.contains(rotations[k].SerializeAsString())) continue;
       inputs.push_back(VerifyInput{rotations[k], ""});
       sources.push_back(
           Source{"agents[" + std::to_string(j) + "].rotations[" + std::to_string(k) + "]",
@@ -190,6 +193,41 @@ void BundleVerification::CheckListedKeys(const VerifyReport& chains) {
                 std::to_string(window->from_seq));
       }
     }
+    if (history != chains.keys.end()) CheckUnlistedKeys(j, history->second);
+  }
+}
+
+// ... and every key the rotation records hand over must be listed.
+void BundleVerification::CheckUnlistedKeys(size_t j, const std::vector<KeyWindow>& history) {
+  const BundleAgent& agent = bundle_.agents[j];
+  for (const KeyWindow& window : history) {
+    const std::string id = window.key.KeyId();
+    if (std::any_of(agent.keys.begin(), agent.keys.end(),
+                    [&](const BundleKey& k) { return k.key_id == id; })) {
+      continue;
+    }
+    Add(Problem::kMalformed, agent.agent_id, window.from_seq,
+        "agents[" + std::to_string(j) + "].keys: key " + id.substr(0, 16) +
+            "…, handed over from seq " + std::to_string(window.from_seq) + ", is not listed");
+  }
+}
+
+// A bundle states what it holds: a record outside its agent's stated range
+// would verify while the range says less (a key-rotation record before the
+// range travels in the agent's "rotations" instead).
+void BundleVerification::CheckRecordsInRange(const std::map<std::string, SeqRange>& ranges) {
+  for (size_t i = 0; i < bundle_.records.size(); ++i) {
+    if (bad_records_.contains(i)) continue;  // its own finding says enough
+    const auto [agent, seq] = ClaimedPosition(bundle_.records[i].envelope);
+    auto range = ranges.find(agent);
+    if (range == ranges.end() || (seq >= range->second.first && seq <= range->second.last)) {
+      continue;
+    }
+    bad_records_.insert(i);
+    Add(Problem::kMalformed, agent, seq,
+        "records[" + std::to_string(i) + "]: seq " + std::to_string(seq) +
+            " is outside the stated range " + std::to_string(range->second.first) + "-" +
+            std::to_string(range->second.last));
   }
 }
 
@@ -205,6 +243,7 @@ void BundleVerification::CheckChains() {
   const VerifyReport chains = VerifyChains(inputs, trusted, ranges);
   AddChainFindings(chains, inputs, sources);
   CheckListedKeys(chains);
+  CheckRecordsInRange(ranges);
 }
 
 void BundleVerification::CheckInclusion() {

@@ -3,8 +3,11 @@
 // a bundle was tampered with.
 #include "evidence/bundle.h"
 
+#include <google/protobuf/stubs/logging.h>
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "evidence/encoding.h"
@@ -280,6 +283,160 @@ TEST_F(BundleTest, RecordsOfAnUnlistedAgentAreUntrusted) {
   BundleReport report = Verify(bundle);
   ASSERT_EQ(report.findings.size(), 4u) << Details(report);
   for (const Finding& f : report.findings) EXPECT_EQ(f.problem, Problem::kUnknownKey);
+}
+
+TEST_F(BundleTest, ACheckpointOfAForkedLogOfTheSameSizeFailsEveryProof) {
+  // The same log key, the same size, other leaves: a split view. Each record's
+  // proof leads to the real root, not the fork's.
+  TestLog fork;
+  size_t w = fork.AddAgent(0x24);
+  for (int i = 0; i < 8; ++i) fork.Append(w);
+  Bundle bundle = log_.MakeBundle({a_, b_});
+  bundle.checkpoint = fork.Checkpoint();
+  BundleReport report = Verify(bundle);
+  ASSERT_EQ(report.findings.size(), 8u) << Details(report);
+  for (const Finding& f : report.findings) EXPECT_EQ(f.problem, Problem::kBadProof);
+  EXPECT_EQ(report.valid_records, 0u);
+  // With the real checkpoint of that size kept: also two roots for one size.
+  report = Verify(bundle, 0, log_.Checkpoint());
+  EXPECT_EQ(Summary(report).back(), "inconsistent-checkpoint") << Details(report);
+  EXPECT_NE(report.findings.back().detail.find("two roots for one size: a fork"),
+            std::string::npos);
+}
+
+TEST_F(BundleTest, AnEarlierCheckpointLargerThanTheBundlesIsInconsistent) {
+  Bundle bundle = log_.MakeBundle({a_, b_});
+  log_.Append(a_);
+  BundleReport report = Verify(bundle, 0, log_.Checkpoint());
+  EXPECT_EQ(Summary(report), std::vector<std::string>{"inconsistent-checkpoint"});
+  EXPECT_NE(report.findings[0].detail.find("the previous one is larger"), std::string::npos);
+}
+
+TEST_F(BundleTest, ARecordOutsideTheStatedRangeIsNamed) {
+  // A bundle states what it holds: a record beyond the range is not a record
+  // the range vouches for, so a range that says less than the records fails.
+  Bundle bundle = log_.MakeBundle({a_, b_});
+  bundle.agents[0].last_seq = 3;
+  BundleReport report = Verify(bundle);
+  EXPECT_EQ(Summary(report), std::vector<std::string>{A("malformed", 4)}) << Details(report);
+  EXPECT_EQ(report.findings[0].detail, "records[6]: seq 4 is outside the stated range 1-3");
+  EXPECT_EQ(report.valid_records, 7u);
+  bundle.agents[0].first_seq = 2;
+  EXPECT_EQ(Summary(Verify(bundle)),
+            (std::vector<std::string>{A("malformed", 1), A("malformed", 4)}));
+}
+
+TEST_F(BundleTest, AKeyHandedOverButNotListedIsNamed) {
+  Bundle bundle = log_.MakeBundle({a_});
+  bundle.agents[0].keys.pop_back();  // the key seq 3 hands over
+  BundleReport report = Verify(bundle);
+  EXPECT_EQ(Summary(report), std::vector<std::string>{A("malformed", 4)}) << Details(report);
+  EXPECT_NE(report.findings[0].detail.find("handed over from seq 4, is not listed"),
+            std::string::npos)
+      << report.findings[0].detail;
+}
+
+TEST_F(BundleTest, KWitnessesOfTheBundlesAgents) {
+  // A third agent, c, cosigns too, but its records are not in the bundle.
+  const size_t c = log_.AddAgent(0x25);
+  log_.Append(c);
+  Bundle bundle = log_.MakeBundle({a_, b_});
+  const std::string a_line = log_.Cosignature(a_, bundle.checkpoint);
+  const std::string b_line = log_.Cosignature(b_, bundle.checkpoint);
+  const std::string c_line = log_.Cosignature(c, bundle.checkpoint);
+  const std::string unsigned_note = bundle.checkpoint;
+  // K = 2 with two valid cosignatures of the bundle's agents: passes.
+  bundle.checkpoint = *AddSignatureLines(unsigned_note, {a_line, b_line, c_line});
+  BundleReport report = Verify(bundle, 2);
+  EXPECT_TRUE(report.ok()) << Details(report);
+  EXPECT_EQ(report.witnesses, 2u);
+  // K - 1 of them, c's not counted: fails, saying how many there were.
+  bundle.checkpoint = *AddSignatureLines(unsigned_note, {a_line, c_line});
+  report = Verify(bundle, 2);
+  EXPECT_EQ(Summary(report), std::vector<std::string>{"too-few-witnesses"}) << Details(report);
+  EXPECT_EQ(report.witnesses, 1u);
+  EXPECT_EQ(report.findings[0].detail,
+            "1 valid cosignature(s) of the checkpoint by the bundle's agents, 2 required");
+  // One agent cosigning twice is one witness.
+  bundle.checkpoint =
+      *AddSignatureLines(unsigned_note, {a_line, log_.Cosignature(a_, unsigned_note, 1700000600)});
+  EXPECT_EQ(Verify(bundle, 2).witnesses, 1u);
+}
+
+// Every byte of an encoded bundle flipped in turn: the decoder refuses it,
+// the verifier names a problem, or it is the same bundle (a byte no reader
+// sees). No flip yields another bundle that verifies clean. The bundle (one
+// agent, with its key rotation) has no "consistency" (checked only against a
+// kept checkpoint) and its cosignature is required (note lines by unknown
+// keys are otherwise ignored).
+TEST_F(BundleTest, NoFlippedByteMakesAnotherBundleThatVerifies) {
+  Bundle bundle = log_.MakeBundle({a_});
+  bundle.checkpoint =
+      *AddSignatureLines(bundle.checkpoint, {log_.Cosignature(a_, bundle.checkpoint)});
+  const std::string json = EncodeBundle(bundle);
+  ASSERT_TRUE(Verify(*DecodeBundle(json), 1).ok());
+  // Flipped payloads make protobuf complain of bad UTF-8 on stderr; quietly.
+  google::protobuf::LogHandler* log_handler = google::protobuf::SetLogHandler(nullptr);
+  size_t refused = 0, named = 0, same = 0;
+  for (size_t i = 0; i + 1 < json.size(); ++i) {  // the final newline is not the document
+    std::string flipped = json;
+    flipped[i] ^= 0x01;
+    auto decoded = DecodeBundle(flipped);
+    if (!decoded.ok()) {
+      ++refused;
+    } else if (!Verify(*decoded, 1).ok()) {
+      ++named;
+    } else {
+      EXPECT_TRUE(EncodeBundle(*decoded) == json)
+          << "byte " << i << " flipped verifies clean: ..."
+          << flipped.substr(i < 40 ? 0 : i - 40, 80) << "...";
+      ++same;
+    }
+  }
+  google::protobuf::SetLogHandler(log_handler);
+  EXPECT_GT(refused, 0u);
+  EXPECT_GT(named, json.size() / 2) << refused << " refused, " << same << " the same";
+}
+
+// transparency-dev's consistency vectors (../shared/vectors/merkle) through a
+// bundle: the bundle's checkpoint and the auditor's earlier one are signed
+// over the vector's sizes and roots, the proof is the bundle's "consistency".
+TEST_F(BundleTest, ConsistencyVectorsThroughABundle) {
+  const std::filesystem::path dir =
+      std::filesystem::path(SHOKO_SHARED_VECTORS_DIR) / "merkle" / "consistency";
+  if (!std::filesystem::is_directory(dir)) {
+    GTEST_SKIP() << "no public Merkle vectors at " << dir.string()
+                 << " (../shared/vectors beside the project)";
+  }
+  size_t good = 0, bad = 0;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
+    if (entry.path().extension() != ".json") continue;
+    std::ifstream in(entry.path());
+    const nlohmann::json v = nlohmann::json::parse(in);
+    const uint64_t size1 = v["size1"], size2 = v["size2"];
+    auto root1 = Base64Decode(v["root1"].get<std::string>());
+    auto root2 = Base64Decode(v["root2"].get<std::string>());
+    // A checkpoint holds a 32-byte root; equal or empty sizes need no proof
+    // in a bundle (merkle_test holds those vectors to VerifyConsistency).
+    if (size1 == 0 || size1 == size2 || root1->size() != 32 || root2->size() != 32) continue;
+    SCOPED_TRACE(entry.path().string());
+    Bundle bundle;
+    bundle.checkpoint = log_.SignedCheckpoint(size2, *root2);
+    BundleConsistency consistency{size1, {}};
+    for (const auto& h : v["proof"])
+      consistency.proof.push_back(*Base64Decode(h.get<std::string>()));
+    bundle.consistency.push_back(std::move(consistency));
+    BundleReport report = Verify(bundle, 0, log_.SignedCheckpoint(size1, *root1));
+    if (v["wantErr"].get<bool>()) {
+      EXPECT_EQ(Summary(report), std::vector<std::string>{"inconsistent-checkpoint"}) << v["desc"];
+      ++bad;
+    } else {
+      EXPECT_TRUE(report.ok()) << v["desc"] << ": " << Details(report);
+      ++good;
+    }
+  }
+  EXPECT_GE(good, 3u);
+  EXPECT_GE(bad, 50u);
 }
 
 // ---- Strict decoding ------------------------------------------------------

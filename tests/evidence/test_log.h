@@ -88,8 +88,11 @@ class TestLog {
   std::string Root(uint64_t size) const { return *merkle::RootHash(size, Nodes()); }
 
   // The checkpoint of the first `size` leaves, signed by the log.
-  std::string Checkpoint(uint64_t size) const {
-    return *SignNote(CheckpointBody(origin_, size, Root(size)), origin_, log_key_);
+  std::string Checkpoint(uint64_t size) const { return SignedCheckpoint(size, Root(size)); }
+  // Any tree size and root, signed with the log's key: what a log that forked
+  // (or lies) signs.
+  std::string SignedCheckpoint(uint64_t size, const std::string& root) const {
+    return *SignNote(CheckpointBody(origin_, size, root), origin_, log_key_);
   }
   std::string Checkpoint() const { return Checkpoint(size()); }
 
