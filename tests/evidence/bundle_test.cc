@@ -8,10 +8,13 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "evidence/encoding.h"
 #include "tests/evidence/test_log.h"
+#include "tests/fuzz/proof_input.h"
 
 namespace shoko::evidence {
 namespace {
@@ -38,14 +41,6 @@ std::string Details(const BundleReport& report) {
 // Two agents, interleaved, one of them rotating its key at seq 3.
 class BundleTest : public ::testing::Test {
  protected:
-  BundleTest() {
-    a_ = log_.AddAgent(0x21);
-    b_ = log_.AddAgent(0x22);
-    for (int i = 0; i < 4; ++i) {
-      log_.Append(a_, i == 2 ? std::optional<uint8_t>(0x23) : std::nullopt);
-      log_.Append(b_);
-    }
-  }
   BundleReport Verify(const Bundle& bundle, size_t witnesses = 0,
                       std::optional<std::string> previous = std::nullopt) {
     BundleVerifyOptions options{log_.verifier()};
@@ -57,8 +52,9 @@ class BundleTest : public ::testing::Test {
     return problem + " " + log_.agent_id(a_).substr(0, 4) + " " + std::to_string(seq);
   }
 
-  TestLog log_;
-  size_t a_ = 0, b_ = 0;
+  testing::StandardLog standard_;
+  TestLog& log_ = standard_.log;
+  const size_t a_ = standard_.a, b_ = standard_.b;
 };
 
 TEST_F(BundleTest, ARoundTripVerifiesClean) {
@@ -512,6 +508,68 @@ TEST_F(BundleDecodeTest, RepeatedKeysAndNonJsonAreRefused) {
   hash.pop_back();
   j["records"][0]["inclusion_proof"][0] = hash;
   EXPECT_FALSE(DecodeBundle(j.dump()).ok());
+}
+
+// ---- The fuzz seeds ---------------------------------------------------------
+
+// The seeds of the bundle, checkpoint and proof fuzz targets, made from the
+// standard log the targets verify against: a bundle that passes every check
+// (cosigned, with a consistency proof from the earlier checkpoint), one that
+// starts after a key rotation, checkpoints, the log's verifier key, and an
+// inclusion and a consistency proof in tests/fuzz/proof_input.h's form.
+std::map<std::string, std::string> FuzzSeeds() {
+  testing::StandardLog standard;
+  const TestLog& log = standard.log;
+  const uint64_t earlier = testing::StandardLog::kEarlierSize;
+  auto cosigned = [&](Bundle bundle, const std::vector<size_t>& agents) {
+    std::vector<std::string> lines;
+    for (size_t a : agents) lines.push_back(standard.log.Cosignature(a, bundle.checkpoint));
+    bundle.checkpoint = *AddSignatureLines(bundle.checkpoint, lines);
+    bundle.consistency.push_back(BundleConsistency{earlier, log.ConsistencyProof(earlier)});
+    return bundle;
+  };
+  const Bundle both = cosigned(log.MakeBundle({standard.a, standard.b}), {standard.a, standard.b});
+  Bundle after_rotation = cosigned(log.MakeBundle({standard.a}), {standard.a});
+  after_rotation.records.erase(after_rotation.records.begin(), after_rotation.records.begin() + 3);
+  after_rotation.agents[0].first_seq = 4;
+  const uint64_t size = log.size();
+  fuzz::ProofInput inclusion{false,          3,
+                             size,           *log.Nodes()(0, 3),
+                             log.Root(size), *merkle::InclusionProof(3, size, log.Nodes())};
+  fuzz::ProofInput consistency{
+      true, earlier, size, log.Root(earlier), log.Root(size), log.ConsistencyProof(earlier)};
+  return {{"bundle.json", EncodeBundle(both)},
+          {"bundle-after-rotation.json", EncodeBundle(after_rotation)},
+          {"checkpoint.note", both.checkpoint},
+          {"checkpoint-" + std::to_string(earlier) + ".note", log.Checkpoint(earlier)},
+          {"log.vkey", log.verifier().ToString() + "\n"},
+          {"inclusion-3-of-8.proof", fuzz::WriteProofInput(inclusion)},
+          {"consistency-5-to-8.proof", fuzz::WriteProofInput(consistency)}};
+}
+
+TEST(FuzzSeedsTest, AreTheStandardLogs) {
+  const std::filesystem::path dir = std::filesystem::path(SHOKO_FIXTURES_DIR) / "evidence-log";
+  const bool write = std::getenv("SHOKO_WRITE_FUZZ_SEEDS") != nullptr;
+  for (const auto& [name, content] : FuzzSeeds()) {
+    SCOPED_TRACE(name);
+    if (write) std::ofstream(dir / name, std::ios::binary) << content;
+    std::ifstream in(dir / name, std::ios::binary);
+    std::stringstream held;
+    held << in.rdbuf();
+    EXPECT_TRUE(held.str() == content)
+        << (dir / name).string() << " is not what the standard log makes; rewrite the seeds "
+        << "with SHOKO_WRITE_FUZZ_SEEDS=1 build/dev/tests/shoko_unit_tests "
+           "--gtest_filter=FuzzSeedsTest.*";
+  }
+  // The seed bundles pass every check the bundle fuzz target makes.
+  testing::StandardLog standard;
+  BundleVerifyOptions options{standard.log.verifier()};
+  options.previous = standard.log.Checkpoint(testing::StandardLog::kEarlierSize);
+  options.witnesses = 1;
+  for (const char* name : {"bundle.json", "bundle-after-rotation.json"}) {
+    BundleReport report = VerifyBundle(*DecodeBundle(FuzzSeeds().at(name)), options);
+    EXPECT_TRUE(report.ok()) << name << ": " << Details(report);
+  }
 }
 
 }  // namespace

@@ -39,6 +39,15 @@ class ChainBuilder {
   ChainHead head_;
 };
 
+// Three records of k1's agent: seq 2 hands over to k2, which signs seq 3.
+ChainBuilder RotatingAtSeq2(const SigningKey& k1, const SigningKey& k2) {
+  ChainBuilder chain(k1.public_key().KeyId());
+  chain.Add(k1);
+  chain.Add(k1, &k2);
+  chain.Add(k2);
+  return chain;
+}
+
 std::vector<std::string> Describe(const VerifyReport& report) {
   std::vector<std::string> out;
   for (size_t i = 0; i < report.findings.size(); ++i) {
@@ -120,10 +129,7 @@ TEST(ChainVerifierTest, AJumpToAnUnannouncedKeyNamesTheMissingRotation) {
 
 TEST(ChainVerifierTest, KeyHistoryEndsWithTheCurrentKey) {
   auto k1 = *SigningKey::Generate(), k2 = *SigningKey::Generate();
-  ChainBuilder chain(k1.public_key().KeyId());
-  chain.Add(k1);
-  chain.Add(k1, &k2);
-  chain.Add(k2);
+  ChainBuilder chain = RotatingAtSeq2(k1, k2);
   auto report = VerifyChains(chain.inputs, {k1.public_key()});
   const auto& keys = report.keys[k1.public_key().KeyId()];
   ASSERT_EQ(keys.size(), 2u);
@@ -196,10 +202,7 @@ TEST(ChainVerifierTest, ATrustedKeySpeaksOnlyForItsOwnAgent) {
 
 TEST(ChainVerifierTest, OnlyTheFirstKeyAnchorsAnAgent) {
   auto k1 = *SigningKey::Generate(), k2 = *SigningKey::Generate();
-  ChainBuilder chain(k1.public_key().KeyId());
-  chain.Add(k1);
-  chain.Add(k1, &k2);
-  chain.Add(k2);
+  ChainBuilder chain = RotatingAtSeq2(k1, k2);
   // Trusting only the current key proves nothing about this agent.
   auto report = VerifyChains(chain.inputs, {k2.public_key()});
   EXPECT_EQ(report.valid, 0u);

@@ -5,6 +5,9 @@
 #ifndef SHOKO_TESTS_EVIDENCE_TEST_LOG_H_
 #define SHOKO_TESTS_EVIDENCE_TEST_LOG_H_
 
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+
 #include <map>
 #include <optional>
 #include <string>
@@ -44,6 +47,9 @@ class TestLog {
     return agents_.size() - 1;
   }
   const std::string& agent_id(size_t a) const { return agents_[a].id; }
+  // The message every later record carries: a way to give records a
+  // realistic size (about 1 KB signed, as the agent's are).
+  void set_message(std::string message) { message_ = std::move(message); }
   const SigningKey& current_key(size_t a) const { return agents_[a].keys.back(); }
 
   // Appends agent `a`'s next record; with `rotate_to`, a key-rotation record
@@ -56,12 +62,21 @@ class TestLog {
     ev.set_seq(agent.head.seq + 1);
     ev.set_prev_digest(agent.head.digest);
     ev.set_check_id(rotate_to ? std::string(kKeyRotationCheckId) : "test.check");
+    ev.set_message(message_);
     ev.mutable_collected_at()->set_seconds(1700000000 + static_cast<int64_t>(size()));
     if (rotate_to) {
       ev.set_kind(v1::LIFECYCLE);
       SetRotationFacts(SeededKey(*rotate_to).public_key(), &ev);
     }
-    const std::string payload = ev.SerializeAsString();
+    // Deterministic: the rotation facts are a map, and the seeds made from
+    // this log must be the same bytes on every run.
+    std::string payload;
+    {
+      google::protobuf::io::StringOutputStream stream(&payload);
+      google::protobuf::io::CodedOutputStream coded(&stream);
+      coded.SetSerializationDeterministic(true);
+      ev.SerializeToCodedStream(&coded);
+    }
     agent.head = ChainHead{ev.seq(), RecordDigest(payload)};
     Entry entry{*Sign(agent.keys.back(), payload), 1700000000000000 + static_cast<int64_t>(size()),
                 a, ev.seq()};
@@ -141,11 +156,32 @@ class TestLog {
   };
 
   std::string origin_;
+  std::string message_;
   SigningKey log_key_;
   std::vector<Agent> agents_;
   std::vector<Entry> entries_;
   merkle::CompactRange range_;
   std::map<std::pair<int, uint64_t>, std::string> nodes_;
+};
+
+// The log the bundle tests start from, and the fuzz seeds in
+// tests/fixtures/evidence-log are made of: agents a (first key seed 0x21,
+// handing over to 0x23 at its seq 3) and b (0x22), four records each,
+// interleaved, eight leaves in all.
+struct StandardLog {
+  TestLog log;
+  size_t a = 0, b = 0;
+
+  StandardLog() {
+    a = log.AddAgent(0x21);
+    b = log.AddAgent(0x22);
+    for (int i = 0; i < 4; ++i) {
+      log.Append(a, i == 2 ? std::optional<uint8_t>(0x23) : std::nullopt);
+      log.Append(b);
+    }
+  }
+  // The earlier checkpoint an auditor kept in the fuzz targets and seeds.
+  static constexpr uint64_t kEarlierSize = 5;
 };
 
 }  // namespace shoko::evidence::testing
