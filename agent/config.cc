@@ -11,10 +11,10 @@ namespace {
 
 // The `store` section: where to upload, and how.
 Status ReadStore(const platform::YamlDoc& doc, const YAML::Node& store, AgentConfig* c) {
-  SHOKO_RETURN_IF_ERROR(
-      doc.CheckMap(store, "store",
-                   {"address", "insecure_loopback", "ca", "cert", "key", "connect_timeout",
-                    "upload_timeout", "retry_initial", "retry_max", "drain_rate"}));
+  SHOKO_RETURN_IF_ERROR(doc.CheckMap(
+      store, "store",
+      {"address", "insecure_loopback", "ca", "cert", "key", "connect_timeout", "upload_timeout",
+       "retry_initial", "retry_max", "drain_rate", "log_key", "inclusion_timeout"}));
   if (!store["address"]) return doc.ErrorAt(store, "store: missing 'address'");
   auto address = doc.String(store["address"], "store.address");
   if (!address.ok()) return address.status();
@@ -23,8 +23,9 @@ Status ReadStore(const platform::YamlDoc& doc, const YAML::Node& store, AgentCon
   c->store_address = *address;
   // TLS with the deployment's CA, or plaintext, which is only for a store on
   // this machine and only when the operator says so.
-  for (auto [key, out] : {std::pair{"ca", &c->store_ca}, std::pair{"cert", &c->store_cert},
-                          std::pair{"key", &c->store_key}}) {
+  for (auto [key, out] :
+       {std::pair{"ca", &c->store_ca}, std::pair{"cert", &c->store_cert},
+        std::pair{"key", &c->store_key}, std::pair{"log_key", &c->store_log_key}}) {
     if (!store[key]) continue;
     auto v = doc.String(store[key], std::string("store.") + key);
     if (!v.ok()) return v.status();
@@ -52,7 +53,8 @@ Status ReadStore(const platform::YamlDoc& doc, const YAML::Node& store, AgentCon
   for (auto [key, out] :
        {std::pair{"connect_timeout", &c->connect_timeout},
         std::pair{"upload_timeout", &c->upload_timeout},
-        std::pair{"retry_initial", &c->retry_initial}, std::pair{"retry_max", &c->retry_max}}) {
+        std::pair{"retry_initial", &c->retry_initial}, std::pair{"retry_max", &c->retry_max},
+        std::pair{"inclusion_timeout", &c->inclusion_timeout}}) {
     if (!store[key]) continue;
     auto d = doc.Duration(store[key], std::string("store.") + key);
     if (!d.ok()) return d.status();
@@ -75,10 +77,10 @@ Result<AgentConfig> LoadAgentConfig(const std::string& path) {
   auto doc = platform::YamlDoc::Load(path);
   if (!doc.ok()) return doc.status();
   const YAML::Node& root = doc->root();
-  SHOKO_RETURN_IF_ERROR(
-      doc->CheckMap(root, "agent config",
-                    {"state_dir", "root", "store", "interval", "refresh", "collectors", "mapping",
-                     "baseline", "catalog", "checks_dir", "labels", "outbox", "signing_threads"}));
+  SHOKO_RETURN_IF_ERROR(doc->CheckMap(
+      root, "agent config",
+      {"state_dir", "root", "store", "interval", "refresh", "heartbeat", "collectors", "mapping",
+       "baseline", "catalog", "checks_dir", "labels", "outbox", "signing_threads"}));
   AgentConfig c;
   c.source = path;
   auto read_string = [&](const char* key, std::string* out) -> Status {
@@ -95,11 +97,12 @@ Result<AgentConfig> LoadAgentConfig(const std::string& path) {
   SHOKO_RETURN_IF_ERROR(read_string("baseline", &c.baseline_file));
   SHOKO_RETURN_IF_ERROR(read_string("catalog", &c.catalog_file));
   SHOKO_RETURN_IF_ERROR(read_string("checks_dir", &c.checks_dir));
-  for (const char* key : {"interval", "refresh"}) {
+  for (auto [key, out] : {std::pair{"interval", &c.interval}, std::pair{"refresh", &c.refresh},
+                          std::pair{"heartbeat", &c.heartbeat}}) {
     if (!root[key]) continue;
     auto d = doc->Duration(root[key], key);
     if (!d.ok()) return d.status();
-    (std::string_view(key) == "interval" ? c.interval : c.refresh) = *d;
+    *out = *d;
   }
 
   const YAML::Node store = root["store"];

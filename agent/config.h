@@ -32,8 +32,16 @@ struct AgentConfig {
   std::chrono::seconds retry_max{300};
   // At most this many records a second when draining a backlog (0: no limit).
   uint64_t drain_rate = 0;
+  // The store's log key to pin (a file holding its C2SP verifier key line);
+  // empty: the key `enroll` saved, if any (docs/agent-state.md, "The witness").
+  std::string store_log_key;
+  // How long an acknowledged record may wait for its inclusion in the store's
+  // log before the agent records an incident.
+  std::chrono::seconds inclusion_timeout{600};
   // How often the daemon collects.
   std::chrono::seconds interval{3600};
+  // The longest the daemon goes without an agent.heartbeat record.
+  std::chrono::seconds heartbeat{900};
   // The longest a check may go without a fresh record (refresh_seconds).
   std::chrono::seconds refresh{86400};
   // Collector names or families to run; empty means all.

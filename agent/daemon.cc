@@ -5,10 +5,27 @@
 #include <algorithm>
 #include <cerrno>
 
+#include "agent/enrollment.h"
 #include "agent/log.h"
+#include "evidence/envelope.h"
 #include "platform/time_format.h"
 
 namespace shoko::agent {
+namespace {
+
+// When the oldest record the outbox holds was collected; none when it is empty.
+std::optional<int64_t> OldestCollectedAt(const Outbox& outbox) {
+  auto oldest = outbox.ReadAfter(0, 1);
+  v1::Envelope envelope;
+  if (!oldest.ok() || oldest->empty() || !envelope.ParseFromString(oldest->front().envelope)) {
+    return std::nullopt;
+  }
+  auto record = evidence::ParseEvidence(envelope.payload());
+  if (!record.ok()) return std::nullopt;
+  return record->collected_at().seconds() * 1000000 + record->collected_at().nanos() / 1000;
+}
+
+}  // namespace
 
 std::chrono::milliseconds RetryPolicy::Ceiling(int failures) const {
   // 2^20 is far past any sensible cap; the bound keeps the shift defined.
@@ -76,6 +93,9 @@ Status Daemon::Run() {
   LoadMemory();
   std::string stop_reason = "once";
   auto next_sweep = clock_->Now();
+  // The start record and the first sweep say the agent is alive; the first
+  // heartbeat is due one heartbeat later.
+  auto next_heartbeat = clock_->Now() + options_.heartbeat;
   int failures = 0;  // uploads failed in a row
   for (;;) {
     // Between sweeps only retries happen: the sweep's records wait in the outbox.
@@ -84,12 +104,16 @@ Status Daemon::Run() {
       SHOKO_RETURN_IF_ERROR(Sweep());
       if (options_.once) break;
     }
-    auto wake = next_sweep;
+    SHOKO_RETURN_IF_ERROR(HeartbeatIfDue(&next_heartbeat));
+    auto wake = options_.heartbeat.count() > 0 ? std::min(next_sweep, next_heartbeat) : next_sweep;
     last_upload_ = upload_();
-    if (last_upload_.ok()) {
-      failures = 0;
-    } else {
+    if (!last_upload_.ok()) {
       wake = std::min(wake, clock_->Now() + options_.retry.Delay(failures++, random_));
+    } else {
+      failures = 0;
+      if (outbox_->AwaitingInclusion() > 0) {
+        wake = std::min(wake, clock_->Now() + options_.inclusion_poll);
+      }
     }
     SHOKO_ASSIGN_OR_RETURN(const int sig, clock_->WaitUntil(wake));
     if (sig > 0) {
@@ -102,12 +126,64 @@ Status Daemon::Run() {
       recorder_->RecordLifecycle("stop", {{"reason", stop_reason}}, key_, clock_->WallMicros())
           .status());
   last_upload_ = upload_();
+  return options_.once ? AwaitInclusion() : Status::OK();
+}
+
+Status Daemon::AwaitInclusion() {
+  while (last_upload_.ok() && outbox_->AwaitingInclusion() > 0) {
+    SHOKO_ASSIGN_OR_RETURN(const int sig,
+                           clock_->WaitUntil(clock_->Now() + options_.inclusion_poll));
+    if (sig > 0) {
+      Log("stopping on signal " + std::to_string(sig));
+      last_upload_ = Status::Unavailable(
+          std::to_string(outbox_->AwaitingInclusion()) +
+          " record(s) acknowledged by the store but not yet included in its log stay in the "
+          "outbox");
+      break;
+    }
+    last_upload_ = upload_();
+  }
   return Status::OK();
+}
+
+Status Daemon::HeartbeatIfDue(DaemonClock::TimePoint* next) {
+  if (options_.heartbeat.count() <= 0 || clock_->Now() < *next) return Status::OK();
+  *next = clock_->Now() + options_.heartbeat;
+  return recorder_->RecordHeartbeat(HeartbeatFacts(), key_, clock_->WallMicros()).status();
+}
+
+nlohmann::json Daemon::HeartbeatFacts() const {
+  const int64_t now_us = clock_->WallMicros();
+  nlohmann::json outbox = {{"records", outbox_->Depth()},
+                           {"bytes", outbox_->Bytes()},
+                           {"awaiting_inclusion", outbox_->AwaitingInclusion()},
+                           {"oldest_record_age_seconds", nullptr}};
+  if (const std::optional<int64_t> oldest = OldestCollectedAt(*outbox_)) {
+    outbox["oldest_record_age_seconds"] = std::max<int64_t>(0, (now_us - *oldest) / 1000000);
+  }
+  nlohmann::json facts = {
+      {"heartbeat_seconds", options_.heartbeat.count()},
+      {"last_sweep_at", last_sweep_us_ > 0 ? nlohmann::json(platform::FormatRfc3339(last_sweep_us_))
+                                           : nlohmann::json(nullptr)},
+      {"collector_errors", sweep_errors_},
+      {"outbox", std::move(outbox)},
+      {"certificate_expires_at", nullptr}};
+  if (!options_.certificate_file.empty()) {
+    auto expiry = CertificateExpiry(options_.certificate_file);
+    if (expiry.ok()) {
+      facts["certificate_expires_at"] = platform::FormatRfc3339(*expiry);
+    } else {
+      facts["certificate_error"] = expiry.status().message();
+    }
+  }
+  return facts;
 }
 
 Status Daemon::Sweep() {
   std::vector<CollectedCheck> checks = sweep_(&memory_);
   SaveMemoryIfChanged();
+  last_sweep_us_ = clock_->WallMicros();
+  sweep_errors_ = CollectorErrors(checks);
   auto stats = recorder_->RecordSweep(checks, key_, clock_->WallMicros());
   if (!stats.ok()) return stats.status().WithContext("recording");
   Log("recorded " + std::to_string(stats->recorded) + " record(s) through seq " +

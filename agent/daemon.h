@@ -1,7 +1,9 @@
 // The agent's daemon, `shoko-agent run` (docs/architecture.md, "agent/"): a
-// sweep every interval, an upload after it, failed uploads retried after a
-// random delay, a stop signal ending it; the lifecycle records start,
-// config_change and stop; the collectors' sweep memory kept between sweeps.
+// sweep every interval, a heartbeat record at least every `heartbeat`, an
+// upload after each, failed uploads retried after a random delay, records the
+// store acknowledged checked again until its log includes them, a stop signal
+// ending it; the lifecycle records start, config_change and stop; the
+// collectors' sweep memory kept between sweeps.
 // The clock, the sweep and the upload are injected, so the loop is tested
 // without a process, a store or collectors.
 #ifndef SHOKO_AGENT_DAEMON_H_
@@ -69,8 +71,19 @@ class SignalClock final : public DaemonClock {
 
 // What the daemon takes from the config (agent/config.h has the defaults).
 struct DaemonOptions {
-  bool once = false;  // one sweep, one upload, then stop
+  // One sweep, one upload, then stop; the upload is repeated, every
+  // inclusion_poll, while the store's log has not yet included what it
+  // acknowledged (docs/agent-state.md, "The witness").
+  bool once = false;
   std::chrono::seconds interval{};
+  // The longest between two agent.heartbeat records (0: none).
+  std::chrono::seconds heartbeat{};
+  // How soon to look again for the inclusion of acknowledged records: half
+  // the store's default checkpoint interval.
+  std::chrono::milliseconds inclusion_poll{5000};
+  // The agent's TLS certificate, whose expiry the heartbeat reports (empty:
+  // plaintext, none).
+  std::string certificate_file;
   RetryPolicy retry;
   std::string sweep_memory_file;
   uint64_t random_seed = 0;  // for the retry delays; 0: from std::random_device
@@ -92,8 +105,10 @@ class Daemon {
   // the files added, removed or changed. The outbox keeps them for the next.
   Status Start(nlohmann::json start_facts, const ConfigFingerprint& config);
 
-  // Sweeps and uploads until a stop signal (with `once`, after one sweep),
-  // then records stop and uploads once more. An error is what ended it early.
+  // Sweeps, records heartbeats and uploads until a stop signal (with `once`,
+  // after one sweep), then records stop and uploads once more; with `once`,
+  // until what the store acknowledged is included in its log. An error is
+  // what ended it early.
   Status Run();
 
   // How the last upload went: with `once`, what the command reports.
@@ -101,6 +116,12 @@ class Daemon {
 
  private:
   Status Sweep();
+  // The heartbeat record, if one is due (moving `next` on).
+  Status HeartbeatIfDue(DaemonClock::TimePoint* next);
+  nlohmann::json HeartbeatFacts() const;
+  // After the last upload of `once`: uploads again every inclusion_poll
+  // while records await inclusion; Unavailable if they still do at a stop.
+  Status AwaitInclusion();
   void LoadMemory();
   void SaveMemoryIfChanged();
 
@@ -115,6 +136,8 @@ class Daemon {
   collectors::SweepMemory memory_;
   nlohmann::json memory_saved_;
   Status last_upload_;
+  int64_t last_sweep_us_ = 0;                              // 0: none yet
+  nlohmann::json sweep_errors_ = nlohmann::json::array();  // of the last sweep
 };
 
 }  // namespace shoko::agent

@@ -24,11 +24,18 @@ Status Save(const TlsPaths& paths, const std::string& key_pem, const std::string
   return Status::OK();
 }
 
+Result<platform::CertificateInfo> ReadCertificate(const std::string& cert_file) {
+  SHOKO_ASSIGN_OR_RETURN(const std::string pem, platform::ReadLocalFile(cert_file, 1 << 20));
+  auto info = platform::InspectCertificate(pem);
+  if (!info.ok()) return info.status().WithContext(cert_file);
+  return info;
+}
+
 }  // namespace
 
 Result<int64_t> Enroll(const std::shared_ptr<grpc::Channel>& channel,
                        const evidence::SigningKey& evidence_key, const std::string& token,
-                       const TlsPaths& paths) {
+                       const TlsPaths& paths, std::string* log_verifier_key) {
   auto request = platform::NewKeyAndRequest(evidence_key.public_key().KeyId());
   if (!request.ok()) return request.status();
   v1::EnrollRequest req;
@@ -49,15 +56,19 @@ Result<int64_t> Enroll(const std::shared_ptr<grpc::Channel>& channel,
     return Status::Internal("the store enrolled agent " + resp.agent_id() + ", not this one");
   }
   SHOKO_RETURN_IF_ERROR(Save(paths, request->key_pem, resp.certificate_pem()));
+  if (log_verifier_key != nullptr) *log_verifier_key = resp.log_verifier_key();
   return resp.not_after_us();
+}
+
+Result<int64_t> CertificateExpiry(const std::string& cert_file) {
+  SHOKO_ASSIGN_OR_RETURN(const platform::CertificateInfo info, ReadCertificate(cert_file));
+  return info.not_after_us;
 }
 
 Result<bool> RenewIfDue(const std::shared_ptr<grpc::Channel>& channel, const TlsPaths& paths,
                         int64_t now_us) {
-  auto pem = platform::ReadLocalFile(paths.cert, 1 << 20);
-  if (!pem.ok()) return pem.status();
-  auto info = platform::InspectCertificate(*pem);
-  if (!info.ok()) return info.status().WithContext(paths.cert);
+  auto info = ReadCertificate(paths.cert);
+  if (!info.ok()) return info.status();
   const int64_t life = info->not_after_us - info->not_before_us;
   const int64_t margin = std::min<int64_t>(life / 3, int64_t{30} * 86400 * 1000000);
   if (now_us < info->not_after_us - margin) return false;

@@ -22,10 +22,15 @@ struct TlsPaths {
 
 // Enrolls over `channel` (server-authenticated TLS): a new TLS key and
 // request, signed together with `token` by the evidence key. Writes the key
-// (0600) and the certificate. Returns the certificate's expiry.
+// (0600) and the certificate. Returns the certificate's expiry; sets
+// `log_verifier_key` (when given) to the store's log key as a C2SP verifier
+// key, for the agent to pin (empty from a store without a log).
 Result<int64_t> Enroll(const std::shared_ptr<grpc::Channel>& channel,
                        const evidence::SigningKey& evidence_key, const std::string& token,
-                       const TlsPaths& paths);
+                       const TlsPaths& paths, std::string* log_verifier_key = nullptr);
+
+// The expiry of the certificate in `cert_file` (microseconds since the epoch).
+Result<int64_t> CertificateExpiry(const std::string& cert_file);
 
 // When the certificate at `paths.cert` has less than a third of its life left
 // (or 30 days, whichever is less), renews it over `channel` (the agent's

@@ -50,6 +50,12 @@ CREATE TABLE meta (
 );
 )sql";
 
+// A record the store acknowledged but whose inclusion in its log is not yet
+// verified keeps the time of the ack (NULL: not acknowledged).
+constexpr std::string_view kSchemaV3 = R"sql(
+ALTER TABLE outbox ADD COLUMN acked_at_us INTEGER;
+)sql";
+
 // Opens the database and proves it sound: SQLite's quick_check, then the
 // schema migrations. Corruption anywhere is reported as such.
 Result<std::unique_ptr<platform::SqliteDb>> OpenChecked(const std::string& path) {
@@ -63,7 +69,7 @@ Result<std::unique_ptr<platform::SqliteDb>> OpenChecked(const std::string& path)
     return Status::Corruption(
         path + ": integrity check failed: " + (*row ? check->Text(0) : std::string("no answer")));
   }
-  SHOKO_RETURN_IF_ERROR((*db)->Migrate("outbox", {kSchemaV1, kSchemaV2}));
+  SHOKO_RETURN_IF_ERROR((*db)->Migrate("outbox", {kSchemaV1, kSchemaV2, kSchemaV3}));
   return db;
 }
 
@@ -239,12 +245,14 @@ Result<std::optional<ChainPosition>> Outbox::ReadPosition() const {
 }
 
 Status Outbox::LoadCounters() {
-  auto stmt = db_->Prepare("SELECT COUNT(*), COALESCE(SUM(size), 0) FROM outbox");
+  auto stmt =
+      db_->Prepare("SELECT COUNT(*), COALESCE(SUM(size), 0), COUNT(acked_at_us) FROM outbox");
   if (!stmt.ok()) return stmt.status();
   auto row = stmt->Step();
   if (!row.ok()) return row.status();
   rows_ = static_cast<uint64_t>(stmt->Int64(0));
   bytes_ = static_cast<uint64_t>(stmt->Int64(1));
+  acked_rows_ = static_cast<uint64_t>(stmt->Int64(2));
   return Status::OK();
 }
 
@@ -334,34 +342,79 @@ Status Outbox::Append(const OutboxBatch& batch) {
   return Status::OK();
 }
 
+namespace {
+
+// The rows a SELECT of (seq, digest, envelope, observation, acked_at_us) yields.
+Result<std::vector<OutboxRecord>> ReadRecords(platform::SqliteStatement& stmt) {
+  std::vector<OutboxRecord> out;
+  for (;;) {
+    auto row = stmt.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return out;
+    out.push_back({static_cast<uint64_t>(stmt.Int64(0)), stmt.Blob(1), stmt.Blob(2),
+                   stmt.Int64(3) != 0, stmt.IsNull(4) ? 0 : stmt.Int64(4)});
+  }
+}
+
+// Steps `stmt` (an UPDATE … RETURNING) to its end; how many rows it changed.
+Result<uint64_t> CountRows(platform::SqliteStatement& stmt) {
+  uint64_t count = 0;
+  for (;;) {
+    auto row = stmt.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return count;
+    ++count;
+  }
+}
+
+}  // namespace
+
 Result<std::vector<OutboxRecord>> Outbox::ReadAfter(uint64_t after, size_t limit) const {
   std::lock_guard<std::mutex> lock(mu_);
   auto stmt = db_->Prepare(
-      "SELECT seq, digest, envelope, observation FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?");
+      "SELECT seq, digest, envelope, observation, acked_at_us FROM outbox WHERE seq > ? "
+      "ORDER BY seq LIMIT ?");
   if (!stmt.ok()) return stmt.status();
   stmt->Bind(1, static_cast<int64_t>(after)).Bind(2, static_cast<int64_t>(limit));
-  std::vector<OutboxRecord> out;
+  return ReadRecords(*stmt);
+}
+
+Result<std::vector<OutboxRecord>> Outbox::AckedAfter(uint64_t after, size_t limit) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto stmt = db_->Prepare(
+      "SELECT seq, digest, envelope, observation, acked_at_us FROM outbox WHERE seq > ? AND "
+      "acked_at_us IS NOT NULL ORDER BY seq LIMIT ?");
+  if (!stmt.ok()) return stmt.status();
+  stmt->Bind(1, static_cast<int64_t>(after)).Bind(2, static_cast<int64_t>(limit));
+  return ReadRecords(*stmt);
+}
+
+Result<std::vector<uint64_t>> Outbox::AckedSeqs() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto stmt = db_->Prepare("SELECT seq FROM outbox WHERE acked_at_us IS NOT NULL ORDER BY seq");
+  if (!stmt.ok()) return stmt.status();
+  std::vector<uint64_t> seqs;
   for (;;) {
     auto row = stmt->Step();
     if (!row.ok()) return row.status();
-    if (!*row) break;
-    out.push_back(
-        {static_cast<uint64_t>(stmt->Int64(0)), stmt->Blob(1), stmt->Blob(2), stmt->Int64(3) != 0});
+    if (!*row) return seqs;
+    seqs.push_back(static_cast<uint64_t>(stmt->Int64(0)));
   }
-  return out;
 }
 
 Status Outbox::DeleteThrough(uint64_t seq) {
   std::lock_guard<std::mutex> lock(mu_);
   platform::SqliteTransaction tx(db_.get());
   SHOKO_RETURN_IF_ERROR(tx.Begin());
-  auto gone = db_->Prepare("SELECT COUNT(*), COALESCE(SUM(size), 0) FROM outbox WHERE seq <= ?");
+  auto gone = db_->Prepare(
+      "SELECT COUNT(*), COALESCE(SUM(size), 0), COUNT(acked_at_us) FROM outbox WHERE seq <= ?");
   if (!gone.ok()) return gone.status();
   gone->Bind(1, static_cast<int64_t>(seq));
   auto row = gone->Step();
   if (!row.ok()) return row.status();
   const uint64_t rows = static_cast<uint64_t>(gone->Int64(0));
   const uint64_t bytes = static_cast<uint64_t>(gone->Int64(1));
+  const uint64_t acked = static_cast<uint64_t>(gone->Int64(2));
   auto stmt = db_->Prepare("DELETE FROM outbox WHERE seq <= ?");
   if (!stmt.ok()) return stmt.status();
   stmt->Bind(1, static_cast<int64_t>(seq));
@@ -369,6 +422,62 @@ Status Outbox::DeleteThrough(uint64_t seq) {
   SHOKO_RETURN_IF_ERROR(tx.Commit());
   rows_ -= std::min(rows_, rows);
   bytes_ -= std::min(bytes_, bytes);
+  acked_rows_ -= std::min(acked_rows_, acked);
+  return Status::OK();
+}
+
+Status Outbox::MarkAcked(uint64_t seq, int64_t now_us) {
+  std::lock_guard<std::mutex> lock(mu_);
+  platform::SqliteTransaction tx(db_.get());
+  SHOKO_RETURN_IF_ERROR(tx.Begin());
+  auto marked = db_->Prepare(
+      "UPDATE outbox SET acked_at_us = ? WHERE seq <= ? AND acked_at_us IS NULL RETURNING seq");
+  if (!marked.ok()) return marked.status();
+  marked->Bind(1, now_us).Bind(2, static_cast<int64_t>(seq));
+  SHOKO_ASSIGN_OR_RETURN(const uint64_t count, CountRows(*marked));
+  SHOKO_RETURN_IF_ERROR(tx.Commit());
+  acked_rows_ += count;
+  return Status::OK();
+}
+
+Result<uint64_t> Outbox::ForgetAcksAfter(uint64_t seq) {
+  std::lock_guard<std::mutex> lock(mu_);
+  platform::SqliteTransaction tx(db_.get());
+  SHOKO_RETURN_IF_ERROR(tx.Begin());
+  auto cleared = db_->Prepare(
+      "UPDATE outbox SET acked_at_us = NULL WHERE seq > ? AND acked_at_us IS NOT NULL "
+      "RETURNING seq");
+  if (!cleared.ok()) return cleared.status();
+  cleared->Bind(1, static_cast<int64_t>(seq));
+  SHOKO_ASSIGN_OR_RETURN(const uint64_t count, CountRows(*cleared));
+  SHOKO_RETURN_IF_ERROR(tx.Commit());
+  acked_rows_ -= std::min(acked_rows_, count);
+  return count;
+}
+
+Status Outbox::Delete(const std::vector<uint64_t>& seqs) {
+  std::lock_guard<std::mutex> lock(mu_);
+  platform::SqliteTransaction tx(db_.get());
+  SHOKO_RETURN_IF_ERROR(tx.Begin());
+  auto stmt =
+      db_->Prepare("DELETE FROM outbox WHERE seq = ? RETURNING size, acked_at_us IS NOT NULL");
+  if (!stmt.ok()) return stmt.status();
+  uint64_t rows = 0, bytes = 0, acked = 0;
+  for (uint64_t seq : seqs) {
+    stmt->Reset();
+    stmt->Bind(1, static_cast<int64_t>(seq));
+    auto row = stmt->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) continue;
+    ++rows;
+    bytes += static_cast<uint64_t>(stmt->Int64(0));
+    acked += stmt->Int64(1) != 0;
+    SHOKO_RETURN_IF_ERROR(stmt->Run());  // finishes the statement
+  }
+  SHOKO_RETURN_IF_ERROR(tx.Commit());
+  rows_ -= std::min(rows_, rows);
+  bytes_ -= std::min(bytes_, bytes);
+  acked_rows_ -= std::min(acked_rows_, acked);
   return Status::OK();
 }
 
@@ -387,6 +496,11 @@ uint64_t Outbox::Depth() const {
 uint64_t Outbox::Bytes() const {
   std::lock_guard<std::mutex> lock(mu_);
   return bytes_;
+}
+
+uint64_t Outbox::AwaitingInclusion() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return acked_rows_;
 }
 
 Result<std::map<std::string, CheckState>> Outbox::CheckStates() const {

@@ -1,6 +1,8 @@
 // The agent's durable buffer of signed records (docs/agent-state.md,
 // "outbox.db"). A record counts as recorded once its transaction commits; it
-// leaves the outbox only after the store has acknowledged it. When full,
+// leaves the outbox only after the store has acknowledged it, and, when the
+// agent witnesses the store's log, only once the log is proven to include it
+// (docs/agent-state.md, "Acknowledged, then included"). When full,
 // the outbox takes no more observations (it never drops what it holds) and
 // remembers what it did not take, for one GAP record later.
 //
@@ -28,6 +30,7 @@ struct OutboxRecord {
   std::string digest;        // record digest (32 bytes)
   std::string envelope;      // serialized shoko.v1.Envelope
   bool observation = false;  // observations are what a full outbox stops taking
+  int64_t acked_at_us = 0;   // when the store acknowledged it; 0: not yet
 };
 
 // What change detection remembers of a check's last record.
@@ -103,11 +106,26 @@ class Outbox {
   Result<std::vector<OutboxRecord>> ReadAfter(uint64_t after, size_t limit) const;
   // Removes every record with seq ≤ `seq` (the store acked them).
   Status DeleteThrough(uint64_t seq);
+
+  // Between the store's ack and the log's inclusion (docs/agent-state.md,
+  // "Acknowledged, then included"). Marks every record with seq ≤ `seq` not
+  // marked before as acknowledged at `now_us`; they stay in the outbox.
+  Status MarkAcked(uint64_t seq, int64_t now_us);
+  // Clears the mark of records after `seq`: a store that acknowledged them
+  // no longer holds them, so they are sent again. Returns how many.
+  Result<uint64_t> ForgetAcksAfter(uint64_t seq);
+  // Up to `limit` acknowledged records with seq > `after`, in seq order.
+  Result<std::vector<OutboxRecord>> AckedAfter(uint64_t after, size_t limit) const;
+  // The seqs of every acknowledged record, in order.
+  Result<std::vector<uint64_t>> AckedSeqs() const;
+  // Removes the records `seqs` (their inclusion in the log was verified).
+  Status Delete(const std::vector<uint64_t>& seqs);
   // Notes in chain.head how far the store has acknowledged (once per upload).
   Status NoteAcked(uint64_t seq);
 
-  uint64_t Depth() const;  // records not yet acknowledged
-  uint64_t Bytes() const;  // their envelope bytes
+  uint64_t Depth() const;              // records held, acknowledged or not
+  uint64_t Bytes() const;              // their envelope bytes
+  uint64_t AwaitingInclusion() const;  // records held that the store acknowledged
   const OutboxLimits& limits() const { return limits_; }
 
   Result<std::map<std::string, CheckState>> CheckStates() const;
@@ -147,6 +165,7 @@ class Outbox {
   std::optional<OutboxRecovery> recovery_;
   uint64_t rows_ = 0;
   uint64_t bytes_ = 0;
+  uint64_t acked_rows_ = 0;
 };
 
 }  // namespace shoko::agent

@@ -56,6 +56,13 @@ void SetCommon(const RecordContext& context, int64_t at_us, v1::Evidence* ev) {
   ev->set_catalog_version(context.catalog_version);
 }
 
+// The agent's own records take their controls from the mapping, by check id.
+void MapControls(const RecordContext& context, v1::Evidence* ev) {
+  ev->clear_controls();
+  if (context.mapping == nullptr) return;
+  for (const std::string& ref : context.mapping->RefsFor(ev->check_id())) ev->add_controls(ref);
+}
+
 }  // namespace
 
 RecordContext MakeRecordContext(const std::string& agent_id, const AgentConfig& config,
@@ -228,9 +235,7 @@ v1::Evidence BuildLifecycle(const RecordContext& context, std::string_view event
   SetCommon(context, at_us, &ev);
   ev.set_collector("agent");
   ev.set_check_id(std::string(kLifecyclePrefix) + std::string(event));
-  if (context.mapping != nullptr) {
-    for (const std::string& ref : context.mapping->RefsFor(ev.check_id())) ev.add_controls(ref);
-  }
+  MapControls(context, &ev);
   ev.set_verdict(v1::INFO);
   ev.set_kind(v1::LIFECYCLE);
   nlohmann::json all = facts;
@@ -272,10 +277,7 @@ namespace {
 v1::Evidence BuildGap(const RecordContext& context, const PendingGap& gap, int64_t now_us) {
   v1::Evidence ev = BuildLifecycle(context, "gap", {}, now_us);
   ev.set_check_id(kGapCheckId);
-  ev.clear_controls();
-  if (context.mapping != nullptr) {
-    for (const std::string& ref : context.mapping->RefsFor(kGapCheckId)) ev.add_controls(ref);
-  }
+  MapControls(context, &ev);
   ev.set_kind(v1::GAP);
   ev.set_verdict(v1::FAIL);
   const std::string from = platform::FormatRfc3339(gap.first_us);
@@ -321,6 +323,16 @@ CollectedCheck HealthCheck(const RecordContext& context, const nlohmann::json& e
 }
 
 }  // namespace
+
+nlohmann::json CollectorErrors(const std::vector<CollectedCheck>& checks) {
+  nlohmann::json errors = nlohmann::json::array();
+  for (const CollectedCheck& c : checks) {
+    if (c.observation.verdict == collectors::Verdict::kError) {
+      errors.push_back({{"check_id", c.observation.check_id}, {"message", c.observation.message}});
+    }
+  }
+  return errors;
+}
 
 // One sweep's records, the change-detection state they leave, and what
 // decides which checks are due.
@@ -382,11 +394,8 @@ Result<SweepStats> Recorder::RecordSweep(const std::vector<CollectedCheck>& chec
   SweepBatch sweep(*this, std::move(states), key, now_us);
   // The observations due, in collection order, with their facts digests.
   std::vector<std::pair<const CollectedCheck*, std::string>> due;
-  nlohmann::json errors = nlohmann::json::array();
+  const nlohmann::json errors = CollectorErrors(checks);
   for (const CollectedCheck& c : checks) {
-    if (c.observation.verdict == collectors::Verdict::kError) {
-      errors.push_back({{"check_id", c.observation.check_id}, {"message", c.observation.message}});
-    }
     std::string digest = FactsDigest(c.observation.facts);
     if (sweep.Due(c.observation.check_id, ToProto(c.observation.verdict), digest)) {
       due.emplace_back(&c, std::move(digest));
@@ -443,8 +452,19 @@ Result<uint64_t> Recorder::AppendOne(v1::Evidence record, const evidence::Signin
 }
 
 Result<uint64_t> Recorder::RecordLifecycle(std::string_view event, const nlohmann::json& facts,
+                                           const evidence::SigningKey& key, int64_t now_us,
+                                           v1::Verdict verdict) {
+  v1::Evidence record = BuildLifecycle(context_, event, facts, now_us);
+  record.set_verdict(verdict);
+  return AppendOne(std::move(record), key, "", false);
+}
+
+Result<uint64_t> Recorder::RecordHeartbeat(const nlohmann::json& facts,
                                            const evidence::SigningKey& key, int64_t now_us) {
-  return AppendOne(BuildLifecycle(context_, event, facts, now_us), key, "", false);
+  v1::Evidence record = BuildLifecycle(context_, "heartbeat", facts, now_us);
+  record.set_check_id(kHeartbeatCheckId);
+  MapControls(context_, &record);
+  return AppendOne(std::move(record), key, "", false);
 }
 
 Result<uint64_t> Recorder::RecordRecovery(const OutboxRecovery& recovery,

@@ -25,6 +25,8 @@ namespace shoko::agent {
 inline constexpr char kHealthCheckId[] = "agent.health";
 inline constexpr char kGapCheckId[] = "agent.gap";
 inline constexpr char kLifecyclePrefix[] = "agent.lifecycle.";
+// The daemon's proof of life (docs/evidence-format.md, "Heartbeat records").
+inline constexpr char kHeartbeatCheckId[] = "agent.heartbeat";
 
 // What every record of this agent carries besides the observation itself.
 struct RecordContext {
@@ -124,6 +126,10 @@ class RecordBatch {
 // cause a new record.
 std::string FactsDigest(const nlohmann::json& facts);
 
+// The checks of a sweep that ended in error, as [{check_id, message}]: what
+// agent.health and agent.heartbeat report.
+nlohmann::json CollectorErrors(const std::vector<CollectedCheck>& checks);
+
 struct SweepStats {
   size_t recorded = 0;      // records written, GAP and health included
   size_t unchanged = 0;     // checks with nothing new and no refresh due
@@ -144,9 +150,16 @@ class Recorder {
   Result<SweepStats> RecordSweep(const std::vector<CollectedCheck>& checks,
                                  const evidence::SigningKey& key, int64_t now_us);
 
-  // One LIFECYCLE record (start, stop, config_change, outbox_recovered…).
+  // One LIFECYCLE record (start, stop, config_change, outbox_recovered…);
+  // `verdict` INFO but for what reports a failure (a witness incident).
   Result<uint64_t> RecordLifecycle(std::string_view event, const nlohmann::json& facts,
-                                   const evidence::SigningKey& key, int64_t now_us);
+                                   const evidence::SigningKey& key, int64_t now_us,
+                                   v1::Verdict verdict = v1::INFO);
+
+  // The agent.heartbeat LIFECYCLE record with `facts`: written on the
+  // daemon's schedule, whether or not anything changed.
+  Result<uint64_t> RecordHeartbeat(const nlohmann::json& facts, const evidence::SigningKey& key,
+                                   int64_t now_us);
 
   // The outbox_recovered LIFECYCLE record for `recovery`; writing it clears
   // the recovery the outbox keeps until it is reported.

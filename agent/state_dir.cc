@@ -22,6 +22,8 @@ std::string StateDir::outbox_file() const { return path_ + "/outbox.db"; }
 std::string StateDir::sweep_memory_file() const { return path_ + "/sweep-memory.json"; }
 std::string StateDir::tls_cert_file() const { return path_ + "/tls.crt"; }
 std::string StateDir::tls_key_file() const { return path_ + "/tls.key"; }
+std::string StateDir::log_key_file() const { return path_ + "/log.vkey"; }
+std::string StateDir::checkpoint_file() const { return path_ + "/log.checkpoint"; }
 
 Result<StateDir> StateDir::Lock(const std::string& path, const std::string& named_by) {
   StateDir dir(path);

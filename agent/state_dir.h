@@ -56,6 +56,11 @@ class StateDir {
   // Where `enroll` writes the TLS certificate and key, unless the config says.
   std::string tls_cert_file() const;
   std::string tls_key_file() const;
+  // The store's log key `enroll` pinned (its C2SP verifier key line), and the
+  // last checkpoint the witness verified (the signed note as the store sent
+  // it): docs/agent-state.md, "The witness".
+  std::string log_key_file() const;
+  std::string checkpoint_file() const;
 
   // What an opened directory holds.
   AgentIdentity& identity() { return *identity_; }

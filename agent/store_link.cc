@@ -39,13 +39,23 @@ StoreLink::StoreLink(const AgentConfig& config, StateDir* dir, evidence::PublicK
   options_.max_records_per_second = config.drain_rate;
 }
 
-Result<std::unique_ptr<StoreLink>> StoreLink::Open(const AgentConfig& config, StateDir* dir) {
+Result<std::unique_ptr<StoreLink>> StoreLink::Open(const AgentConfig& config, StateDir* dir,
+                                                   Recorder* recorder) {
   if (config.store_address.empty()) {
     return Status::InvalidArgument(config.source + ": 'store' is required for run");
   }
   // Everything that can be wrong with the config is found before any record.
   SHOKO_ASSIGN_OR_RETURN(evidence::PublicKey first_key, FirstPublicKey(*dir, dir->identity()));
+  SHOKO_ASSIGN_OR_RETURN(std::optional<evidence::NoteVerifier> log_key, PinnedLogKey(config, *dir));
   std::unique_ptr<StoreLink> link(new StoreLink(config, dir, std::move(first_key)));
+  if (log_key) {
+    link->witness_ = std::make_unique<Witness>(std::move(*log_key), dir->checkpoint_file(),
+                                               dir->identity().agent_id, &dir->outbox(), recorder,
+                                               config.inclusion_timeout);
+  } else {
+    Log("no log key pinned (store.log_key, or the one enroll saves): acknowledged records are "
+        "deleted without checking that the store's log includes them");
+  }
   SHOKO_RETURN_IF_ERROR(link->Connect());
   return link;
 }
@@ -53,8 +63,10 @@ Result<std::unique_ptr<StoreLink>> StoreLink::Open(const AgentConfig& config, St
 Status StoreLink::Connect() {
   SHOKO_ASSIGN_OR_RETURN(
       channel_, platform::OpenChannel(config_.store_address, tls_, UploadChannelArguments()));
-  uploader_ = std::make_unique<Uploader>(channel_, config_.store_address, first_key_,
-                                         dir_->identity().agent_id, &dir_->outbox());
+  uploader_ =
+      std::make_unique<Uploader>(channel_, config_.store_address, first_key_,
+                                 dir_->identity().agent_id, &dir_->outbox(), witness_ != nullptr);
+  log_ = NewTransparencyLogClient(channel_, config_.store_address, options_.upload_timeout);
   return Status::OK();
 }
 
@@ -74,13 +86,33 @@ void StoreLink::RenewCertificateIfDue() {
 Status StoreLink::Upload() {
   RenewCertificateIfDue();
   auto uploaded = uploader_->Drain(options_);
-  if (uploaded.ok()) {
-    Log("store acknowledged " + std::to_string(*uploaded) + " record(s)");
-    return Status::OK();
+  if (!uploaded.ok()) {
+    Log("upload failed: " + uploaded.status().message() + "; " +
+        std::to_string(dir_->outbox().Depth()) + " record(s) kept in the outbox");
+    return uploaded.status();
   }
-  Log("upload failed: " + uploaded.status().message() + "; " +
-      std::to_string(dir_->outbox().Depth()) + " record(s) kept in the outbox");
-  return uploaded.status();
+  Log("store acknowledged " + std::to_string(*uploaded) + " record(s)");
+  return witness_ ? CheckLog() : Status::OK();
+}
+
+Status StoreLink::CheckLog() {
+  auto round = witness_->Check(*log_, dir_->identity().key, platform::WallClockMicros());
+  if (!round.ok()) {
+    Log("cannot check the store's log: " + round.status().message() + "; " +
+        std::to_string(dir_->outbox().AwaitingInclusion()) +
+        " acknowledged record(s) wait in the outbox");
+    return round.status();
+  }
+  if (round->included > 0 || round->awaiting > 0 || round->cosigned) {
+    Log("log checkpoint " + std::to_string(round->checkpoint_size) + " verified" +
+        (round->cosigned ? " and cosigned" : "") + ": " + std::to_string(round->included) +
+        " record(s) included and deleted, " + std::to_string(round->awaiting) +
+        " awaiting inclusion");
+  }
+  if (!round->incidents.empty()) {
+    return Status::Corruption("the store's log: " + round->incidents.front().detail);
+  }
+  return Status::OK();
 }
 
 }  // namespace shoko::agent

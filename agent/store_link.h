@@ -1,7 +1,8 @@
 // The agent's link to the store (docs/wire-protocol.md, "Channel settings"):
 // the channel (TLS with the agent's certificate, or plaintext to a loopback
-// store), the uploader over it, and the certificate renewal that replaces
-// both.
+// store), the uploader over it, the witness of the store's log when a log key
+// is pinned (docs/agent-state.md, "The witness"), and the certificate renewal
+// that replaces the channel.
 #ifndef SHOKO_AGENT_STORE_LINK_H_
 #define SHOKO_AGENT_STORE_LINK_H_
 
@@ -13,7 +14,9 @@
 
 #include "agent/config.h"
 #include "agent/state_dir.h"
+#include "agent/transparency_log.h"
 #include "agent/uploader.h"
+#include "agent/witness.h"
 #include "platform/grpc_tls.h"
 
 namespace shoko::agent {
@@ -25,18 +28,24 @@ std::optional<platform::TlsFiles> StoreTls(const AgentConfig& config);
 
 class StoreLink {
  public:
-  // Connects to the config's store for the agent in `dir` (opened online).
-  // Errors are the config's: a bad address, missing TLS files, no first key.
-  static Result<std::unique_ptr<StoreLink>> Open(const AgentConfig& config, StateDir* dir);
+  // Connects to the config's store for the agent in `dir` (opened online);
+  // `recorder` records the witness's incidents. Errors are the config's: a
+  // bad address, missing TLS files, no first key, a pinned log key that is
+  // not one.
+  static Result<std::unique_ptr<StoreLink>> Open(const AgentConfig& config, StateDir* dir,
+                                                 Recorder* recorder);
 
   // Renews the certificate when it is due (and reconnects with the new one),
-  // then uploads the outbox; logs how it went.
+  // uploads the outbox, then, as a witness, checks the store's log and
+  // deletes what it includes; logs how it went. Corruption when the witness
+  // found an incident.
   Status Upload();
 
  private:
   StoreLink(const AgentConfig& config, StateDir* dir, evidence::PublicKey first_key);
   Status Connect();
   void RenewCertificateIfDue();
+  Status CheckLog();
 
   const AgentConfig& config_;
   StateDir* dir_;
@@ -45,6 +54,8 @@ class StoreLink {
   UploadOptions options_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<Uploader> uploader_;
+  std::unique_ptr<TransparencyLogClient> log_;
+  std::unique_ptr<Witness> witness_;  // none without a pinned log key
 };
 
 }  // namespace shoko::agent

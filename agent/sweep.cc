@@ -126,6 +126,8 @@ controls::EmittedChecks EmittedChecks() {
   emitted.verdict_checks.insert(kGapCheckId);
   // Every check id a collector declares, observations without a verdict too.
   for (std::string& id : registry.CheckIds()) emitted.info_checks.insert(std::move(id));
+  // The heartbeat has no verdict to judge; an operator may still map it.
+  emitted.info_checks.insert(kHeartbeatCheckId);
   emitted.prefixes = {kLifecyclePrefix, kCustomPrefix};
   emitted.baseline_schema = registry.BaselineSchema();
   return emitted;

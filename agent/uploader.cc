@@ -1,19 +1,23 @@
 #include "agent/uploader.h"
 
+#include "agent/log.h"
+#include "platform/time_format.h"
 #include "shoko/version.h"
 
 namespace shoko::agent {
 namespace {
 
 // The outbox as what an upload sends: records after the store's head, each
-// deleted once acknowledged.
+// deleted once acknowledged, or kept and marked acknowledged for the witness.
 class OutboxSource final : public evidence::UploadSource {
  public:
-  OutboxSource(Outbox* outbox, const std::string& store_address)
-      : outbox_(outbox), peer_("store " + store_address) {}
+  OutboxSource(Outbox* outbox, const std::string& store_address, bool keep_until_included)
+      : outbox_(outbox),
+        peer_("store " + store_address),
+        keep_until_included_(keep_until_included) {}
 
   // Refuses a store ahead of the local chain or holding another record at its
-  // head (nothing is deleted then); else deletes what it holds.
+  // head (nothing is deleted then); else deletes (marks) what it holds.
   Result<uint64_t> Start(const evidence::ChainHead& durable) override {
     const evidence::ChainHead head = outbox_->Position().head;
     if (durable.seq > head.seq) {
@@ -29,8 +33,9 @@ class OutboxSource final : public evidence::UploadSource {
         return Status::Corruption(peer_ + " holds another record at seq " +
                                   std::to_string(durable.seq) + " (fork); nothing was deleted");
       }
-      SHOKO_RETURN_IF_ERROR(outbox_->DeleteThrough(durable.seq));
     }
+    if (keep_until_included_) SHOKO_RETURN_IF_ERROR(ForgetLostAcks(durable.seq));
+    SHOKO_RETURN_IF_ERROR(Acked(durable.seq));
     return durable.seq;
   }
 
@@ -51,18 +56,35 @@ class OutboxSource final : public evidence::UploadSource {
     return records;
   }
 
-  Status Acked(uint64_t seq) override { return outbox_->DeleteThrough(seq); }
+  Status Acked(uint64_t seq) override {
+    if (seq == 0) return Status::OK();
+    return keep_until_included_ ? outbox_->MarkAcked(seq, platform::WallClockMicros())
+                                : outbox_->DeleteThrough(seq);
+  }
   Status Finished(uint64_t acked) override { return outbox_->NoteAcked(acked); }
 
  private:
+  // Records the store acknowledged before but no longer holds (its database
+  // was restored from an older copy) are sent again, and judged afresh.
+  Status ForgetLostAcks(uint64_t durable_seq) {
+    SHOKO_ASSIGN_OR_RETURN(const uint64_t lost, outbox_->ForgetAcksAfter(durable_seq));
+    if (lost > 0) {
+      Log("WARNING: " + peer_ + " no longer holds " + std::to_string(lost) +
+          " record(s) it acknowledged (its head is seq " + std::to_string(durable_seq) +
+          "); sending them again");
+    }
+    return Status::OK();
+  }
+
   Outbox* outbox_;
   const std::string peer_;
+  const bool keep_until_included_;
 };
 
 }  // namespace
 
 Result<uint64_t> Uploader::Drain(const UploadOptions& options) {
-  OutboxSource source(outbox_, store_address_);
+  OutboxSource source(outbox_, store_address_, keep_until_included_);
   const evidence::UploadHello hello{agent_id_, first_key_, kShokoVersion};
   SHOKO_ASSIGN_OR_RETURN(auto result,
                          evidence::Upload(channel_, store_address_, hello, source, options));

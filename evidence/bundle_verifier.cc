@@ -183,10 +183,9 @@ void BundleVerification::CheckListedKeys(const VerifyReport& chains) {
       if (window == nullptr) {
         if (missing_rotation_.contains(agent.agent_id)) continue;  // said already
         Add(Problem::kMissingRotation, agent.agent_id, listed.from_seq,
-            where + " but no verified key-rotation record in the bundle hands it over" +
-                (listed.from_seq > 1
-                     ? " (expected at seq " + std::to_string(listed.from_seq - 1) + ")"
-                     : ""));
+            where + " but no verified rotation record in the bundle hands it over: " +
+                "a key-rotation record is missing" +
+                (listed.from_seq > 1 ? " at seq " + std::to_string(listed.from_seq - 1) : ""));
       } else if (window->from_seq != listed.from_seq) {
         Add(Problem::kMalformed, agent.agent_id, listed.from_seq,
             where + " but its rotation record hands it over from seq " +

@@ -287,10 +287,10 @@ std::optional<Finding> ChainVerification::MissingRotation(const Item& item, uint
   auto first_key = usable_.find(agent);
   if (first_key == usable_.end() || first_key->second.agent_id != agent) return std::nullopt;
   return Finding{Problem::kMissingRotation, seq,
-                 "a key-rotation record is missing: key " + ShortId(item.keyid) +
-                     " signs this agent's records from seq " + std::to_string(from) +
-                     " but no verified rotation record hands it over" +
-                     (from > 1 ? " (expected at seq " + std::to_string(from - 1) + ")" : "")};
+                 "a key-rotation record is missing" +
+                     (from > 1 ? " at seq " + std::to_string(from - 1) : std::string()) + ": key " +
+                     ShortId(item.keyid) + " signs this agent's records from seq " +
+                     std::to_string(from) + " and no verified rotation record hands it over"};
 }
 
 // What no known key verifies is signed by a key nobody trusts, or, for an

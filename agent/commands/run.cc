@@ -24,7 +24,8 @@ nlohmann::json StartFacts(const AgentConfig& config, const SweepSetup& setup,
           {"key_id", key.public_key().KeyId()},
           {"public_key", evidence::Base64Encode(key.public_key().raw())},
           {"interval_seconds", config.interval.count()},
-          {"refresh_seconds", config.refresh.count()}};
+          {"refresh_seconds", config.refresh.count()},
+          {"heartbeat_seconds", config.heartbeat.count()}};
 }
 
 class RunCommand final : public ConfiguredSubcommand {
@@ -48,15 +49,17 @@ int RunCommand::Run() {
   const AgentConfig& config = agent->config;
   const SweepSetup& setup = agent->setup;
   StateDir& dir = agent->dir;
-  auto link = StoreLink::Open(config, &dir);
-  if (!link.ok()) return Fail(link.status());
   const AgentIdentity& identity = dir.identity();
   Recorder recorder(MakeRecordContext(identity.agent_id, config, &setup), &dir.outbox());
+  auto link = StoreLink::Open(config, &dir, &recorder);
+  if (!link.ok()) return Fail(link.status());
   if (Status s = ReportRecovery(dir, recorder, clock.WallMicros()); !s.ok()) return Fail(s);
 
   DaemonOptions options;
   options.once = once_;
   options.interval = config.interval;
+  options.heartbeat = config.heartbeat;
+  if (const auto tls = StoreTls(config)) options.certificate_file = tls->cert;
   options.retry = {config.retry_initial, config.retry_max};
   options.sweep_memory_file = dir.sweep_memory_file();
   ChildHelperRunner helpers;

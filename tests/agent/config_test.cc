@@ -15,11 +15,14 @@ TEST(AgentConfigTest, LoadsEveryKey) {
 root: /srv/image
 interval: 15m
 refresh: 12h
+heartbeat: 5m
 store:
   address: 127.0.0.1:7443
   insecure_loopback: true
   connect_timeout: 2s
   upload_timeout: 1m
+  log_key: /etc/shoko/log.vkey
+  inclusion_timeout: 2m
 collectors: [access]
 mapping: /etc/shoko/mapping.yaml
 labels:
@@ -33,6 +36,9 @@ labels:
   EXPECT_EQ(c->root, "/srv/image");
   EXPECT_EQ(c->interval.count(), 900);
   EXPECT_EQ(c->refresh.count(), 43200);
+  EXPECT_EQ(c->heartbeat.count(), 300);
+  EXPECT_EQ(c->store_log_key, "/etc/shoko/log.vkey");
+  EXPECT_EQ(c->inclusion_timeout.count(), 120);
   EXPECT_EQ(c->store_address, "127.0.0.1:7443");
   EXPECT_EQ(c->connect_timeout.count(), 2);
   EXPECT_EQ(c->upload_timeout.count(), 60);
@@ -47,6 +53,11 @@ TEST(AgentConfigTest, StoreIsOptionalForCollection) {
   auto c = LoadAgentConfig(dir.Write("agent.yaml", "root: /\n"));
   ASSERT_TRUE(c.ok());
   EXPECT_TRUE(c->store_address.empty());
+  // The defaults: a heartbeat every 15 minutes, inclusion within 10, no
+  // log key but the one enrollment pins.
+  EXPECT_EQ(c->heartbeat.count(), 900);
+  EXPECT_EQ(c->inclusion_timeout.count(), 600);
+  EXPECT_TRUE(c->store_log_key.empty());
 }
 
 struct BadConfig {
@@ -58,8 +69,12 @@ TEST(AgentConfigTest, BadConfigsNameFileLineAndField) {
   const BadConfig cases[] = {
       {"root: /\nintervall: 1h\n",
        "2: unknown key 'intervall' in agent config (known: state_dir, root, store, interval, "
-       "refresh, collectors, mapping, baseline, catalog, checks_dir, labels, outbox, "
+       "refresh, heartbeat, collectors, mapping, baseline, catalog, checks_dir, labels, outbox, "
        "signing_threads)"},
+      {"heartbeat: 0s\n", "1: heartbeat: '0s' is not a duration (examples: 90s, 15m, 1h, 7d)"},
+      {"store:\n  address: 127.0.0.1:7443\n  insecure_loopback: true\n  inclusion_timeout: "
+       "never\n",
+       "4: store.inclusion_timeout: 'never' is not a duration (examples: 90s, 15m, 1h, 7d)"},
       {"interval: soon\n", "1: interval: 'soon' is not a duration (examples: 90s, 15m, 1h, 7d)"},
       {"store:\n  address: 127.0.0.1\n  insecure_loopback: true\n",
        "2: store.address: '127.0.0.1' is not an address of the form HOST:PORT (e.g. "

@@ -9,6 +9,8 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "agent/state_dir.h"
 #include "evidence/envelope.h"
 #include "platform/local_files.h"
@@ -105,6 +107,7 @@ class DaemonTest : public ::testing::Test {
         },
         [this, failures]() {
           ++uploads_;
+          if (store_) return store_();
           return uploads_ <= failures ? Status::Unavailable("store away") : Status::OK();
         });
   }
@@ -144,6 +147,8 @@ class DaemonTest : public ::testing::Test {
   int uploads_ = 0;
   bool memory_changes_ = true;
   int remembered_ = 0;  // what the last sweep found in the memory
+  // What an upload does, when a test says (else it succeeds or fails as Make says).
+  std::function<Status()> store_;
 };
 
 TEST_F(DaemonTest, SweepsEveryIntervalAndStopsOnASignal) {
@@ -191,6 +196,132 @@ TEST_F(DaemonTest, OnceSweepsOnceRecordsStopAndReportsTheUpload) {
   EXPECT_EQ(daemon->last_upload().code(), Status::Code::kUnavailable);
   const std::vector<std::string> ids = CheckIds();
   EXPECT_EQ(ids.back(), "agent.lifecycle.stop");
+}
+
+TEST_F(DaemonTest, HeartbeatsComeOnTheirScheduleWhetherOrNotAnythingChanged) {
+  FakeClock clock(5);
+  DaemonOptions options;
+  options.interval = seconds(3600);
+  options.heartbeat = seconds(900);
+  auto daemon = Make(options, &clock);
+  ASSERT_TRUE(daemon->Run().ok());
+  // Woken for each heartbeat between sweeps, not only for sweeps.
+  EXPECT_EQ(clock.waits, std::vector<milliseconds>(5, seconds(900)));
+  EXPECT_EQ(sweeps_, 2);
+  std::vector<v1::Evidence> heartbeats;
+  for (const v1::Evidence& e : Records()) {
+    if (e.check_id() == "agent.heartbeat") heartbeats.push_back(e);
+  }
+  // At 15, 30, 45 and 60 minutes; none at the start, which the sweep covers.
+  ASSERT_EQ(heartbeats.size(), 4u);
+  const v1::Evidence& beat = heartbeats[0];
+  EXPECT_EQ(beat.kind(), v1::LIFECYCLE);
+  EXPECT_EQ(beat.verdict(), v1::INFO);
+  EXPECT_EQ(beat.collector(), "agent");
+  const auto& facts = beat.facts().fields();
+  EXPECT_EQ(facts.at("heartbeat_seconds").number_value(), 900);
+  EXPECT_EQ(facts.at("last_sweep_at").string_value(), "2023-11-14T22:13:20Z");
+  EXPECT_EQ(facts.at("collector_errors").list_value().values_size(), 0);
+  EXPECT_EQ(facts.at("certificate_expires_at").kind_case(), google::protobuf::Value::kNullValue);
+  const auto& outbox = facts.at("outbox").struct_value().fields();
+  // Uploads here delete nothing: the sweep's two records wait, since 15 minutes.
+  EXPECT_EQ(outbox.at("records").number_value(), 2);
+  EXPECT_EQ(outbox.at("awaiting_inclusion").number_value(), 0);
+  EXPECT_EQ(outbox.at("oldest_record_age_seconds").number_value(), 900);
+  EXPECT_EQ(heartbeats[3].facts().fields().at("last_sweep_at").string_value(),
+            "2023-11-14T23:13:20Z");
+}
+
+TEST_F(DaemonTest, HeartbeatsReportCollectorErrorsAndAnUnreadableCertificate) {
+  FakeClock clock(2);
+  DaemonOptions options;
+  options.interval = seconds(3600);
+  options.heartbeat = seconds(60);
+  options.certificate_file = tmp_.Path("missing.crt");
+  options.sweep_memory_file = dir_->sweep_memory_file();
+  Daemon daemon(
+      options, recorder_.get(), &dir_->outbox(), dir_->identity().key, &clock,
+      [](collectors::SweepMemory*) {
+        CollectedCheck check;
+        check.collector = "test";
+        check.observation.check_id = "test.broken";
+        check.observation.verdict = collectors::Verdict::kError;
+        check.observation.message = "cannot read";
+        return std::vector<CollectedCheck>{check};
+      },
+      [] { return Status::OK(); });
+  ASSERT_TRUE(daemon.Run().ok());
+  const std::vector<v1::Evidence> records = Records();
+  auto beat = std::find_if(records.begin(), records.end(),
+                           [](const v1::Evidence& e) { return e.check_id() == "agent.heartbeat"; });
+  ASSERT_NE(beat, records.end());
+  const auto& facts = beat->facts().fields();
+  const auto& errors = facts.at("collector_errors").list_value().values();
+  ASSERT_EQ(errors.size(), 1);
+  EXPECT_EQ(errors[0].struct_value().fields().at("check_id").string_value(), "test.broken");
+  EXPECT_NE(facts.at("certificate_error").string_value().find("missing.crt"), std::string::npos);
+}
+
+TEST_F(DaemonTest, OnceWaitsForTheLogToIncludeWhatTheStoreAcknowledged) {
+  FakeClock clock(10);
+  DaemonOptions options;
+  options.once = true;
+  options.inclusion_poll = milliseconds(5000);
+  auto daemon = Make(options, &clock);
+  // The store acknowledges everything at once; its log includes it on the
+  // third look.
+  store_ = [this] {
+    Outbox& outbox = dir_->outbox();
+    if (uploads_ == 1) return outbox.MarkAcked(outbox.Position().head.seq, 1);
+    if (uploads_ == 3) return outbox.Delete(*outbox.AckedSeqs());
+    return Status::OK();
+  };
+  ASSERT_TRUE(daemon->Run().ok());
+  EXPECT_EQ(uploads_, 3);
+  EXPECT_EQ(clock.waits, std::vector<milliseconds>(2, milliseconds(5000)));
+  EXPECT_TRUE(daemon->last_upload().ok());
+  EXPECT_EQ(dir_->outbox().Depth(), 0u);
+}
+
+TEST_F(DaemonTest, OnceStopsWaitingForInclusionOnASignalOrAnIncident) {
+  DaemonOptions options;
+  options.once = true;
+  store_ = [this] {
+    Outbox& outbox = dir_->outbox();
+    return outbox.MarkAcked(outbox.Position().head.seq, 1);
+  };
+  FakeClock signalled(1);
+  auto daemon = Make(options, &signalled);
+  ASSERT_TRUE(daemon->Run().ok());
+  EXPECT_EQ(uploads_, 1);
+  EXPECT_EQ(daemon->last_upload().code(), Status::Code::kUnavailable);
+  EXPECT_NE(daemon->last_upload().message().find("not yet included"), std::string::npos);
+
+  // The witness's incident ends the wait with its own status.
+  store_ = [] { return Status::Corruption("the store's log: checkpoints are not consistent"); };
+  FakeClock clock(10);
+  uploads_ = 0;
+  auto second = Make(options, &clock);
+  ASSERT_TRUE(second->Run().ok());
+  EXPECT_EQ(uploads_, 1);
+  EXPECT_EQ(second->last_upload().code(), Status::Code::kCorruption);
+}
+
+TEST_F(DaemonTest, TheDaemonLooksAgainSoonWhileRecordsAwaitInclusion) {
+  FakeClock clock(2);
+  DaemonOptions options;
+  options.interval = seconds(3600);
+  options.inclusion_poll = milliseconds(5000);
+  store_ = [this] {
+    Outbox& outbox = dir_->outbox();
+    return uploads_ == 1 ? outbox.MarkAcked(outbox.Position().head.seq, 1)
+                         : outbox.Delete(*outbox.AckedSeqs());
+  };
+  auto daemon = Make(options, &clock);
+  ASSERT_TRUE(daemon->Run().ok());
+  ASSERT_EQ(clock.waits.size(), 2u);
+  EXPECT_EQ(clock.waits[0], milliseconds(5000));
+  EXPECT_EQ(clock.waits[1], seconds(3600) - milliseconds(5000));
 }
 
 TEST_F(DaemonTest, TheSweepMemoryIsSavedWhenItChanges) {

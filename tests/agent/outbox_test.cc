@@ -213,6 +213,72 @@ TEST(OutboxTest, QuotasCountRowsAndBytes) {
   EXPECT_TRUE(outbox->HasRoom(6, 500));
 }
 
+TEST(OutboxTest, AcknowledgedRecordsStayCountedUntilDeletedAndSurviveACrash) {
+  TempDir dir;
+  {
+    auto outbox = OpenOrDie(dir, {/*max_records=*/10, /*max_bytes=*/1000});
+    ASSERT_TRUE(AppendRange(*outbox, 1, 6, 100).ok());
+    ASSERT_TRUE(outbox->MarkAcked(3, 1000).ok());
+    ASSERT_TRUE(outbox->MarkAcked(4, 2000).ok());
+    // A later ack never moves an earlier record's time.
+    ASSERT_TRUE(outbox->MarkAcked(4, 3000).ok());
+    EXPECT_EQ(outbox->AwaitingInclusion(), 4u);
+    // The quota counts what awaits inclusion: it is still held.
+    EXPECT_EQ(outbox->Depth(), 6u);
+    EXPECT_FALSE(outbox->HasRoom(5, 10));
+  }  // a crash between the ack and the inclusion check: nothing is lost
+  auto outbox = OpenOrDie(dir, {10, 1000});
+  EXPECT_EQ(outbox->AwaitingInclusion(), 4u);
+  auto acked = outbox->AckedAfter(0, 10);
+  ASSERT_TRUE(acked.ok());
+  ASSERT_EQ(acked->size(), 4u);
+  EXPECT_EQ((*acked)[2].seq, 3u);
+  EXPECT_EQ((*acked)[2].acked_at_us, 1000);
+  EXPECT_EQ((*acked)[3].acked_at_us, 2000);
+  EXPECT_EQ(*outbox->AckedSeqs(), (std::vector<uint64_t>{1, 2, 3, 4}));
+  // Unacknowledged records read as such.
+  EXPECT_EQ((*outbox->ReadAfter(4, 1)).front().acked_at_us, 0);
+
+  // The witness deletes what it proved included, and only that.
+  ASSERT_TRUE(outbox->Delete({1, 3, 99}).ok());
+  EXPECT_EQ(outbox->Depth(), 4u);
+  EXPECT_EQ(outbox->Bytes(), 400u);
+  EXPECT_EQ(outbox->AwaitingInclusion(), 2u);
+  EXPECT_EQ(*outbox->AckedSeqs(), (std::vector<uint64_t>{2, 4}));
+
+  // A store that lost what it acked after seq 2: seq 4 is sent again.
+  auto forgotten = outbox->ForgetAcksAfter(2);
+  ASSERT_TRUE(forgotten.ok());
+  EXPECT_EQ(*forgotten, 1u);
+  EXPECT_EQ(*outbox->AckedSeqs(), (std::vector<uint64_t>{2}));
+  // Deleting on ack (no witness) takes acknowledged rows with the rest.
+  ASSERT_TRUE(outbox->DeleteThrough(5).ok());
+  EXPECT_EQ(outbox->AwaitingInclusion(), 0u);
+  EXPECT_EQ(outbox->Depth(), 1u);
+}
+
+TEST(OutboxTest, MigratesAVersion2OutboxWithNothingAcknowledged) {
+  TempDir dir;
+  {
+    auto outbox = OpenOrDie(dir);
+    ASSERT_TRUE(AppendRange(*outbox, 1, 2).ok());
+  }
+  {
+    // Back to version 2, as the release before the witness left it.
+    auto db = platform::SqliteDb::Open(dir.Path("outbox.db"));
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE((*db)
+                    ->Exec("ALTER TABLE outbox DROP COLUMN acked_at_us; "
+                           "PRAGMA user_version = 2")
+                    .ok());
+  }
+  auto outbox = OpenOrDie(dir);
+  EXPECT_EQ(outbox->Depth(), 2u);
+  EXPECT_EQ(outbox->AwaitingInclusion(), 0u);
+  ASSERT_TRUE(outbox->MarkAcked(1, 5).ok());
+  EXPECT_EQ(outbox->AwaitingInclusion(), 1u);
+}
+
 TEST(OutboxTest, ARecoveryStaysPendingUntilReported) {
   TempDir dir;
   {

@@ -128,7 +128,7 @@ class UploaderTest : public ::testing::Test {
     EXPECT_NE(port, 0);
     const std::string address = "127.0.0.1:" + std::to_string(port);
     Uploader uploader(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()), address,
-                      key_.public_key(), key_.public_key().KeyId(), outbox_.get());
+                      key_.public_key(), key_.public_key().KeyId(), outbox_.get(), keep_);
     UploadOptions options;
     options.window = window;
     options.connect_timeout = std::chrono::seconds(5);
@@ -143,6 +143,7 @@ class UploaderTest : public ::testing::Test {
   TempDir dir_;
   evidence::SigningKey key_ = *evidence::SigningKey::Generate();
   std::unique_ptr<Outbox> outbox_;
+  bool keep_ = false;  // a witness's uploader: acked records stay until included
 };
 
 TEST_F(UploaderTest, SendsEverythingInOrderAndDeletesWhatIsAcked) {
@@ -256,7 +257,7 @@ TEST_F(UploaderTest, AStoreThatCannotBeReachedInTimeIsUnavailable) {
   builder.BuildAndStart()->Shutdown();
   const std::string address = "127.0.0.1:" + std::to_string(port);
   Uploader uploader(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()), address,
-                    key_.public_key(), key_.public_key().KeyId(), outbox_.get());
+                    key_.public_key(), key_.public_key().KeyId(), outbox_.get(), false);
   UploadOptions options;
   options.connect_timeout = std::chrono::milliseconds(200);
   auto result = uploader.Drain(options);
@@ -264,6 +265,47 @@ TEST_F(UploaderTest, AStoreThatCannotBeReachedInTimeIsUnavailable) {
   EXPECT_EQ(result.status().code(), Status::Code::kUnavailable);
   EXPECT_NE(result.status().message().find(address), std::string::npos);
   EXPECT_EQ(Depth(), 2u);
+}
+
+TEST_F(UploaderTest, AWitnessKeepsWhatTheStoreAckedMarkedUntilItIsIncluded) {
+  keep_ = true;
+  Record(10);
+  ScriptedStore store;
+  auto sent = Drain(&store);
+  ASSERT_TRUE(sent.ok()) << sent.status().ToString();
+  EXPECT_EQ(*sent, 10u);
+  EXPECT_EQ(Depth(), 10u);
+  EXPECT_EQ(outbox_->AwaitingInclusion(), 10u);
+  auto acked = outbox_->AckedSeqs();
+  ASSERT_TRUE(acked.ok());
+  EXPECT_EQ(acked->size(), 10u);
+
+  // The next upload sends none of them again: the store's head covers them.
+  Record(2);
+  ScriptedStore next;
+  next.durable_seq = 10;
+  next.durable_digest = (*outbox_->ReadAfter(9, 1)).front().digest;
+  ASSERT_TRUE(Drain(&next).ok());
+  EXPECT_EQ(next.received, (std::vector<uint64_t>{11, 12}));
+  EXPECT_EQ(outbox_->AwaitingInclusion(), 12u);
+}
+
+TEST_F(UploaderTest, AWitnessSendsAgainWhatAStoreAckedAndLost) {
+  keep_ = true;
+  Record(6);
+  ScriptedStore store;
+  ASSERT_TRUE(Drain(&store).ok());
+  // The store's database was restored from a copy that holds seq 1-3 only.
+  ScriptedStore restored;
+  restored.durable_seq = 3;
+  restored.durable_digest = (*outbox_->ReadAfter(2, 1)).front().digest;
+  restored.hang_up_after = 1;  // and it goes away after taking seq 4
+  auto result = Drain(&restored);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(restored.received, (std::vector<uint64_t>{4}));
+  // 4-6 are no longer acknowledged: no inclusion is awaited for them.
+  EXPECT_EQ(outbox_->AwaitingInclusion(), 3u);
+  EXPECT_EQ(Depth(), 6u);
 }
 
 }  // namespace

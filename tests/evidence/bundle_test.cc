@@ -263,7 +263,8 @@ TEST_F(BundleTest, ARotationOutsideTheRangeComesWithTheAgent) {
   report = Verify(bundle);
   EXPECT_EQ(Summary(report), std::vector<std::string>{A("missing-rotation", 4)}) << Details(report);
   EXPECT_NE(report.findings[0].detail.find("a key-rotation record is missing"), std::string::npos);
-  EXPECT_NE(report.findings[0].detail.find("expected at seq 3"), std::string::npos)
+  EXPECT_NE(report.findings[0].detail.find("a key-rotation record is missing at seq 3"),
+            std::string::npos)
       << report.findings[0].detail;
   // Listed keys must be the keys the rotations hand over.
   bundle = log_.MakeBundle({a_});
