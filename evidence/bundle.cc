@@ -1,11 +1,14 @@
 #include "evidence/bundle.h"
 
+#include <algorithm>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "evidence/chain.h"
 #include "evidence/dsse_json.h"
 #include "evidence/encoding.h"
+#include "evidence/rotation.h"
 #include "platform/digest.h"
 
 namespace shoko::evidence {
@@ -222,6 +225,32 @@ Result<Json> ParseWithoutRepeatedKeys(std::string_view text) {
 }
 
 }  // namespace
+
+Result<BundleAgent> MakeBundleAgent(const PublicKey& first_key, std::vector<v1::Envelope> rotations,
+                                    SeqRange range) {
+  if (range.first == 0 || range.last < range.first) {
+    return Status::InvalidArgument("a bundle's range is seqs first..last with 1 <= first <= last");
+  }
+  BundleAgent agent{first_key.KeyId(), {}, {}, range.first, range.last};
+  agent.keys.push_back(BundleKey{agent.agent_id, first_key.raw(), 1});
+  std::vector<std::pair<v1::Evidence, size_t>> parsed;  // the record, its index in `rotations`
+  for (size_t i = 0; i < rotations.size(); ++i) {
+    auto record = ParseEvidence(rotations[i].payload());
+    if (!record.ok() || record->agent_id() != agent.agent_id || !RotationTarget(*record)) {
+      return Status::InvalidArgument("rotations[" + std::to_string(i) +
+                                     "] is not a key-rotation record of agent " + agent.agent_id);
+    }
+    parsed.emplace_back(std::move(record).value(), i);
+  }
+  std::sort(parsed.begin(), parsed.end(),
+            [](const auto& a, const auto& b) { return a.first.seq() < b.first.seq(); });
+  for (const auto& [record, i] : parsed) {
+    const PublicKey next = *RotationTarget(record);
+    agent.keys.push_back(BundleKey{next.KeyId(), next.raw(), record.seq() + 1});
+    agent.rotations.push_back(std::move(rotations[i]));
+  }
+  return agent;
+}
 
 std::string EncodeBundle(const Bundle& bundle) {
   OrderedJson agents = OrderedJson::array();

@@ -67,6 +67,18 @@ struct Bundle {
   std::vector<BundleConsistency> consistency;
 };
 
+// An agent's entry, made the way an exporter must from what the store holds:
+// the agent's first public key (its id is the agent_id), every key-rotation
+// record of the agent (in any order; also those outside `range`, so that a
+// range starting after a rotation verifies), and the range the export states
+// it holds whole. `keys` is the first key from seq 1, then each key a
+// rotation hands over, from the seq after it. InvalidArgument naming the
+// rotation record (by its index in `rotations`) that is not one of this
+// agent's key-rotation records, or a range that is not 1 <= first <= last.
+// Signatures are not checked here: VerifyBundle does.
+Result<BundleAgent> MakeBundleAgent(const PublicKey& first_key, std::vector<v1::Envelope> rotations,
+                                    SeqRange range);
+
 // The bundle as one JSON document (and a newline).
 std::string EncodeBundle(const Bundle& bundle);
 // Reads a bundle strictly: the format string, every field of the right type

@@ -436,6 +436,41 @@ TEST_F(BundleTest, ConsistencyVectorsThroughABundle) {
   EXPECT_GE(bad, 50u);
 }
 
+TEST_F(BundleTest, MakeBundleAgentListsTheKeysTheRotationsHandOver) {
+  // A second rotation for agent a, at its seq 6.
+  log_.Append(a_);
+  log_.Append(a_, 0x26);
+  log_.Append(a_);
+  const Bundle whole = log_.MakeBundle({a_});
+  std::vector<v1::Envelope> rotations = whole.agents[0].rotations;
+  ASSERT_EQ(rotations.size(), 2u);
+  std::swap(rotations[0], rotations[1]);  // any order
+  const PublicKey first = testing::SeededKey(0x21).public_key();
+  auto agent = MakeBundleAgent(first, rotations, {5, 7});
+  ASSERT_TRUE(agent.ok()) << agent.status().ToString();
+  EXPECT_EQ(agent->agent_id, log_.agent_id(a_));
+  ASSERT_EQ(agent->keys.size(), 3u);
+  EXPECT_EQ(agent->keys[0].key_id, log_.agent_id(a_));
+  EXPECT_EQ(agent->keys[0].from_seq, 1u);
+  EXPECT_EQ(agent->keys[1].key_id, testing::SeededKey(0x23).public_key().KeyId());
+  EXPECT_EQ(agent->keys[1].from_seq, 4u);
+  EXPECT_EQ(agent->keys[2].key_id, testing::SeededKey(0x26).public_key().KeyId());
+  EXPECT_EQ(agent->keys[2].from_seq, 7u);
+  EXPECT_EQ(agent->rotations[0].SerializeAsString(),
+            whole.agents[0].rotations[0].SerializeAsString());
+  // The range 5-7 with its records (seq 5 to 7) verifies, rotations and all.
+  Bundle bundle = whole;
+  bundle.agents = {*agent};
+  bundle.records.erase(bundle.records.begin(), bundle.records.begin() + 4);
+  EXPECT_TRUE(Verify(bundle).ok()) << Details(Verify(bundle));
+  // What is not one of this agent's rotation records, or no range, is refused.
+  EXPECT_EQ(MakeBundleAgent(first, {whole.records[0].envelope}, {1, 7}).status().message(),
+            "rotations[0] is not a key-rotation record of agent " + log_.agent_id(a_));
+  EXPECT_FALSE(MakeBundleAgent(testing::SeededKey(0x22).public_key(), rotations, {1, 7}).ok());
+  EXPECT_FALSE(MakeBundleAgent(first, rotations, {0, 7}).ok());
+  EXPECT_FALSE(MakeBundleAgent(first, rotations, {7, 6}).ok());
+}
+
 // ---- Strict decoding ------------------------------------------------------
 
 class BundleDecodeTest : public BundleTest {

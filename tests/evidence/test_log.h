@@ -42,7 +42,6 @@ class TestLog {
     Agent agent;
     agent.keys.push_back(SeededKey(seed));
     agent.id = agent.keys.back().public_key().KeyId();
-    agent.listed.push_back(BundleKey{agent.id, agent.keys.back().public_key().raw(), 1});
     agents_.push_back(std::move(agent));
     return agents_.size() - 1;
   }
@@ -83,8 +82,6 @@ class TestLog {
     if (rotate_to) {
       agent.rotations.push_back(entry.envelope);
       agent.keys.push_back(SeededKey(*rotate_to));
-      agent.listed.push_back(BundleKey{agent.keys.back().public_key().KeyId(),
-                                       agent.keys.back().public_key().raw(), ev.seq() + 1});
     }
     const std::string leaf =
         merkle::LeafHash(*LeafInput(*LeafFieldsOf(entry.envelope, entry.received_at_us)));
@@ -125,7 +122,7 @@ class TestLog {
     for (size_t a : agents) {
       const Agent& agent = agents_[a];
       bundle.agents.push_back(
-          BundleAgent{agent.id, agent.listed, agent.rotations, 1, agent.head.seq});
+          *MakeBundleAgent(agent.keys.front().public_key(), agent.rotations, {1, agent.head.seq}));
     }
     for (uint64_t i = 0; i < entries_.size(); ++i) {
       const Entry& e = entries_[i];
@@ -144,7 +141,6 @@ class TestLog {
   struct Agent {
     std::string id;
     std::vector<SigningKey> keys;  // the current key last
-    std::vector<BundleKey> listed;
     std::vector<v1::Envelope> rotations;
     ChainHead head;
   };
