@@ -5,6 +5,10 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "cli/chain_check.h"
+#include "cli/inclusion_check.h"
+#include "cli/log_client.h"
+#include "cli/log_key.h"
 #include "cli/store_client.h"
 #include "controls/control_ref.h"
 #include "evidence/chain.h"
@@ -47,7 +51,8 @@ std::string Join(const google::protobuf::RepeatedPtrField<std::string>& items) {
 struct Checked {
   const v1::StoredEvidence* stored;
   v1::Evidence evidence;
-  std::string problem;  // empty when everything verifies
+  std::string problem;         // empty when everything verifies
+  std::string_view inclusion;  // InclusionName, or "not-checked"
 };
 
 nlohmann::ordered_json ToJson(const Checked& c) {
@@ -65,6 +70,7 @@ nlohmann::ordered_json ToJson(const Checked& c) {
   j["record_digest"] = platform::HexEncode(c.stored->record_digest());
   j["signature"] = c.problem.empty() ? "valid" : "invalid";
   if (!c.problem.empty()) j["problem"] = c.problem;
+  j["inclusion"] = c.inclusion;
   j["message"] = ev.message();
   std::string facts;
   if (google::protobuf::util::MessageToJsonString(ev.facts(), &facts).ok()) {
@@ -118,6 +124,26 @@ std::string FollowRotations(const v1::StoredEvidence& stored, const v1::Evidence
 
 }  // namespace
 
+Status ListStoredEvidence(const StoreChannel& store, const v1::ListEvidenceRequest& request,
+                          std::chrono::seconds deadline,
+                          const std::function<Status(const v1::StoredEvidence&)>& each) {
+  auto stub = v1::AuditQuery::NewStub(store.channel);
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + deadline);
+  auto reader = stub->ListEvidence(&ctx, request);
+  v1::StoredEvidence item;
+  Status failed;
+  while (failed.ok() && reader->Read(&item)) failed = each(item);
+  if (!failed.ok()) {
+    ctx.TryCancel();
+    (void)reader->Finish();
+    return failed;
+  }
+  grpc::Status status = reader->Finish();
+  if (!status.ok()) return store.CallFailed(status);
+  return Status::OK();
+}
+
 std::string VerifyStoredEvidence(const v1::StoredEvidence& stored, v1::Evidence* parsed) {
   auto key = evidence::PublicKey::FromRaw(stored.public_key());
   if (!key.ok()) return "store sent no usable key: " + key.status().message();
@@ -145,35 +171,83 @@ std::string VerifyStoredEvidence(const v1::StoredEvidence& stored, v1::Evidence*
 
 namespace {
 
-// The records the store lists for `query`, as it sent them.
-Result<std::vector<v1::StoredEvidence>> ListStored(const EvidenceQuery& query) {
-  SHOKO_ASSIGN_OR_RETURN(StoreChannel store, ConnectToStore(query.connection));
-  auto stub = v1::AuditQuery::NewStub(store.channel);
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+// The records the store lists for `query`, as it sent them, with their
+// inclusion proofs against the tree of `proof_tree_size` leaves (0: none).
+Result<std::vector<v1::StoredEvidence>> ListStored(const StoreChannel& store,
+                                                   const EvidenceQuery& query,
+                                                   uint64_t proof_tree_size) {
   v1::ListEvidenceRequest request;
   request.set_control_ref(query.control);
   request.set_agent_id(query.agent);
   request.set_limit(query.limit);
-  auto reader = stub->ListEvidence(&ctx, request);
+  request.set_proof_tree_size(proof_tree_size);
   std::vector<v1::StoredEvidence> stored;
-  v1::StoredEvidence item;
-  while (reader->Read(&item)) stored.push_back(item);
-  grpc::Status status = reader->Finish();
-  if (!status.ok()) return store.CallFailed(status);
+  SHOKO_RETURN_IF_ERROR(
+      ListStoredEvidence(store, request, kEvidenceDeadline, [&](const v1::StoredEvidence& item) {
+        stored.push_back(item);
+        return Status::OK();
+      }));
   return stored;
 }
 
-// Verifies and prints each record; returns how many failed verification.
-size_t PrintVerified(const EvidenceQuery& query, const std::vector<v1::StoredEvidence>& stored,
-                     std::ostream& out) {
-  size_t invalid = 0;
+// What a listing found wrong, and what it says besides, in report order.
+struct EvidenceReport {
+  size_t invalid = 0;              // records that failed verification
+  std::vector<std::string> lines;  // ranges, notes and problems
+  size_t problems = 0;             // lines that are problems
+  void Problem(std::string line) {
+    lines.push_back(std::move(line));
+    ++problems;
+  }
+};
+
+// The latest checkpoint, opened with the pinned key, to check inclusion
+// against; nullopt (and a line saying why) when inclusion cannot be checked.
+Result<std::optional<InclusionCheck>> LatestCheckpoint(
+    const StoreChannel& store, const std::optional<evidence::NoteVerifier>& key,
+    EvidenceReport* report) {
+  if (!key) {
+    report->lines.push_back("inclusion not checked: " + NoLogKeyPinned());
+    return std::optional<InclusionCheck>();
+  }
+  LogClient log(store, kEvidenceDeadline);
+  auto served = log.Checkpoint(0);
+  if (!served.ok() && served.status().IsNotFound()) {
+    report->lines.push_back("inclusion not checked: the log has no checkpoint yet");
+    return std::optional<InclusionCheck>();
+  }
+  if (!served.ok()) return served.status();
+  auto opened = OpenServedCheckpoint(*served, *key);
+  if (!opened.ok()) {
+    report->Problem("checkpoint of " + std::to_string(served->tree_size()) +
+                    " leaves: " + opened.status().message() + " (inclusion not checked)");
+    return std::optional<InclusionCheck>();
+  }
+  return std::optional(InclusionCheck(std::move(opened).value(), served->signed_at_us()));
+}
+
+// Verifies and prints each record, collecting each one's place in its
+// agent's chain and checking its inclusion.
+void PrintVerified(const EvidenceQuery& query, const std::vector<v1::StoredEvidence>& stored,
+                   ChainCheck* chains, std::optional<InclusionCheck>& inclusion,
+                   EvidenceReport* report, std::ostream& out) {
   std::vector<std::vector<std::string>> rows = {
       {"AGENT", "SEQ", "HOST", "CHECK", "VERDICT", "COLLECTED", "SIGNATURE", "CONTROLS"}};
   for (const v1::StoredEvidence& s : stored) {
-    Checked c{&s, {}, {}};
+    Checked c{&s, {}, {}, "not-checked"};
     c.problem = VerifyStoredEvidence(s, &c.evidence);
-    if (!c.problem.empty()) ++invalid;
+    if (c.problem.empty()) {
+      chains->AddVerified(c.evidence, s.record_digest());
+      std::string problem;
+      if (inclusion) c.inclusion = InclusionName(inclusion->Check(s, c.evidence, &problem));
+      if (!problem.empty()) report->Problem(std::move(problem));
+    } else {
+      ++report->invalid;
+      // What the refused record claims to be, so its seq is not also missing.
+      if (v1::Evidence claimed; claimed.ParseFromString(s.envelope().payload())) {
+        chains->AddRefused(claimed.agent_id(), claimed.seq());
+      }
+    }
     if (query.format == "jsonl") {
       out << ToJson(c).dump() << '\n';
       continue;
@@ -188,9 +262,51 @@ size_t PrintVerified(const EvidenceQuery& query, const std::vector<v1::StoredEvi
     platform::PrintAligned(rows, out);
     out << stored.size() << " record(s)";
     if (!query.control.empty()) out << " for " << query.control;
-    out << ", " << (stored.size() - invalid) << " with a valid signature\n";
+    out << ", " << (stored.size() - report->invalid) << " with a valid signature\n";
   }
-  return invalid;
+}
+
+// What a listing says about the chains it holds: per agent, the range it
+// covers and whether it is whole, then one line per problem.
+void ReportChains(const EvidenceQuery& query, const ChainCheck& chains, EvidenceReport* report) {
+  if (!query.control.empty()) {
+    report->lines.push_back(
+        "chains not checked: --control lists a selection of each agent's records, not a range of "
+        "its chain (list without --control, or run shokoctl monitor, to check completeness)");
+    return;
+  }
+  ChainCheck::Result result = chains.Check();
+  for (const ChainRange& r : result.ranges) {
+    std::string line = "agent " + r.agent_id + ": seq 1-" + std::to_string(r.last_seq) + ": ";
+    line += r.problems == 0 ? "complete and linked"
+                            : std::to_string(r.records) + " record(s) received, " +
+                                  std::to_string(r.problems) + " problem(s)";
+    report->lines.push_back(std::move(line));
+  }
+  for (const ChainProblem& p : result.problems) report->Problem(p.ToString());
+}
+
+// The listing, verified; its report in `report`.
+Status ListAndCheck(const EvidenceQuery& query, EvidenceReport* report, std::ostream& out) {
+  SHOKO_ASSIGN_OR_RETURN(auto key, PinnedLogKey(query.log_key));
+  SHOKO_ASSIGN_OR_RETURN(StoreChannel store, ConnectToStore(query.connection));
+  EvidenceReport notes;
+  SHOKO_ASSIGN_OR_RETURN(std::optional<InclusionCheck> inclusion,
+                         LatestCheckpoint(store, key, &notes));
+  SHOKO_ASSIGN_OR_RETURN(
+      std::vector<v1::StoredEvidence> stored,
+      ListStored(store, query, inclusion ? inclusion->checkpoint().tree_size : 0));
+  ChainCheck chains;
+  EvidenceReport included;
+  PrintVerified(query, stored, &chains, inclusion, &included, out);
+  ReportChains(query, chains, report);
+  report->invalid = included.invalid;
+  if (inclusion) report->lines.push_back(inclusion->Summary());
+  for (auto* part : {&notes, &included}) {
+    report->lines.insert(report->lines.end(), part->lines.begin(), part->lines.end());
+    report->problems += part->problems;
+  }
+  return Status::OK();
 }
 
 }  // namespace
@@ -201,14 +317,23 @@ int RunEvidence(const EvidenceQuery& query, std::ostream& out, std::ostream& err
                                         "' is not a control ref (framework:id, e.g. ismap:8.2)"),
                 err);
   }
-  auto stored = ListStored(query);
-  if (!stored.ok()) return Fail(stored.status(), err);
-  const size_t invalid = PrintVerified(query, *stored, out);
-  if (invalid > 0) {
-    err << "shokoctl: " << invalid << " record(s) failed verification\n";
-    return kExitProblems;
+  EvidenceReport report;
+  if (Status listed = ListAndCheck(query, &report, out); !listed.ok()) return Fail(listed, err);
+  // The report is part of a table's result; JSON lines carry only records.
+  for (const std::string& line : report.lines) {
+    if (query.format == "table") {
+      out << line << "\n";
+    } else {
+      err << "shokoctl: " << line << "\n";
+    }
   }
-  return kExitOk;
+  if (report.invalid > 0) {
+    err << "shokoctl: " << report.invalid << " record(s) failed verification\n";
+  }
+  if (report.problems > 0) {
+    err << "shokoctl: " << report.problems << " problem(s) with the records' completeness\n";
+  }
+  return report.invalid + report.problems > 0 ? kExitProblems : kExitOk;
 }
 
 void AddEvidenceCommand(CLI::App& app, Commands& commands) {
@@ -224,6 +349,7 @@ void AddEvidenceCommand(CLI::App& app, Commands& commands) {
   AddFormatOption(evidence, &query->format, {"jsonl", "table"});
   evidence->add_option("--limit", query->limit, "At most N records (default: all).")
       ->type_name("N");
+  AddLogKeyOption(evidence, &query->log_key);
   commands.On(evidence, [query](std::ostream& out, std::ostream& err) {
     return RunEvidence(*query, out, err);
   });

@@ -88,7 +88,8 @@ Result<std::map<std::string, AgentBatch>> VerifiedBatches(std::vector<evidence::
     }
   }
   evidence::VerifyReport report = evidence::VerifyChains(inputs, trusted);
-  bool refused = false;
+  bool refused = !records.file_problems.empty();
+  for (const std::string& problem : records.file_problems) err << "shokoctl: " << problem << "\n";
   std::map<std::string, AgentBatch> agents;
   for (size_t i = 0; i < inputs.size(); ++i) {
     const auto& finding = report.findings[i];

@@ -6,12 +6,16 @@
 
 #include "cli/admin_command.h"
 #include "cli/catalog_command.h"
+#include "cli/checkpoint_command.h"
 #include "cli/command.h"
 #include "cli/compliance_command.h"
 #include "cli/controls_command.h"
 #include "cli/evidence_command.h"
+#include "cli/export_command.h"
 #include "cli/import_command.h"
+#include "cli/monitor_command.h"
 #include "cli/pki_command.h"
+#include "cli/proof_command.h"
 #include "cli/soa_command.h"
 #include "cli/verify_command.h"
 #include "platform/exit_code.h"
@@ -22,8 +26,9 @@ namespace {
 
 // In the order --help lists them.
 constexpr AddCommand kCommands[] = {
-    AddEvidenceCommand, AddComplianceCommand, AddVerifyCommand, AddImportCommand,
-    AddPkiCommands,     AddEnrollCommands,    AddAgentCommands, AddControlsCommands,
+    AddEvidenceCommand, AddComplianceCommand, AddCheckpointCommand, AddProofCommands,
+    AddExportCommand,   AddVerifyCommand,     AddMonitorCommand,    AddImportCommand,
+    AddPkiCommands,     AddEnrollCommands,    AddAgentCommands,     AddControlsCommands,
     AddCatalogCommands, AddSoaCommands,
 };
 

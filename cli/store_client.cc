@@ -23,6 +23,30 @@ CLI::App* AddStoreCommand(CLI::App& parent, const std::string& name, const std::
   return command;
 }
 
+std::string ShokoctlConfigPath() {
+  const char* home = std::getenv("HOME");
+  return std::string(home ? home : "") + "/.config/shoko/shokoctl.yaml";
+}
+
+Result<ShokoctlConfig> LoadShokoctlConfig() {
+  ShokoctlConfig config;
+  auto doc = platform::YamlDoc::Load(ShokoctlConfigPath());
+  if (!doc.ok()) {
+    if (doc.status().IsNotFound()) return config;
+    return doc.status();
+  }
+  SHOKO_RETURN_IF_ERROR(
+      doc->CheckMap(doc->root(), "shokoctl config", {"store", "ca", "cert", "key", "log_key"}));
+  for (auto [key, out] : {std::pair{"store", &config.store}, std::pair{"ca", &config.ca},
+                          std::pair{"cert", &config.cert}, std::pair{"key", &config.key},
+                          std::pair{"log_key", &config.log_key}}) {
+    if (!doc->root()[key]) continue;
+    SHOKO_ASSIGN_OR_RETURN(out->value, doc->String(doc->root()[key], key));
+    out->where = doc->Where(doc->root()[key]);
+  }
+  return config;
+}
+
 namespace {
 
 // The channel, or a usage error naming what is missing or malformed and
@@ -36,22 +60,13 @@ Result<std::shared_ptr<grpc::Channel>> Connect(const StoreFlags& flags, std::str
       origin = "SHOKO_STORE";
     }
   }
-  const char* home = std::getenv("HOME");
-  const std::string path = std::string(home ? home : "") + "/.config/shoko/shokoctl.yaml";
-  auto doc = platform::YamlDoc::Load(path);
-  if (doc.ok()) {
-    SHOKO_RETURN_IF_ERROR(
-        doc->CheckMap(doc->root(), "shokoctl config", {"store", "ca", "cert", "key"}));
-    for (auto [key, out] : {std::pair{"store", &resolved.store}, std::pair{"ca", &resolved.ca},
-                            std::pair{"cert", &resolved.cert}, std::pair{"key", &resolved.key}}) {
-      if (!out->empty() || !doc->root()[key]) continue;
-      auto v = doc->String(doc->root()[key], key);
-      if (!v.ok()) return v.status();
-      *out = *v;
-      if (std::string_view(key) == "store") origin = doc->Where(doc->root()[key]);
-    }
-  } else if (!doc.status().IsNotFound()) {
-    return doc.status();
+  SHOKO_ASSIGN_OR_RETURN(ShokoctlConfig config, LoadShokoctlConfig());
+  for (auto [from, out] :
+       {std::pair{&config.store, &resolved.store}, std::pair{&config.ca, &resolved.ca},
+        std::pair{&config.cert, &resolved.cert}, std::pair{&config.key, &resolved.key}}) {
+    if (!out->empty() || from->value.empty()) continue;
+    *out = from->value;
+    if (out == &resolved.store) origin = from->where;
   }
   if (resolved.store.empty()) {
     return Status::InvalidArgument(

@@ -19,6 +19,24 @@ class App;
 
 namespace shoko::cli {
 
+// ~/.config/shoko/shokoctl.yaml (under $HOME).
+std::string ShokoctlConfigPath();
+
+// What shokoctl.yaml says: each key's value and where it was read
+// ("FILE:LINE"); empty values for keys it does not set.
+struct ShokoctlConfig {
+  struct Value {
+    std::string value;
+    std::string where;
+  };
+  Value store, ca, cert, key;
+  Value
+      log_key;  // a file holding the log's verifier key (docs/interfaces.md, "Pinning the log key")
+};
+// The config file, or an empty config when there is none; an unknown key or
+// a value that is not a string is an error naming its line.
+Result<ShokoctlConfig> LoadShokoctlConfig();
+
 // The connection flags every store-facing subcommand takes.
 struct StoreFlags {
   std::string store;

@@ -1,8 +1,9 @@
 #include "cli/verify_command.h"
 
 #include <CLI/CLI.hpp>
-#include <sstream>
+#include <nlohmann/json.hpp>
 
+#include "cli/line_reader.h"
 #include "evidence/envelope.h"
 #include "evidence/keys.h"
 #include "platform/exit_code.h"
@@ -10,28 +11,60 @@
 
 namespace shoko::cli {
 
+namespace {
+
+// Whether a file's first line makes it a file of DSSE JSON lines; the reason
+// it is not, otherwise.
+std::string NotDsseLines(const LineReader::Line& first) {
+  if (first.overlong) return "";  // a record of its own, refused as such
+  auto json = nlohmann::json::parse(first.text, nullptr, /*allow_exceptions=*/false);
+  if (!json.is_object()) {
+    return "not DSSE JSON lines: line " + std::to_string(first.number) + " is not a JSON object";
+  }
+  if (json.contains("format") && json["format"].is_string() &&
+      json["format"].get<std::string>().starts_with("shoko-bundle/")) {
+    return "a bundle, not DSSE JSON lines: verify it with --log-key PUB";
+  }
+  return "";
+}
+
+// Adds one file's records to `records`.
+Status ReadDsseFile(const std::string& path, DsseRecords* records) {
+  SHOKO_ASSIGN_OR_RETURN(LineReader reader, LineReader::Open(path, kMaxDsseLineBytes));
+  LineReader::Line line;
+  size_t read = 0;
+  for (;;) {
+    SHOKO_ASSIGN_OR_RETURN(bool more, reader.Next(&line));
+    if (!more) break;
+    if (!line.overlong && line.text.find_first_not_of(" \t\r") == std::string::npos) continue;
+    if (read == 0) {
+      if (std::string why = NotDsseLines(line); !why.empty()) {
+        records->file_problems.push_back(path + ": " + why);
+        return Status::OK();
+      }
+    }
+    ++read;
+    evidence::VerifyInput input;
+    if (line.overlong) {
+      input.malformed = "line longer than " + std::to_string(kMaxDsseLineBytes >> 20) +
+                        " MiB, the limit for one record: not read";
+    } else if (auto envelope = evidence::FromDsseJson(line.text); envelope.ok()) {
+      input.envelope = std::move(envelope).value();
+    } else {
+      input.malformed = envelope.status().message();
+    }
+    records->inputs.push_back(std::move(input));
+    records->where.emplace_back(path, line.number);
+  }
+  if (read == 0) records->file_problems.push_back(path + ": no records");
+  return Status::OK();
+}
+
+}  // namespace
+
 Result<DsseRecords> ReadDsseFiles(const std::vector<std::string>& files) {
   DsseRecords records;
-  for (const std::string& path : files) {
-    auto text = platform::ReadLocalFile(path, size_t{1} << 30);
-    if (!text.ok()) return text.status();
-    std::istringstream lines(*text);
-    std::string line;
-    size_t number = 0;
-    while (std::getline(lines, line)) {
-      ++number;
-      if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-      auto envelope = evidence::FromDsseJson(line);
-      evidence::VerifyInput input;
-      if (envelope.ok()) {
-        input.envelope = std::move(envelope).value();
-      } else {
-        input.malformed = envelope.status().message();
-      }
-      records.inputs.push_back(std::move(input));
-      records.where.emplace_back(path, number);
-    }
-  }
+  for (const std::string& path : files) SHOKO_RETURN_IF_ERROR(ReadDsseFile(path, &records));
   return records;
 }
 
@@ -66,6 +99,7 @@ int RunVerify(const std::vector<std::string>& key_files, const std::vector<std::
   if (!keys.ok()) return Fail(keys.status().WithContext("--key"), err);
   auto records = ReadDsseFiles(files);
   if (!records.ok()) return Fail(records.status(), err);
+  for (const std::string& problem : records->file_problems) out << problem << "\n";
   evidence::VerifyReport report = evidence::VerifyChains(records->inputs, *keys);
   size_t problems = 0;
   for (size_t i = 0; i < report.findings.size(); ++i) {
@@ -76,8 +110,12 @@ int RunVerify(const std::vector<std::string>& key_files, const std::vector<std::
   }
   out << records->inputs.size() << " record(s) in " << files.size() << " file(s) from "
       << report.agents << " agent(s): " << report.valid << " valid, " << problems
-      << " with problems\n";
-  return problems == 0 ? kExitOk : kExitProblems;
+      << " with problems";
+  if (!records->file_problems.empty()) {
+    out << ", " << records->file_problems.size() << " file(s) with no records read";
+  }
+  out << "\n";
+  return problems == 0 && records->file_problems.empty() ? kExitOk : kExitProblems;
 }
 
 void AddVerifyCommand(CLI::App& app, Commands& commands) {

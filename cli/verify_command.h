@@ -13,12 +13,22 @@
 
 namespace shoko::cli {
 
+// The longest line read as one record (docs/interfaces.md, "Reading DSSE JSON
+// lines"); a longer one is a malformed record, skipped without being read
+// into memory.
+inline constexpr size_t kMaxDsseLineBytes = size_t{16} << 20;
+
 // The records of DSSE JSON-lines files, in order, as verifier inputs, with the
 // file and 1-based line of each (blank lines are skipped).
 struct DsseRecords {
   std::vector<evidence::VerifyInput> inputs;
   std::vector<std::pair<std::string, size_t>> where;
+  // Files that gave no record, one line each: "FILE: no records", or "FILE:
+  // not DSSE JSON lines: line N is not a JSON object" (the file's lines are
+  // not read one by one), or a bundle.
+  std::vector<std::string> file_problems;
 };
+// Errors name the file that cannot be opened or read.
 Result<DsseRecords> ReadDsseFiles(const std::vector<std::string>& files);
 
 // Public keys from PEM files; errors name the file.

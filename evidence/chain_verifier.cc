@@ -218,13 +218,34 @@ void ChainVerification::CheckSignatures() {
   RefuseUntrusted();
 }
 
-// What no known key verifies is signed by a key nobody trusts.
+// What no known key verifies is signed by a key nobody trusts. When the
+// record claims an agent whose chain the verifier can follow, the chain
+// jumped to a new key without the rotation record that hands it over: say
+// where that record is missing (just before the key's first record).
 void ChainVerification::RefuseUntrusted() {
+  std::map<std::pair<std::string, std::string>, uint64_t> first_signed;  // (agent, key) → seq
   for (size_t i = 0; i < inputs_.size(); ++i) {
     Item& item = items_[i];
     if (item.verified || item.finding) continue;
     item.claimed = Claimed(*inputs_[i].envelope);
-    Fail(item, Problem::kUnknownKey, "key " + ShortId(item.keyid) + " is not trusted",
+    if (!item.claimed) continue;
+    auto [at, fresh] = first_signed.try_emplace({item.claimed->first, item.keyid}, UINT64_MAX);
+    at->second = std::min(at->second, item.claimed->second);
+  }
+  std::set<std::string> known;
+  for (const auto& [id, usable] : usable_) known.insert(usable.agent_id);
+  for (Item& item : items_) {
+    if (item.verified || item.finding) continue;
+    std::string detail = "key " + ShortId(item.keyid) + " is not trusted";
+    if (item.claimed && known.contains(item.claimed->first)) {
+      const uint64_t first = first_signed[{item.claimed->first, item.keyid}];
+      if (first > 1) {
+        detail += ": no key-rotation record of agent " + ShortId(item.claimed->first) +
+                  " hands over to it; a key-rotation record is missing at seq " +
+                  std::to_string(first - 1);
+      }
+    }
+    Fail(item, Problem::kUnknownKey, std::move(detail),
          item.claimed ? std::optional<uint64_t>(item.claimed->second) : std::nullopt);
   }
 }

@@ -109,6 +109,10 @@ Result<std::unique_ptr<PgDb>> PgDb::Connect(const std::string& url) {
     PQfinish(conn);
     return Status::Unavailable("cannot connect to " + where + ": " + why);
   }
+  // The server's notices ("relation … already exists, skipping") are not
+  // errors, and libpq would print each on stderr.
+  PQsetNoticeProcessor(
+      conn, [](void*, const char*) {}, nullptr);
   return std::unique_ptr<PgDb>(new PgDb(conn, std::move(where)));
 }
 

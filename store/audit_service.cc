@@ -1,10 +1,12 @@
 #include "store/audit_service.h"
 
+#include <algorithm>
 #include <map>
 #include <nlohmann/json.hpp>
 
 #include "controls/control_ref.h"
 #include "platform/grpc_status.h"
+#include "store/log_service.h"
 
 namespace shoko::store {
 namespace {
@@ -98,12 +100,28 @@ Result<EvidenceFilter> AuditService::FilterFor(const v1::ListEvidenceRequest& re
   return filter;
 }
 
+Status AuditService::AddProof(const LedgerRecord& r, uint64_t tree_size, v1::StoredEvidence* out) {
+  SHOKO_ASSIGN_OR_RETURN(std::optional<LogLeaf> leaf, log_->LeafOf(r.agent_id, r.seq));
+  if (!leaf || leaf->index >= tree_size) return Status::OK();  // not in that tree yet
+  SHOKO_ASSIGN_OR_RETURN(std::vector<std::string> proof,
+                         log_->InclusionProof(leaf->index, tree_size));
+  *out->mutable_leaf() = LeafMessage(*leaf);
+  for (std::string& h : proof) out->add_inclusion_proof(std::move(h));
+  return Status::OK();
+}
+
 grpc::Status AuditService::ListEvidence(grpc::ServerContext* context,
                                         const v1::ListEvidenceRequest* request,
                                         grpc::ServerWriter<v1::StoredEvidence>* writer) {
   if (grpc::Status s = authorization_.Admit(*context, Rpc::kListEvidence); !s.ok()) return s;
   Result<EvidenceFilter> filter = FilterFor(*request);
   if (!filter.ok()) return platform::ToGrpc(filter.status());
+  uint64_t proof_tree_size = 0;
+  if (request->proof_tree_size() != 0) {
+    Result<uint64_t> size = ProvenTreeSize(*log_, request->proof_tree_size());
+    if (!size.ok()) return platform::ToGrpc(size.status());
+    proof_tree_size = *size;
+  }
   bool client_gone = false;
   Status failed;  // a record that does not parse, or its agent's keys that cannot be read
   KeyProofs proofs(ledger_);
@@ -118,6 +136,9 @@ grpc::Status AuditService::ListEvidence(grpc::ServerContext* context,
     out.set_received_at_us(r.received_at_us);
     out.set_public_key(r.public_key);
     failed = proofs.AddTo(r.agent_id, &out).WithContext("store error");
+    if (failed.ok() && proof_tree_size != 0) {
+      failed = AddProof(r, proof_tree_size, &out).WithContext("store error");
+    }
     if (!failed.ok()) return false;
     client_gone = context->IsCancelled() || !writer->Write(out);
     return !client_gone;
@@ -157,12 +178,14 @@ Result<std::map<std::string, HostEvidence>> AuditService::LatestByHost(
 
 Result<std::vector<HostEvidence>> AuditService::WithoutRetired(
     std::map<std::string, HostEvidence> by_agent, const std::string& service, int* retired) {
-  // A retired host is gone: its evidence stays in the ledger, not in the matrix.
+  // A retired host is gone: its evidence stays in the ledger, not in the
+  // matrix. A revoked one stays, and none of its passes counts.
   std::vector<HostEvidence> hosts;
   for (auto& [agent_id, host] : by_agent) {
     auto agent = ledger_->FindAgent(agent_id);
     if (!agent.ok()) return agent.status().WithContext("store error");
-    if (*agent && (*agent)->state == kAgentRetired) {
+    if (*agent) host.state = (*agent)->state;
+    if (host.state == kAgentRetired) {
       auto label = host.labels.find("service");
       *retired += service.empty() || (label != host.labels.end() && label->second == service);
       continue;
@@ -192,6 +215,48 @@ grpc::Status AuditService::Compliance(grpc::ServerContext* context,
     report->add_warnings(std::to_string(retired) +
                          (retired == 1 ? " retired host" : " retired hosts") +
                          " left out (their evidence stays in the ledger)");
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status AuditService::ListIncidents(grpc::ServerContext* context,
+                                         const v1::ListIncidentsRequest* request,
+                                         grpc::ServerWriter<v1::StoreIncident>* writer) {
+  if (grpc::Status s = authorization_.Admit(*context, Rpc::kListIncidents); !s.ok()) return s;
+  if (Status s = CheckAgentPrefix(request->agent_id()); !s.ok()) return platform::ToGrpc(s);
+  auto gaps = ledger_->Gaps("");
+  if (!gaps.ok()) return StoreError(gaps.status());
+  auto incidents = ledger_->Incidents("");
+  if (!incidents.ok()) return StoreError(incidents.status());
+  std::vector<v1::StoreIncident> out;
+  const std::string& prefix = request->agent_id();
+  for (const ChainGap& g : *gaps) {
+    if (!g.agent_id.starts_with(prefix)) continue;
+    v1::StoreIncident& i = out.emplace_back();
+    i.set_kind("gap");
+    i.set_agent_id(g.agent_id);
+    i.set_first_seq(g.first_seq);
+    i.set_last_seq(g.last_seq);
+    i.set_detected_at_us(g.detected_at_us);
+    i.set_detail("seqs " + std::to_string(g.first_seq) + "-" + std::to_string(g.last_seq) +
+                 " never reached the store");
+  }
+  for (const Incident& k : *incidents) {
+    if (!k.agent_id.starts_with(prefix)) continue;
+    v1::StoreIncident& i = out.emplace_back();
+    i.set_kind(k.kind);
+    i.set_agent_id(k.agent_id);
+    i.set_first_seq(k.seq);
+    i.set_last_seq(k.seq);
+    i.set_detected_at_us(k.detected_at_us);
+    i.set_detail(k.detail);
+    i.mutable_envelope()->ParseFromString(k.envelope);
+  }
+  std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    return a.detected_at_us() < b.detected_at_us();
+  });
+  for (const v1::StoreIncident& i : out) {
+    if (!writer->Write(i)) return ClientGone();
   }
   return grpc::Status::OK;
 }

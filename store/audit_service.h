@@ -12,6 +12,7 @@
 #include "store/authorization.h"
 #include "store/compliance.h"
 #include "store/ledger.h"
+#include "store/merkle_log.h"
 
 namespace shoko::store {
 
@@ -22,9 +23,11 @@ class AuditService final : public v1::AuditQuery::Service {
   // statements of applicability: a query by control finds records through
   // the mapping, whatever refs they were signed with, and the compliance
   // matrix applies all three. Its now_us is set from `now` per call.
-  AuditService(Ledger* ledger, bool require_identity, ComplianceContext reports,
+  // `log` gives each listed record its leaf and inclusion proof when asked.
+  AuditService(Ledger* ledger, MerkleLog* log, bool require_identity, ComplianceContext reports,
                std::function<int64_t()> now)
       : ledger_(ledger),
+        log_(log),
         authorization_(require_identity),
         reports_(reports),
         now_(std::move(now)) {}
@@ -33,6 +36,8 @@ class AuditService final : public v1::AuditQuery::Service {
                             grpc::ServerWriter<v1::StoredEvidence>* writer) override;
   grpc::Status Compliance(grpc::ServerContext* context, const v1::ComplianceRequest* request,
                           v1::ComplianceReport* report) override;
+  grpc::Status ListIncidents(grpc::ServerContext* context, const v1::ListIncidentsRequest* request,
+                             grpc::ServerWriter<v1::StoreIncident>* writer) override;
 
  private:
   // The ledger's filter for `request`: its control found through the store's
@@ -42,12 +47,16 @@ class AuditService final : public v1::AuditQuery::Service {
   // `agent_prefix`, by agent_id.
   Result<std::map<std::string, HostEvidence>> LatestByHost(grpc::ServerContext* context,
                                                            const std::string& agent_prefix);
-  // `by_agent` without retired hosts; those of `service` (any when empty)
-  // are counted in `retired`.
+  // `by_agent` with each host's agent state, without retired hosts; those of
+  // `service` (any when empty) are counted in `retired`.
   Result<std::vector<HostEvidence>> WithoutRetired(std::map<std::string, HostEvidence> by_agent,
                                                    const std::string& service, int* retired);
+  // Sets `out`'s leaf and inclusion proof in the tree of `tree_size`, when
+  // that tree holds the record.
+  Status AddProof(const LedgerRecord& r, uint64_t tree_size, v1::StoredEvidence* out);
 
   Ledger* ledger_;
+  MerkleLog* log_;
   const Authorization authorization_;
   const ComplianceContext reports_;
   const std::function<int64_t()> now_;

@@ -17,11 +17,27 @@ struct Grant {
 constexpr Grant kGrants[] = {
     {kAgentRole, Rpc::kUpload, Reach::kOwnAgent},
     {kAgentRole, Rpc::kRenew, Reach::kOwnAgent},
+    // An agent witnesses the log: it reads checkpoints and consistency
+    // proofs, proofs of its own records, and cosigns as itself.
+    {kAgentRole, Rpc::kGetCheckpoint, Reach::kAll},
+    {kAgentRole, Rpc::kGetConsistencyProof, Reach::kAll},
+    {kAgentRole, Rpc::kGetInclusionProofs, Reach::kOwnAgent},
+    {kAgentRole, Rpc::kAddCosignature, Reach::kOwnAgent},
     {"importer", Rpc::kUpload, Reach::kKnownAgents},
     {"auditor", Rpc::kListEvidence, Reach::kAll},
     {"auditor", Rpc::kCompliance, Reach::kAll},
+    {"auditor", Rpc::kListIncidents, Reach::kAll},
+    {"auditor", Rpc::kGetCheckpoint, Reach::kAll},
+    {"auditor", Rpc::kGetInclusionProofs, Reach::kAll},
+    {"auditor", Rpc::kGetConsistencyProof, Reach::kAll},
+    {"auditor", Rpc::kGetLeaves, Reach::kAll},
     {"admin", Rpc::kListEvidence, Reach::kAll},
     {"admin", Rpc::kCompliance, Reach::kAll},
+    {"admin", Rpc::kListIncidents, Reach::kAll},
+    {"admin", Rpc::kGetCheckpoint, Reach::kAll},
+    {"admin", Rpc::kGetInclusionProofs, Reach::kAll},
+    {"admin", Rpc::kGetConsistencyProof, Reach::kAll},
+    {"admin", Rpc::kGetLeaves, Reach::kAll},
     {"admin", Rpc::kCreateEnrollmentToken, Reach::kAll},
     {"admin", Rpc::kRegisterAgent, Reach::kAll},
     {"admin", Rpc::kRevokeAgent, Reach::kAll},
@@ -56,6 +72,15 @@ constexpr RpcRule kRules[] = {
     {Rpc::kRetireAgent, "RetireAgent", false, "RetireAgent is for admins only", ""},
     {Rpc::kEnroll, "enrollment", true, "", ""},
     {Rpc::kRenew, "renewal", false, "renewal needs the agent's current certificate", ""},
+    {Rpc::kListIncidents, "ListIncidents", false, "only auditors and admins read incidents", ""},
+    {Rpc::kGetCheckpoint, "GetCheckpoint", false, "{caller} may not read the log's checkpoints",
+     ""},
+    {Rpc::kGetInclusionProofs, "GetInclusionProofs", false,
+     "{caller} may not read the log's inclusion proofs", ""},
+    {Rpc::kGetConsistencyProof, "GetConsistencyProof", false,
+     "{caller} may not read the log's consistency proofs", ""},
+    {Rpc::kGetLeaves, "GetLeaves", false, "only auditors and admins read the log's leaves", ""},
+    {Rpc::kAddCosignature, "AddCosignature", false, "only agents cosign the log's checkpoints", ""},
 };
 
 const RpcRule& RuleOf(Rpc rpc) {

@@ -28,12 +28,19 @@ enum class Rpc {
   kRetireAgent,
   kEnroll,
   kRenew,
+  kListIncidents,
+  kGetCheckpoint,
+  kGetInclusionProofs,
+  kGetConsistencyProof,
+  kGetLeaves,
+  kAddCosignature,
 };
 
 // How far a role's grant of an RPC reaches.
 enum class Reach {
   kAll,          // whatever the RPC offers
-  kOwnAgent,     // only the agent the certificate names: its own chain, its own certificate
+  kOwnAgent,     // only the agent the certificate names: its own chain, its own
+                 // certificate, its own records' proofs, its own cosignatures
   kKnownAgents,  // only agents the store already knows (an importer's files)
 };
 

@@ -50,8 +50,11 @@ Cell Worse(Cell a, Cell b) { return std::min(a, b); }
 
 bool Failing(Cell c) { return c == Cell::kFail || c == Cell::kError || c == Cell::kStale; }
 
-// One check's latest verdict as a cell status.
-std::optional<Cell> OfVerdict(const LatestVerdict& v, const ComplianceContext& context) {
+// One check's latest verdict as a cell status; on a host that may not pass
+// (silent, or its agent not active) a pass is stale.
+std::optional<Cell> OfVerdict(const LatestVerdict& v, const ComplianceContext& context,
+                              bool host_may_pass) {
+  if (v.verdict == v1::PASS && !host_may_pass) return Cell::kStale;
   switch (v.verdict) {
     case v1::FAIL:
       return Cell::kFail;
@@ -152,6 +155,24 @@ struct HostCell {
   std::string note;
 };
 
+// The heartbeat interval `host` is held to.
+uint64_t HeartbeatSeconds(const HostEvidence& host) {
+  return host.heartbeat_seconds == 0 ? kDefaultHeartbeatSeconds : host.heartbeat_seconds;
+}
+
+// Whether `host` has recorded nothing within twice its heartbeat interval
+// plus the grace.
+bool Silent(const HostEvidence& host, const ComplianceContext& context) {
+  // An interval from the host past 10,000 years is never overdue (and the
+  // sum below cannot overflow).
+  constexpr uint64_t kForever = 10000ULL * 366 * 86400;
+  const uint64_t heartbeat = HeartbeatSeconds(host);
+  if (heartbeat > kForever) return false;
+  const int64_t allowance =
+      (2 * static_cast<int64_t>(heartbeat) + context.stale_grace.count()) * 1000000;
+  return context.now_us - host.last_collected_at_us > allowance;
+}
+
 }  // namespace
 
 void HostEvidence::Add(const v1::Evidence& ev, int64_t received_at_us) {
@@ -167,6 +188,15 @@ void HostEvidence::Add(const v1::Evidence& ev, int64_t received_at_us) {
          {std::pair{"service", &ev.labels().service()}, std::pair{"group", &ev.labels().group()},
           std::pair{"environment", &ev.labels().environment()}}) {
       if (!value->empty()) labels[key] = *value;
+    }
+  }
+  if (ev.kind() == v1::LIFECYCLE && ev.check_id() == kHeartbeatCheckId &&
+      ev.seq() >= heartbeat_seq) {
+    auto interval = ev.facts().fields().find("heartbeat_seconds");
+    if (interval != ev.facts().fields().end() && interval->second.has_number_value() &&
+        interval->second.number_value() >= 1) {
+      heartbeat_seq = ev.seq();
+      heartbeat_seconds = static_cast<uint64_t>(std::min(interval->second.number_value(), 1e15));
     }
   }
   if (ev.kind() != v1::OBSERVATION || ev.check_id().empty()) return;
@@ -281,8 +311,13 @@ class MatrixBuilder {
     if (auto e = host.labels.find("environment"); e != host.labels.end())
       out->set_environment(e->second);
     out->set_last_collected_at_us(host.last_collected_at_us);
+    out->set_state(host.state);
+    out->set_heartbeat_seconds(HeartbeatSeconds(host));
+    out->set_silent(Silent(host, context_));
+    if (out->silent()) ++silent_;
+    if (host.state != kAgentActive) ++not_active_[host.state];
     const controls::Soa* soa = StatementFor(host, out);
-    const auto direct = DirectChecks(host);
+    const auto direct = DirectChecks(host, !out->silent() && host.state == kAgentActive);
     // Children come after their parents in the catalog: fill from the end.
     for (size_t i = fw_.controls.size(); i-- > 0;) {
       auto d = direct.find(fw_.controls[i].Ref());
@@ -293,10 +328,10 @@ class MatrixBuilder {
   // The checks this host reports on each control of the framework, with
   // their cell statuses.
   std::map<std::string, std::vector<std::pair<std::string, Cell>>> DirectChecks(
-      const HostEvidence& host) {
+      const HostEvidence& host, bool may_pass) {
     std::map<std::string, std::vector<std::pair<std::string, Cell>>> direct;
     for (const auto& [check, verdict] : host.checks) {
-      std::optional<Cell> c = OfVerdict(verdict, context_);
+      std::optional<Cell> c = OfVerdict(verdict, context_, may_pass);
       if (!c) continue;
       for (const std::string& r : RefsOf(check, verdict)) {
         if (!index_.contains(r)) continue;
@@ -430,6 +465,16 @@ class MatrixBuilder {
   }
 
   void AddWarnings() {
+    if (silent_ > 0) {
+      report_.add_warnings(std::to_string(silent_) +
+                           (silent_ == 1 ? " silent host" : " silent hosts") +
+                           ": nothing recorded within twice the heartbeat interval plus "
+                           "stale_grace, so none of its passes counts (stale)");
+    }
+    for (const auto& [state, n] : not_active_) {
+      report_.add_warnings(std::to_string(n) + " " + state + (n == 1 ? " host" : " hosts") +
+                           ": its evidence stands, none of its passes counts (stale)");
+    }
     for (const controls::Soa* soa : other_framework_) {
       report_.add_warnings(soa->source() + " states " + soa->framework() +
                            " controls: not applied to this " + framework_ + " report");
@@ -460,6 +505,8 @@ class MatrixBuilder {
   std::vector<std::vector<HostCell>> cells_;  // cells_[host][control index]
   std::map<const controls::SoaException*, std::vector<std::string>> expired_on_;
   std::map<std::string, int> without_statement_;  // service label → hosts
+  int silent_ = 0;
+  std::map<std::string, int> not_active_;  // agent state → hosts
   std::set<const controls::Soa*> other_framework_;
   v1::ComplianceReport report_;
 };

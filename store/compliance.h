@@ -18,8 +18,15 @@
 #include "platform/status.h"
 #include "shoko/v1/audit.pb.h"
 #include "shoko/v1/evidence.pb.h"
+#include "store/ledger.h"
 
 namespace shoko::store {
+
+// An agent's signed heartbeat, a LIFECYCLE record it writes at least every
+// heartbeat interval, changed or not; its fact `heartbeat_seconds` is that
+// interval. A host that has sent none yet is held to the agent's default.
+inline constexpr std::string_view kHeartbeatCheckId = "agent.heartbeat";
+inline constexpr uint64_t kDefaultHeartbeatSeconds = 900;
 
 // The latest record of one check on one host.
 struct LatestVerdict {
@@ -40,6 +47,12 @@ struct HostEvidence {
   uint64_t last_seq = 0;
   int64_t last_collected_at_us = 0;
   std::map<std::string, LatestVerdict> checks;  // by check_id
+  // From its newest heartbeat record (0: none yet).
+  uint64_t heartbeat_seconds = 0;
+  uint64_t heartbeat_seq = 0;
+  // The agent's state ("active", "revoked", "retired"): one that is not
+  // active never passes.
+  std::string state = std::string(kAgentActive);
 
   // Folds in one stored record, received at `received_at_us`; a record
   // before the held one of its check changes nothing.
@@ -54,7 +67,9 @@ struct ComplianceContext {
   const std::vector<controls::Soa>* statements = nullptr;
   int64_t now_us = 0;
   // How long past its refresh_seconds a PASS stays current: the store
-  // config's stale_grace.
+  // config's stale_grace. A host is silent, and none of its cells passes,
+  // once its newest record is older than twice its heartbeat interval plus
+  // this.
   std::chrono::seconds stale_grace{0};
 };
 

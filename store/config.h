@@ -36,6 +36,20 @@ struct StoreConfig {
   int agent_cert_days = 90;
   // Concurrent uploads beyond this get RESOURCE_EXHAUSTED (retry later).
   int max_upload_streams = 1024;
+  // The log key that signs checkpoints (docs/ledger.md, "The log key"),
+  // created on first start; empty: log.key beside a SQLite database, or in
+  // /var/lib/shoko-store for PostgreSQL. Every store of one database needs
+  // the same key and origin.
+  std::string log_key;
+  // The log's name in its checkpoints; empty: derived from the key.
+  std::string log_origin;
+  // Whether this store may sequence the log (docs/ledger.md, "The
+  // sequencer"); an extra ingest node may leave it to the others.
+  bool sequencer = true;
+  // A checkpoint at least this long after the last, or after this many new
+  // leaves, whichever comes first.
+  std::chrono::seconds checkpoint_interval{10};
+  uint64_t checkpoint_leaves = 1000;
 };
 
 // Loads `path` over the defaults. Unknown keys and bad values are

@@ -23,6 +23,7 @@ grpc::Status EnrollmentService::Issue(const std::string& agent_id, const std::st
   response->set_agent_id(agent_id);
   response->set_certificate_pem(*cert);
   response->set_not_after_us(info.ok() ? info->not_after_us : 0);
+  response->set_log_verifier_key(log_verifier_key_);
   return grpc::Status::OK;
 }
 

@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <optional>
+#include <string>
 
 #include "platform/x509.h"
 #include "shoko/v1/admin.grpc.pb.h"
@@ -17,12 +18,14 @@ namespace shoko::store {
 class EnrollmentService final : public v1::Enrollment::Service {
  public:
   // `ca` issues agent certificates valid for `cert_days`; without one,
-  // enrollment is switched off and says so.
+  // enrollment is switched off and says so. Each answer carries
+  // `log_verifier_key`, the store's log key for the agent to pin.
   EnrollmentService(Ledger* ledger, std::optional<platform::CertificateAuthority> ca, int cert_days,
-                    std::function<int64_t()> now_us)
+                    std::function<int64_t()> now_us, std::string log_verifier_key)
       : ledger_(ledger),
         ca_(std::move(ca)),
         cert_days_(cert_days),
+        log_verifier_key_(std::move(log_verifier_key)),
         now_us_(std::move(now_us)),
         authorization_(/*require_identity=*/true) {}
 
@@ -41,6 +44,7 @@ class EnrollmentService final : public v1::Enrollment::Service {
   Ledger* ledger_;
   const std::optional<platform::CertificateAuthority> ca_;
   const int cert_days_;
+  const std::string log_verifier_key_;
   std::function<int64_t()> now_us_;
   // A CA needs TLS, so every call here comes over TLS: renewal always needs
   // the agent's certificate.

@@ -1,5 +1,7 @@
 #include "store/ledger.h"
 
+#include "store/sql_ledger.h"
+
 namespace shoko::store {
 
 const AgentKey* AgentEntry::Key(const std::string& key_id) const {
@@ -36,8 +38,19 @@ bool IsPostgresUrl(const std::string& db) {
   return db.starts_with("postgresql://") || db.starts_with("postgres://");
 }
 
+Result<std::unique_ptr<Ledger>> OpenSqliteLedger(const std::string& path) {
+  SHOKO_ASSIGN_OR_RETURN(SqlConnection connection, ConnectSqliteLedger(path));
+  return NewSqlLedger(std::move(connection));
+}
+
+Result<std::unique_ptr<Ledger>> OpenPostgresLedger(const std::string& url) {
+  SHOKO_ASSIGN_OR_RETURN(SqlConnection connection, ConnectPostgresLedger(url));
+  return NewSqlLedger(std::move(connection));
+}
+
 Result<std::unique_ptr<Ledger>> OpenLedger(const std::string& db) {
-  return IsPostgresUrl(db) ? OpenPostgresLedger(db) : OpenSqliteLedger(db);
+  SHOKO_ASSIGN_OR_RETURN(SqlConnection connection, ConnectLedger(db));
+  return NewSqlLedger(std::move(connection));
 }
 
 }  // namespace shoko::store

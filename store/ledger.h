@@ -28,6 +28,13 @@ inline constexpr std::string_view kAgentActive = "active";
 inline constexpr std::string_view kAgentRevoked = "revoked";
 inline constexpr std::string_view kAgentRetired = "retired";
 
+// The check id of an agent's witness incident (docs/ledger.md, "Forks and
+// incidents"): its log check failed. The ledger keeps each such record among
+// the incidents too, with kind kWitnessIncident; a fork is kFork.
+inline constexpr std::string_view kWitnessIncidentCheckId = "agent.lifecycle.witness_incident";
+inline constexpr std::string_view kForkIncident = "fork";
+inline constexpr std::string_view kWitnessIncident = "witness";
+
 // One of an agent's evidence keys and the seqs it may sign (a rotation record
 // hands the chain to the next key: docs/evidence-format.md, "Key rotation
 // records").
@@ -83,11 +90,12 @@ struct LedgerAppend {
 };
 
 // Evidence of an incident, kept so that auditors can see it: a fork is
-// another validly signed record at a seq the store holds.
+// another validly signed record at a seq the store holds; a witness incident
+// is an agent's record that the log failed its check.
 struct Incident {
   std::string agent_id;
   uint64_t seq = 0;
-  std::string kind;  // "fork"
+  std::string kind;  // kForkIncident, kWitnessIncident
   std::string detail;
   int64_t detected_at_us = 0;
   std::string envelope;  // the refused serialized shoko.v1.Envelope

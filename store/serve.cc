@@ -13,7 +13,11 @@
 #include "store/audit_service.h"
 #include "store/enrollment_service.h"
 #include "store/ingest_service.h"
+#include "store/log_key.h"
+#include "store/log_service.h"
+#include "store/merkle_log.h"
 #include "store/reports.h"
+#include "store/sequencer.h"
 #include "store/store_log.h"
 
 namespace shoko::store {
@@ -69,15 +73,22 @@ int WaitForStop(const sigset_t& stop_signals, ExpiredExceptionAlerts* alerts) {
   return sig;
 }
 
-}  // namespace
-
-Result<StoreConfig> ResolveConfig(const ServeFlags& flags) {
+// The config file with the flags that name files over it, unchecked.
+Result<StoreConfig> ConfigWithFiles(const ServeFlags& flags) {
   StoreConfig config;
   if (!flags.config.empty()) {
     SHOKO_ASSIGN_OR_RETURN(config, LoadStoreConfig(flags.config));
   }
-  Override(flags.listen, &config.listen);
   Override(flags.db, &config.db);
+  Override(flags.log_key, &config.log_key);
+  return config;
+}
+
+}  // namespace
+
+Result<StoreConfig> ResolveConfig(const ServeFlags& flags) {
+  SHOKO_ASSIGN_OR_RETURN(StoreConfig config, ConfigWithFiles(flags));
+  Override(flags.listen, &config.listen);
   Override(flags.tls_cert, &config.tls_cert);
   Override(flags.tls_key, &config.tls_key);
   Override(flags.tls_ca, &config.tls_ca);
@@ -130,6 +141,41 @@ Result<std::unique_ptr<grpc::Server>> StartServer(
   return server;
 }
 
+Result<std::string> LogVerifierKey(const ServeFlags& flags) {
+  SHOKO_ASSIGN_OR_RETURN(const StoreConfig config, ConfigWithFiles(flags));
+  SHOKO_ASSIGN_OR_RETURN(const LogSigner signer, LogSigner::Load(config));
+  return signer.verifier().ToString();
+}
+
+namespace {
+
+// The log the store serves from, its identity pinned in the database, and
+// its sequencer (started) unless the config says this store never sequences.
+struct ServedLog {
+  std::unique_ptr<MerkleLog> log;
+  std::unique_ptr<Sequencer> sequencer;
+};
+
+Result<ServedLog> OpenServedLog(const StoreConfig& config, const LogSigner& signer) {
+  ServedLog served;
+  SHOKO_ASSIGN_OR_RETURN(served.log, MerkleLog::Open(config.db));
+  SHOKO_RETURN_IF_ERROR(served.log->Pin(signer.identity()));
+  if (!config.sequencer) {
+    Log("this store never sequences the log (sequencer: false)");
+    return served;
+  }
+  SHOKO_ASSIGN_OR_RETURN(std::unique_ptr<MerkleLog> own, MerkleLog::Open(config.db));
+  SequencerOptions options;
+  options.checkpoint_interval = config.checkpoint_interval;
+  options.checkpoint_leaves = config.checkpoint_leaves;
+  served.sequencer =
+      std::make_unique<Sequencer>(std::move(own), &signer, options, platform::WallClockMicros);
+  served.sequencer->Start();
+  return served;
+}
+
+}  // namespace
+
 Status Serve(const ServeFlags& flags) {
   const sigset_t stop_signals = BlockStopSignals();
   SHOKO_ASSIGN_OR_RETURN(const StoreConfig config, ResolveConfig(flags));
@@ -139,24 +185,29 @@ Status Serve(const ServeFlags& flags) {
   SHOKO_ASSIGN_OR_RETURN(std::unique_ptr<StoreReports> reports, StoreReports::Load(config));
   SHOKO_ASSIGN_OR_RETURN(std::optional<platform::CertificateAuthority> ca,
                          LoadEnrollmentCa(config));
+  SHOKO_ASSIGN_OR_RETURN(const LogSigner signer, LogSigner::Load(config));
+  SHOKO_ASSIGN_OR_RETURN(ServedLog served, OpenServedLog(config, signer));
   // With TLS every call is checked against its caller's certificate.
   const bool require_identity = !config.insecure_loopback;
   IngestService ingest(ledger.get(), platform::WallClockMicros, require_identity,
                        config.max_upload_streams);
-  AuditService audit(ledger.get(), require_identity, reports->Context(), platform::WallClockMicros);
+  AuditService audit(ledger.get(), served.log.get(), require_identity, reports->Context(),
+                     platform::WallClockMicros);
   AdminService admin(ledger.get(), platform::WallClockMicros, require_identity);
   EnrollmentService enrollment(ledger.get(), std::move(ca), config.agent_cert_days,
-                               platform::WallClockMicros);
+                               platform::WallClockMicros, signer.verifier().ToString());
+  LogService log(served.log.get(), ledger.get(), require_identity, platform::WallClockMicros);
   int port = 0;
   SHOKO_ASSIGN_OR_RETURN(
       std::unique_ptr<grpc::Server> server,
-      StartServer(config, credentials, {&ingest, &audit, &admin, &enrollment}, &port));
+      StartServer(config, credentials, {&ingest, &audit, &admin, &enrollment, &log}, &port));
   AnnounceListening(config, port);
   ExpiredExceptionAlerts alerts(&reports->statements());
   Log("stopping on signal " + std::to_string(WaitForStop(stop_signals, &alerts)));
   // Let in-flight streams finish their current commit, then cut them off.
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   server->Wait();
+  served.sequencer.reset();  // after its current step
   Log("stopped");
   return Status::OK();
 }

@@ -25,6 +25,7 @@ struct ServeFlags {
   bool insecure_loopback = false;
   std::string tls_cert, tls_key, tls_ca, tls_ca_key;
   std::vector<std::string> soa;
+  std::string log_key;
 };
 
 // The config file (when flags.config names one) with the flags over it,
@@ -44,6 +45,12 @@ Result<std::optional<platform::CertificateAuthority>> LoadEnrollmentCa(const Sto
 Result<std::unique_ptr<grpc::Server>> StartServer(
     const StoreConfig& config, const std::shared_ptr<grpc::ServerCredentials>& credentials,
     const std::vector<grpc::Service*>& services, int* port);
+
+// `shoko-store log-key --public`: the store's log key as a C2SP verifier key
+// ("ORIGIN+KEYID+BASE64"), for auditors to pin. Reads the config file (when
+// flags.config names one) with flags.db and flags.log_key over it, and
+// creates the key as serve would when it does not exist yet.
+Result<std::string> LogVerifierKey(const ServeFlags& flags);
 
 // Serves until SIGTERM or SIGINT, then stops: OK. Otherwise why the store
 // could not start; a message of several lines holds one problem per line.

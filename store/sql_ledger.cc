@@ -22,8 +22,6 @@ SqlParam Seq(uint64_t v) { return SqlParam::Int(static_cast<int64_t>(v)); }
 SqlParam Text(std::string v) { return SqlParam::Text(std::move(v)); }
 SqlParam Bytes(std::string v) { return SqlParam::Bytes(std::move(v)); }
 
-constexpr std::string_view kCommit = "COMMIT";
-constexpr std::string_view kRollback = "ROLLBACK";
 // Each record of a batch retried one by one stands alone under a savepoint.
 constexpr std::string_view kSavepoint = "SAVEPOINT one_record";
 constexpr std::string_view kRollbackToSavepoint = "ROLLBACK TO one_record";
@@ -127,44 +125,22 @@ std::string JsonStrings(const google::protobuf::RepeatedPtrField<std::string>& i
       .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+// What an agent's witness incident record says went wrong: the failure and
+// detail of its facts, as the agent writes them.
+std::string WitnessDetail(const v1::Evidence& ev) {
+  std::string out;
+  for (const char* field : {"failure", "detail"}) {
+    auto it = ev.facts().fields().find(field);
+    if (it == ev.facts().fields().end() || !it->second.has_string_value()) continue;
+    out += (out.empty() ? "" : ": ") + it->second.string_value();
+  }
+  return out;
+}
+
 // The failures of an append that refuse the record, not the database.
 bool RefusesRecord(const Status& s) {
   return s.code() == Status::Code::kInvalidArgument || s.code() == Status::Code::kNotFound;
 }
-
-Status Run(platform::SqlDb* db, std::string_view sql, const std::vector<SqlParam>& params = {}) {
-  auto rows = db->Query(sql, params);
-  return rows.ok() ? Status::OK() : rows.status();
-}
-
-// A write transaction, rolled back unless committed.
-class Transaction {
- public:
-  Transaction(platform::SqlDb* db, const std::string& begin) : db_(db), begin_(begin) {}
-  Transaction(const Transaction&) = delete;
-  Transaction& operator=(const Transaction&) = delete;
-  ~Transaction() {
-    if (open_) (void)Run(db_, kRollback);
-  }
-  Status Begin() {
-    SHOKO_RETURN_IF_ERROR(Run(db_, begin_));
-    open_ = true;
-    return Status::OK();
-  }
-  // Runs `writes`, then commits: one round trip where the database can.
-  Status CommitAfter(std::vector<SqlStatement> writes) {
-    writes.push_back({kCommit, {}});
-    SHOKO_RETURN_IF_ERROR(db_->RunAll(writes));
-    open_ = false;
-    return Status::OK();
-  }
-  Status Commit() { return CommitAfter({}); }
-
- private:
-  platform::SqlDb* db_;
-  const std::string& begin_;
-  bool open_ = false;
-};
 
 // The agents a batch touches: as its transaction read (and locked) them, then
 // as they will be once its planned writes commit.
@@ -186,7 +162,7 @@ class SqlLedger final : public Ledger {
   Status RegisterAgent(const std::string& agent_id, const std::string& public_key,
                        int64_t now_us) override {
     std::lock_guard<std::mutex> lock(mu_);
-    Transaction tx(db_.get(), sql_.begin);
+    SqlTransaction tx(db_.get(), sql_.begin);
     SHOKO_RETURN_IF_ERROR(tx.Begin());
     SHOKO_RETURN_IF_ERROR(InsertAgent(agent_id, public_key, now_us));
     return tx.Commit();
@@ -241,7 +217,7 @@ class SqlLedger final : public Ledger {
                             const std::string& note, const std::string& created_by,
                             int64_t now_us) override {
     std::lock_guard<std::mutex> lock(mu_);
-    return Run(
+    return RunSql(
         db_.get(), sql_.add_token,
         {Bytes(token_sha256), Int(now_us), Int(expires_at_us), Text(note), Text(created_by)});
   }
@@ -249,20 +225,20 @@ class SqlLedger final : public Ledger {
   Status Enroll(const std::string& token_sha256, const std::string& agent_id,
                 const std::string& public_key, int64_t now_us) override {
     std::lock_guard<std::mutex> lock(mu_);
-    Transaction tx(db_.get(), sql_.begin);
+    SqlTransaction tx(db_.get(), sql_.begin);
     SHOKO_RETURN_IF_ERROR(tx.Begin());
     SHOKO_RETURN_IF_ERROR(CheckToken(token_sha256, now_us));
     SHOKO_RETURN_IF_ERROR(AdmitEnrolling(agent_id, public_key, now_us));
     SHOKO_RETURN_IF_ERROR(
-        Run(db_.get(), sql_.use_token, {Int(now_us), Text(agent_id), Bytes(token_sha256)}));
+        RunSql(db_.get(), sql_.use_token, {Int(now_us), Text(agent_id), Bytes(token_sha256)}));
     return tx.Commit();
   }
 
   Status RecordIncident(const Incident& i) override {
     std::lock_guard<std::mutex> lock(mu_);
-    return Run(db_.get(), sql_.insert_incident,
-               {Text(i.agent_id), Seq(i.seq), Text(i.kind), Text(i.detail), Int(i.detected_at_us),
-                Bytes(i.envelope)});
+    return RunSql(db_.get(), sql_.insert_incident,
+                  {Text(i.agent_id), Seq(i.seq), Text(i.kind), Text(i.detail),
+                   Int(i.detected_at_us), Bytes(i.envelope)});
   }
 
   Result<std::vector<Incident>> Incidents(const std::string& agent_id) override {
@@ -338,10 +314,10 @@ class SqlLedger final : public Ledger {
   // A new agent with its first key and an empty chain.
   Status InsertAgent(const std::string& agent_id, const std::string& public_key, int64_t now_us) {
     SHOKO_ASSIGN_OR_RETURN(evidence::PublicKey key, evidence::PublicKey::FromRaw(public_key));
-    SHOKO_RETURN_IF_ERROR(
-        Run(db_.get(), sql_.insert_agent,
-            {Text(agent_id), Bytes(public_key), Int(now_us), Bytes(evidence::ChainHead().digest)}));
-    return Run(db_.get(), sql_.insert_key, KeyRow(agent_id, key, 1));
+    SHOKO_RETURN_IF_ERROR(RunSql(
+        db_.get(), sql_.insert_agent,
+        {Text(agent_id), Bytes(public_key), Int(now_us), Bytes(evidence::ChainHead().digest)}));
+    return RunSql(db_.get(), sql_.insert_key, KeyRow(agent_id, key, 1));
   }
 
   // An enrollment token may be used once, before it expires.
@@ -405,6 +381,11 @@ class SqlLedger final : public Ledger {
       writes->push_back(
           {sql_.insert_controls, {Text(r.agent_id), Seq(r.seq), Text(JsonStrings(ev.controls()))}});
     }
+    if (ev.check_id() == kWitnessIncidentCheckId) {
+      writes->push_back({sql_.insert_incident,
+                         {Text(r.agent_id), Seq(r.seq), Text(std::string(kWitnessIncident)),
+                          Text(WitnessDetail(ev)), Int(r.received_at_us), Bytes(r.envelope)}});
+    }
     agent->head = {r.seq, r.record_digest};
     if (a.next_key) agent->HandOver(ev.key_id(), ev.seq(), *a.next_key);
     agents->moved.insert(r.agent_id);
@@ -424,7 +405,7 @@ class SqlLedger final : public Ledger {
   // says how the writes went.
   Status AppendAtOnce(const std::vector<LedgerAppend>& appends, std::vector<Status>* results,
                       Status* written) {
-    Transaction tx(db_.get(), sql_.begin);
+    SqlTransaction tx(db_.get(), sql_.begin);
     SHOKO_RETURN_IF_ERROR(tx.Begin());
     BatchAgents agents;
     std::vector<SqlStatement> writes;
@@ -441,21 +422,21 @@ class SqlLedger final : public Ledger {
   // The slow path: each record under its own savepoint, so that one the
   // database refuses is undone alone.
   Result<std::vector<Status>> AppendOneByOne(const std::vector<LedgerAppend>& appends) {
-    Transaction tx(db_.get(), sql_.begin);
+    SqlTransaction tx(db_.get(), sql_.begin);
     SHOKO_RETURN_IF_ERROR(tx.Begin());
     BatchAgents agents;
     std::vector<Status> results;
     for (const LedgerAppend& a : appends) {
-      SHOKO_RETURN_IF_ERROR(Run(db_.get(), kSavepoint));
+      SHOKO_RETURN_IF_ERROR(RunSql(db_.get(), kSavepoint));
       const BatchAgents before = agents;
       std::vector<SqlStatement> writes;
       Status one = PlanAppend(a, &agents, &writes);
       if (one.ok()) one = db_->RunAll(writes);
       if (!one.ok()) {
         agents = before;
-        SHOKO_RETURN_IF_ERROR(Run(db_.get(), kRollbackToSavepoint));
+        SHOKO_RETURN_IF_ERROR(RunSql(db_.get(), kRollbackToSavepoint));
       }
-      SHOKO_RETURN_IF_ERROR(Run(db_.get(), kReleaseSavepoint));
+      SHOKO_RETURN_IF_ERROR(RunSql(db_.get(), kReleaseSavepoint));
       results.push_back(std::move(one));
     }
     std::vector<SqlStatement> heads;
@@ -494,19 +475,46 @@ class SqlLedger final : public Ledger {
 
 }  // namespace
 
+Status RunSql(platform::SqlDb* db, std::string_view sql, const std::vector<SqlParam>& params) {
+  auto rows = db->Query(sql, params);
+  return rows.ok() ? Status::OK() : rows.status();
+}
+
+SqlTransaction::~SqlTransaction() {
+  if (open_) (void)RunSql(db_, "ROLLBACK");
+}
+
+Status SqlTransaction::Begin() {
+  SHOKO_RETURN_IF_ERROR(RunSql(db_, begin_));
+  open_ = true;
+  return Status::OK();
+}
+
+Status SqlTransaction::CommitAfter(std::vector<SqlStatement> writes) {
+  writes.push_back({"COMMIT", {}});
+  SHOKO_RETURN_IF_ERROR(db_->RunAll(writes));
+  open_ = false;
+  return Status::OK();
+}
+
 // Side by side, in SqlDialect's order. SQLite's BEGIN IMMEDIATE takes the
 // database's write lock at once, so it needs no row locks; its GLOB is
 // case-sensitive as refs are, and its LIKE is not.
 // clang-format off
 const SqlDialect kSqliteDialect = {"BEGIN IMMEDIATE", "", "GLOB", "*",
-                                   "json_each(", ")", false, 256};
+                                   "json_each(", ")", false, 256,
+                                   "SELECT 1"};
 const SqlDialect kPostgresDialect = {"BEGIN", " FOR UPDATE", "LIKE", "%",
-                                     "jsonb_array_elements_text(", "::jsonb)", true, 1024};
+                                     "jsonb_array_elements_text(", "::jsonb)", true, 1024,
+                                     "SELECT CASE WHEN pg_try_advisory_lock(7394824) THEN 1 ELSE 0 END"};
 // clang-format on
 
-std::unique_ptr<Ledger> NewSqlLedger(std::unique_ptr<platform::SqlDb> db,
-                                     const SqlDialect& dialect) {
-  return std::make_unique<SqlLedger>(std::move(db), dialect);
+std::unique_ptr<Ledger> NewSqlLedger(SqlConnection connection) {
+  return std::make_unique<SqlLedger>(std::move(connection.db), *connection.dialect);
+}
+
+Result<SqlConnection> ConnectLedger(const std::string& db) {
+  return IsPostgresUrl(db) ? ConnectPostgresLedger(db) : ConnectSqliteLedger(db);
 }
 
 }  // namespace shoko::store

@@ -10,7 +10,9 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "platform/sql_db.h"
 #include "store/ledger.h"
@@ -42,15 +44,57 @@ struct SqlDialect {
   bool limit_before_join = false;
   // Records List reads per page, under the lock.
   int64_t page_size = 256;
+  // Answers one row holding 1 when this connection is the log's sequencer
+  // (docs/ledger.md, "The sequencer"), taking the role when it is free: a
+  // PostgreSQL session advisory lock, released when the connection ends;
+  // SQLite's one store process always is.
+  std::string_view lead;
 };
+
+// A connection to the ledger's database, its schema migrated, and the
+// dialect it speaks. The ledger holds one; the log's readers and its
+// sequencer each hold their own.
+struct SqlConnection {
+  std::unique_ptr<platform::SqlDb> db;
+  const SqlDialect* dialect = nullptr;
+};
+
+// The SQLite file at `path` (created when absent; WAL, synchronous=FULL).
+Result<SqlConnection> ConnectSqliteLedger(const std::string& path);
+// The PostgreSQL database at `url` (postgresql://…).
+Result<SqlConnection> ConnectPostgresLedger(const std::string& url);
+// PostgreSQL for a postgresql:// or postgres:// URL, else SQLite at the path.
+Result<SqlConnection> ConnectLedger(const std::string& db);
 
 // The phrases of the two dialects, side by side.
 extern const SqlDialect kSqliteDialect;
 extern const SqlDialect kPostgresDialect;
 
-// The ledger over `db`, whose schema the caller has migrated.
-std::unique_ptr<Ledger> NewSqlLedger(std::unique_ptr<platform::SqlDb> db,
-                                     const SqlDialect& dialect);
+// Runs one statement for its effect.
+Status RunSql(platform::SqlDb* db, std::string_view sql,
+              const std::vector<platform::SqlParam>& params = {});
+
+// A write transaction, begun with the dialect's `begin`, rolled back unless
+// committed.
+class SqlTransaction {
+ public:
+  SqlTransaction(platform::SqlDb* db, std::string_view begin) : db_(db), begin_(begin) {}
+  SqlTransaction(const SqlTransaction&) = delete;
+  SqlTransaction& operator=(const SqlTransaction&) = delete;
+  ~SqlTransaction();
+  Status Begin();
+  // Runs `writes`, then commits: one round trip where the database can.
+  Status CommitAfter(std::vector<platform::SqlStatement> writes);
+  Status Commit() { return CommitAfter({}); }
+
+ private:
+  platform::SqlDb* db_;
+  std::string_view begin_;
+  bool open_ = false;
+};
+
+// The ledger over `connection`.
+std::unique_ptr<Ledger> NewSqlLedger(SqlConnection connection);
 
 }  // namespace shoko::store
 

@@ -96,12 +96,87 @@ CREATE TABLE incidents (
 );
 )sql";
 
+// v5: the Merkle log (docs/ledger.md, "The Merkle log"). Every accepted
+// record is queued for the sequencer by a trigger, in the transaction that
+// accepts it; the sequencer makes it a leaf, stores the subtree nodes it
+// completes, and signs checkpoints. The log's tables only grow: a second
+// checkpoint of a size is refused outright, and none may pass the tree.
+constexpr std::string_view kSchemaV5 = R"sql(
+CREATE TABLE log_queue (
+  evidence_id INTEGER PRIMARY KEY REFERENCES evidence (id)
+);
+INSERT INTO log_queue (evidence_id) SELECT id FROM evidence;
+CREATE TRIGGER evidence_queued_for_the_log AFTER INSERT ON evidence
+  BEGIN INSERT INTO log_queue (evidence_id) VALUES (NEW.id); END;
+CREATE TABLE log_leaves (
+  leaf_index       INTEGER PRIMARY KEY,
+  evidence_id      INTEGER NOT NULL UNIQUE REFERENCES evidence (id),
+  agent_id         TEXT NOT NULL,
+  seq              INTEGER NOT NULL,
+  record_digest    BLOB NOT NULL,
+  signature_digest BLOB NOT NULL,
+  received_at_us   INTEGER NOT NULL,
+  UNIQUE (agent_id, seq)
+);
+CREATE TABLE log_nodes (
+  node INTEGER PRIMARY KEY,
+  hash BLOB NOT NULL
+);
+CREATE TABLE log_state (
+  id           INTEGER PRIMARY KEY CHECK (id = 1),
+  tree_size    INTEGER NOT NULL,
+  origin       TEXT,
+  verifier_key TEXT
+);
+INSERT INTO log_state (id, tree_size) VALUES (1, 0);
+CREATE TABLE checkpoints (
+  tree_size    INTEGER PRIMARY KEY,
+  root_hash    BLOB NOT NULL,
+  note         TEXT NOT NULL,
+  signed_at_us INTEGER NOT NULL
+);
+CREATE TABLE cosignatures (
+  tree_size   INTEGER NOT NULL REFERENCES checkpoints (tree_size),
+  cosigner    TEXT NOT NULL,
+  line        TEXT NOT NULL,
+  cosigned_at INTEGER NOT NULL,
+  added_at_us INTEGER NOT NULL,
+  PRIMARY KEY (tree_size, cosigner)
+);
+CREATE TRIGGER log_leaves_append_only_update BEFORE UPDATE ON log_leaves
+  BEGIN SELECT RAISE(ABORT, 'the log is append-only'); END;
+CREATE TRIGGER log_leaves_append_only_delete BEFORE DELETE ON log_leaves
+  BEGIN SELECT RAISE(ABORT, 'the log is append-only'); END;
+CREATE TRIGGER log_nodes_append_only_update BEFORE UPDATE ON log_nodes
+  BEGIN SELECT RAISE(ABORT, 'the log is append-only'); END;
+CREATE TRIGGER log_nodes_append_only_delete BEFORE DELETE ON log_nodes
+  BEGIN SELECT RAISE(ABORT, 'the log is append-only'); END;
+CREATE TRIGGER checkpoints_append_only_update BEFORE UPDATE ON checkpoints
+  BEGIN SELECT RAISE(ABORT, 'the log is append-only'); END;
+CREATE TRIGGER checkpoints_append_only_delete BEFORE DELETE ON checkpoints
+  BEGIN SELECT RAISE(ABORT, 'the log is append-only'); END;
+CREATE TRIGGER cosignatures_append_only_update BEFORE UPDATE ON cosignatures
+  BEGIN SELECT RAISE(ABORT, 'the log is append-only'); END;
+CREATE TRIGGER cosignatures_append_only_delete BEFORE DELETE ON cosignatures
+  BEGIN SELECT RAISE(ABORT, 'the log is append-only'); END;
+CREATE TRIGGER checkpoints_within_the_tree BEFORE INSERT ON checkpoints
+  WHEN NEW.tree_size > (SELECT tree_size FROM log_state)
+  BEGIN SELECT RAISE(ABORT, 'a checkpoint beyond the tree'); END;
+CREATE TRIGGER log_state_only_grows BEFORE UPDATE ON log_state
+  WHEN NEW.tree_size < OLD.tree_size OR (OLD.origin IS NOT NULL AND
+       (NEW.origin IS NOT OLD.origin OR NEW.verifier_key IS NOT OLD.verifier_key))
+  BEGIN SELECT RAISE(ABORT, 'the log only grows, under one origin and key'); END;
+CREATE TRIGGER log_state_kept BEFORE DELETE ON log_state
+  BEGIN SELECT RAISE(ABORT, 'the log only grows, under one origin and key'); END;
+)sql";
+
 }  // namespace
 
-Result<std::unique_ptr<Ledger>> OpenSqliteLedger(const std::string& path) {
+Result<SqlConnection> ConnectSqliteLedger(const std::string& path) {
   SHOKO_ASSIGN_OR_RETURN(std::unique_ptr<platform::SqliteDb> db, platform::SqliteDb::Open(path));
-  SHOKO_RETURN_IF_ERROR(db->Migrate("ledger", {kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4}));
-  return NewSqlLedger(std::move(db), kSqliteDialect);
+  SHOKO_RETURN_IF_ERROR(
+      db->Migrate("ledger", {kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4, kSchemaV5}));
+  return SqlConnection{std::move(db), &kSqliteDialect};
 }
 
 }  // namespace shoko::store

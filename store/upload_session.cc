@@ -243,10 +243,12 @@ grpc::Status UploadSession::AnswerHeld(const v1::Envelope& envelope, uint64_t se
 
 grpc::Status UploadSession::RecordFork(const v1::Envelope& envelope, uint64_t seq) {
   // A second validly signed record at a held seq: keep it as evidence.
-  Incident fork{
-      agent_id(),       seq,
-      "fork",           "another validly signed record at a held seq, from " + context_->peer(),
-      upload_.now_us(), ""};
+  Incident fork{agent_id(),
+                seq,
+                std::string(kForkIncident),
+                "another validly signed record at a held seq, from " + context_->peer(),
+                upload_.now_us(),
+                ""};
   envelope.SerializeToString(&fork.envelope);
   if (Status s = upload_.ledger->RecordIncident(fork); !s.ok()) return StoreError(s);
   return Refuse(

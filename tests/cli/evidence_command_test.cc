@@ -2,10 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <sstream>
+
 #include "evidence/chain.h"
 #include "evidence/envelope.h"
 #include "evidence/keys.h"
 #include "evidence/rotation.h"
+#include "tests/cli/fake_store.h"
 
 namespace shoko::cli {
 namespace {
@@ -115,6 +118,75 @@ TEST(VerifyStoredEvidenceTest, CatchesTamperingAndAWrongDigest) {
   v1::StoredEvidence no_key = Stored(agent, id, id);
   no_key.clear_public_key();
   EXPECT_NE(VerifyStoredEvidence(no_key, &parsed).find("no usable key"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace shoko::cli
+
+namespace shoko::cli {
+namespace {
+
+// `shokoctl evidence` against a store that serves what the test says.
+class EvidenceCompletenessTest : public ::testing::Test {
+ protected:
+  int Run(EvidenceQuery query = {}) {
+    query.connection.store = store_.address();
+    std::ostringstream out, err;
+    int code = RunEvidence(query, out, err);
+    out_ = out.str();
+    err_ = err.str();
+    return code;
+  }
+  bool Says(const std::string& text) const { return out_.find(text) != std::string::npos; }
+
+  evidence::SigningKey key_ = *evidence::SigningKey::Generate();
+  std::string agent_ = key_.public_key().KeyId();
+  std::vector<v1::StoredEvidence> chain_ = testing::SignedChain(key_, 6);
+  testing::FakeAuditQuery audit_;
+  testing::FakeStore store_{{&audit_}};
+  std::string out_, err_;
+};
+
+TEST_F(EvidenceCompletenessTest, AWholeChainSaysItsRangeAndThatInclusionWasNotChecked) {
+  audit_.SetRecords(chain_);
+  EXPECT_EQ(Run(), 0) << out_ << err_;
+  EXPECT_TRUE(Says("6 record(s), 6 with a valid signature")) << out_;
+  EXPECT_TRUE(Says("agent " + agent_ + ": seq 1-6: complete and linked")) << out_;
+  EXPECT_TRUE(Says("inclusion not checked: no log key pinned")) << out_;
+}
+
+TEST_F(EvidenceCompletenessTest, ARecordTheStoreLeavesOutIsMissingAndExit1) {
+  // The store's copy lost seq 3 (a fail, say): every record left verifies.
+  std::vector<v1::StoredEvidence> served = chain_;
+  served.erase(served.begin() + 2);
+  audit_.SetRecords(served);
+  EXPECT_EQ(Run(), 1) << out_;
+  EXPECT_TRUE(Says("5 record(s), 5 with a valid signature")) << out_;
+  EXPECT_TRUE(Says("agent " + agent_ + ": seq 1-6: 5 record(s) received, 1 problem(s)")) << out_;
+  EXPECT_TRUE(Says("\nagent " + agent_ + " seq 3: missing\n")) << out_;
+  EXPECT_NE(err_.find("1 problem(s) in the agents' chains"), std::string::npos) << err_;
+}
+
+TEST_F(EvidenceCompletenessTest, InJsonLinesTheReportGoesToStderr) {
+  std::vector<v1::StoredEvidence> served = chain_;
+  served.erase(served.begin());
+  audit_.SetRecords(served);
+  EvidenceQuery query;
+  query.format = "jsonl";
+  EXPECT_EQ(Run(query), 1);
+  EXPECT_EQ(std::count(out_.begin(), out_.end(), '\n'), 5) << out_;
+  EXPECT_NE(err_.find("shokoctl: agent " + agent_ + " seq 1: missing\n"), std::string::npos)
+      << err_;
+}
+
+TEST_F(EvidenceCompletenessTest, AControlSelectionSaysItsChainsWereNotChecked) {
+  std::vector<v1::StoredEvidence> served = {chain_[1], chain_[4]};
+  audit_.SetRecords(served);
+  EvidenceQuery query;
+  query.control = "ismap:8.2";
+  EXPECT_EQ(Run(query), 0) << out_;
+  EXPECT_TRUE(Says("chains not checked: --control lists a selection")) << out_;
+  EXPECT_EQ(audit_.last_request().control_ref(), "ismap:8.2");
 }
 
 }  // namespace

@@ -3,7 +3,9 @@
 #include "cli/verify_command.h"
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 
+#include <fstream>
 #include <sstream>
 
 #include "agent/recorder.h"
@@ -192,6 +194,96 @@ TEST_F(VerifyTest, UsageErrorsExitTwo) {
   EXPECT_EQ(RunVerify({key_file_}, {dir_.Path("missing.jsonl")}, out, err), 2);
   EXPECT_NE(err.str().find("missing.jsonl"), std::string::npos);
   EXPECT_EQ(RunVerify({dir_.Write("bad.pub", "not a key")}, {key_file_}, out, err), 2);
+}
+
+TEST_F(VerifyTest, AnEmptyFileIsNoRecords) {
+  std::ostringstream out, err;
+  const std::string empty = dir_.Write("empty.jsonl", "");
+  const std::string blank = dir_.Write("blank.jsonl", "\n  \n");
+  EXPECT_EQ(RunVerify({key_file_}, {empty, blank}, out, err), 1) << err.str();
+  EXPECT_NE(out.str().find(empty + ": no records\n"), std::string::npos) << out.str();
+  EXPECT_NE(out.str().find(blank + ": no records\n"), std::string::npos) << out.str();
+  EXPECT_NE(out.str().find("0 record(s) in 2 file(s) from 0 agent(s): 0 valid, 0 with problems, "
+                           "2 file(s) with no records read"),
+            std::string::npos)
+      << out.str();
+}
+
+TEST_F(VerifyTest, AFileThatIsNotJsonIsOneLineNamingIt) {
+  std::string text;
+  for (int i = 0; i < 100; ++i) text += "plain text, line " + std::to_string(i) + "\n";
+  const std::string notes = dir_.Write("notes.txt", text);
+  const std::string good = dir_.Write("good.jsonl", lines_[0] + "\n" + lines_[1] + "\n");
+  std::ostringstream out, err;
+  EXPECT_EQ(RunVerify({key_file_}, {notes, good}, out, err), 1);
+  EXPECT_EQ(out.str(), notes +
+                           ": not DSSE JSON lines: line 1 is not a JSON object\n"
+                           "2 record(s) in 2 file(s) from 1 agent(s): 2 valid, 0 with problems, "
+                           "1 file(s) with no records read\n");
+}
+
+TEST_F(VerifyTest, ABundleGivenAsDsseLinesSaysHowToVerifyIt) {
+  const std::string bundle =
+      dir_.Write("export.json", "{\"format\": \"shoko-bundle/v1\", \"records\": []}\n");
+  std::ostringstream out, err;
+  EXPECT_EQ(RunVerify({key_file_}, {bundle}, out, err), 1);
+  EXPECT_NE(out.str().find(bundle + ": a bundle, not DSSE JSON lines: verify it with --log-key"),
+            std::string::npos)
+      << out.str();
+}
+
+// Peak resident memory of this process, in KiB.
+long PeakRssKib() {
+  struct rusage usage {};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_maxrss;
+}
+
+TEST_F(VerifyTest, ALineOverTheLimitIsRefusedWithoutBeingRead) {
+  // A sparse file: its first line is 256 MiB of zero bytes, then the records.
+  const std::string path = dir_.Path("huge.jsonl");
+  {
+    std::ofstream f(path, std::ios::binary);
+    f.seekp((std::streamoff{256} << 20) - 1);
+    f.put('\0');
+    f << "\n" << lines_[0] << "\n" << lines_[1] << "\n";
+  }
+  const long before = PeakRssKib();
+  std::ostringstream out, err;
+  EXPECT_EQ(RunVerify({key_file_}, {path}, out, err), 1) << err.str();
+  EXPECT_LT(PeakRssKib() - before, 64 * 1024) << "the long line was held in memory";
+  EXPECT_EQ(out.str(), path +
+                           ": line 1 seq ?: malformed: line longer than 16 MiB, the limit for one "
+                           "record: not read\n"
+                           "3 record(s) in 1 file(s) from 1 agent(s): 2 valid, 1 with problems\n");
+}
+
+TEST_F(VerifyTest, AChainThatJumpsToAnUnhandedKeySaysWhereTheRotationIsMissing) {
+  agent::RecordContext context;
+  context.agent_id = key_.public_key().KeyId();
+  agent::ChainSigner signer(context.agent_id, {});
+  auto next = *evidence::SigningKey::Generate();
+  std::vector<std::string> lines;
+  auto add = [&](v1::Evidence ev, const evidence::SigningKey& by) {
+    auto record = signer.Sign(std::move(ev), by);
+    ASSERT_TRUE(record.ok()) << record.status().ToString();
+    v1::Envelope env;
+    env.ParseFromString(record->envelope);
+    lines.push_back(evidence::ToDsseJson(env));
+  };
+  add(agent::BuildLifecycle(context, "start", {}, 1), key_);
+  add(agent::BuildLifecycle(context, "x", {}, 2), key_);
+  add(agent::BuildRotation(context, key_, next.public_key(), 3), key_);  // seq 3
+  add(agent::BuildLifecycle(context, "y", {}, 4), next);
+  add(agent::BuildLifecycle(context, "z", {}, 5), next);
+  lines.erase(lines.begin() + 2);
+  EXPECT_EQ(Verify(lines), 1);
+  auto problems = Problems();
+  ASSERT_EQ(problems.size(), 2u) << out_;
+  EXPECT_NE(problems[0].find("line 3 seq 4: unknown-key: key "), std::string::npos) << problems[0];
+  EXPECT_NE(problems[0].find("a key-rotation record is missing at seq 3"), std::string::npos)
+      << problems[0];
+  EXPECT_NE(problems[1].find("a key-rotation record is missing at seq 3"), std::string::npos);
 }
 
 }  // namespace

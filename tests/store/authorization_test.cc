@@ -11,19 +11,49 @@
 namespace shoko::store {
 namespace {
 
-constexpr Rpc kEveryRpc[] = {
-    Rpc::kUpload,        Rpc::kListEvidence, Rpc::kCompliance,  Rpc::kCreateEnrollmentToken,
-    Rpc::kRegisterAgent, Rpc::kRevokeAgent,  Rpc::kRetireAgent, Rpc::kEnroll,
-    Rpc::kRenew};
+constexpr Rpc kEveryRpc[] = {Rpc::kUpload,
+                             Rpc::kListEvidence,
+                             Rpc::kCompliance,
+                             Rpc::kCreateEnrollmentToken,
+                             Rpc::kRegisterAgent,
+                             Rpc::kRevokeAgent,
+                             Rpc::kRetireAgent,
+                             Rpc::kEnroll,
+                             Rpc::kRenew,
+                             Rpc::kListIncidents,
+                             Rpc::kGetCheckpoint,
+                             Rpc::kGetInclusionProofs,
+                             Rpc::kGetConsistencyProof,
+                             Rpc::kGetLeaves,
+                             Rpc::kAddCosignature};
 
 TEST(AuthorizationTest, EachRoleMayCallExactlyItsRpcs) {
   const std::map<std::string, std::map<Rpc, Reach>> expected = {
-      {"agent", {{Rpc::kUpload, Reach::kOwnAgent}, {Rpc::kRenew, Reach::kOwnAgent}}},
+      {"agent",
+       {{Rpc::kUpload, Reach::kOwnAgent},
+        {Rpc::kRenew, Reach::kOwnAgent},
+        {Rpc::kGetCheckpoint, Reach::kAll},
+        {Rpc::kGetConsistencyProof, Reach::kAll},
+        {Rpc::kGetInclusionProofs, Reach::kOwnAgent},
+        {Rpc::kAddCosignature, Reach::kOwnAgent}}},
+      // An importer only sends files: it reads nothing.
       {"importer", {{Rpc::kUpload, Reach::kKnownAgents}}},
-      {"auditor", {{Rpc::kListEvidence, Reach::kAll}, {Rpc::kCompliance, Reach::kAll}}},
+      {"auditor",
+       {{Rpc::kListEvidence, Reach::kAll},
+        {Rpc::kCompliance, Reach::kAll},
+        {Rpc::kListIncidents, Reach::kAll},
+        {Rpc::kGetCheckpoint, Reach::kAll},
+        {Rpc::kGetInclusionProofs, Reach::kAll},
+        {Rpc::kGetConsistencyProof, Reach::kAll},
+        {Rpc::kGetLeaves, Reach::kAll}}},
       {"admin",
        {{Rpc::kListEvidence, Reach::kAll},
         {Rpc::kCompliance, Reach::kAll},
+        {Rpc::kListIncidents, Reach::kAll},
+        {Rpc::kGetCheckpoint, Reach::kAll},
+        {Rpc::kGetInclusionProofs, Reach::kAll},
+        {Rpc::kGetConsistencyProof, Reach::kAll},
+        {Rpc::kGetLeaves, Reach::kAll},
         {Rpc::kCreateEnrollmentToken, Reach::kAll},
         {Rpc::kRegisterAgent, Reach::kAll},
         {Rpc::kRevokeAgent, Reach::kAll},

@@ -468,6 +468,85 @@ TEST(ComplianceTest, InfoAndNotApplicableDoNotCountOverTheFleet) {
   EXPECT_EQ(Row(Build(f, {info, na}), "ismap:8.5").status(), "info");
 }
 
+bool HasWarning(const v1::ComplianceReport& r, const std::string& warning) {
+  return std::find(r.warnings().begin(), r.warnings().end(), warning) != r.warnings().end();
+}
+
+// A heartbeat record with `seconds` as its interval, as the agent writes it.
+v1::Evidence Heartbeat(uint64_t seq, double seconds, int64_t at_us) {
+  v1::Evidence ev;
+  ev.set_seq(seq);
+  ev.set_kind(v1::LIFECYCLE);
+  ev.set_check_id(std::string(kHeartbeatCheckId));
+  (*ev.mutable_facts()->mutable_fields())["heartbeat_seconds"].set_number_value(seconds);
+  ev.mutable_collected_at()->set_seconds(at_us / 1000000);
+  return ev;
+}
+
+TEST(ComplianceTest, AHeartbeatRecordSetsTheIntervalTheHostIsHeldTo) {
+  HostEvidence h;
+  EXPECT_EQ(h.heartbeat_seconds, 0u);
+  h.Add(Heartbeat(3, 600, kNow), kNow);
+  EXPECT_EQ(h.heartbeat_seconds, 600u);
+  h.Add(Heartbeat(2, 60, kNow), kNow);  // older in the chain: changes nothing
+  EXPECT_EQ(h.heartbeat_seconds, 600u);
+  h.Add(Heartbeat(4, 0, kNow), kNow);  // not an interval
+  EXPECT_EQ(h.heartbeat_seconds, 600u);
+  h.Add(Heartbeat(5, 1800, kNow), kNow);
+  EXPECT_EQ(h.heartbeat_seconds, 1800u);
+  EXPECT_EQ(h.last_seq, 5u);
+}
+
+TEST(ComplianceTest, ASilentHostNeverPassesItsFailuresStay) {
+  Fixture f;  // stale_grace 1 h
+  HostEvidence quiet = Host('a', ""), talking = Host('b', "");
+  for (HostEvidence* h : {&quiet, &talking}) {
+    Verdict(*h, "access.password", v1::PASS, kNow - 2 * kDay, /*refresh=*/0);
+    Verdict(*h, "patch.reboot", v1::FAIL, kNow - 2 * kDay);
+  }
+  // No heartbeat yet: held to 900 s, so 2 × 900 s + 1 h.
+  quiet.last_collected_at_us = kNow - (2 * 900 + 3600 + 1) * 1000000LL;
+  talking.last_collected_at_us = kNow - (2 * 900 + 3600) * 1000000LL;
+  auto r = Build(f, {quiet, talking});
+  ASSERT_EQ(r.hosts_size(), 2);
+  EXPECT_TRUE(r.hosts(0).silent());
+  EXPECT_FALSE(r.hosts(1).silent());
+  EXPECT_EQ(r.hosts(0).heartbeat_seconds(), 900u);
+  EXPECT_EQ(Row(r, "ismap:8.5").cells(0).status(), "stale");
+  EXPECT_EQ(Row(r, "ismap:8.5").cells(0).failing_checks(0), "access.password");
+  EXPECT_EQ(Row(r, "ismap:8.5").cells(1).status(), "pass");
+  EXPECT_EQ(Row(r, "ismap:8.5").status(), "stale");
+  EXPECT_EQ(Row(r, "ismap:8.8").cells(0).status(), "fail");
+  EXPECT_TRUE(HasWarning(r,
+                         "1 silent host: nothing recorded within twice the heartbeat interval "
+                         "plus stale_grace, so none of its passes counts (stale)"));
+  // Its own heartbeat interval, when it has sent one, is what it is held to.
+  quiet.heartbeat_seconds = 3600;
+  auto longer = Build(f, {quiet});
+  EXPECT_FALSE(longer.hosts(0).silent());
+  EXPECT_EQ(longer.hosts(0).heartbeat_seconds(), 3600u);
+  EXPECT_EQ(Row(longer, "ismap:8.5").cells(0).status(), "pass");
+}
+
+TEST(ComplianceTest, ARevokedHostIsShownAsSuchAndNeverPasses) {
+  Fixture f;
+  HostEvidence h = Host('a', "");
+  Verdict(h, "access.password", v1::PASS);
+  h.state = "revoked";
+  auto r = Build(f, {h});
+  EXPECT_EQ(r.hosts(0).state(), "revoked");
+  EXPECT_FALSE(r.hosts(0).silent());
+  EXPECT_EQ(Row(r, "ismap:8.5").cells(0).status(), "stale");
+  EXPECT_TRUE(
+      HasWarning(r, "1 revoked host: its evidence stands, none of its passes counts (stale)"));
+  EXPECT_FALSE(HasWarning(r,
+                          "1 silent host: nothing recorded within twice the heartbeat "
+                          "interval plus stale_grace, so none of its passes counts (stale)"));
+  h.state = "active";
+  EXPECT_EQ(Build(f, {h}).hosts(0).state(), "active");
+  EXPECT_EQ(Row(Build(f, {h}), "ismap:8.5").status(), "pass");
+}
+
 TEST(ComplianceTest, ExpiryIsByUtcDay) {
   EXPECT_EQ(platform::FormatUtcDate(kNow), "2026-11-26");
   EXPECT_EQ(platform::FormatUtcDate(kNow - 1), "2026-11-25");

@@ -24,6 +24,9 @@ namespace {
 using testing::TempDir;
 
 constexpr int64_t kDay = int64_t{86400} * 1000000;
+// What the store hands enrolling agents to pin (its form is the log key's
+// business, not enrollment's).
+constexpr char kLogVerifierKey[] = "shoko-store/test+01020304+AQ==";
 
 class EnrollmentTest : public ::testing::TestWithParam<std::string> {
  protected:
@@ -40,8 +43,8 @@ class EnrollmentTest : public ::testing::TestWithParam<std::string> {
     ASSERT_TRUE(ledger.ok());
     ledger_ = std::move(ledger).value();
     auto now = [this] { return now_us_.load(); };
-    enrollment_ =
-        std::make_unique<EnrollmentService>(ledger_.get(), std::move(ca).value(), 30, now);
+    enrollment_ = std::make_unique<EnrollmentService>(ledger_.get(), std::move(ca).value(), 30, now,
+                                                      kLogVerifierKey);
     admin_ = std::make_unique<AdminService>(ledger_.get(), now, /*require_identity=*/false);
     auto creds =
         platform::ServerTlsCredentials({ca_file_, dir_.Write("s.crt", store_cert->cert_pem),
@@ -157,6 +160,24 @@ TEST_P(EnrollmentTest, RenewalHappensOnlyWhenDueAndNeedsAnActiveAgent) {
   auto refused = agent::RenewIfDue(Channel(paths.cert, paths.key), paths, *not_after);
   ASSERT_FALSE(refused.ok());
   EXPECT_NE(refused.status().message().find("agent is revoked"), std::string::npos);
+}
+
+TEST_P(EnrollmentTest, TheAnswerCarriesTheLogKeyToPin) {
+  auto key = *evidence::SigningKey::Generate();
+  auto request = platform::NewKeyAndRequest("x");
+  ASSERT_TRUE(request.ok());
+  v1::EnrollRequest req;
+  req.set_token(Token());
+  req.set_evidence_public_key(key.public_key().raw());
+  req.set_csr_pem(request->cert_pem);
+  req.set_proof(
+      *key.Sign(evidence::Pae(evidence::kEnrollmentProofType, req.token() + "\n" + req.csr_pem())));
+  v1::EnrollResponse resp;
+  grpc::ClientContext ctx;
+  grpc::Status s = v1::Enrollment::NewStub(Channel())->Enroll(&ctx, req, &resp);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(resp.agent_id(), key.public_key().KeyId());
+  EXPECT_EQ(resp.log_verifier_key(), kLogVerifierKey);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, EnrollmentTest, ::testing::ValuesIn(testing::LedgerBackends()),

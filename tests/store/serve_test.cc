@@ -4,8 +4,10 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include "evidence/note.h"
 #include "platform/exit_code.h"
 #include "shoko/v1/admin.grpc.pb.h"
+#include "store/log_key.h"
 #include "store/reports.h"
 #include "tests/support/temp_dir.h"
 
@@ -144,6 +146,77 @@ TEST(ServeTest, ASecondServerCannotTakeABusyPort) {
       << busy.ToString();
   EXPECT_EQ(ExitCodeFor(busy), kExitUsage);
   (*first)->Shutdown();
+}
+
+TEST(ServeTest, TheLogKeyIsMadeBesideTheDatabaseOnceAndPrintedAsAVerifierKey) {
+  TempDir dir;
+  ServeFlags flags;
+  flags.db = dir.Path("state/store.db");
+  auto printed = LogVerifierKey(flags);
+  ASSERT_TRUE(printed.ok()) << printed.status().ToString();
+  struct stat st;
+  ASSERT_EQ(::stat(dir.Path("state/log.key").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  ASSERT_EQ(::stat(dir.Path("state/log.pub").c_str(), &st), 0);
+  auto verifier = evidence::NoteVerifier::Parse(*printed);
+  ASSERT_TRUE(verifier.ok()) << verifier.status().ToString();
+  EXPECT_EQ(verifier->type(), evidence::NoteKeyType::kEd25519);
+  EXPECT_EQ(verifier->name(), DefaultLogOrigin(verifier->key()));
+  EXPECT_EQ(verifier->name().rfind("shoko-store/", 0), 0u);
+  // The same key at the next start, and from the config file.
+  EXPECT_EQ(*LogVerifierKey(flags), *printed);
+  ServeFlags from_config;
+  from_config.config =
+      dir.Write("store.yaml", "db: " + flags.db + "\nlog_origin: audit.example.com/shoko\n");
+  auto named = evidence::NoteVerifier::Parse(*LogVerifierKey(from_config));
+  ASSERT_TRUE(named.ok());
+  EXPECT_EQ(named->name(), "audit.example.com/shoko");
+  EXPECT_EQ(named->key().raw(), verifier->key().raw());
+}
+
+TEST(ServeTest, TheLogKeysPlaceAndTheSequencersSettingsComeFromTheConfig) {
+  TempDir dir;
+  StoreConfig config;
+  config.db = "/var/lib/x/store.db";
+  EXPECT_EQ(LogKeyPath(config), "/var/lib/x/log.key");
+  config.db = "postgresql://shoko@db.example/shoko";
+  EXPECT_EQ(LogKeyPath(config), "/var/lib/shoko-store/log.key");
+  config.log_key = "/etc/shoko/log.key";
+  EXPECT_EQ(LogKeyPath(config), "/etc/shoko/log.key");
+
+  auto loaded = LoadStoreConfig(dir.Write(
+      "store.yaml",
+      "log_key: /k\nsequencer: false\ncheckpoint_interval: 30s\ncheckpoint_leaves: 50\n"));
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  EXPECT_EQ(loaded->log_key, "/k");
+  EXPECT_FALSE(loaded->sequencer);
+  EXPECT_EQ(loaded->checkpoint_interval, std::chrono::seconds(30));
+  EXPECT_EQ(loaded->checkpoint_leaves, 50u);
+  const StoreConfig defaults;
+  EXPECT_TRUE(defaults.sequencer);
+  EXPECT_EQ(defaults.checkpoint_interval, std::chrono::seconds(10));
+  EXPECT_EQ(defaults.checkpoint_leaves, 1000u);
+
+  const std::string bad = dir.Write("bad.yaml", "listen: 127.0.0.1:0\nlog_origin: my log\n");
+  Status spaced = LoadStoreConfig(bad).status();
+  EXPECT_NE(spaced.message().find(bad + ":2: log_origin: 'my log' must be printable ASCII"),
+            std::string::npos)
+      << spaced.ToString();
+  EXPECT_EQ(ExitCodeFor(spaced), kExitUsage);
+  const std::string zero = dir.Write("zero.yaml", "checkpoint_leaves: 0\n");
+  EXPECT_NE(LoadStoreConfig(zero).status().message().find(zero + ":1: checkpoint_leaves"),
+            std::string::npos);
+}
+
+TEST(ServeTest, ALogKeyFileOthersMayReadIsRefused) {
+  TempDir dir;
+  ServeFlags flags;
+  flags.db = dir.Path("store.db");
+  ASSERT_TRUE(LogVerifierKey(flags).ok());
+  ASSERT_EQ(::chmod(dir.Path("log.key").c_str(), 0644), 0);
+  Status open = LogVerifierKey(flags).status();
+  EXPECT_EQ(open.message().rfind("log_key: ", 0), 0u) << open.ToString();
+  EXPECT_EQ(ExitCodeFor(open), kExitUsage) << open.ToString();
 }
 
 }  // namespace
