@@ -29,8 +29,6 @@ namespace {
 
 using testing::CommandResult;
 using testing::FixturePath;
-using testing::ReadFileOrEmpty;
-using testing::RunCommand;
 
 // What the operator drops so that the ledger and the log can shrink: per
 // dialect, since the triggers are named after their dialect
@@ -127,7 +125,7 @@ class CompletenessTest : public WitnessedStoreTest {
 
   // `run --once` of the agent of `config`.
   CommandResult RunOnce(const std::string& config) const {
-    return RunCommand({SHOKO_AGENT_BIN, "run", "--once", "--config", config});
+    return testing::RunCommand({SHOKO_AGENT_BIN, "run", "--once", "--config", config});
   }
 };
 
@@ -159,7 +157,7 @@ TEST_P(CompletenessTest, ARecordDeletedFromACopyOfTheDatabaseIsCaughtByEveryRead
     }
   }
   ASSERT_GT(deleted, 1u);
-  const std::string checkpoint_a = ReadFileOrEmpty(State("host-a") + "/log.checkpoint");
+  const std::string checkpoint_a = testing::ReadFileOrEmpty(State("host-a") + "/log.checkpoint");
   ASSERT_FALSE(checkpoint_a.empty());
 
   const std::string address = store_->address();
@@ -184,7 +182,7 @@ TEST_P(CompletenessTest, ARecordDeletedFromACopyOfTheDatabaseIsCaughtByEveryRead
     EXPECT_NE(witness.err.find("kept in the outbox"), std::string::npos) << witness.err;
   }
   // Host A keeps the checkpoint it verified, and the records it uploaded.
-  EXPECT_EQ(ReadFileOrEmpty(State("host-a") + "/log.checkpoint"), checkpoint_a);
+  EXPECT_EQ(testing::ReadFileOrEmpty(State("host-a") + "/log.checkpoint"), checkpoint_a);
   EXPECT_GT(OutboxRows(State("host-a")), 0);
 
   CommandResult listed = Shokoctl(evidence_of_a);
