@@ -134,8 +134,20 @@ Result<WitnessRound> Witness::Check(TransparencyLogClient& log, const evidence::
   auto note = log.LatestCheckpoint();
   if (!note.ok() && !note.status().IsNotFound()) return note.status();
   if (!note.ok()) {
-    // No checkpoint yet: nothing is proven, and only the bound is judged.
-    SHOKO_RETURN_IF_ERROR(ProveInclusion(log, nullptr, now_us, &round));
+    const std::optional<evidence::Checkpoint> verified = LoadVerified();
+    if (verified && verified->tree_size > 0) {
+      // The log lost what it signed and this agent verified: a rollback.
+      round.incidents.push_back({kInconsistentCheckpointFailure,
+                                 "the store shows no checkpoint, after checkpoint " +
+                                     std::to_string(verified->tree_size) +
+                                     " was verified: " + note.status().message(),
+                                 {},
+                                 0,
+                                 verified->tree_size});
+    } else {
+      // No checkpoint yet: nothing is proven, and only the bound is judged.
+      SHOKO_RETURN_IF_ERROR(ProveInclusion(log, nullptr, now_us, &round));
+    }
   } else {
     SHOKO_ASSIGN_OR_RETURN(const std::optional<evidence::Checkpoint> checkpoint,
                            Advance(log, *note, key, now_us, &round));
