@@ -162,6 +162,14 @@ class WitnessTest : public ::testing::Test {
     ASSERT_TRUE(outbox().MarkAcked(outbox().Position().head.seq, acked_at).ok());
   }
 
+  // `n` records acknowledged, and all included in `log` under a checkpoint
+  // it signs.
+  void AckAllIncluded(int n, FakeLog* log) {
+    RecordAndAck(n);
+    log->Include(outbox(), agent_id(), 1, n);
+    log->SignCheckpoint();
+  }
+
   Witness MakeWitness(const FakeLog& log) {
     return Witness(log.Verifier(), dir_->checkpoint_file(), agent_id(), &outbox(), recorder_.get(),
                    kBound);
@@ -319,10 +327,8 @@ TEST_F(WitnessTest, AnotherRecordAtTheAgentsSeqIsAnIncident) {
 }
 
 TEST_F(WitnessTest, ACheckpointInconsistentWithTheLastVerifiedIsAnIncident) {
-  RecordAndAck(2);
   FakeLog log;
-  log.Include(outbox(), agent_id(), 1, 2);
-  log.SignCheckpoint();
+  AckAllIncluded(2, &log);
   Witness witness = MakeWitness(log);
   ASSERT_TRUE(Round(witness, log).incidents.empty());
   const std::string verified = log.latest();
@@ -354,10 +360,8 @@ TEST_F(WitnessTest, ACheckpointInconsistentWithTheLastVerifiedIsAnIncident) {
 }
 
 TEST_F(WitnessTest, TwoCheckpointsOfOneSizeWithDifferentRootsAreAnIncident) {
-  RecordAndAck(1);
   FakeLog log;
-  log.Include(outbox(), agent_id(), 1, 1);
-  log.SignCheckpoint();
+  AckAllIncluded(1, &log);
   Witness witness = MakeWitness(log);
   ASSERT_TRUE(Round(witness, log).incidents.empty());
   FakeLog fork(log.seed());
@@ -392,10 +396,8 @@ TEST_F(WitnessTest, ACheckpointSignedByAnotherKeyIsAnIncident) {
 }
 
 TEST_F(WitnessTest, AnOlderButConsistentCheckpointJudgesNothing) {
-  RecordAndAck(1);
   FakeLog log;
-  log.Include(outbox(), agent_id(), 1, 1);
-  log.SignCheckpoint();
+  AckAllIncluded(1, &log);
   const std::string older = log.latest();
   log.AppendOther();
   log.SignCheckpoint();
@@ -430,10 +432,8 @@ TEST_F(WitnessTest, WithNoCheckpointYetRecordsWaitUntilTheBound) {
 // A store that loses every checkpoint (a rollback, a rebuilt database) is
 // caught at once, not only when the bound runs out.
 TEST_F(WitnessTest, NoCheckpointAfterOneWasVerifiedIsAnIncident) {
-  RecordAndAck(1);
   FakeLog log;
-  log.Include(outbox(), agent_id(), 1, 1);
-  log.SignCheckpoint();
+  AckAllIncluded(1, &log);
   Witness witness = MakeWitness(log);
   ASSERT_EQ(Round(witness, log).included, 1u);
   const std::string verified = log.latest();
@@ -466,10 +466,8 @@ TEST_F(WitnessTest, AnUnreachableLogJudgesNothing) {
 }
 
 TEST_F(WitnessTest, ADamagedCheckpointFileStartsTheWitnessOver) {
-  RecordAndAck(1);
   FakeLog log;
-  log.Include(outbox(), agent_id(), 1, 1);
-  log.SignCheckpoint();
+  AckAllIncluded(1, &log);
   ASSERT_TRUE(platform::WriteFileAtomic(dir_->checkpoint_file(), "garbage", 0644).ok());
   Witness witness = MakeWitness(log);
   const WitnessRound round = Round(witness, log);
