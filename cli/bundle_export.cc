@@ -4,7 +4,6 @@
 
 #include "cli/log_client.h"
 #include "evidence/keys.h"
-#include "evidence/rotation.h"
 #include "platform/digest.h"
 
 namespace shoko::cli {
@@ -42,24 +41,16 @@ void BundleBuilder::Add(const v1::StoredEvidence& stored) {
 
 Result<evidence::BundleAgent> BundleBuilder::AgentOf(const std::string& agent_id,
                                                      const Listed& listed, uint64_t first_seq) {
-  if (listed.first_public_key.empty()) {
+  auto first = evidence::PublicKey::FromRaw(listed.first_public_key);
+  if (listed.first_public_key.empty() || !first.ok()) {
     return Status::Corruption("the store sent no first key for agent " + agent_id);
   }
-  evidence::BundleAgent agent;
-  agent.agent_id = agent_id;
-  agent.keys.push_back({agent_id, listed.first_public_key, 1});
-  for (const v1::Envelope& envelope : listed.rotations) {
-    v1::Evidence rotation;
-    if (!rotation.ParseFromString(envelope.payload())) continue;
-    // A rotation record that names no key hands nothing over: the verifier
-    // reports the record itself.
-    if (auto next = evidence::RotationTarget(rotation)) {
-      agent.keys.push_back({next->KeyId(), next->raw(), rotation.seq() + 1});
-    }
+  const uint64_t last_seq = *std::max_element(listed.seqs.begin(), listed.seqs.end());
+  auto agent = evidence::MakeBundleAgent(*first, listed.rotations, {first_seq, last_seq});
+  if (!agent.ok()) {
+    // What the store sent for the agent cannot make its entry.
+    return Status::Corruption("agent " + agent_id + ": " + agent.status().message());
   }
-  agent.rotations = listed.rotations;
-  agent.first_seq = first_seq;
-  agent.last_seq = *std::max_element(listed.seqs.begin(), listed.seqs.end());
   return agent;
 }
 

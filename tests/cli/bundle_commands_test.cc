@@ -21,7 +21,7 @@ namespace {
 constexpr int64_t kReceivedAt = 1'700'000'000'000'000;
 constexpr int64_t kSignedAt = kReceivedAt + 1'000'000;
 
-class BundleTest : public ::testing::Test {
+class BundleCommandsTest : public ::testing::Test {
  protected:
   void SetUp() override {
     audit_.SetRecords(chain_);
@@ -82,7 +82,7 @@ class BundleTest : public ::testing::Test {
   std::string out_, err_;
 };
 
-TEST_F(BundleTest, AnExportVerifiesWithTheLogKeyAloneAndSaysWhatItLeftOut) {
+TEST_F(BundleCommandsTest, AnExportVerifiesWithTheLogKeyAloneAndSaysWhatItLeftOut) {
   ASSERT_EQ(Export(), 0) << err_;
   EXPECT_TRUE(Says("wrote 6 record(s) of 1 agent(s) to " + bundle_ + " (bundle)\n")) << out_;
   EXPECT_TRUE(Says("agent " + agent_ + ": seq 1-6\n")) << out_;
@@ -99,14 +99,14 @@ TEST_F(BundleTest, AnExportVerifiesWithTheLogKeyAloneAndSaysWhatItLeftOut) {
       << out_;
 }
 
-TEST_F(BundleTest, ARecordRemovedIsMissingAndExit1) {
+TEST_F(BundleCommandsTest, ARecordRemovedIsMissingAndExit1) {
   ASSERT_EQ(Export(), 0) << err_;
   Rewrite([](evidence::Bundle& b) { b.records.erase(b.records.begin() + 2); });
   EXPECT_EQ(Verify(), 1) << out_;
   EXPECT_TRUE(Says(": agent " + agent_.substr(0, 16) + "… seq 3: missing-record")) << out_;
 }
 
-TEST_F(BundleTest, ARangeClaimingMoreThanItHoldsIsMissingAndExit1) {
+TEST_F(BundleCommandsTest, ARangeClaimingMoreThanItHoldsIsMissingAndExit1) {
   ASSERT_EQ(Export(), 0) << err_;
   Rewrite([](evidence::Bundle& b) { b.agents[0].last_seq = 8; });
   EXPECT_EQ(Verify(), 1) << out_;
@@ -114,21 +114,21 @@ TEST_F(BundleTest, ARangeClaimingMoreThanItHoldsIsMissingAndExit1) {
   EXPECT_TRUE(Says("agent " + agent_ + ": seq 1-8: 1 finding(s)")) << out_;
 }
 
-TEST_F(BundleTest, AnAlteredReceivedTimeIsABadProof) {
+TEST_F(BundleCommandsTest, AnAlteredReceivedTimeIsABadProof) {
   ASSERT_EQ(Export(), 0) << err_;
   Rewrite([](evidence::Bundle& b) { b.records[4].received_at_us += 1; });
   EXPECT_EQ(Verify(), 1) << out_;
   EXPECT_TRUE(Says("seq 5: bad-proof")) << out_;
 }
 
-TEST_F(BundleTest, ATruncatedProofIsABadProof) {
+TEST_F(BundleCommandsTest, ATruncatedProofIsABadProof) {
   ASSERT_EQ(Export(), 0) << err_;
   Rewrite([](evidence::Bundle& b) { b.records[0].inclusion_proof.pop_back(); });
   EXPECT_EQ(Verify(), 1) << out_;
   EXPECT_TRUE(Says("seq 1: bad-proof")) << out_;
 }
 
-TEST_F(BundleTest, AnotherLogsKeyOrOriginIsABadCheckpoint) {
+TEST_F(BundleCommandsTest, AnotherLogsKeyOrOriginIsABadCheckpoint) {
   ASSERT_EQ(Export(), 0) << err_;
   testing::FakeLog other;
   BundleVerifyRequest request;
@@ -143,7 +143,7 @@ TEST_F(BundleTest, AnotherLogsKeyOrOriginIsABadCheckpoint) {
   EXPECT_TRUE(Says("bad-checkpoint")) << out_;
 }
 
-TEST_F(BundleTest, WhatIsNotABundleIsOneLineAndExit1) {
+TEST_F(BundleCommandsTest, WhatIsNotABundleIsOneLineAndExit1) {
   ASSERT_EQ(Export(), 0) << err_;
   const std::string text = shoko::testing::ReadFileOrEmpty(bundle_);
   dir_.Write("bundle.json", text.substr(0, text.size() / 2));
@@ -156,7 +156,7 @@ TEST_F(BundleTest, WhatIsNotABundleIsOneLineAndExit1) {
   EXPECT_TRUE(Says(bundle_ + ": not a bundle: ")) << out_;
 }
 
-TEST_F(BundleTest, UnreadableInputIsExit2) {
+TEST_F(BundleCommandsTest, UnreadableInputIsExit2) {
   BundleVerifyRequest request;
   request.file = dir_.Path("absent.json");
   EXPECT_EQ(Verify(request), 2);
@@ -174,7 +174,7 @@ TEST_F(BundleTest, UnreadableInputIsExit2) {
   EXPECT_NE(err_.find("bad.vkey"), std::string::npos) << err_;
 }
 
-TEST_F(BundleTest, APreviousCheckpointIsProvenExtendedOrItsAbsenceIsAFinding) {
+TEST_F(BundleCommandsTest, APreviousCheckpointIsProvenExtendedOrItsAbsenceIsAFinding) {
   v1::Checkpoint kept;
   v1::GetCheckpointRequest latest;
   ASSERT_TRUE(log_.GetCheckpoint(nullptr, &latest, &kept).ok());
@@ -196,7 +196,7 @@ TEST_F(BundleTest, APreviousCheckpointIsProvenExtendedOrItsAbsenceIsAFinding) {
   EXPECT_EQ(Verify(request), 0) << out_;
 }
 
-TEST_F(BundleTest, AKeptCheckpointLargerThanTheLogsIsExit1AtExport) {
+TEST_F(BundleCommandsTest, AKeptCheckpointLargerThanTheLogsIsExit1AtExport) {
   AppendToLog(6, 8);
   log_.Sign(kSignedAt + 1'000'000);
   v1::Checkpoint kept;
@@ -216,7 +216,7 @@ TEST_F(BundleTest, AKeptCheckpointLargerThanTheLogsIsExit1AtExport) {
   EXPECT_EQ(shoko::testing::ReadFileOrEmpty(bundle_), "");
 }
 
-TEST_F(BundleTest, WitnessesAreCountedAgainstWhatTheAuditorRequires) {
+TEST_F(BundleCommandsTest, WitnessesAreCountedAgainstWhatTheAuditorRequires) {
   ASSERT_EQ(Export(), 0) << err_;
   BundleVerifyRequest request;
   request.witnesses = 1;
@@ -236,7 +236,7 @@ TEST_F(BundleTest, WitnessesAreCountedAgainstWhatTheAuditorRequires) {
   EXPECT_TRUE(Says("1 witness(es) of 1 required")) << out_;
 }
 
-TEST_F(BundleTest, AControlSelectionExportsTheWholeRangeAroundIt) {
+TEST_F(BundleCommandsTest, AControlSelectionExportsTheWholeRangeAroundIt) {
   // The control maps to seqs 2 and 4; the bundle holds 2-4 whole.
   audit_.lists = [](const v1::ListEvidenceRequest& request, const v1::StoredEvidence& stored) {
     v1::Evidence ev;
@@ -251,7 +251,7 @@ TEST_F(BundleTest, AControlSelectionExportsTheWholeRangeAroundIt) {
   EXPECT_EQ(Verify(), 0) << out_;
 }
 
-TEST_F(BundleTest, AHoleTheStoreHoldsIsExportedAndSaid) {
+TEST_F(BundleCommandsTest, AHoleTheStoreHoldsIsExportedAndSaid) {
   std::vector<v1::StoredEvidence> served = chain_;
   served.erase(served.begin() + 1);
   audit_.SetRecords(served);
@@ -262,7 +262,7 @@ TEST_F(BundleTest, AHoleTheStoreHoldsIsExportedAndSaid) {
   EXPECT_TRUE(Says("seq 2: missing-record")) << out_;
 }
 
-TEST_F(BundleTest, NoCheckpointYetWritesNothing) {
+TEST_F(BundleCommandsTest, NoCheckpointYetWritesNothing) {
   testing::FakeLog empty;
   testing::FakeStore store({&audit_, &empty});
   ExportRequest request;
