@@ -19,10 +19,7 @@ namespace shoko {
 namespace {
 
 using testing::CommandResult;
-using testing::FixturePath;
-using testing::ReadFileOrEmpty;
 using testing::RunCommand;
-using testing::TempDir;
 
 bool Has(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
@@ -101,14 +98,14 @@ class AuditorTest : public ::testing::TestWithParam<std::string> {
   // The bundle at `path`, changed by `change`, written to `name`.
   template <typename Change>
   std::string Tampered(const std::string& path, const std::string& name, Change change) {
-    auto bundle = evidence::DecodeBundle(ReadFileOrEmpty(path));
+    auto bundle = evidence::DecodeBundle(testing::ReadFileOrEmpty(path));
     EXPECT_TRUE(bundle.ok()) << bundle.status().ToString();
     if (!bundle.ok()) return "";
     change(*bundle);
     return dir_.Write(name, evidence::EncodeBundle(*bundle));
   }
 
-  TempDir dir_;
+  testing::TempDir dir_;
   std::unique_ptr<testing::TestLedgerDb> db_;
   std::string config_, log_key_;
   std::unique_ptr<StoreProcess> store_, fork_;
@@ -188,7 +185,7 @@ TEST_P(AuditorTest, VerifyNamesEachTamperingWithABundle) {
   const std::string bundle = dir_.Path("export.json");
   ASSERT_EQ(Ctl({"export", "--format", "bundle", "-o", bundle}).exit_code, 0);
   ASSERT_EQ(Ctl({"verify", bundle}).exit_code, 0);
-  auto decoded = evidence::DecodeBundle(ReadFileOrEmpty(bundle));
+  auto decoded = evidence::DecodeBundle(testing::ReadFileOrEmpty(bundle));
   ASSERT_TRUE(decoded.ok());
   const std::string agent = decoded->agents[0].agent_id;
   const std::string named = "agent " + agent.substr(0, 16) + "… seq ";
@@ -240,13 +237,14 @@ TEST_P(AuditorTest, VerifyNamesEachTamperingWithABundle) {
 }
 
 TEST_P(AuditorTest, AnAgentThatCosignedCountsAsAWitness) {
-  dir_.Write("agent-state/log.vkey", ReadFileOrEmpty(log_key_));
-  const std::string config = dir_.Write(
-      "agent.yaml", "state_dir: " + dir_.Path("agent-state") +
-                        "\ncollectors: [access.sshd]\nroot: " + FixturePath("debian12-sshd") +
-                        "\nstore:\n  address: " + store_->address() +
-                        "\n  insecure_loopback: true\n  connect_timeout: 2s\n  log_key: " +
-                        dir_.Path("agent-state/log.vkey") + "\n");
+  dir_.Write("agent-state/log.vkey", testing::ReadFileOrEmpty(log_key_));
+  const std::string config =
+      dir_.Write("agent.yaml",
+                 "state_dir: " + dir_.Path("agent-state") +
+                     "\ncollectors: [access.sshd]\nroot: " + testing::FixturePath("debian12-sshd") +
+                     "\nstore:\n  address: " + store_->address() +
+                     "\n  insecure_loopback: true\n  connect_timeout: 2s\n  log_key: " +
+                     dir_.Path("agent-state/log.vkey") + "\n");
   CommandResult run = RunCommand({SHOKO_AGENT_BIN, "run", "--once", "--config", config});
   ASSERT_EQ(run.exit_code, 0) << run.err;
   ASSERT_TRUE(Has(run.err, "verified and cosigned")) << run.err;
