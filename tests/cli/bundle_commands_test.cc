@@ -11,6 +11,7 @@
 #include "cli/export_command.h"
 #include "evidence/bundle.h"
 #include "evidence/note.h"
+#include "tests/cli/captured.h"
 #include "tests/cli/fake_log.h"
 #include "tests/cli/fake_store.h"
 #include "tests/support/temp_dir.h"
@@ -42,21 +43,13 @@ class BundleCommandsTest : public ::testing::Test {
     request.connection.store = store_.address();
     request.format = "bundle";
     if (request.output.empty()) request.output = bundle_;
-    std::ostringstream out, err;
-    int code = RunExport(request, out, err);
-    out_ = out.str();
-    err_ = err.str();
-    return code;
+    return printed_.Run(RunExport, request);
   }
 
   int Verify(BundleVerifyRequest request = {}) {
     if (request.file.empty()) request.file = bundle_;
     if (request.log_key.empty()) request.log_key = log_key_;
-    std::ostringstream out, err;
-    int code = RunVerifyBundle(request, out, err);
-    out_ = out.str();
-    err_ = err.str();
-    return code;
+    return printed_.Run(RunVerifyBundle, request);
   }
 
   // The exported bundle, changed by `change`, written back.
@@ -68,7 +61,7 @@ class BundleCommandsTest : public ::testing::Test {
     dir_.Write("bundle.json", evidence::EncodeBundle(*bundle));
   }
 
-  bool Says(const std::string& text) const { return out_.find(text) != std::string::npos; }
+  bool Says(const std::string& text) const { return printed_.Says(text); }
 
   shoko::testing::TempDir dir_;
   evidence::SigningKey key_ = *evidence::SigningKey::Generate();
@@ -79,7 +72,9 @@ class BundleCommandsTest : public ::testing::Test {
   testing::FakeStore store_{{&audit_, &log_}};
   std::string bundle_ = dir_.Path("bundle.json");
   std::string log_key_;
-  std::string out_, err_;
+  testing::Captured printed_;
+  const std::string& out_ = printed_.out;
+  const std::string& err_ = printed_.err;
 };
 
 TEST_F(BundleCommandsTest, AnExportVerifiesWithTheLogKeyAloneAndSaysWhatItLeftOut) {

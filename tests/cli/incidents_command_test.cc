@@ -4,6 +4,7 @@
 
 #include <sstream>
 
+#include "tests/cli/captured.h"
 #include "tests/cli/fake_store.h"
 
 namespace shoko::cli {
@@ -31,18 +32,16 @@ class IncidentsTest : public ::testing::Test {
   }
   int Run(IncidentsQuery query = {}) {
     query.connection.store = store_.address();
-    std::ostringstream out, err;
-    int code = RunIncidents(query, out, err);
-    out_ = out.str();
-    err_ = err.str();
-    return code;
+    return printed_.Run(RunIncidents, query);
   }
 
   std::string a_ = std::string(64, 'a');
   std::string b_ = std::string(64, 'b');
   testing::FakeAuditQuery audit_;
   testing::FakeStore store_{{&audit_}};
-  std::string out_, err_;
+  testing::Captured printed_;
+  const std::string& out_ = printed_.out;
+  const std::string& err_ = printed_.err;
 };
 
 TEST_F(IncidentsTest, ATableLineEachWithAgentTimeKindAndDetail) {

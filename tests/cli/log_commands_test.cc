@@ -9,6 +9,7 @@
 #include "cli/evidence_command.h"
 #include "cli/monitor_command.h"
 #include "platform/digest.h"
+#include "tests/cli/captured.h"
 #include "tests/cli/fake_log.h"
 #include "tests/cli/fake_store.h"
 #include "tests/support/temp_dir.h"
@@ -44,20 +45,18 @@ class MonitorTest : public ::testing::Test {
     request.log_key = log_key_;
     request.state = dir_.Path("monitor.json");
     request.heartbeat = std::move(heartbeat);
-    std::ostringstream out, err;
-    int code = RunMonitor(request, out, err);
-    out_ = out.str();
-    err_ = err.str();
-    return code;
+    return printed_.Run(RunMonitor, request);
   }
-  bool Says(const std::string& text) const { return out_.find(text) != std::string::npos; }
+  bool Says(const std::string& text) const { return printed_.Says(text); }
 
   shoko::testing::TempDir dir_;
   std::string agent_ = std::string(64, 'a');
   testing::FakeLog log_;
   testing::FakeStore store_{{&log_}};
   std::string log_key_ = dir_.Write("log.vkey", log_.VerifierKey() + "\n");
-  std::string out_, err_;
+  testing::Captured printed_;
+  const std::string& out_ = printed_.out;
+  const std::string& err_ = printed_.err;
 };
 
 TEST_F(MonitorTest, MirrorsTheNewLeavesOnlyAndResumes) {
@@ -153,13 +152,9 @@ class EvidenceInclusionTest : public ::testing::Test {
     EvidenceQuery query;
     query.connection.store = store_.address();
     query.log_key = dir_.Write("log.vkey", log_.VerifierKey());
-    std::ostringstream out, err;
-    int code = RunEvidence(query, out, err);
-    out_ = out.str();
-    err_ = err.str();
-    return code;
+    return printed_.Run(RunEvidence, query);
   }
-  bool Says(const std::string& text) const { return out_.find(text) != std::string::npos; }
+  bool Says(const std::string& text) const { return printed_.Says(text); }
 
   shoko::testing::TempDir dir_;
   evidence::SigningKey key_ = *evidence::SigningKey::Generate();
@@ -167,7 +162,9 @@ class EvidenceInclusionTest : public ::testing::Test {
   testing::FakeLog log_;
   testing::FakeAuditQuery audit_;
   testing::FakeStore store_{{&audit_, &log_}};
-  std::string out_, err_;
+  testing::Captured printed_;
+  const std::string& out_ = printed_.out;
+  const std::string& err_ = printed_.err;
 };
 
 TEST_F(EvidenceInclusionTest, EveryRecordProvenInTheLatestCheckpoint) {
