@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <span>
 
 #include "evidence/chain.h"
 #include "evidence/encoding.h"
@@ -130,6 +131,23 @@ class ChainVerification {
       if (!inputs[i].envelope) Fail(items_[i], Problem::kMalformed, inputs[i].malformed, {});
     }
   }
+  // Entries verified elsewhere, in no particular order: only the chain passes
+  // run on them.
+  ChainVerification(const std::vector<ChainEntry>& entries,
+                    const std::map<std::string, SeqRange>& ranges)
+      : ranges_(ranges), items_(entries.size()), ordered_(false) {
+    for (size_t i = 0; i < entries.size(); ++i) {
+      const ChainEntry& entry = entries[i];
+      Item& item = items_[i];
+      item.claimed = std::make_pair(entry.agent_id, entry.seq);
+      if (entry.digest.empty()) continue;
+      item.verified = true;
+      item.digest = entry.digest;
+      item.record.set_agent_id(entry.agent_id);
+      item.record.set_seq(entry.seq);
+      item.record.set_prev_digest(entry.prev_digest);
+    }
+  }
 
   // Pass 1: signatures, with the keys known so far; a rotation record that
   // verifies may make more keys known, so repeat until nothing changes.
@@ -176,10 +194,11 @@ class ChainVerification {
   // refused record accounts for; empty when there are none.
   std::string Holes(const std::string& agent, uint64_t after, uint64_t before);
 
-  const std::vector<VerifyInput>& inputs_;
+  std::span<const VerifyInput> inputs_;
   const std::map<std::string, SeqRange>& ranges_;
   std::vector<Finding> missing_;
   std::vector<Item> items_;
+  bool ordered_ = true;  // the inputs are in the order written: reordering is a finding
   std::map<std::string, Usable> usable_;
   std::map<std::string, std::map<std::string, Window>> windows_;  // agent → key_id → window
   std::map<std::string, std::map<uint64_t, Item*>> chains_;       // agent → seq → record
@@ -361,7 +380,7 @@ void ChainVerification::CheckOrder() {
       continue;
     }
     chain[seq] = &item;
-    if (seq < highest[agent]) {
+    if (ordered_ && seq < highest[agent]) {
       Fail(item, Problem::kReordered, "after seq " + std::to_string(highest[agent]), seq);
     }
     highest[agent] = std::max(highest[agent], seq);
@@ -380,7 +399,7 @@ void ChainVerification::CheckRange(const std::string& agent, const SeqRange& ran
     missing_.push_back(Finding{Problem::kMissingRecord, first,
                                DescribeHoles({{first, last}}) + " from the stated range " +
                                    Range(range.first, range.last).substr(4),
-                               agent});
+                               agent, last});
   }
 }
 
@@ -395,7 +414,10 @@ void ChainVerification::CheckLinks() {
       if (seq == prev.seq + 1) {
         if (item->record.prev_digest() != prev.digest && !item->finding) {
           Fail(*item, Problem::kBrokenChain,
-               "prev_digest is not the digest of seq " + std::to_string(prev.seq), seq);
+               "prev_digest is not the digest of " +
+                   (prev.seq == 0 ? std::string("the chain's start (32 zero bytes)")
+                                  : "seq " + std::to_string(prev.seq)),
+               seq);
         }
       } else if (std::string holes = ranged ? "" : Holes(agent, prev.seq, seq);
                  !holes.empty() && !item->finding) {
@@ -426,7 +448,7 @@ VerifyReport ChainVerification::Report() {
   VerifyReport report;
   report.agents = chains_.size();
   for (Item& item : items_) {
-    if (!item.finding) ++report.valid;
+    if (item.verified && !item.finding) ++report.valid;
     if (item.finding && item.finding->agent_id.empty()) {
       // Only an id that reads as one: a refused record's claim may be any bytes.
       const std::string& agent = item.claimed ? item.claimed->first : item.record.agent_id();
@@ -435,7 +457,9 @@ VerifyReport ChainVerification::Report() {
     report.findings.push_back(std::move(item.finding));
   }
   report.missing = std::move(missing_);
-  for (const auto& [agent, chain] : chains_) report.keys[agent] = KeyHistory(agent);
+  for (const auto& [agent, chain] : chains_) {
+    if (windows_.contains(agent)) report.keys[agent] = KeyHistory(agent);
+  }
   return report;
 }
 
@@ -447,6 +471,14 @@ VerifyReport VerifyChains(const std::vector<VerifyInput>& inputs,
   ChainVerification verification(inputs, trusted, ranges);
   verification.CheckSignatures();
   verification.CheckKeyWindows();
+  verification.CheckOrder();
+  verification.CheckLinks();
+  return verification.Report();
+}
+
+VerifyReport VerifyLinks(const std::vector<ChainEntry>& entries,
+                         const std::map<std::string, SeqRange>& ranges) {
+  ChainVerification verification(entries, ranges);
   verification.CheckOrder();
   verification.CheckLinks();
   return verification.Report();

@@ -49,6 +49,8 @@ struct Finding {
   // The agent the record claims to be from; empty when unreadable or when the
   // problem is not an agent's (a checkpoint's).
   std::string agent_id = {};
+  // For a missing-record finding, the last seq of the run that `seq` starts.
+  std::optional<uint64_t> last_seq = {};
 };
 // "agent 1a2b3c4d… seq 5: missing-record: DETAIL", leaving out what the
 // finding does not have.
@@ -103,6 +105,25 @@ struct VerifyReport {
 VerifyReport VerifyChains(const std::vector<VerifyInput>& inputs,
                           const std::vector<PublicKey>& trusted,
                           const std::map<std::string, SeqRange>& ranges = {});
+
+// A record whose signature its reader has already verified, as its agent's
+// chain sees it; or, with no digest, the agent and seq a record that failed
+// verification claims: it accounts for its seq, and links nothing.
+struct ChainEntry {
+  std::string agent_id;
+  uint64_t seq = 0;
+  std::string digest;  // its record digest; empty for a record that failed
+  std::string prev_digest;
+};
+
+// The chain passes of VerifyChains alone, for records verified elsewhere
+// (shokoctl evidence, with the keys the store supplies: docs/interfaces.md,
+// "Completeness"). The entries may come in any order, so none is reordered;
+// each verified one gets at most one finding (duplicate, fork, broken-chain,
+// or gap outside `ranges`), a failed one none, and `ranges` are checked as
+// VerifyChains checks them. `keys` stays empty.
+VerifyReport VerifyLinks(const std::vector<ChainEntry>& entries,
+                         const std::map<std::string, SeqRange>& ranges);
 
 }  // namespace shoko::evidence
 
