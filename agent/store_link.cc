@@ -103,7 +103,13 @@ Status StoreLink::CheckLog() {
         " acknowledged record(s) wait in the outbox");
     return round.status();
   }
-  if (round->included > 0 || round->awaiting > 0 || round->cosigned) {
+  if (round->checkpoint_size == 0) {
+    // No checkpoint yet, an older one, or one that failed (an incident).
+    if (round->awaiting > 0) {
+      Log("no checkpoint of the store's log verified this round: " +
+          std::to_string(round->awaiting) + " acknowledged record(s) wait in the outbox");
+    }
+  } else if (round->included > 0 || round->awaiting > 0 || round->cosigned) {
     Log("log checkpoint " + std::to_string(round->checkpoint_size) + " verified" +
         (round->cosigned ? " and cosigned" : "") + ": " + std::to_string(round->included) +
         " record(s) included and deleted, " + std::to_string(round->awaiting) +

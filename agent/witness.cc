@@ -131,9 +131,28 @@ Witness::Witness(evidence::NoteVerifier log_key, std::string checkpoint_file, st
 Result<WitnessRound> Witness::Check(TransparencyLogClient& log, const evidence::SigningKey& key,
                                     int64_t now_us) {
   WitnessRound round;
-  SHOKO_ASSIGN_OR_RETURN(const std::optional<evidence::Checkpoint> checkpoint,
-                         Advance(log, key, now_us, &round));
-  if (checkpoint) SHOKO_RETURN_IF_ERROR(ProveInclusion(log, *checkpoint, now_us, &round));
+  auto note = log.LatestCheckpoint();
+  if (!note.ok() && !note.status().IsNotFound()) return note.status();
+  if (!note.ok()) {
+    const std::optional<evidence::Checkpoint> verified = LoadVerified();
+    if (verified && verified->tree_size > 0) {
+      // The log lost what it signed and this agent verified: a rollback.
+      round.incidents.push_back({kInconsistentCheckpointFailure,
+                                 "the store shows no checkpoint, after checkpoint " +
+                                     std::to_string(verified->tree_size) +
+                                     " was verified: " + note.status().message(),
+                                 {},
+                                 0,
+                                 verified->tree_size});
+    } else {
+      // No checkpoint yet: nothing is proven, and only the bound is judged.
+      SHOKO_RETURN_IF_ERROR(ProveInclusion(log, nullptr, now_us, &round));
+    }
+  } else {
+    SHOKO_ASSIGN_OR_RETURN(const std::optional<evidence::Checkpoint> checkpoint,
+                           Advance(log, *note, key, now_us, &round));
+    if (checkpoint) SHOKO_RETURN_IF_ERROR(ProveInclusion(log, &*checkpoint, now_us, &round));
+  }
   round.awaiting = outbox_->AwaitingInclusion();
   for (WitnessIncident& incident : round.incidents) {
     if (incident.seqs.empty()) {  // a checkpoint's failure keeps every record it would judge
@@ -163,10 +182,10 @@ std::optional<evidence::Checkpoint> Witness::LoadVerified() const {
 }
 
 Result<std::optional<evidence::Checkpoint>> Witness::Advance(TransparencyLogClient& log,
+                                                             const std::string& note,
                                                              const evidence::SigningKey& key,
                                                              int64_t now_us, WitnessRound* round) {
   using Judged = std::optional<evidence::Checkpoint>;
-  SHOKO_ASSIGN_OR_RETURN(const std::string note, log.LatestCheckpoint());
   const std::optional<evidence::Checkpoint> verified = LoadVerified();
   const uint64_t verified_size = verified ? verified->tree_size : 0;
   auto next = evidence::OpenCheckpoint(note, log_key_);
@@ -253,22 +272,26 @@ void Witness::Cosign(TransparencyLogClient& log, const evidence::Checkpoint& che
   round->cosigned = true;
 }
 
-Status Witness::JudgeRun(TransparencyLogClient& log, const evidence::Checkpoint& checkpoint,
+Status Witness::JudgeRun(TransparencyLogClient& log, const evidence::Checkpoint* checkpoint,
                          const std::vector<OutboxRecord>& run, int64_t now_us,
                          InclusionTally* tally) {
-  v1::AgentSeqRange range;
-  range.set_agent_id(agent_id_);
-  range.set_first_seq(run.front().seq);
-  range.set_last_seq(run.back().seq);
-  auto proofs = log.InclusionProofs(range, checkpoint.tree_size);
-  if (!proofs.ok() && CouldNotAsk(proofs.status())) return proofs.status();
-  std::map<uint64_t, const v1::InclusionProof*> by_seq;
-  if (proofs.ok()) {
-    for (const v1::InclusionProof& p : *proofs) {
-      if (p.leaf().agent_id() == agent_id_) by_seq.emplace(p.leaf().seq(), &p);
+  std::vector<v1::InclusionProof> proofs;
+  if (checkpoint != nullptr) {
+    v1::AgentSeqRange range;
+    range.set_agent_id(agent_id_);
+    range.set_first_seq(run.front().seq);
+    range.set_last_seq(run.back().seq);
+    auto answer = log.InclusionProofs(range, checkpoint->tree_size);
+    if (!answer.ok() && CouldNotAsk(answer.status())) return answer.status();
+    if (answer.ok()) {
+      proofs = std::move(answer).value();
+    } else {
+      tally->refusal = answer.status().message();  // judged as if nothing were included
     }
-  } else {
-    tally->refusal = proofs.status().message();  // judged as if nothing were included
+  }
+  std::map<uint64_t, const v1::InclusionProof*> by_seq;
+  for (const v1::InclusionProof& p : proofs) {
+    if (p.leaf().agent_id() == agent_id_) by_seq.emplace(p.leaf().seq(), &p);
   }
   const int64_t bound_us = static_cast<int64_t>(inclusion_timeout_.count()) * 1000000;
   for (const OutboxRecord& r : run) {
@@ -277,7 +300,7 @@ Status Witness::JudgeRun(TransparencyLogClient& log, const evidence::Checkpoint&
       if (now_us - r.acked_at_us >= bound_us) tally->overdue.push_back(r.seq);
       continue;
     }
-    Status s = VerifyRecordInclusion(agent_id_, r, *it->second, checkpoint);
+    Status s = VerifyRecordInclusion(agent_id_, r, *it->second, *checkpoint);
     if (s.code() == Status::Code::kInternal) return s;
     if (s.ok()) {
       tally->proven.push_back(r.seq);
@@ -290,9 +313,10 @@ Status Witness::JudgeRun(TransparencyLogClient& log, const evidence::Checkpoint&
   return Status::OK();
 }
 
-Status Witness::ProveInclusion(TransparencyLogClient& log, const evidence::Checkpoint& checkpoint,
+Status Witness::ProveInclusion(TransparencyLogClient& log, const evidence::Checkpoint* checkpoint,
                                int64_t now_us, WitnessRound* round) {
   InclusionTally tally;
+  if (checkpoint == nullptr) tally.refusal = "the store has signed no checkpoint yet";
   for (uint64_t cursor = 0;;) {
     SHOKO_ASSIGN_OR_RETURN(std::vector<OutboxRecord> rows, outbox_->AckedAfter(cursor, kPage));
     if (rows.empty()) break;
@@ -307,8 +331,8 @@ Status Witness::ProveInclusion(TransparencyLogClient& log, const evidence::Check
   }
   SHOKO_RETURN_IF_ERROR(outbox_->Delete(tally.proven));
   round->included = tally.proven.size();
-  const uint64_t size = checkpoint.tree_size;
-  const std::string in = " in checkpoint " + std::to_string(size);
+  const uint64_t size = checkpoint != nullptr ? checkpoint->tree_size : 0;
+  const std::string in = checkpoint != nullptr ? " in checkpoint " + std::to_string(size) : "";
   if (!tally.failed.empty()) {
     round->incidents.push_back({kInclusionProofFailure,
                                 "an inclusion proof" + in + " does not hold: " + tally.failure,
@@ -317,9 +341,9 @@ Status Witness::ProveInclusion(TransparencyLogClient& log, const evidence::Check
   if (!tally.overdue.empty()) {
     round->incidents.push_back(
         {kNotIncludedFailure,
-         "acknowledged more than " + std::to_string(inclusion_timeout_.count()) + " s ago and not" +
-             in +
-             (tally.refusal.empty() ? "" : " (the store gives no proofs: " + tally.refusal + ")"),
+         "acknowledged more than " + std::to_string(inclusion_timeout_.count()) +
+             " s ago and not included" + in +
+             (tally.refusal.empty() ? "" : " (no proofs: " + tally.refusal + ")"),
          ToRanges(tally.overdue), size, size});
   }
   return Status::OK();

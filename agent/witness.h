@@ -80,10 +80,11 @@ class Witness {
   const evidence::NoteVerifier& log_key() const { return log_key_; }
 
  private:
-  // The latest checkpoint if it verifies and holds with the last one;
+  // The latest checkpoint (`note`) if it verifies and holds with the last one;
   // nullopt when it is not to be judged against (an incident, added to
   // `round`, or an older but consistent view). Saves and cosigns a new one.
   Result<std::optional<evidence::Checkpoint>> Advance(TransparencyLogClient& log,
+                                                      const std::string& note,
                                                       const evidence::SigningKey& key,
                                                       int64_t now_us, WitnessRound* round);
   std::optional<evidence::Checkpoint> LoadVerified() const;
@@ -101,12 +102,14 @@ class Witness {
     std::string failure;            // the first failed proof, in words
     std::string refusal;            // why the log gave no proofs, if it refused
   };
-  // Judges `run`, records of consecutive seqs, with one request for proofs.
-  Status JudgeRun(TransparencyLogClient& log, const evidence::Checkpoint& checkpoint,
+  // Judges `run`, records of consecutive seqs, with one request for proofs
+  // (none without a checkpoint).
+  Status JudgeRun(TransparencyLogClient& log, const evidence::Checkpoint* checkpoint,
                   const std::vector<OutboxRecord>& run, int64_t now_us, InclusionTally* tally);
   // Verifies the acknowledged records' proofs against `checkpoint` and
-  // deletes the records proven; the others stay.
-  Status ProveInclusion(TransparencyLogClient& log, const evidence::Checkpoint& checkpoint,
+  // deletes the records proven; the others stay. Without a checkpoint (the
+  // store has signed none yet) only the bound is judged.
+  Status ProveInclusion(TransparencyLogClient& log, const evidence::Checkpoint* checkpoint,
                         int64_t now_us, WitnessRound* round);
   // Records `incident` (unless the same was recorded before) and logs it.
   Status Report(const WitnessIncident& incident, const evidence::SigningKey& key, int64_t now_us);

@@ -12,6 +12,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -110,6 +111,17 @@ Status Upload(const std::shared_ptr<grpc::Channel>& channel, const std::string& 
   return evidence::Upload(channel, store, hello, source, options).status();
 }
 
+// Each agent's public key as DIR/AGENT_ID.pub (PEM), for `shokoctl verify
+// --key` of what the store later exports.
+bool WritePublicKeys(const std::string& dir, const std::vector<std::optional<Agent>>& fleet) {
+  for (const std::optional<Agent>& a : fleet) {
+    std::ofstream out(dir + "/" + a->key.public_key().KeyId() + ".pub");
+    out << a->key.public_key().ToPem();
+    if (!out.flush()) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -121,6 +133,9 @@ int main(int argc, char** argv) {
   app.add_option("--window", window, "Records unacked at once per agent, as the agent's uploader.");
   app.add_option("--agents", agents);
   app.add_option("--records", records);
+  std::string public_keys;
+  app.add_option("--public-keys", public_keys,
+                 "Write each agent's public key to DIR/AGENT_ID.pub.");
   CLI11_PARSE(app, argc, argv);
 
   // Signing is done before the clock starts: the store's work is measured.
@@ -134,6 +149,10 @@ int main(int argc, char** argv) {
       });
     }
     for (auto& m : makers) m.join();
+  }
+  if (!public_keys.empty() && !WritePublicKeys(public_keys, fleet)) {
+    std::fprintf(stderr, "cannot write the public keys to %s\n", public_keys.c_str());
+    return 1;
   }
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(16 << 20);

@@ -6,13 +6,12 @@
 // The last lines print each pipeline figure as a ratio of the raw sign rate.
 #include <benchmark/benchmark.h>
 
-#include <cstdio>
 #include <filesystem>
-#include <map>
 #include <string>
 
 #include "agent/outbox.h"
 #include "agent/recorder.h"
+#include "bench/ratio_reporter.h"
 #include "evidence/envelope.h"
 #include "evidence/keys.h"
 
@@ -92,42 +91,10 @@ BENCHMARK(BM_RecordSweep)
     ->Args({256, 0})
     ->UseRealTime();
 
-// Prints every benchmark as usual, then items/s of each as a ratio of the raw
-// Ed25519 signing rate measured in this same run.
-class RatioReporter : public benchmark::ConsoleReporter {
- public:
-  void ReportRuns(const std::vector<Run>& runs) override {
-    ConsoleReporter::ReportRuns(runs);
-    for (const Run& run : runs) {
-      auto it = run.counters.find("items_per_second");
-      if (it != run.counters.end()) rates_[run.benchmark_name()] = it->second.value;
-    }
-  }
-  void Finalize() override {
-    ConsoleReporter::Finalize();
-    auto raw = rates_.find("BM_RawEd25519Sign/real_time");
-    if (raw == rates_.end() || raw->second <= 0) return;
-    std::printf("\nrecords/s as a share of the raw Ed25519 sign rate (%.0f signs/s):\n",
-                raw->second);
-    for (const auto& [name, rate] : rates_) {
-      if (name == raw->first) continue;
-      std::printf("  %-34s %10.0f records/s  %5.1f%%\n", name.c_str(), rate,
-                  100.0 * rate / raw->second);
-    }
-  }
-
- private:
-  std::map<std::string, double> rates_;
-};
-
 }  // namespace
 }  // namespace shoko
 
 int main(int argc, char** argv) {
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  shoko::RatioReporter reporter;
-  benchmark::RunSpecifiedBenchmarks(&reporter);
-  benchmark::Shutdown();
-  return 0;
+  return shoko::bench::RunWithRatios(argc, argv, "BM_RawEd25519Sign/real_time",
+                                     "the raw Ed25519 sign rate");
 }

@@ -1,10 +1,22 @@
 #include "cli/chain_check.h"
 
-#include <set>
-
-#include "evidence/chain.h"
+#include <algorithm>
+#include <map>
+#include <tuple>
 
 namespace shoko::cli {
+namespace {
+
+// A finding's words on the line: docs/interfaces.md, "Completeness" calls a
+// broken-chain a broken link; the other reasons keep the verifier's names.
+std::string What(const evidence::Finding& finding) {
+  std::string what = finding.problem == evidence::Problem::kBrokenChain
+                         ? "broken link"
+                         : std::string(evidence::ProblemName(finding.problem));
+  return finding.detail.empty() ? what : what + ": " + finding.detail;
+}
+
+}  // namespace
 
 std::string ChainProblem::ToString() const {
   std::string seqs = std::to_string(first_seq);
@@ -13,50 +25,41 @@ std::string ChainProblem::ToString() const {
 }
 
 void ChainCheck::AddVerified(const v1::Evidence& record, const std::string& digest) {
-  agents_[record.agent_id()][record.seq()].push_back({digest, record.prev_digest()});
+  received_.push_back({record.agent_id(), record.seq(), digest, record.prev_digest()});
 }
 
 void ChainCheck::AddRefused(const std::string& agent_id, uint64_t seq) {
-  agents_[agent_id][seq].push_back({});
+  received_.push_back({agent_id, seq, {}, {}});
 }
 
 ChainCheck::Result ChainCheck::Check() const {
-  Result result;
-  for (const auto& [agent, chain] : agents_) {
-    ChainRange range{agent, chain.rbegin()->first, 0, 0};
-    auto problem = [&](uint64_t first, uint64_t last, std::string what) {
-      result.problems.push_back({agent, first, last, std::move(what)});
-      ++range.problems;
-    };
-    // The record before the one in hand: its seq, and its digest when it
-    // verified alone at its seq. The chain starts from seq 0 and 32 zero bytes.
-    evidence::ChainHead prev;
-    bool prev_known = true;
-    for (const auto& [seq, received] : chain) {
-      range.records += received.size();
-      if (seq > prev.seq + 1) problem(prev.seq + 1, seq - 1, "missing");
-      std::set<std::string> digests;
-      for (const Received& r : received) digests.insert(r.digest);
-      if (received.size() > 1) {
-        problem(seq, seq,
-                digests.size() > 1
-                    ? "fork: " + std::to_string(digests.size()) + " different records at this seq"
-                    : "duplicate: the same record " + std::to_string(received.size()) + " times");
-      }
-      const Received& first = received.front();
-      const bool known = digests.size() == 1 && !first.digest.empty();
-      if (known && prev_known && seq == prev.seq + 1 && first.prev_digest != prev.digest) {
-        problem(seq, seq,
-                "broken link: prev_digest is not the digest of " +
-                    (seq == 1 ? std::string("the chain's start (32 zero bytes)")
-                              : "seq " + std::to_string(prev.seq)));
-      }
-      // A refused or forked record is no base to check the next link against.
-      prev = evidence::ChainHead{seq, known ? first.digest : std::string()};
-      prev_known = known;
-    }
-    result.ranges.push_back(range);
+  std::map<std::string, ChainRange> ranges;
+  std::map<std::string, evidence::SeqRange> stated;
+  for (const evidence::ChainEntry& entry : received_) {
+    ChainRange& range = ranges[entry.agent_id];
+    range.agent_id = entry.agent_id;
+    range.last_seq = std::max(range.last_seq, entry.seq);
+    ++range.records;
+    stated[entry.agent_id] = evidence::SeqRange{1, range.last_seq};
   }
+  const evidence::VerifyReport report = evidence::VerifyLinks(received_, stated);
+  Result result;
+  auto problem = [&](const std::string& agent, uint64_t first, uint64_t last, std::string what) {
+    result.problems.push_back({agent, first, last, std::move(what)});
+    ++ranges[agent].problems;
+  };
+  for (size_t i = 0; i < received_.size(); ++i) {
+    if (!report.findings[i]) continue;
+    problem(received_[i].agent_id, received_[i].seq, received_[i].seq, What(*report.findings[i]));
+  }
+  for (const evidence::Finding& missing : report.missing) {
+    problem(missing.agent_id, *missing.seq, missing.last_seq.value_or(*missing.seq), "missing");
+  }
+  std::stable_sort(result.problems.begin(), result.problems.end(),
+                   [](const ChainProblem& a, const ChainProblem& b) {
+                     return std::tie(a.agent_id, a.first_seq) < std::tie(b.agent_id, b.first_seq);
+                   });
+  for (auto& [agent, range] : ranges) result.ranges.push_back(range);
   return result;
 }
 

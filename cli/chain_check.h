@@ -2,15 +2,17 @@
 // range it asked for (docs/interfaces.md, "Completeness"): every seq from 1
 // to the last received is present, once, and each record's prev_digest is
 // the digest of the record before it. A store that leaves a record out of a
-// listing cannot hide the hole: the next record names its digest.
+// listing cannot hide the hole: the next record names its digest. The rule is
+// evidence's (evidence::VerifyLinks); this states the range and words the
+// lines.
 #ifndef SHOKO_CLI_CHAIN_CHECK_H_
 #define SHOKO_CLI_CHAIN_CHECK_H_
 
 #include <cstdint>
-#include <map>
 #include <string>
 #include <vector>
 
+#include "evidence/chain_verifier.h"
 #include "shoko/v1/evidence.pb.h"
 
 namespace shoko::cli {
@@ -20,7 +22,7 @@ struct ChainProblem {
   std::string agent_id;
   uint64_t first_seq = 0;
   uint64_t last_seq = 0;
-  std::string what;  // "missing", "broken link: …", "fork: …"
+  std::string what;  // "missing", "broken link: …", "fork: …", "duplicate"
 
   // "agent AGENT_ID seq S[-T]: WHAT".
   std::string ToString() const;
@@ -35,10 +37,10 @@ struct ChainRange {
 };
 
 // Collects the records of a listing, in any order, then checks each agent's
-// chain from seq 1.
+// chain from seq 1 to the last seq received.
 class ChainCheck {
  public:
-  // A record that verified: its payload and its record digest, computed here.
+  // A record that verified: its payload and its record digest.
   void AddVerified(const v1::Evidence& record, const std::string& digest);
   // A record that failed verification but claims (agent, seq): its seq is
   // accounted for (the failure is reported with the record), not missing.
@@ -51,12 +53,7 @@ class ChainCheck {
   Result Check() const;
 
  private:
-  struct Received {
-    std::string digest;  // empty for a refused record
-    std::string prev_digest;
-  };
-  // agent → seq → the records received at that seq.
-  std::map<std::string, std::map<uint64_t, std::vector<Received>>> agents_;
+  std::vector<evidence::ChainEntry> received_;
 };
 
 }  // namespace shoko::cli

@@ -195,6 +195,9 @@ struct EvidenceReport {
   size_t invalid = 0;              // records that failed verification
   std::vector<std::string> lines;  // ranges, notes and problems
   size_t problems = 0;             // lines that are problems
+  // Of `problems`, those with the agents' chains; the others are with the
+  // log (a checkpoint, an inclusion).
+  size_t chain_problems = 0;
   void Problem(std::string line) {
     lines.push_back(std::move(line));
     ++problems;
@@ -300,6 +303,7 @@ Status ListAndCheck(const EvidenceQuery& query, EvidenceReport* report, std::ost
   EvidenceReport included;
   PrintVerified(query, stored, &chains, inclusion, &included, out);
   ReportChains(query, chains, report);
+  report->chain_problems = report->problems;
   report->invalid = included.invalid;
   if (inclusion) report->lines.push_back(inclusion->Summary());
   for (auto* part : {&notes, &included}) {
@@ -330,8 +334,11 @@ int RunEvidence(const EvidenceQuery& query, std::ostream& out, std::ostream& err
   if (report.invalid > 0) {
     err << "shokoctl: " << report.invalid << " record(s) failed verification\n";
   }
-  if (report.problems > 0) {
-    err << "shokoctl: " << report.problems << " problem(s) with the records' completeness\n";
+  if (report.chain_problems > 0) {
+    err << "shokoctl: " << report.chain_problems << " problem(s) in the agents' chains\n";
+  }
+  if (const size_t in_log = report.problems - report.chain_problems; in_log > 0) {
+    err << "shokoctl: " << in_log << " problem(s) with the records' inclusion in the log\n";
   }
   return report.invalid + report.problems > 0 ? kExitProblems : kExitOk;
 }

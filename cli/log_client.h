@@ -1,5 +1,5 @@
 // shokoctl's side of the store's transparency log (docs/wire-protocol.md,
-// "Transparency log"): the calls, and the checks every command makes of what
+// "The transparency log"): the calls, and the checks every command makes of what
 // the log serves against the pinned log key, so that `checkpoint`, `proof`,
 // `evidence`, `export` and `monitor` trust a served checkpoint or proof for
 // the same reasons.

@@ -13,6 +13,7 @@
 #include "cli/evidence_command.h"
 #include "cli/export_command.h"
 #include "cli/import_command.h"
+#include "cli/incidents_command.h"
 #include "cli/monitor_command.h"
 #include "cli/pki_command.h"
 #include "cli/proof_command.h"
@@ -26,10 +27,10 @@ namespace {
 
 // In the order --help lists them.
 constexpr AddCommand kCommands[] = {
-    AddEvidenceCommand, AddComplianceCommand, AddCheckpointCommand, AddProofCommands,
-    AddExportCommand,   AddVerifyCommand,     AddMonitorCommand,    AddImportCommand,
-    AddPkiCommands,     AddEnrollCommands,    AddAgentCommands,     AddControlsCommands,
-    AddCatalogCommands, AddSoaCommands,
+    AddEvidenceCommand,  AddComplianceCommand, AddCheckpointCommand, AddProofCommands,
+    AddExportCommand,    AddVerifyCommand,     AddMonitorCommand,    AddIncidentsCommand,
+    AddImportCommand,    AddPkiCommands,       AddEnrollCommands,    AddAgentCommands,
+    AddControlsCommands, AddCatalogCommands,   AddSoaCommands,
 };
 
 int Main(int argc, char** argv) {

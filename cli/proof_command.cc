@@ -41,9 +41,16 @@ void PrintProof(const std::string& format, const std::vector<std::vector<std::st
 }
 
 // The verdict line: verified, or why not, on `out` or `err`; the exit code.
-int Verdict(const Status& verified, const std::string& what, std::ostream& out, std::ostream& err) {
+// With --format json, stdout holds only the proof's JSON: a verified proof
+// is said on `err`.
+int Verdict(const Status& verified, const std::string& what, const ProofQuery& query,
+            std::ostream& out, std::ostream& err) {
   if (verified.ok()) {
-    out << what << ": verified\n";
+    if (query.format == "json") {
+      err << "shokoctl: " << what << ": verified\n";
+    } else {
+      out << what << ": verified\n";
+    }
     return kExitOk;
   }
   if (verified.code() != Status::Code::kCorruption) return Fail(verified, err);
@@ -116,7 +123,7 @@ int RunInclusionProof(const ProofQuery& query, std::ostream& out, std::ostream& 
   if (!store.ok()) return Fail(store.status(), err);
   LogClient log(*store, kLogCallDeadline);
   auto proof = OneInclusionProof(log, query);
-  if (!proof.ok()) return Verdict(proof.status(), "inclusion proof", out, err);
+  if (!proof.ok()) return Verdict(proof.status(), "inclusion proof", query, out, err);
   const v1::LogLeaf& leaf = proof->leaf();
   auto leaf_hash = ServedLeafHash(leaf);
   PrintProof(query.format,
@@ -137,8 +144,9 @@ int RunInclusionProof(const ProofQuery& query, std::ostream& out, std::ostream& 
     return kExitOk;
   }
   auto checkpoint = SignedCheckpoint(log, proof->tree_size(), **key);
-  if (!checkpoint.ok()) return Verdict(checkpoint.status(), what, out, err);
-  return Verdict(VerifyServedInclusion(leaf, Hashes(proof->hashes()), *checkpoint), what, out, err);
+  if (!checkpoint.ok()) return Verdict(checkpoint.status(), what, query, out, err);
+  return Verdict(VerifyServedInclusion(leaf, Hashes(proof->hashes()), *checkpoint), what, query,
+                 out, err);
 }
 
 int RunConsistencyProof(const ProofQuery& query, std::ostream& out, std::ostream& err) {
@@ -166,17 +174,18 @@ int RunConsistencyProof(const ProofQuery& query, std::ostream& out, std::ostream
     return kExitOk;
   }
   if (proof->first_size() != query.from || (query.to != 0 && proof->second_size() != query.to)) {
-    return Verdict(Status::Corruption("the store answered for other tree sizes"), what, out, err);
+    return Verdict(Status::Corruption("the store answered for other tree sizes"), what, query, out,
+                   err);
   }
   auto first = SignedCheckpoint(log, proof->first_size(), **key);
-  if (!first.ok()) return Verdict(first.status(), what, out, err);
+  if (!first.ok()) return Verdict(first.status(), what, query, out, err);
   auto second = SignedCheckpoint(log, proof->second_size(), **key);
-  if (!second.ok()) return Verdict(second.status(), what, out, err);
+  if (!second.ok()) return Verdict(second.status(), what, query, out, err);
   Status verified =
       evidence::merkle::VerifyConsistency(first->tree_size, second->tree_size, first->root_hash,
                                           second->root_hash, Hashes(proof->hashes()));
   if (!verified.ok()) verified = Status::Corruption(verified.message());
-  return Verdict(verified, what, out, err);
+  return Verdict(verified, what, query, out, err);
 }
 
 void AddProofCommands(CLI::App& app, Commands& commands) {

@@ -3,11 +3,13 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <span>
 
 #include "evidence/chain.h"
 #include "evidence/encoding.h"
 #include "evidence/envelope.h"
 #include "evidence/rotation.h"
+#include "platform/digest.h"
 
 namespace shoko::evidence {
 namespace {
@@ -19,6 +21,7 @@ struct Item {
   std::string digest;
   std::string keyid;
   std::optional<std::pair<std::string, uint64_t>> claimed;  // (agent, seq) of a failed record
+  bool names_own_key = false;  // a failed record's key_id is the key it is signed with
 };
 
 std::string ShortId(const std::string& id) {
@@ -34,9 +37,38 @@ std::optional<std::pair<std::string, uint64_t>> Claimed(const v1::Envelope& env)
   return std::make_pair(ev.agent_id(), ev.seq());
 }
 
+// Whether a record that failed verification names the key it is signed
+// with, as a record of a rotated key does: only for reports.
+bool NamesItsOwnKey(const v1::Envelope& env, const std::string& keyid) {
+  v1::Evidence ev;
+  return ev.ParseFromString(env.payload()) && ev.key_id() == keyid;
+}
+
 std::string Range(uint64_t first, uint64_t last) {
   return first == last ? "seq " + std::to_string(first)
                        : "seq " + std::to_string(first) + "-" + std::to_string(last);
+}
+
+// The runs of seqs in [first, last] that are not in `present`, walking only
+// what is present: a forged seq near 2^64 costs nothing.
+std::vector<std::pair<uint64_t, uint64_t>> HolesBetween(const std::set<uint64_t>& present,
+                                                        uint64_t first, uint64_t last) {
+  std::vector<std::pair<uint64_t, uint64_t>> holes;
+  if (first > last) return holes;
+  uint64_t next = first;
+  for (auto it = present.lower_bound(first); it != present.end() && *it <= last; ++it) {
+    if (*it > next) holes.emplace_back(next, *it - 1);
+    if (*it == last) return holes;
+    next = *it + 1;
+  }
+  holes.emplace_back(next, last);
+  return holes;
+}
+
+std::string DescribeHoles(const std::vector<std::pair<uint64_t, uint64_t>>& holes) {
+  std::string detail;
+  for (auto [first, last] : holes) detail += (detail.empty() ? "" : ", ") + Range(first, last);
+  return detail.empty() ? detail : detail + " missing";
 }
 
 }  // namespace
@@ -59,8 +91,30 @@ std::string_view ProblemName(Problem p) {
       return "duplicate";
     case Problem::kMalformed:
       return "malformed";
+    case Problem::kMissingRecord:
+      return "missing-record";
+    case Problem::kMissingRotation:
+      return "missing-rotation";
+    case Problem::kBadProof:
+      return "bad-proof";
+    case Problem::kBadCheckpoint:
+      return "bad-checkpoint";
+    case Problem::kInconsistentCheckpoint:
+      return "inconsistent-checkpoint";
+    case Problem::kTooFewWitnesses:
+      return "too-few-witnesses";
   }
   return "malformed";
+}
+
+std::string DescribeFinding(const Finding& finding) {
+  std::string where;
+  if (!finding.agent_id.empty()) where = "agent " + ShortId(finding.agent_id);
+  if (finding.seq) where += (where.empty() ? "seq " : " seq ") + std::to_string(*finding.seq);
+  std::string out = where.empty() ? "" : where + ": ";
+  out += ProblemName(finding.problem);
+  if (!finding.detail.empty()) out += ": " + finding.detail;
+  return out;
 }
 
 namespace {
@@ -69,11 +123,29 @@ namespace {
 // that give each record at most one finding.
 class ChainVerification {
  public:
-  ChainVerification(const std::vector<VerifyInput>& inputs, const std::vector<PublicKey>& trusted)
-      : inputs_(inputs), items_(inputs.size()) {
+  ChainVerification(const std::vector<VerifyInput>& inputs, const std::vector<PublicKey>& trusted,
+                    const std::map<std::string, SeqRange>& ranges)
+      : inputs_(inputs), ranges_(ranges), items_(inputs.size()) {
     for (const PublicKey& k : trusted) usable_.emplace(k.KeyId(), Usable{k, k.KeyId()});
     for (size_t i = 0; i < inputs.size(); ++i) {
       if (!inputs[i].envelope) Fail(items_[i], Problem::kMalformed, inputs[i].malformed, {});
+    }
+  }
+  // Entries verified elsewhere, in no particular order: only the chain passes
+  // run on them.
+  ChainVerification(const std::vector<ChainEntry>& entries,
+                    const std::map<std::string, SeqRange>& ranges)
+      : ranges_(ranges), items_(entries.size()), ordered_(false) {
+    for (size_t i = 0; i < entries.size(); ++i) {
+      const ChainEntry& entry = entries[i];
+      Item& item = items_[i];
+      item.claimed = std::make_pair(entry.agent_id, entry.seq);
+      if (entry.digest.empty()) continue;
+      item.verified = true;
+      item.digest = entry.digest;
+      item.record.set_agent_id(entry.agent_id);
+      item.record.set_seq(entry.seq);
+      item.record.set_prev_digest(entry.prev_digest);
     }
   }
 
@@ -89,6 +161,13 @@ class ChainVerification {
   VerifyReport Report();
 
  private:
+  // Holes within an agent's stated range, as missing-record findings.
+  void CheckRange(const std::string& agent, const SeqRange& range);
+  // For a record whose key nothing hands over: missing-rotation when its
+  // agent's first key is trusted, naming the seq the key starts signing at.
+  std::optional<Finding> MissingRotation(const Item& item, uint64_t from) const;
+  std::vector<KeyWindow> KeyHistory(const std::string& agent) const;
+
   // A key the verifier may use, and the one agent it may sign for: a trusted
   // key only for the agent whose id it is (its first key), a key handed over
   // by rotation only for the agent that handed it over.
@@ -115,8 +194,11 @@ class ChainVerification {
   // refused record accounts for; empty when there are none.
   std::string Holes(const std::string& agent, uint64_t after, uint64_t before);
 
-  const std::vector<VerifyInput>& inputs_;
+  std::span<const VerifyInput> inputs_;
+  const std::map<std::string, SeqRange>& ranges_;
+  std::vector<Finding> missing_;
   std::vector<Item> items_;
+  bool ordered_ = true;  // the inputs are in the order written: reordering is a finding
   std::map<std::string, Usable> usable_;
   std::map<std::string, std::map<std::string, Window>> windows_;  // agent → key_id → window
   std::map<std::string, std::map<uint64_t, Item*>> chains_;       // agent → seq → record
@@ -218,34 +300,44 @@ void ChainVerification::CheckSignatures() {
   RefuseUntrusted();
 }
 
-// What no known key verifies is signed by a key nobody trusts. When the
-// record claims an agent whose chain the verifier can follow, the chain
-// jumped to a new key without the rotation record that hands it over: say
-// where that record is missing (just before the key's first record).
+std::optional<Finding> ChainVerification::MissingRotation(const Item& item, uint64_t from) const {
+  if (!item.claimed) return std::nullopt;
+  const auto& [agent, seq] = *item.claimed;
+  auto first_key = usable_.find(agent);
+  if (first_key == usable_.end() || first_key->second.agent_id != agent) return std::nullopt;
+  return Finding{Problem::kMissingRotation, seq,
+                 "a key-rotation record is missing" +
+                     (from > 1 ? " at seq " + std::to_string(from - 1) : std::string()) + ": key " +
+                     ShortId(item.keyid) + " signs this agent's records from seq " +
+                     std::to_string(from) + " and no verified rotation record hands it over"};
+}
+
+// What no known key verifies is signed by a key nobody trusts, or, for an
+// agent whose first key is trusted and a record that names the key it is
+// signed with, by a key whose rotation record is missing.
 void ChainVerification::RefuseUntrusted() {
-  std::map<std::pair<std::string, std::string>, uint64_t> first_signed;  // (agent, key) → seq
+  // Per (agent, key): the lowest seq it signs among the refused records.
+  std::map<std::pair<std::string, std::string>, uint64_t> key_from;
   for (size_t i = 0; i < inputs_.size(); ++i) {
     Item& item = items_[i];
     if (item.verified || item.finding) continue;
     item.claimed = Claimed(*inputs_[i].envelope);
-    if (!item.claimed) continue;
-    auto [at, fresh] = first_signed.try_emplace({item.claimed->first, item.keyid}, UINT64_MAX);
-    at->second = std::min(at->second, item.claimed->second);
+    item.names_own_key = NamesItsOwnKey(*inputs_[i].envelope, item.keyid);
+    if (!item.claimed || !item.names_own_key) continue;
+    auto [at, fresh] =
+        key_from.emplace(std::make_pair(item.claimed->first, item.keyid), item.claimed->second);
+    if (!fresh) at->second = std::min(at->second, item.claimed->second);
   }
-  std::set<std::string> known;
-  for (const auto& [id, usable] : usable_) known.insert(usable.agent_id);
   for (Item& item : items_) {
     if (item.verified || item.finding) continue;
-    std::string detail = "key " + ShortId(item.keyid) + " is not trusted";
-    if (item.claimed && known.contains(item.claimed->first)) {
-      const uint64_t first = first_signed[{item.claimed->first, item.keyid}];
-      if (first > 1) {
-        detail += ": no key-rotation record of agent " + ShortId(item.claimed->first) +
-                  " hands over to it; a key-rotation record is missing at seq " +
-                  std::to_string(first - 1);
+    if (item.claimed && item.names_own_key) {
+      const uint64_t from = key_from.at({item.claimed->first, item.keyid});
+      if (auto missing = MissingRotation(item, from)) {
+        item.finding = std::move(missing);
+        continue;
       }
     }
-    Fail(item, Problem::kUnknownKey, std::move(detail),
+    Fail(item, Problem::kUnknownKey, "key " + ShortId(item.keyid) + " is not trusted",
          item.claimed ? std::optional<uint64_t>(item.claimed->second) : std::nullopt);
   }
 }
@@ -288,7 +380,7 @@ void ChainVerification::CheckOrder() {
       continue;
     }
     chain[seq] = &item;
-    if (seq < highest[agent]) {
+    if (ordered_ && seq < highest[agent]) {
       Fail(item, Problem::kReordered, "after seq " + std::to_string(highest[agent]), seq);
     }
     highest[agent] = std::max(highest[agent], seq);
@@ -296,18 +388,19 @@ void ChainVerification::CheckOrder() {
 }
 
 std::string ChainVerification::Holes(const std::string& agent, uint64_t after, uint64_t before) {
-  std::vector<std::pair<uint64_t, uint64_t>> holes;
-  for (uint64_t s = after + 1; s < before; ++s) {
-    if (claimed_[agent].contains(s)) continue;
-    if (!holes.empty() && holes.back().second + 1 == s) {
-      holes.back().second = s;
-    } else {
-      holes.emplace_back(s, s);
-    }
+  if (before <= after + 1) return "";
+  return DescribeHoles(HolesBetween(claimed_[agent], after + 1, before - 1));
+}
+
+void ChainVerification::CheckRange(const std::string& agent, const SeqRange& range) {
+  std::set<uint64_t> present = claimed_[agent];
+  for (const auto& [seq, item] : chains_[agent]) present.insert(seq);
+  for (auto [first, last] : HolesBetween(present, range.first, range.last)) {
+    missing_.push_back(Finding{Problem::kMissingRecord, first,
+                               DescribeHoles({{first, last}}) + " from the stated range " +
+                                   Range(range.first, range.last).substr(4),
+                               agent, last});
   }
-  std::string detail;
-  for (auto [first, last] : holes) detail += (detail.empty() ? "" : ", ") + Range(first, last);
-  return detail.empty() ? detail : detail + " missing";
 }
 
 void ChainVerification::CheckLinks() {
@@ -315,14 +408,18 @@ void ChainVerification::CheckLinks() {
     if (item.claimed) claimed_[item.claimed->first].insert(item.claimed->second);
   }
   for (auto& [agent, chain] : chains_) {
+    const bool ranged = ranges_.contains(agent);
     ChainHead prev;
     for (auto& [seq, item] : chain) {
       if (seq == prev.seq + 1) {
         if (item->record.prev_digest() != prev.digest && !item->finding) {
           Fail(*item, Problem::kBrokenChain,
-               "prev_digest is not the digest of seq " + std::to_string(prev.seq), seq);
+               "prev_digest is not the digest of " +
+                   (prev.seq == 0 ? std::string("the chain's start (32 zero bytes)")
+                                  : "seq " + std::to_string(prev.seq)),
+               seq);
         }
-      } else if (std::string holes = Holes(agent, prev.seq, seq);
+      } else if (std::string holes = ranged ? "" : Holes(agent, prev.seq, seq);
                  !holes.empty() && !item->finding) {
         Fail(*item, Problem::kGap, std::move(holes), seq);
       }
@@ -330,14 +427,38 @@ void ChainVerification::CheckLinks() {
       prev.digest = item->digest;
     }
   }
+  for (const auto& [agent, range] : ranges_) CheckRange(agent, range);
+}
+
+std::vector<KeyWindow> ChainVerification::KeyHistory(const std::string& agent) const {
+  std::vector<KeyWindow> history;
+  auto timeline = windows_.find(agent);
+  if (timeline == windows_.end()) return history;
+  for (const auto& [key_id, window] : timeline->second) {
+    auto key = usable_.find(key_id);
+    if (key == usable_.end()) continue;
+    history.push_back(KeyWindow{key->second.key, window.from_seq, window.until_seq});
+  }
+  std::sort(history.begin(), history.end(),
+            [](const KeyWindow& a, const KeyWindow& b) { return a.from_seq < b.from_seq; });
+  return history;
 }
 
 VerifyReport ChainVerification::Report() {
   VerifyReport report;
   report.agents = chains_.size();
   for (Item& item : items_) {
-    if (!item.finding) ++report.valid;
+    if (item.verified && !item.finding) ++report.valid;
+    if (item.finding && item.finding->agent_id.empty()) {
+      // Only an id that reads as one: a refused record's claim may be any bytes.
+      const std::string& agent = item.claimed ? item.claimed->first : item.record.agent_id();
+      if (platform::IsHexSha256(agent)) item.finding->agent_id = agent;
+    }
     report.findings.push_back(std::move(item.finding));
+  }
+  report.missing = std::move(missing_);
+  for (const auto& [agent, chain] : chains_) {
+    if (windows_.contains(agent)) report.keys[agent] = KeyHistory(agent);
   }
   return report;
 }
@@ -345,10 +466,19 @@ VerifyReport ChainVerification::Report() {
 }  // namespace
 
 VerifyReport VerifyChains(const std::vector<VerifyInput>& inputs,
-                          const std::vector<PublicKey>& trusted) {
-  ChainVerification verification(inputs, trusted);
+                          const std::vector<PublicKey>& trusted,
+                          const std::map<std::string, SeqRange>& ranges) {
+  ChainVerification verification(inputs, trusted, ranges);
   verification.CheckSignatures();
   verification.CheckKeyWindows();
+  verification.CheckOrder();
+  verification.CheckLinks();
+  return verification.Report();
+}
+
+VerifyReport VerifyLinks(const std::vector<ChainEntry>& entries,
+                         const std::map<std::string, SeqRange>& ranges) {
+  ChainVerification verification(entries, ranges);
   verification.CheckOrder();
   verification.CheckLinks();
   return verification.Report();

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "evidence/dsse_json.h"
 #include "evidence/encoding.h"
 
 namespace shoko::evidence {
@@ -70,7 +71,7 @@ Status VerifyEvidenceEnvelope(const v1::Envelope& envelope, const PublicKey& key
   return Status::OK();
 }
 
-std::string ToDsseJson(const v1::Envelope& envelope) {
+nlohmann::ordered_json DsseToJson(const v1::Envelope& envelope) {
   nlohmann::ordered_json j;
   j["payload"] = Base64Encode(envelope.payload());
   j["payloadType"] = envelope.payload_type();
@@ -78,12 +79,12 @@ std::string ToDsseJson(const v1::Envelope& envelope) {
   for (const v1::Signature& sig : envelope.signatures()) {
     j["signatures"].push_back({{"keyid", sig.keyid()}, {"sig", Base64Encode(sig.sig())}});
   }
-  return j.dump();
+  return j;
 }
 
-Result<v1::Envelope> FromDsseJson(std::string_view json) {
-  nlohmann::json j = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return Status::InvalidArgument("not valid JSON");
+std::string ToDsseJson(const v1::Envelope& envelope) { return DsseToJson(envelope).dump(); }
+
+Result<v1::Envelope> DsseFromJson(const nlohmann::json& j) {
   if (!j.is_object()) return Status::InvalidArgument("DSSE envelope must be a JSON object");
   auto string_field = [&](const nlohmann::json& obj, const char* name) -> Result<std::string> {
     auto it = obj.find(name);
@@ -120,6 +121,12 @@ Result<v1::Envelope> FromDsseJson(std::string_view json) {
     out->set_sig(std::move(sig_bytes).value());
   }
   return env;
+}
+
+Result<v1::Envelope> FromDsseJson(std::string_view json) {
+  nlohmann::json j = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return Status::InvalidArgument("not valid JSON");
+  return DsseFromJson(j);
 }
 
 }  // namespace shoko::evidence

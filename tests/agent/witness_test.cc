@@ -66,11 +66,14 @@ class FakeLog final : public TransparencyLogClient {
         evidence::CheckpointBody(kOrigin, leaves_.size(), *Root(leaves_.size()));
     latest_ = *evidence::SignNote(body, kOrigin, signer != nullptr ? *signer : key_);
   }
+  // Serves `note` as the latest checkpoint; "" serves none, as the store
+  // does before it signs one.
   void ServeNote(std::string note) { latest_ = std::move(note); }
   const std::string& latest() const { return latest_; }
 
   Result<std::string> LatestCheckpoint() override {
     if (unavailable) return Status::Unavailable("store away");
+    if (latest_.empty()) return Status::NotFound("the log has no checkpoint yet");
     return latest_;
   }
   Result<std::vector<std::string>> ConsistencyProof(uint64_t first, uint64_t second) override {
@@ -157,6 +160,14 @@ class WitnessTest : public ::testing::Test {
       ASSERT_TRUE(recorder_->RecordLifecycle("start", {{"i", i}}, key(), kT0).ok());
     }
     ASSERT_TRUE(outbox().MarkAcked(outbox().Position().head.seq, acked_at).ok());
+  }
+
+  // `n` records acknowledged, and all included in `log` under a checkpoint
+  // it signs.
+  void AckAllIncluded(int n, FakeLog* log) {
+    RecordAndAck(n);
+    log->Include(outbox(), agent_id(), 1, n);
+    log->SignCheckpoint();
   }
 
   Witness MakeWitness(const FakeLog& log) {
@@ -316,10 +327,8 @@ TEST_F(WitnessTest, AnotherRecordAtTheAgentsSeqIsAnIncident) {
 }
 
 TEST_F(WitnessTest, ACheckpointInconsistentWithTheLastVerifiedIsAnIncident) {
-  RecordAndAck(2);
   FakeLog log;
-  log.Include(outbox(), agent_id(), 1, 2);
-  log.SignCheckpoint();
+  AckAllIncluded(2, &log);
   Witness witness = MakeWitness(log);
   ASSERT_TRUE(Round(witness, log).incidents.empty());
   const std::string verified = log.latest();
@@ -351,10 +360,8 @@ TEST_F(WitnessTest, ACheckpointInconsistentWithTheLastVerifiedIsAnIncident) {
 }
 
 TEST_F(WitnessTest, TwoCheckpointsOfOneSizeWithDifferentRootsAreAnIncident) {
-  RecordAndAck(1);
   FakeLog log;
-  log.Include(outbox(), agent_id(), 1, 1);
-  log.SignCheckpoint();
+  AckAllIncluded(1, &log);
   Witness witness = MakeWitness(log);
   ASSERT_TRUE(Round(witness, log).incidents.empty());
   FakeLog fork(log.seed());
@@ -389,10 +396,8 @@ TEST_F(WitnessTest, ACheckpointSignedByAnotherKeyIsAnIncident) {
 }
 
 TEST_F(WitnessTest, AnOlderButConsistentCheckpointJudgesNothing) {
-  RecordAndAck(1);
   FakeLog log;
-  log.Include(outbox(), agent_id(), 1, 1);
-  log.SignCheckpoint();
+  AckAllIncluded(1, &log);
   const std::string older = log.latest();
   log.AppendOther();
   log.SignCheckpoint();
@@ -405,6 +410,47 @@ TEST_F(WitnessTest, AnOlderButConsistentCheckpointJudgesNothing) {
   EXPECT_EQ(round.checkpoint_size, 0u);
   EXPECT_EQ(round.awaiting, 1u);
   EXPECT_NE(testing::ReadFileOrEmpty(dir_->checkpoint_file()), older);
+}
+
+TEST_F(WitnessTest, WithNoCheckpointYetRecordsWaitUntilTheBound) {
+  RecordAndAck(2);
+  FakeLog log;  // it has signed nothing yet
+  Witness witness = MakeWitness(log);
+  WitnessRound round = Round(witness, log, kT0 + kBound.count() * kSecond - 1);
+  EXPECT_TRUE(round.incidents.empty());
+  EXPECT_EQ(round.checkpoint_size, 0u);
+  EXPECT_EQ(round.awaiting, 2u);
+  round = Round(witness, log, kT0 + kBound.count() * kSecond);
+  ASSERT_EQ(round.incidents.size(), 1u);
+  EXPECT_EQ(round.incidents[0].failure, kNotIncludedFailure);
+  EXPECT_NE(round.incidents[0].detail.find("no checkpoint"), std::string::npos)
+      << round.incidents[0].detail;
+  EXPECT_EQ(outbox().AwaitingInclusion(), 2u);
+  EXPECT_EQ(Incidents().size(), 1u);
+}
+
+// A store that loses every checkpoint (a rollback, a rebuilt database) is
+// caught at once, not only when the bound runs out.
+TEST_F(WitnessTest, NoCheckpointAfterOneWasVerifiedIsAnIncident) {
+  FakeLog log;
+  AckAllIncluded(1, &log);
+  Witness witness = MakeWitness(log);
+  ASSERT_EQ(Round(witness, log).included, 1u);
+  const std::string verified = log.latest();
+  RecordAndAck(1, kT0 + kSecond);
+  log.ServeNote("");
+  const WitnessRound round = Round(witness, log, kT0 + 2 * kSecond);
+  ASSERT_EQ(round.incidents.size(), 1u);
+  EXPECT_EQ(round.incidents[0].failure, kInconsistentCheckpointFailure);
+  EXPECT_EQ(round.incidents[0].verified_size, 1u);
+  EXPECT_EQ(outbox().AwaitingInclusion(), 1u);
+  EXPECT_EQ(testing::ReadFileOrEmpty(dir_->checkpoint_file()), verified);
+  std::vector<v1::Evidence> incidents = Incidents();
+  ASSERT_EQ(incidents.size(), 1u);
+  EXPECT_EQ(Fact(incidents[0], "failure"), "inconsistent_checkpoint");
+  const auto& seqs = incidents[0].facts().fields().at("seqs").list_value().values();
+  ASSERT_EQ(seqs.size(), 1);
+  EXPECT_EQ(seqs[0].struct_value().fields().at("from_seq").number_value(), 2);
 }
 
 TEST_F(WitnessTest, AnUnreachableLogJudgesNothing) {
@@ -420,10 +466,8 @@ TEST_F(WitnessTest, AnUnreachableLogJudgesNothing) {
 }
 
 TEST_F(WitnessTest, ADamagedCheckpointFileStartsTheWitnessOver) {
-  RecordAndAck(1);
   FakeLog log;
-  log.Include(outbox(), agent_id(), 1, 1);
-  log.SignCheckpoint();
+  AckAllIncluded(1, &log);
   ASSERT_TRUE(platform::WriteFileAtomic(dir_->checkpoint_file(), "garbage", 0644).ok());
   Witness witness = MakeWitness(log);
   const WitnessRound round = Round(witness, log);

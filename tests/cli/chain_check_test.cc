@@ -81,10 +81,10 @@ TEST(ChainCheckTest, TwoRecordsAtOneSeqAreAForkAndTheSameOneTwiceADuplicate) {
   for (const auto& [ev, digest] : a) check.AddVerified(ev, digest);
   check.AddVerified(other, evidence::RecordDigest(other.SerializeAsString()));
   check.AddVerified(a[2].first, a[2].second);
-  EXPECT_EQ(
-      Problems(check),
-      (std::vector<std::string>{"agent " + kAgent + " seq 2: fork: 2 different records at this seq",
-                                "agent " + kAgent + " seq 3: duplicate: the same record 2 times"}));
+  EXPECT_EQ(Problems(check),
+            (std::vector<std::string>{
+                "agent " + kAgent + " seq 2: fork: another record at this seq was seen before",
+                "agent " + kAgent + " seq 3: duplicate"}));
 }
 
 TEST(ChainCheckTest, ARefusedRecordAccountsForItsSeqButLinksNothing) {

@@ -8,6 +8,7 @@
 #include "evidence/envelope.h"
 #include "evidence/keys.h"
 #include "evidence/rotation.h"
+#include "tests/cli/captured.h"
 #include "tests/cli/fake_store.h"
 
 namespace shoko::cli {
@@ -131,20 +132,18 @@ class EvidenceCompletenessTest : public ::testing::Test {
  protected:
   int Run(EvidenceQuery query = {}) {
     query.connection.store = store_.address();
-    std::ostringstream out, err;
-    int code = RunEvidence(query, out, err);
-    out_ = out.str();
-    err_ = err.str();
-    return code;
+    return printed_.Run(RunEvidence, query);
   }
-  bool Says(const std::string& text) const { return out_.find(text) != std::string::npos; }
+  bool Says(const std::string& text) const { return printed_.Says(text); }
 
   evidence::SigningKey key_ = *evidence::SigningKey::Generate();
   std::string agent_ = key_.public_key().KeyId();
   std::vector<v1::StoredEvidence> chain_ = testing::SignedChain(key_, 6);
   testing::FakeAuditQuery audit_;
   testing::FakeStore store_{{&audit_}};
-  std::string out_, err_;
+  testing::Captured printed_;
+  const std::string& out_ = printed_.out;
+  const std::string& err_ = printed_.err;
 };
 
 TEST_F(EvidenceCompletenessTest, AWholeChainSaysItsRangeAndThatInclusionWasNotChecked) {

@@ -62,8 +62,22 @@ class FakeAuditQuery final : public v1::AuditQuery::Service {
       records = records_;
     }
     for (v1::StoredEvidence& r : records) {
+      if (lists && !lists(*request, r)) continue;
       if (request->proof_tree_size() != 0 && prove) prove(request->proof_tree_size(), &r);
       writer->Write(r);
+    }
+    return grpc::Status::OK;
+  }
+
+  void SetIncidents(std::vector<v1::StoreIncident> incidents) {
+    std::lock_guard lock(mu_);
+    incidents_ = std::move(incidents);
+  }
+  grpc::Status ListIncidents(grpc::ServerContext*, const v1::ListIncidentsRequest* request,
+                             grpc::ServerWriter<v1::StoreIncident>* writer) override {
+    std::lock_guard lock(mu_);
+    for (const v1::StoreIncident& i : incidents_) {
+      if (i.agent_id().starts_with(request->agent_id())) writer->Write(i);
     }
     return grpc::Status::OK;
   }
@@ -71,10 +85,13 @@ class FakeAuditQuery final : public v1::AuditQuery::Service {
   // Fills a record's leaf and inclusion proof when ListEvidence asks for
   // proofs against the tree of `size` leaves.
   std::function<void(uint64_t size, v1::StoredEvidence*)> prove;
+  // Whether a listing holds a record (default: every listing holds every one).
+  std::function<bool(const v1::ListEvidenceRequest&, const v1::StoredEvidence&)> lists;
 
  private:
   std::mutex mu_;
   std::vector<v1::StoredEvidence> records_;
+  std::vector<v1::StoreIncident> incidents_;
   v1::ListEvidenceRequest last_request_;
 };
 

@@ -8,9 +8,13 @@
 #include <sstream>
 
 #include "cli/admin_command.h"
+#include "cli/checkpoint_command.h"
 #include "cli/command.h"
 #include "cli/compliance_command.h"
 #include "cli/evidence_command.h"
+#include "cli/export_command.h"
+#include "cli/incidents_command.h"
+#include "cli/proof_command.h"
 #include "shoko/v1/audit.grpc.pb.h"
 
 namespace shoko::cli {
@@ -45,8 +49,20 @@ TEST(StoreCommandsTest, AnUnreachableStoreIsExit3FromEveryCommand) {
   AgentAction revoke;
   revoke.action = "revoke";
   revoke.agent_id = std::string(64, 'a');
+  ExportRequest bundle;
+  bundle.format = "bundle";
+  bundle.output = "/nonexistent/bundle.json";
+  ExportRequest dsse = bundle;
+  dsse.format = "dsse";
+  ProofQuery consistency;
+  consistency.from = 1;
   const std::map<std::string, Outcome> outcomes = {
       {"evidence", RunAgainst(store, EvidenceQuery{}, RunEvidence)},
+      {"incidents", RunAgainst(store, IncidentsQuery{}, RunIncidents)},
+      {"checkpoint", RunAgainst(store, CheckpointQuery{}, RunCheckpoint)},
+      {"proof consistency", RunAgainst(store, consistency, RunConsistencyProof)},
+      {"export bundle", RunAgainst(store, bundle, RunExport)},
+      {"export dsse", RunAgainst(store, dsse, RunExport)},
       {"compliance", RunAgainst(store, ComplianceQuery{}, RunCompliance)},
       {"enroll create", RunAgainst(store, EnrollCreate{}, RunEnrollCreate)},
       {"agent revoke", RunAgainst(store, revoke, RunAgentAction)},

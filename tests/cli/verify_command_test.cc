@@ -280,8 +280,9 @@ TEST_F(VerifyTest, AChainThatJumpsToAnUnhandedKeySaysWhereTheRotationIsMissing) 
   EXPECT_EQ(Verify(lines), 1);
   auto problems = Problems();
   ASSERT_EQ(problems.size(), 2u) << out_;
-  EXPECT_NE(problems[0].find("line 3 seq 4: unknown-key: key "), std::string::npos) << problems[0];
-  EXPECT_NE(problems[0].find("a key-rotation record is missing at seq 3"), std::string::npos)
+  EXPECT_NE(problems[0].find("line 3 seq 4: missing-rotation: a key-rotation record is missing "
+                             "at seq 3"),
+            std::string::npos)
       << problems[0];
   EXPECT_NE(problems[1].find("a key-rotation record is missing at seq 3"), std::string::npos);
 }

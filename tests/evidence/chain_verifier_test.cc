@@ -39,6 +39,15 @@ class ChainBuilder {
   ChainHead head_;
 };
 
+// Three records of k1's agent: seq 2 hands over to k2, which signs seq 3.
+ChainBuilder RotatingAtSeq2(const SigningKey& k1, const SigningKey& k2) {
+  ChainBuilder chain(k1.public_key().KeyId());
+  chain.Add(k1);
+  chain.Add(k1, &k2);
+  chain.Add(k2);
+  return chain;
+}
+
 std::vector<std::string> Describe(const VerifyReport& report) {
   std::vector<std::string> out;
   for (size_t i = 0; i < report.findings.size(); ++i) {
@@ -76,10 +85,109 @@ TEST(ChainVerifierTest, ARotatedOutKeyCannotRewriteHistory) {
   chain.Add(k3);       // 9-10: records under the forged key
   chain.Add(k3);
   auto report = VerifyChains(chain.inputs, {k1.public_key()});
-  EXPECT_EQ(Describe(report),
-            (std::vector<std::string>{"5: unknown-key", "6: unknown-key", "7: unknown-key",
-                                      "8: unknown-key", "9: unknown-key", "10: unknown-key"}));
+  // 9-10: the forged hand-over counts for nothing, so k3's records are a
+  // chain that jumps to a key no (verified) rotation record hands over.
+  EXPECT_EQ(
+      Describe(report),
+      (std::vector<std::string>{"5: unknown-key", "6: unknown-key", "7: unknown-key",
+                                "8: unknown-key", "9: missing-rotation", "10: missing-rotation"}));
   EXPECT_NE(report.findings[4]->detail.find("rotated out at seq 4"), std::string::npos);
+  EXPECT_NE(report.findings[8]->detail.find("from seq 9"), std::string::npos);
+}
+
+TEST(ChainVerifierTest, AJumpToAnUnannouncedKeyNamesTheMissingRotation) {
+  auto k1 = *SigningKey::Generate(), k2 = *SigningKey::Generate();
+  ChainBuilder chain(k1.public_key().KeyId());
+  chain.Add(k1);
+  chain.Add(k1, &k2);  // seq 2 hands over to k2 ...
+  chain.Add(k2);
+  chain.Add(k2);
+  chain.inputs.erase(chain.inputs.begin() + 1);  // ... but the verifier never sees it
+  auto report = VerifyChains(chain.inputs, {k1.public_key()});
+  ASSERT_EQ(Describe(report),
+            (std::vector<std::string>{"2: missing-rotation", "3: missing-rotation"}));
+  const Finding& first = *report.findings[1];
+  EXPECT_EQ(first.seq, 3u);
+  EXPECT_EQ(first.agent_id, k1.public_key().KeyId());
+  EXPECT_NE(first.detail.find("a key-rotation record is missing"), std::string::npos);
+  EXPECT_NE(first.detail.find("from seq 3"), std::string::npos) << first.detail;
+  EXPECT_NE(first.detail.find("a key-rotation record is missing at seq 2"), std::string::npos)
+      << first.detail;
+  EXPECT_EQ(
+      DescribeFinding(first).rfind(
+          "agent " + k1.public_key().KeyId().substr(0, 16) + "… seq 3: missing-rotation: ", 0),
+      0u)
+      << DescribeFinding(first);
+  // A record signed by a stranger that names another key is no rotation.
+  auto stranger = *SigningKey::Generate();
+  ChainBuilder other(k1.public_key().KeyId());
+  other.Add(k1);
+  other.Add(k1);
+  other.inputs[1] = {*Sign(stranger, other.inputs[1].envelope->payload()), ""};
+  EXPECT_EQ(Describe(VerifyChains(other.inputs, {k1.public_key()})),
+            (std::vector<std::string>{"2: unknown-key"}));
+}
+
+TEST(ChainVerifierTest, KeyHistoryEndsWithTheCurrentKey) {
+  auto k1 = *SigningKey::Generate(), k2 = *SigningKey::Generate();
+  ChainBuilder chain = RotatingAtSeq2(k1, k2);
+  auto report = VerifyChains(chain.inputs, {k1.public_key()});
+  const auto& keys = report.keys[k1.public_key().KeyId()];
+  ASSERT_EQ(keys.size(), 2u);
+  EXPECT_EQ(keys[0].key.KeyId(), k1.public_key().KeyId());
+  EXPECT_EQ(keys[0].from_seq, 1u);
+  EXPECT_EQ(keys[0].until_seq, 2u);
+  EXPECT_EQ(keys[1].key.KeyId(), k2.public_key().KeyId());
+  EXPECT_EQ(keys[1].from_seq, 3u);
+  EXPECT_EQ(keys[1].until_seq, UINT64_MAX);
+}
+
+TEST(ChainVerifierTest, AStatedRangeMustBeWhole) {
+  auto k1 = *SigningKey::Generate();
+  const std::string agent = k1.public_key().KeyId();
+  ChainBuilder chain(agent);
+  for (int i = 0; i < 10; ++i) chain.Add(k1);
+  // Seqs 4-10 stated, 6 and 8-9 absent; 1-3 outside the range, 2 absent too.
+  std::vector<VerifyInput> inputs;
+  for (int seq : {1, 3, 4, 5, 7, 10}) inputs.push_back(chain.inputs[seq - 1]);
+  auto report = VerifyChains(inputs, {k1.public_key()}, {{agent, SeqRange{4, 10}}});
+  EXPECT_TRUE(Describe(report).empty()) << Describe(report).front();
+  ASSERT_EQ(report.missing.size(), 2u);
+  EXPECT_EQ(report.missing[0].problem, Problem::kMissingRecord);
+  EXPECT_EQ(report.missing[0].agent_id, agent);
+  EXPECT_EQ(report.missing[0].seq, 6u);
+  EXPECT_EQ(report.missing[0].detail, "seq 6 missing from the stated range 4-10");
+  EXPECT_EQ(report.missing[1].detail, "seq 8-9 missing from the stated range 4-10");
+  // A range that claims more than anything holds, up to a forged 2^64 - 1:
+  // one finding, found without walking the seqs.
+  report = VerifyChains(inputs, {k1.public_key()}, {{agent, SeqRange{4, UINT64_MAX}}});
+  ASSERT_EQ(report.missing.size(), 3u);
+  EXPECT_EQ(report.missing[2].detail,
+            "seq 11-18446744073709551615 missing from the stated range 4-18446744073709551615");
+  // An agent with a range and no records at all.
+  const std::string absent(64, 'e');
+  report = VerifyChains(inputs, {k1.public_key()}, {{absent, SeqRange{1, 2}}});
+  ASSERT_EQ(report.missing.size(), 1u);
+  EXPECT_EQ(report.missing[0].agent_id, absent);
+  // Without a range the same input is read from seq 1: gaps, as before.
+  EXPECT_EQ(Describe(VerifyChains(inputs, {k1.public_key()})),
+            (std::vector<std::string>{"2: gap", "5: gap", "6: gap"}));
+}
+
+TEST(ChainVerifierTest, AForgedHugeSeqIsAGapFoundWithoutWalkingToIt) {
+  auto k1 = *SigningKey::Generate();
+  ChainBuilder chain(k1.public_key().KeyId());
+  chain.Add(k1);
+  v1::Evidence ev;
+  ev.set_agent_id(k1.public_key().KeyId());
+  ev.set_key_id(k1.public_key().KeyId());
+  ev.set_seq(UINT64_MAX);
+  ev.set_prev_digest(std::string(32, '\0'));
+  ev.set_check_id("test.check");
+  chain.inputs.push_back({*Sign(k1, ev.SerializeAsString()), ""});
+  auto report = VerifyChains(chain.inputs, {k1.public_key()});
+  ASSERT_EQ(Describe(report), (std::vector<std::string>{"2: gap"}));
+  EXPECT_EQ(report.findings[1]->detail, "seq 2-18446744073709551614 missing");
 }
 
 TEST(ChainVerifierTest, ATrustedKeySpeaksOnlyForItsOwnAgent) {
@@ -95,10 +203,7 @@ TEST(ChainVerifierTest, ATrustedKeySpeaksOnlyForItsOwnAgent) {
 
 TEST(ChainVerifierTest, OnlyTheFirstKeyAnchorsAnAgent) {
   auto k1 = *SigningKey::Generate(), k2 = *SigningKey::Generate();
-  ChainBuilder chain(k1.public_key().KeyId());
-  chain.Add(k1);
-  chain.Add(k1, &k2);
-  chain.Add(k2);
+  ChainBuilder chain = RotatingAtSeq2(k1, k2);
   // Trusting only the current key proves nothing about this agent.
   auto report = VerifyChains(chain.inputs, {k2.public_key()});
   EXPECT_EQ(report.valid, 0u);
