@@ -30,13 +30,13 @@ grpc::Status RefuseOthers(const grpc::ServerContext& context, const Caller& call
 }  // namespace
 
 Result<uint64_t> ProvenTreeSize(MerkleLog& log, uint64_t tree_size) {
-  SHOKO_ASSIGN_OR_RETURN(std::optional<StoredCheckpoint> newest, log.Checkpoint(0));
+  SHOKO_ASSIGN_OR_RETURN(const std::optional<uint64_t> newest, log.NewestCheckpointSize());
   if (!newest) return Status::NotFound("the log has no checkpoint yet");
-  if (tree_size == 0) return newest->tree_size;
-  if (tree_size > newest->tree_size) {
+  if (tree_size == 0) return *newest;
+  if (tree_size > *newest) {
     return Status::InvalidArgument("tree size " + std::to_string(tree_size) +
-                                   " is beyond the newest checkpoint (" +
-                                   std::to_string(newest->tree_size) + " leaves)");
+                                   " is beyond the newest checkpoint (" + std::to_string(*newest) +
+                                   " leaves)");
   }
   return tree_size;
 }

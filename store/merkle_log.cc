@@ -75,6 +75,12 @@ constexpr std::string_view kAgentLeafColumns =
     "SELECT l.leaf_index, l.agent_id, l.seq, l.record_digest, l.signature_digest, "
     "l.received_at_us FROM evidence e JOIN log_leaves l ON l.evidence_id = e.id ";
 
+// The numbers of a JSON array of strings in `param`, as a table.
+std::string IdsIn(const SqlDialect& d, std::string_view param) {
+  return "(SELECT CAST(value AS BIGINT) FROM " + std::string(d.json_strings_open) +
+         std::string(param) + std::string(d.json_strings_close) + ")";
+}
+
 }  // namespace
 
 // The statements the log runs, each written once for both dialects.
@@ -82,8 +88,11 @@ struct MerkleLog::Statements {
   explicit Statements(const SqlDialect& d)
       : begin(d.begin),
         lock_state("SELECT tree_size FROM log_state WHERE id = 1" + std::string(d.lock_rows)),
-        ids_in_param("(SELECT CAST(value AS BIGINT) FROM " + std::string(d.json_strings_open) +
-                     "$1" + std::string(d.json_strings_close) + ")"),
+        ids_in_param(IdsIn(d, "$1")),
+        subtrees(std::string(kLeafColumns) + "WHERE leaf_index IN " + ids_in_param +
+                 " UNION ALL SELECT -1 - node, NULL, NULL, hash, NULL, NULL FROM log_nodes "
+                 "WHERE node IN " +
+                 IdsIn(d, "$2")),
         lead(d.lead),
         rows_per_insert(d.rows_per_insert) {}
 
@@ -93,15 +102,18 @@ struct MerkleLog::Statements {
   // Statements that read or delete rows by such a list have one plan that
   // holds whatever the statistics say: an index lookup per id.
   const std::string ids_in_param;
+  // What a proof reads, in one round trip: the leaves $1 lists, and the
+  // nodes $2 lists as rows whose first column is -1 - the node's id.
+  const std::string subtrees;
   const std::string lead;
   const size_t rows_per_insert;
-  const std::string nodes = "SELECT node, hash FROM log_nodes WHERE node IN " + ids_in_param;
   const std::string tree_size = "SELECT tree_size FROM log_state WHERE id = 1";
   const std::string identity = "SELECT origin, verifier_key FROM log_state WHERE id = 1";
   const std::string pin =
       "UPDATE log_state SET origin = $1, verifier_key = $2 WHERE id = 1 AND origin IS NULL";
   const std::string checkpoint =
       "SELECT tree_size, root_hash, note, signed_at_us FROM checkpoints WHERE tree_size = $1";
+  const std::string newest_size = "SELECT MAX(tree_size) FROM checkpoints";
   const std::string latest_checkpoint =
       "SELECT tree_size, root_hash, note, signed_at_us FROM checkpoints "
       "ORDER BY tree_size DESC LIMIT 1";
@@ -114,7 +126,6 @@ struct MerkleLog::Statements {
       "INSERT INTO checkpoints (tree_size, root_hash, note, signed_at_us) "
       "VALUES ($1, $2, $3, $4) ON CONFLICT (tree_size) DO NOTHING";
   const std::string leaf = std::string(kLeafColumns) + "WHERE leaf_index = $1";
-  const std::string leaves_in = std::string(kLeafColumns) + "WHERE leaf_index IN " + ids_in_param;
   const std::string leaf_of =
       std::string(kAgentLeafColumns) + "WHERE e.agent_id = $1 AND e.seq = $2";
   const std::string leaves_of = std::string(kAgentLeafColumns) +
@@ -226,6 +237,13 @@ Result<std::vector<LogLeaf>> MerkleLog::LeafRows(std::string_view sql,
   return leaves;
 }
 
+Result<std::optional<uint64_t>> MerkleLog::NewestCheckpointSize() {
+  std::lock_guard<std::mutex> lock(mu_);
+  SHOKO_ASSIGN_OR_RETURN(SqlRows rows, connection_.db->Query(sql_->newest_size));
+  if (rows.empty() || rows.IsNull(0, 0)) return std::optional<uint64_t>();
+  return std::optional<uint64_t>(static_cast<uint64_t>(rows.Int(0, 0)));
+}
+
 Result<std::optional<LogLeaf>> MerkleLog::Leaf(uint64_t index) {
   std::lock_guard<std::mutex> lock(mu_);
   SHOKO_ASSIGN_OR_RETURN(std::vector<LogLeaf> found, LeafRows(sql_->leaf, {Size(index)}));
@@ -308,20 +326,20 @@ Result<std::string> FromLeaves(const std::map<uint64_t, std::string>& leaves, in
 Result<MerkleLog::Subtrees> MerkleLog::ReadSubtrees(const std::set<int64_t>& node_ids,
                                                     const std::set<int64_t>& leaf_indexes) {
   Subtrees read;
-  if (!node_ids.empty()) {
-    SHOKO_ASSIGN_OR_RETURN(SqlRows rows,
-                           connection_.db->Query(sql_->nodes, {SqlParam::Text(JsonIds(node_ids))}));
-    for (size_t i = 0; i < rows.size(); ++i) {
-      read.nodes.emplace(rows.Int(i, 0), rows.TakeBytes(i, 1));
+  if (node_ids.empty() && leaf_indexes.empty()) return read;
+  SHOKO_ASSIGN_OR_RETURN(
+      SqlRows rows, connection_.db->Query(sql_->subtrees, {SqlParam::Text(JsonIds(leaf_indexes)),
+                                                           SqlParam::Text(JsonIds(node_ids))}));
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (rows.Int(i, 0) < 0) {
+      read.nodes.emplace(-1 - rows.Int(i, 0), rows.TakeBytes(i, 3));
+      continue;
     }
-  }
-  if (!leaf_indexes.empty()) {
-    SHOKO_ASSIGN_OR_RETURN(std::vector<LogLeaf> leaves,
-                           LeafRows(sql_->leaves_in, {SqlParam::Text(JsonIds(leaf_indexes))}));
-    for (const LogLeaf& leaf : leaves) {
-      SHOKO_ASSIGN_OR_RETURN(std::string input, evidence::LeafInput(leaf.fields));
-      read.leaves.emplace(leaf.index, merkle::LeafHash(input));
-    }
+    const LogLeaf leaf{static_cast<uint64_t>(rows.Int(i, 0)),
+                       {rows.TakeBytes(i, 1), static_cast<uint64_t>(rows.Int(i, 2)),
+                        rows.TakeBytes(i, 3), rows.TakeBytes(i, 4), rows.Int(i, 5)}};
+    SHOKO_ASSIGN_OR_RETURN(std::string input, evidence::LeafInput(leaf.fields));
+    read.leaves.emplace(leaf.index, merkle::LeafHash(input));
   }
   return read;
 }
@@ -329,7 +347,7 @@ Result<MerkleLog::Subtrees> MerkleLog::ReadSubtrees(const std::set<int64_t>& nod
 // Proofs and roots choose their nodes by position alone, never by what the
 // nodes hold: a first run with placeholder hashes learns which subtrees
 // `compute` reads, the stored ones and the leaves of the others are read
-// (a query each), a second run computes.
+// (in one query), a second run computes.
 template <typename T>
 Result<T> MerkleLog::OverNodes(const std::function<Result<T>(const merkle::NodeReader&)>& compute) {
   std::set<int64_t> node_ids, leaf_indexes;

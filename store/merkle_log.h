@@ -78,6 +78,9 @@ class MerkleLog {
   Result<uint64_t> TreeSize();
   // The checkpoint of `tree_size` (0: the latest), if there is one.
   Result<std::optional<StoredCheckpoint>> Checkpoint(uint64_t tree_size);
+  // The newest checkpoint's tree size, if there is one: what every proof is
+  // served within, in one query.
+  Result<std::optional<uint64_t>> NewestCheckpointSize();
 
   Result<std::optional<LogLeaf>> Leaf(uint64_t index);
   // The leaf of an agent's record, if the tree holds it.
@@ -133,8 +136,7 @@ class MerkleLog {
   };
   Result<Subtrees> ReadSubtrees(const std::set<int64_t>& node_ids,
                                 const std::set<int64_t>& leaf_indexes);
-  // Runs `compute` over the stored nodes and leaves, reading each kind in
-  // one query.
+  // Runs `compute` over the stored nodes and leaves, read in one query.
   template <typename T>
   Result<T> OverNodes(const std::function<Result<T>(const evidence::merkle::NodeReader&)>& compute);
   Result<std::vector<LogLeaf>> LeafRows(std::string_view sql,
