@@ -1,9 +1,14 @@
 #include "agent/log.h"
 
 #include <iostream>
+#include <string>
 
 namespace shoko::agent {
 
-void Log(const std::string& message) { std::cerr << "shoko-agent: " << message << std::endl; }
+// One write per line, so that lines from the daemon's threads never interleave.
+void Log(const std::string& message) {
+  const std::string line = "shoko-agent: " + message + "\n";
+  std::cerr.write(line.data(), static_cast<std::streamsize>(line.size())).flush();
+}
 
 }  // namespace shoko::agent
