@@ -10,9 +10,14 @@
 #   log        the store as shipped: queued, and integrated into the tree by
 #              the sequencer with checkpoints signed on the default schedule
 #              while the agents upload.
-# Prints the median records/s of each and its ratio to "no log", and for
-# "log" how long after the last ack the tree held every record. SQLite, then
-# PostgreSQL in a throwaway cluster (scripts/pg-cluster) when installed.
+# Prints the median (and best) records/s of each and its ratio to "no log",
+# and for "log" how long after the last ack the tree held every record. On a
+# machine others share, throughput moves with their load more than with the
+# log; so each run also counts the CPU the store and the database server
+# spent on it, up to a tree of every record: the CPU per record, whose ratio
+# is the throughput ratio of a store that has the machine's cores to itself.
+# SQLite, then PostgreSQL in a throwaway cluster (scripts/pg-cluster) when
+# installed.
 #
 #   bench/log_ingest_bench.sh [AGENTS] [RECORDS_PER_AGENT] [RUNS] [sqlite|postgres|both]
 #                                                   (default 20 5000 3 both)
@@ -42,6 +47,22 @@ sql() {
     postgres*) psql -At "$1" -c "$2" ;;
     *) sqlite3 "$1" "$2" ;;
   esac
+}
+
+# ticks PID: the CPU clock ticks PID has used, and those of its children it
+# has waited for.
+ticks() { awk '{ print $14 + $15 + $16 + $17 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+
+# db_ticks: the CPU ticks the PostgreSQL server has used so far (the
+# postmaster with its ended children, and every child still running); 0 for
+# SQLite, which runs in the store.
+db_ticks() {
+  [ -n "$pgdir" ] || { echo 0; return; }
+  local pm sum p
+  pm=$(head -n 1 "$pgdir/data/postmaster.pid")
+  sum=$(ticks "$pm")
+  for p in $(ps -o pid= --ppid "$pm"); do sum=$((sum + $(ticks "$p"))); done
+  echo "$sum"
 }
 
 # start DB CONFIG: a store on DB; sets store_pid and address.
@@ -87,21 +108,26 @@ run() {
     stop
     sql "$db" "DROP TRIGGER evidence_queued_for_the_log$([ -n "$pgurl" ] && echo ' ON evidence')" >/dev/null
   fi
+  local db_before cpu
+  db_before=$(db_ticks)
   start "$db" "$config"
   result=$("$build/bench/shoko_load_agents" --store "$address" --agents "$agents" --records "$records")
   local acked_at=$SECONDS start_ns lag=
   start_ns=$(date +%s%N)
   if [ "$setup" = log ]; then
     while [ "$(sql "$db" "SELECT tree_size FROM log_state")" -lt "$total" ]; do
-      sleep 0.05
+      sleep 0.1
       if ((SECONDS - acked_at > 120)); then echo "the tree never caught up" >&2; exit 1; fi
     done
     lag=$((($(date +%s%N) - start_ns) / 1000000))
     echo "$lag" >>"$tmp/lag"
   fi
+  # µs of CPU per record: ticks are 1/100 s.
+  cpu=$(((($(ticks "$store_pid") + $(db_ticks) - db_before) * 10000) / total))
   stop
   sed -n 's/.*records_per_second=\([0-9]*\).*/\1/p' <<<"$result" >>"$tmp/$setup"
-  echo "  $setup: $result${lag:+ tree_complete_after_ms=$lag}"
+  echo "$cpu" >>"$tmp/$setup.cpu"
+  echo "  $setup: $result cpu_us_per_record=$cpu${lag:+ tree_complete_after_ms=$lag}"
 }
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
@@ -111,6 +137,7 @@ best() { sort -n | tail -n 1; }
 bench() {
   local label=$1 n=0 setup
   : >"$tmp/no-log" && : >"$tmp/queue" && : >"$tmp/log" && : >"$tmp/lag"
+  : >"$tmp/no-log.cpu" && : >"$tmp/queue.cpu" && : >"$tmp/log.cpu"
   for ((r = 0; r < runs; r++)); do
     for setup in no-log queue log; do
       n=$((n + 1))
@@ -123,6 +150,10 @@ bench() {
   awk -v l="$label" -v b="$base" -v q="$queue" -v t="$tree" -v g="$lag" -v r="$runs" 'BEGIN {
     printf "%s, median of %d: no log %d records/s; queue %d records/s = %.3f; log %d records/s = %.3f of no log (%.1f%% lower); tree complete %d ms after the last ack\n",
       l, r, b, q, q / b, t, t / b, 100 * (1 - t / b), g }'
+  base=$(median <"$tmp/no-log.cpu") queue=$(median <"$tmp/queue.cpu") tree=$(median <"$tmp/log.cpu")
+  awk -v l="$label" -v b="$base" -v q="$queue" -v t="$tree" -v r="$runs" 'BEGIN {
+    printf "%s, CPU per record (store and database server), median of %d: no log %d us; queue %d us; log %d us: %.3f of no log'"'"'s throughput when CPU-bound (%.1f%% lower)\n",
+      l, r, b, q, t, b / t, 100 * (1 - b / t) }'
   # The best run of each: the one least disturbed by anything else the
   # machine ran meanwhile.
   base=$(best <"$tmp/no-log") queue=$(best <"$tmp/queue") tree=$(best <"$tmp/log")

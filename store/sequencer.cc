@@ -1,5 +1,7 @@
 #include "store/sequencer.h"
 
+#include <pthread.h>
+
 #include <vector>
 
 #include "evidence/log_leaf.h"
@@ -24,6 +26,8 @@ Sequencer::~Sequencer() {
 
 void Sequencer::Start() {
   thread_ = std::thread([this] { Run(); });
+  // Named, so that top -H and /proc show what integrating the log costs.
+  pthread_setname_np(thread_.native_handle(), "sequencer");
 }
 
 void Sequencer::Run() {
