@@ -14,6 +14,7 @@
 #include "tests/support/subprocess.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_ledger.h"
+#include "tests/support/wait_until.h"
 
 namespace shoko {
 namespace {
@@ -82,16 +83,18 @@ class AuditorTest : public ::testing::TestWithParam<std::string> {
 
   // Waits (bounded) for a checkpoint of at least `leaves` leaves; its size.
   uint64_t WaitForCheckpoint(uint64_t leaves, const StoreProcess* store = nullptr) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
     uint64_t size = 0;
-    while (std::chrono::steady_clock::now() < deadline) {
-      CommandResult cp = Ctl({"checkpoint", "--format", "json"}, store);
-      if (cp.exit_code == 0) size = nlohmann::json::parse(cp.out)["tree_size"].get<uint64_t>();
-      if (size >= leaves) return size;
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    const bool reached = testing::WaitUntil(
+        [&] {
+          CommandResult cp = Ctl({"checkpoint", "--format", "json"}, store);
+          if (cp.exit_code == 0) size = nlohmann::json::parse(cp.out)["tree_size"].get<uint64_t>();
+          return size >= leaves;
+        },
+        std::chrono::seconds(30), std::chrono::milliseconds(100));
+    if (!reached) {
+      ADD_FAILURE() << "no checkpoint of " << leaves << " leaves within 30 s (latest: " << size
+                    << ")";
     }
-    ADD_FAILURE() << "no checkpoint of " << leaves << " leaves within 30 s (latest: " << size
-                  << ")";
     return size;
   }
 

@@ -25,6 +25,7 @@
 #include "tests/support/subprocess.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_ledger.h"
+#include "tests/support/wait_until.h"
 
 namespace shoko {
 namespace {
@@ -34,16 +35,7 @@ using testing::CommandResult;
 using testing::RunCommand;
 using testing::TempDir;
 
-// Waits (bounded) until `done` holds, looking every 50 ms.
-template <typename F>
-bool WaitUntil(F done, std::chrono::milliseconds limit) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return true;
-}
+using testing::WaitUntil;
 
 // A store process on a shared database, its log (stderr) in a file that the
 // test reads to see which store sequences.

@@ -14,6 +14,7 @@
 #include "evidence/note.h"
 #include "store/sql_ledger.h"
 #include "tests/store/log_fixture.h"
+#include "tests/support/wait_until.h"
 
 namespace shoko::store {
 namespace {
@@ -405,12 +406,8 @@ TEST(SequencerElectionTest, OneLeaderAtATimeAndTheNextTakesOverWhenItGoes) {
   // The server ends the session, and frees its lock, after the client
   // has closed: the next takes the role within seconds.
   first->reset();
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  bool taken = false;
-  while (!(taken = *(*second)->Lead()) && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  EXPECT_TRUE(taken);
+  EXPECT_TRUE(testing::WaitUntil([&] { return *(*second)->Lead(); }, std::chrono::seconds(10),
+                                 std::chrono::milliseconds(20)));
 }
 
 // SQLite connections of one process to one file take turns at writing through
